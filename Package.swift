@@ -1,0 +1,54 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .library(name: "VigilCore", targets: ["VigilCore"]),
+        .library(name: "VigilStore", targets: ["VigilStore"]),
+        .library(name: "VigilJobs", targets: ["VigilJobs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Pure values, parsing and statistics: no I/O, no clock reads.
+        .target(name: "VigilCore"),
+        // The Store protocol and its SQLite backend.
+        .target(
+            name: "VigilStore",
+            dependencies: [
+                "VigilCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // Workspace, ingest and evaluation jobs, report rendering.
+        .target(
+            name: "VigilJobs",
+            dependencies: [
+                "VigilCore", "VigilStore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The command line: thin, parses arguments and calls the modules.
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilJobs",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore"]),
+        .testTarget(name: "VigilJobsTests", dependencies: ["VigilCore", "VigilStore", "VigilJobs", "vigil"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,39 @@
+/// A 64-bit FNV-1a digest of a record's content, used to tell a re-sent record (same id,
+/// same content: skipped) from a conflicting one (same id, different content: reported).
+public struct ContentHash: Sendable {
+    /// The digest so far.
+    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    public init() {}
+
+    @inline(__always) mutating func mix(_ byte: UInt8) {
+        value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+
+    /// Adds raw bytes, preceded by their length so that field boundaries count.
+    public mutating func add(_ bytes: UnsafeBufferPointer<UInt8>) {
+        add(Int64(bytes.count))
+        for b in bytes { mix(b) }
+    }
+
+    /// Adds a string's UTF-8 bytes.
+    public mutating func add(_ text: String) {
+        add(Int64(text.utf8.count))
+        for b in text.utf8 { mix(b) }
+    }
+
+    /// Adds an integer.
+    public mutating func add(_ number: Int64) {
+        var v = UInt64(bitPattern: number)
+        for _ in 0..<8 { mix(UInt8(truncatingIfNeeded: v)); v >>= 8 }
+    }
+
+    /// Adds a double by its bit pattern.
+    public mutating func add(_ number: Double) { add(Int64(bitPattern: number.bitPattern)) }
+
+    /// Adds a marker for an absent optional field.
+    public mutating func addAbsent() { add(Int64.min) }
+
+    /// The digest as a signed integer, the form the store keeps.
+    public var signed: Int64 { Int64(bitPattern: value) }
+}

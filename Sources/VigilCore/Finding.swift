@@ -1,0 +1,57 @@
+/// How bad a finding is. Ordered: `ok < insufficientEvidence < warning < critical` for
+/// picking the worst, though insufficient evidence never counts as a pass or a failure.
+public enum Severity: String, Sendable, Codable, Comparable, CaseIterable {
+    case ok
+    case insufficientEvidence = "insufficient-evidence"
+    case warning
+    case critical
+
+    var rank: Int {
+        switch self {
+        case .ok: 0
+        case .insufficientEvidence: 1
+        case .warning: 2
+        case .critical: 3
+        }
+    }
+
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// One verdict of an evaluation: a metric against a threshold, with the evidence behind it.
+public struct Finding: Sendable, Equatable, Codable {
+    /// Stable rule key, e.g. `recall[bag]` or `macro_f1`.
+    public var rule: String
+    public var metric: String
+    /// The class, for per-class metrics.
+    public var className: String?
+    public var severity: Severity
+    /// The metric's point estimate (absent when there was too little evidence to compute it).
+    public var value: Double?
+    public var interval: Interval?
+    public var warning: Double?
+    public var critical: Double?
+    /// Reviewed examples the value rests on.
+    public var evidence: Int
+    /// One sentence for people.
+    public var message: String
+
+    public init(rule: String, metric: String, className: String?, severity: Severity, value: Double?, interval: Interval?,
+                warning: Double?, critical: Double?, evidence: Int, message: String) {
+        self.rule = rule
+        self.metric = metric
+        self.className = className
+        self.severity = severity
+        self.value = value
+        self.interval = interval
+        self.warning = warning
+        self.critical = critical
+        self.evidence = evidence
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rule, metric, severity, value, interval, warning, critical, evidence, message
+        case className = "class"
+    }
+}

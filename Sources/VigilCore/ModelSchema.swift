@@ -1,0 +1,51 @@
+/// What a model does: the two kinds of vision model Vigil watches.
+public enum ModelTask: String, Codable, Sendable, CaseIterable {
+    case classification
+    case detection
+}
+
+/// A model as the ingest parser and the metrics see it: its name, task and class list.
+///
+/// The class list is append-only once stored: class indices are what rows hold, so a class is
+/// never removed or reordered, only new classes added at the end.
+public struct ModelSchema: Sendable, Equatable {
+    /// The model's name, e.g. `shelf-classifier`.
+    public var name: String
+    /// Classification or detection.
+    public var task: ModelTask
+    /// The classes, in index order.
+    public private(set) var classes: [String]
+    /// Class name → index.
+    public private(set) var classIndex: [String: Int]
+
+    /// A schema; duplicate class names keep their first index.
+    public init(name: String, task: ModelTask, classes: [String]) {
+        self.name = name
+        self.task = task
+        self.classes = []
+        self.classIndex = [:]
+        for c in classes where classIndex[c] == nil {
+            classIndex[c] = self.classes.count
+            self.classes.append(c)
+        }
+    }
+
+    /// The index of `label`, or `nil` when it is not one of the model's classes.
+    public func index(of label: String) -> Int? { classIndex[label] }
+}
+
+/// The models ingest may write to, by name.
+public struct ModelCatalog: Sendable {
+    /// Schemas by model name.
+    public var models: [String: ModelSchema]
+
+    /// A catalogue of `models`.
+    public init(_ models: [ModelSchema]) {
+        var m: [String: ModelSchema] = [:]
+        for s in models { m[s.name] = s }
+        self.models = m
+    }
+
+    /// The names of all models, sorted, for error messages.
+    public var names: [String] { models.keys.sorted() }
+}

@@ -1,0 +1,137 @@
+/// A model's monitoring policy: one YAML file per model in `policies/`.
+///
+/// ```yaml
+/// model: shelf-classifier
+/// task: classification
+/// classes: [bottle, can, box]
+/// evaluation:
+///   window: 7d
+///   min_reviewed_per_class: 12
+///   confidence: 0.95
+/// thresholds:
+///   - metric: recall
+///     class: "*"
+///     warning: 0.80
+///     critical: 0.65
+///   - metric: macro_f1
+///     warning: 0.80
+///     critical: 0.70
+/// ```
+public struct Policy: Sendable, Equatable, Codable {
+    /// The model this policy governs.
+    public var model: String
+    public var task: ModelTask
+    /// The model's classes; new classes may be appended, never removed or reordered.
+    public var classes: [String]
+    public var evaluation: EvaluationSettings
+    /// Rules that turn metric values into findings.
+    public var thresholds: [Threshold]
+
+    public init(model: String, task: ModelTask, classes: [String], evaluation: EvaluationSettings = .init(), thresholds: [Threshold] = []) {
+        self.model = model
+        self.task = task
+        self.classes = classes
+        self.evaluation = evaluation
+        self.thresholds = thresholds
+    }
+
+    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(String.self, forKey: .model)
+        task = try c.decode(ModelTask.self, forKey: .task)
+        classes = try c.decode([String].self, forKey: .classes)
+        evaluation = try c.decodeIfPresent(EvaluationSettings.self, forKey: .evaluation) ?? EvaluationSettings()
+        thresholds = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? []
+    }
+
+    /// The schema ingest and metrics use.
+    public var schema: ModelSchema { ModelSchema(name: model, task: task, classes: classes) }
+
+    /// Problems a person must fix before the policy can be used, each naming the field.
+    public func problems() -> [String] {
+        var out: [String] = []
+        if model.isEmpty { out.append("model: must not be empty") }
+        if classes.isEmpty { out.append("classes: list at least one class") }
+        if Set(classes).count != classes.count { out.append("classes: a class is listed twice") }
+        if WindowLength.seconds(evaluation.window) == nil { out.append("evaluation.window: '\(evaluation.window)' is not a length such as 7d, 36h or 2w") }
+        if evaluation.minReviewedPerClass < 1 { out.append("evaluation.min_reviewed_per_class: must be at least 1") }
+        if !(evaluation.confidence > 0.5 && evaluation.confidence < 1) { out.append("evaluation.confidence: must be between 0.5 and 1, e.g. 0.95") }
+        for (i, t) in thresholds.enumerated() {
+            let at = "thresholds[\(i)]"
+            guard let metric = MetricName(rawValue: t.metric) else {
+                out.append("\(at).metric: unknown metric '\(t.metric)' (known: \(MetricName.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            if metric.isPerClass, t.classSelector == nil { out.append("\(at).class: '\(t.metric)' is per class: give a class name or \"*\"") }
+            if !metric.isPerClass, t.classSelector != nil { out.append("\(at).class: '\(t.metric)' is not per class: remove 'class'") }
+            if let c = t.classSelector, c != "*", !classes.contains(c) { out.append("\(at).class: '\(c)' is not in classes") }
+            if t.warning == nil && t.critical == nil { out.append("\(at): give 'warning', 'critical' or both") }
+            if let w = t.warning, let c = t.critical, c > w { out.append("\(at): critical (\(c)) must not be above warning (\(w)): metrics fire when they fall below") }
+        }
+        return out
+    }
+}
+
+/// How and over what an evaluation runs.
+public struct EvaluationSettings: Sendable, Equatable, Codable {
+    /// Default window length, e.g. `7d`.
+    public var window: String
+    /// A class with fewer reviewed examples than this gets `insufficient-evidence` (default 12).
+    public var minReviewedPerClass: Int
+    /// Confidence level of intervals (default 0.95).
+    public var confidence: Double
+
+    public init(window: String = "7d", minReviewedPerClass: Int = 12, confidence: Double = 0.95) {
+        self.window = window
+        self.minReviewedPerClass = minReviewedPerClass
+        self.confidence = confidence
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case window, confidence
+        case minReviewedPerClass = "min_reviewed_per_class"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        window = try c.decodeIfPresent(String.self, forKey: .window) ?? "7d"
+        minReviewedPerClass = try c.decodeIfPresent(Int.self, forKey: .minReviewedPerClass) ?? 12
+        confidence = try c.decodeIfPresent(Double.self, forKey: .confidence) ?? 0.95
+    }
+}
+
+/// A rule: when `metric` (for `class`, or every class with `*`) falls below `warning` or
+/// `critical`, the evaluation reports a finding of that severity.
+public struct Threshold: Sendable, Equatable, Codable {
+    public var metric: String
+    /// A class name, `*` for every class, or `nil` for a metric over the whole model.
+    public var classSelector: String?
+    public var warning: Double?
+    public var critical: Double?
+
+    public init(metric: String, classSelector: String? = nil, warning: Double? = nil, critical: Double? = nil) {
+        self.metric = metric
+        self.classSelector = classSelector
+        self.warning = warning
+        self.critical = critical
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case metric, warning, critical
+        case classSelector = "class"
+    }
+}
+
+/// The metrics a threshold can name.
+public enum MetricName: String, Sendable, CaseIterable, Codable {
+    case accuracy
+    case precision, recall, f1
+    case macroPrecision = "macro_precision", macroRecall = "macro_recall", macroF1 = "macro_f1"
+    case microPrecision = "micro_precision", microRecall = "micro_recall", microF1 = "micro_f1"
+    case weightedPrecision = "weighted_precision", weightedRecall = "weighted_recall", weightedF1 = "weighted_f1"
+
+    /// True for metrics reported per class.
+    public var isPerClass: Bool { self == .precision || self == .recall || self == .f1 }
+}

@@ -1,0 +1,232 @@
+/// Turns one NDJSON line into a ``PredictionRecord``, or says precisely what is wrong with it.
+///
+/// The format is in `docs/formats.md`. Unknown fields are rejected (a typo such as `lable`
+/// would otherwise lose data silently); labels must be classes of the named model.
+public struct PredictionLineParser: Sendable {
+    /// The models records may name.
+    public var catalog: ModelCatalog
+    /// Longest accepted `id`, in bytes.
+    public static let maxIDBytes = 256
+
+    public init(catalog: ModelCatalog) { self.catalog = catalog }
+
+    /// Parses `bytes` (one line without its newline), numbered `line`.
+    public func parse(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) -> Result<PredictionRecord, RecordError> {
+        var s = JSONScanner(bytes)
+        var id: String?
+        var ts: Int64?
+        var model: String?
+        var version: String?
+        var task: String?
+        var label: String?
+        var score: Double?
+        var scoresRange: Range<Int>?
+        var boxesRange: Range<Int>?
+        var inputRange: Range<Int>?
+        var imageRange: Range<Int>?
+        var field: String?
+        do throws(JSONSyntaxError) {
+            guard s.peek() == 0x7B else {
+                if s.atEnd() { return .failure(RecordError(line: line, reason: "empty line: expected a JSON object")) }
+                return .failure(RecordError(line: line, reason: "expected a JSON object, found \(s.kindName(s.peek()!))"))
+            }
+            try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
+                if s.equals(key, "id") {
+                    field = "id"; id = try s.readString(field: "id")
+                } else if s.equals(key, "ts") {
+                    field = "ts"
+                    ts = try Self.readTimestamp(&s)
+                } else if s.equals(key, "model") {
+                    field = "model"; model = try s.readString(field: "model")
+                } else if s.equals(key, "model_version") {
+                    field = "model_version"
+                    if !s.readNull() { version = try s.readString(field: "model_version") }
+                } else if s.equals(key, "task") {
+                    field = "task"; task = try s.readString(field: "task")
+                } else if s.equals(key, "label") {
+                    field = "label"
+                    if !s.readNull() { label = try s.readString(field: "label") }
+                } else if s.equals(key, "score") {
+                    field = "score"
+                    if !s.readNull() { score = try s.readNumber(field: "score") }
+                } else if s.equals(key, "scores") {
+                    field = "scores"; scoresRange = try s.skipValue()
+                } else if s.equals(key, "boxes") {
+                    field = "boxes"; boxesRange = try s.skipValue()
+                } else if s.equals(key, "input") {
+                    field = "input"; inputRange = try s.skipValue()
+                } else if s.equals(key, "image") {
+                    field = "image"; imageRange = try s.skipValue()
+                } else {
+                    let name = (try? s.decode(key)) ?? "?"
+                    throw JSONSyntaxError(offset: key.start, reason: "unknown field '\(name)' (known: id, ts, model, model_version, task, label, score, scores, boxes, input, image)")
+                }
+                field = nil
+            }
+            guard s.atEnd() else { return .failure(RecordError(line: line, reason: "unexpected content after the JSON object at byte \(s.offset + 1)", id: id)) }
+        } catch {
+            return .failure(RecordError(line: line, field: field, reason: Self.describe(error, bytes: bytes), id: id))
+        }
+        func fail(_ field: String?, _ reason: String) -> Result<PredictionRecord, RecordError> {
+            .failure(RecordError(line: line, field: field, reason: reason, id: id))
+        }
+        guard let id else { return fail("id", "missing required field 'id'") }
+        guard !id.isEmpty, id.utf8.count <= Self.maxIDBytes else {
+            return fail("id", "'id' must be 1 to \(Self.maxIDBytes) bytes long")
+        }
+        guard let ts else { return fail("ts", "missing required field 'ts' (RFC 3339, e.g. 2026-10-01T12:00:00Z)") }
+        guard let model else { return fail("model", "missing required field 'model'") }
+        guard let schema = catalog.models[model] else {
+            return fail("model", "unknown model '\(model)': declare it in a policy file (policies/\(model).yaml) first; known models: \(catalog.names.joined(separator: ", "))")
+        }
+        if let task, task != schema.task.rawValue {
+            return fail("task", "model '\(model)' is a \(schema.task.rawValue) model, but the record says task '\(task)'")
+        }
+        var labelIndex: Int?
+        if let label {
+            guard let i = schema.index(of: label) else {
+                return fail("label", "'\(label)' is not a class of model '\(model)' (classes: \(Self.list(schema.classes)))")
+            }
+            labelIndex = i
+        }
+        if let score, !(score >= 0 && score <= 1) {
+            return fail("score", "'score' must be between 0 and 1, got \(score)")
+        }
+        var boxes: [DetectionBox] = []
+        switch schema.task {
+        case .classification:
+            guard labelIndex != nil else { return fail("label", "missing required field 'label' for classification model '\(model)'") }
+            if boxesRange != nil { return fail("boxes", "'boxes' is for detection models; '\(model)' is a classification model") }
+        case .detection:
+            guard boxesRange != nil else { return fail("boxes", "missing required field 'boxes' for detection model '\(model)' (use [] for an image with no detections)") }
+        }
+        do throws(RecordError) {
+            if let r = scoresRange { try Self.validateScores(s, r, schema: schema, line: line, id: id) }
+            if let r = boxesRange { boxes = try Self.parseBoxes(s, r, schema: schema, line: line, id: id, requireScore: true).boxes }
+            if let r = inputRange, s.slice(r).first != 0x7B { throw RecordError(line: line, field: "input", reason: "'input' must be an object", id: id) }
+            if let r = imageRange, s.slice(r).first != 0x7B { throw RecordError(line: line, field: "image", reason: "'image' must be an object", id: id) }
+        } catch {
+            return .failure(error)
+        }
+        var hash = ContentHash()
+        hash.add(id); hash.add(ts); hash.add(model)
+        if let version { hash.add(version) } else { hash.addAbsent() }
+        hash.add(Int64(labelIndex ?? -1))
+        if let score { hash.add(score) } else { hash.addAbsent() }
+        var payload = ""
+        for (name, range) in [("input", inputRange), ("scores", scoresRange), ("boxes", boxesRange), ("image", imageRange)] {
+            guard let range else { hash.addAbsent(); continue }
+            hash.add(s.slice(range))
+            payload += (payload.isEmpty ? "{" : ",") + "\"\(name)\":" + s.text(range)
+        }
+        if !payload.isEmpty { payload += "}" }
+        return .success(PredictionRecord(
+            line: line, id: id, timestampMillis: ts, model: model, modelVersion: version,
+            labelIndex: labelIndex, score: score, boxes: boxes, payload: payload.isEmpty ? nil : payload,
+            contentHash: hash.signed))
+    }
+
+    static func list(_ classes: [String]) -> String {
+        classes.count <= 20 ? classes.joined(separator: ", ") : classes.prefix(20).joined(separator: ", ") + ", … (\(classes.count) in all)"
+    }
+
+    static func readTimestamp(_ s: inout JSONScanner) throws(JSONSyntaxError) -> Int64 {
+        guard let c = s.peek() else { throw JSONSyntaxError(offset: s.offset, reason: "unexpected end of input, expected a timestamp") }
+        if c == 0x22 {
+            let start = s.offset
+            let str = try s.scanString()
+            guard !str.hasEscapes, let ms = Timestamp.parseMillis(s.slice(str.start..<str.end)), ms >= 0 else {
+                throw JSONSyntaxError(offset: start, reason: "'ts' is not an RFC 3339 timestamp at or after 1970 (e.g. 2026-10-01T12:00:00Z or 2026-10-01T14:00:00.5+02:00)")
+            }
+            return ms
+        }
+        let seconds = try s.readNumber(field: "ts")
+        guard seconds >= 0, seconds < 32_503_680_000 else {
+            throw JSONSyntaxError(offset: s.offset, reason: "'ts' as a number must be Unix seconds between 1970 and 3000")
+        }
+        return Int64((seconds * 1000).rounded(.down))
+    }
+
+    static func describe(_ e: JSONSyntaxError, bytes: UnsafeBufferPointer<UInt8>) -> String {
+        e.reason.contains("byte") ? e.reason : "\(e.reason) (at byte \(e.offset + 1))"
+    }
+
+    static func validateScores(_ base: JSONScanner, _ r: Range<Int>, schema: ModelSchema, line: Int, id: String) throws(RecordError) {
+        var s = base
+        s.offset = r.lowerBound
+        var problem: RecordError?
+        do throws(JSONSyntaxError) {
+            guard s.peek() == 0x7B else { throw JSONSyntaxError(offset: s.offset, reason: "'scores' must be an object of class → score") }
+            try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
+                let name = try s.decode(key)
+                let v = try s.readNumber(field: "scores.\(name)")
+                if problem == nil, schema.index(of: name) == nil {
+                    problem = RecordError(line: line, field: "scores.\(name)", reason: "'\(name)' is not a class of model '\(schema.name)'", id: id)
+                }
+                if problem == nil, !(v >= 0 && v <= 1) {
+                    problem = RecordError(line: line, field: "scores.\(name)", reason: "score must be between 0 and 1, got \(v)", id: id)
+                }
+            }
+        } catch {
+            throw RecordError(line: line, field: "scores", reason: error.reason, id: id)
+        }
+        if let problem { throw problem }
+    }
+
+    /// Reads a `boxes` array: `[{label, score?, bbox:[x,y,w,h], …}]`.
+    public static func parseBoxes(_ base: JSONScanner, _ r: Range<Int>, schema: ModelSchema?, line: Int, id: String,
+                                  requireScore: Bool) throws(RecordError) -> (boxes: [DetectionBox], labels: [String]) {
+        var s = base
+        s.offset = r.lowerBound
+        var boxes: [DetectionBox] = []
+        var labels: [String] = []
+        var problem: RecordError?
+        var field = "boxes"
+        do throws(JSONSyntaxError) {
+            guard s.peek() == 0x5B else { throw JSONSyntaxError(offset: s.offset, reason: "'boxes' must be an array of {label, score, bbox}") }
+            try s.scanArray { (s: inout JSONScanner, i) throws(JSONSyntaxError) in
+                field = "boxes[\(i)]"
+                guard s.peek() == 0x7B else { throw JSONSyntaxError(offset: s.offset, reason: "each box must be an object {label, score, bbox}") }
+                var label: String?
+                var score: Double?
+                var bbox: [Double] = []
+                try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
+                    if s.equals(key, "label") {
+                        field = "boxes[\(i)].label"; label = try s.readString(field: "label")
+                    } else if s.equals(key, "score") {
+                        field = "boxes[\(i)].score"; score = try s.readNumber(field: "score")
+                    } else if s.equals(key, "bbox") {
+                        field = "boxes[\(i)].bbox"
+                        guard s.peek() == 0x5B else { throw JSONSyntaxError(offset: s.offset, reason: "'bbox' must be [x, y, width, height]") }
+                        try s.scanArray { (s: inout JSONScanner, _) throws(JSONSyntaxError) in bbox.append(try s.readNumber(field: "bbox")) }
+                    } else {
+                        try s.skipValue()  // area, iscrowd, attributes…: kept in the raw JSON
+                    }
+                }
+                field = "boxes[\(i)]"
+                func note(_ f: String, _ reason: String) {
+                    if problem == nil { problem = RecordError(line: line, field: f, reason: reason, id: id) }
+                }
+                guard let label else { note("boxes[\(i)].label", "missing 'label'"); return }
+                if bbox.count != 4 { note("boxes[\(i)].bbox", "'bbox' must have 4 numbers [x, y, width, height], got \(bbox.count)"); return }
+                if bbox[2] < 0 || bbox[3] < 0 { note("boxes[\(i)].bbox", "box width and height must not be negative") }
+                if requireScore, score == nil { note("boxes[\(i)].score", "missing 'score'") }
+                if let score, !(score >= 0 && score <= 1) { note("boxes[\(i)].score", "score must be between 0 and 1, got \(score)") }
+                var index = -1
+                if let schema {
+                    guard let k = schema.index(of: label) else {
+                        note("boxes[\(i)].label", "'\(label)' is not a class of model '\(schema.name)'")
+                        return
+                    }
+                    index = k
+                }
+                labels.append(label)
+                boxes.append(DetectionBox(labelIndex: index, score: score, bbox: (bbox[0], bbox[1], bbox[2], bbox[3])))
+            }
+        } catch {
+            throw RecordError(line: line, field: field, reason: error.reason, id: id)
+        }
+        if let problem { throw problem }
+        return (boxes, labels)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import VigilCore
+import VigilStore
+
+/// Which window to evaluate.
+public enum WindowSelection: Sendable {
+    /// The policy's default window, ending now.
+    case policyDefault
+    /// A length such as `7d`, ending now.
+    case last(String)
+    /// An explicit half-open range.
+    case range(from: Date, to: Date)
+}
+
+/// Evaluates a model over a window: reads the confusion counts from the store (streaming),
+/// computes metrics and findings under the policy, stores the run, its findings and an event.
+public struct EvaluateJob: Sendable {
+    let store: any Store
+    let clock: any VigilClock
+    let actor: String
+
+    public init(store: any Store, clock: any VigilClock, actor: String = "cli") {
+        self.store = store
+        self.clock = clock
+        self.actor = actor
+    }
+
+    /// Evaluates `policy.model` over `window`.
+    public func run(policy: Policy, window selection: WindowSelection) throws -> EvaluationReport {
+        let now = Timestamp.millis(clock.now)
+        let window: TimeWindow
+        switch selection {
+        case .policyDefault, .last:
+            let text: String
+            if case .last(let t) = selection { text = t } else { text = policy.evaluation.window }
+            guard let seconds = WindowLength.seconds(text) else {
+                throw JobError("window '\(text)' is not a length such as 7d, 36h or 2w")
+            }
+            window = TimeWindow(from: now - seconds * 1000, to: now)
+        case .range(let from, let to):
+            guard from < to else { throw JobError("--from must be before --to") }
+            window = TimeWindow(from: Timestamp.millis(from), to: Timestamp.millis(to))
+        }
+        var report = EvaluationReport(
+            model: policy.model, task: policy.task, runID: nil, createdAt: Timestamp.format(millis: now),
+            window: .init(from: Timestamp.format(millis: window.from), to: Timestamp.format(millis: window.to)),
+            status: .unknown, exitCode: 3, estimator: "unweighted",
+            predictionsInWindow: try store.predictionCount(model: policy.model, window: window), labeled: 0,
+            minReviewedPerClass: policy.evaluation.minReviewedPerClass, confidence: policy.evaluation.confidence,
+            classes: policy.classes, confusionMatrix: nil, metrics: nil, findings: [], notes: [])
+        guard let stored = try store.model(named: policy.model) else {
+            throw JobError("model '\(policy.model)' is not in the store yet: ingest its predictions first")
+        }
+        switch policy.task {
+        case .classification:
+            let matrix = try store.confusionMatrix(model: policy.model, window: window)
+            // The store's class order is authoritative; the policy's thresholds name classes.
+            let ordered = Policy(model: policy.model, task: policy.task, classes: stored.classes,
+                                 evaluation: policy.evaluation, thresholds: policy.thresholds)
+            let evaluation = ClassificationEvaluation(matrix: matrix, policy: ordered)
+            report.classes = stored.classes
+            report.labeled = matrix.total
+            report.confusionMatrix = .init(rows: "observed", columns: "predicted", counts: matrix.rows)
+            report.metrics = .init(evaluation)
+            report.findings = evaluation.findings
+            report.status = evaluation.status
+            if matrix.total == 0 {
+                report.notes.append("no reviewed predictions in the window: label some (vigil ingest labels) before judging the model")
+            }
+        case .detection:
+            report.notes.append("detection evaluation (COCO AP) is not available in this version: status unknown")
+        }
+        report.exitCode = report.status.exitCode
+        let json = try report.json()
+        report.runID = try store.recordEvaluation(EvaluationRunRecord(
+            model: policy.model, createdAt: now, window: window, status: report.status, labeled: report.labeled,
+            findings: report.findings, reportJSON: json, actor: actor))
+        return report
+    }
+}

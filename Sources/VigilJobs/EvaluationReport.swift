@@ -1,0 +1,109 @@
+import Foundation
+import VigilCore
+
+/// The result of `vigil evaluate` for one model: the stable JSON document of `--format json`
+/// (documented in `docs/formats.md`), also stored with the run.
+public struct EvaluationReport: Sendable, Codable, Equatable {
+    public struct Window: Sendable, Codable, Equatable {
+        public var from: String
+        public var to: String
+    }
+
+    public struct ConfusionTable: Sendable, Codable, Equatable {
+        /// Always `observed`: rows are the reviewed (true) classes.
+        public var rows: String
+        /// Always `predicted`.
+        public var columns: String
+        public var counts: [[Int]]
+    }
+
+    public struct ClassRow: Sendable, Codable, Equatable {
+        public var className: String
+        public var precision: Double
+        public var recall: Double
+        public var f1: Double
+        public var support: Int
+        public var predicted: Int
+        public var precisionInterval: Interval?
+        public var recallInterval: Interval?
+        /// `ok` or `insufficient-evidence`.
+        public var evidence: Severity
+
+        enum CodingKeys: String, CodingKey {
+            case className = "class"
+            case precision, recall, f1, support, predicted, evidence
+            case precisionInterval = "precision_interval"
+            case recallInterval = "recall_interval"
+        }
+    }
+
+    public struct Metrics: Sendable, Codable, Equatable {
+        public var accuracy: Double
+        public var accuracyInterval: Interval?
+        public var macro: AveragedMetrics
+        public var micro: AveragedMetrics
+        public var weighted: AveragedMetrics
+        public var perClass: [ClassRow]
+
+        enum CodingKeys: String, CodingKey {
+            case accuracy, macro, micro, weighted
+            case accuracyInterval = "accuracy_interval"
+            case perClass = "per_class"
+        }
+    }
+
+    /// Document version; bumped only on incompatible changes.
+    public var schema = "vigil.evaluation/v1"
+    public var model: String
+    public var task: ModelTask
+    public var runID: Int64?
+    public var createdAt: String
+    public var window: Window
+    public var status: EvaluationStatus
+    public var exitCode: Int32
+    /// How reviewed items are weighted: `unweighted` (each counts once).
+    public var estimator: String
+    public var predictionsInWindow: Int
+    public var labeled: Int
+    public var minReviewedPerClass: Int
+    public var confidence: Double
+    public var classes: [String]
+    public var confusionMatrix: ConfusionTable?
+    public var metrics: Metrics?
+    public var findings: [Finding]
+    /// Notes for people (e.g. why a status is unknown).
+    public var notes: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, findings, notes
+        case runID = "run_id"
+        case createdAt = "created_at"
+        case exitCode = "exit_code"
+        case predictionsInWindow = "predictions_in_window"
+        case minReviewedPerClass = "min_reviewed_per_class"
+        case confusionMatrix = "confusion_matrix"
+    }
+
+    /// The report as pretty, key-sorted JSON.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+extension EvaluationReport.Metrics {
+    init(_ e: ClassificationEvaluation) {
+        accuracy = e.metrics.accuracy
+        accuracyInterval = e.metrics.accuracyInterval
+        macro = e.metrics.macro
+        micro = e.metrics.micro
+        weighted = e.metrics.weighted
+        perClass = e.perClass.map { v in
+            EvaluationReport.ClassRow(className: v.className, precision: v.metrics.precision, recall: v.metrics.recall, f1: v.metrics.f1,
+                                      support: v.metrics.support, predicted: v.metrics.predicted,
+                                      precisionInterval: v.metrics.precisionInterval, recallInterval: v.metrics.recallInterval,
+                                      evidence: v.evidence)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import VigilCore
+import Yams
+
+/// Reads and checks policy files; every error names the file and the field.
+public enum PolicyLoader {
+    /// Every `*.yaml` / `*.yml` in `directory`, sorted by name.
+    public static func loadAll(directory: String) throws -> [Policy] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw JobError("cannot read the policies folder \(directory): create it or run `vigil init`")
+        }
+        var seen: [String: String] = [:]
+        var out: [Policy] = []
+        for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            let policy = try load(path: path)
+            if let other = seen[policy.model] {
+                throw JobError("\(path): model '\(policy.model)' already has a policy in \(other); keep one file per model")
+            }
+            seen[policy.model] = path
+            out.append(policy)
+        }
+        return out
+    }
+
+    /// One policy file.
+    public static func load(path: String) throws -> Policy {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw JobError("cannot read \(path)")
+        }
+        let policy: Policy
+        do {
+            policy = try YAMLDecoder().decode(Policy.self, from: text)
+        } catch {
+            throw JobError("\(path): \(describe(error))")
+        }
+        let problems = policy.problems()
+        guard problems.isEmpty else {
+            throw JobError("\(path): " + problems.joined(separator: "; "))
+        }
+        return policy
+    }
+
+    /// A decoding error as `field.path: what is wrong`.
+    static func describe(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+                .replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case DecodingError.keyNotFound(let key, let ctx):
+            let at = path(ctx.codingPath + [key])
+            return "\(at): required field is missing"
+        case DecodingError.typeMismatch(let type, let ctx):
+            return "\(path(ctx.codingPath)): expected \(type)"
+        case DecodingError.valueNotFound(let type, let ctx):
+            return "\(path(ctx.codingPath)): expected \(type), found nothing"
+        case DecodingError.dataCorrupted(let ctx):
+            let at = path(ctx.codingPath)
+            return (at.isEmpty ? "" : "\(at): ") + ctx.debugDescription
+        case let e as YamlError:
+            return "not valid YAML: \(e)"
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// The policies `vigil init` writes.
+public enum ExamplePolicies {
+    /// The example classifier of `vigil init` and the example data set.
+    public static let classifier = Policy(
+        model: "shelf-classifier", task: .classification,
+        classes: ExampleData.classes,
+        evaluation: EvaluationSettings(window: "7d", minReviewedPerClass: 12, confidence: 0.95),
+        thresholds: [
+            Threshold(metric: "recall", classSelector: "*", warning: 0.80, critical: 0.65),
+            Threshold(metric: "precision", classSelector: "*", warning: 0.80, critical: 0.65),
+            Threshold(metric: "macro_f1", warning: 0.85, critical: 0.75),
+            Threshold(metric: "accuracy", warning: 0.85, critical: 0.75),
+        ])
+
+    /// A policy as commented YAML.
+    public static func yaml(_ p: Policy) -> String {
+        var s = """
+            # Monitoring policy for one model (format: docs/formats.md).
+            model: \(p.model)
+            task: \(p.task.rawValue)
+            # Append-only: new classes go at the end; stored classes are never removed.
+            classes: [\(p.classes.joined(separator: ", "))]
+            evaluation:
+              window: \(p.evaluation.window)              # default window of `vigil evaluate`
+              min_reviewed_per_class: \(p.evaluation.minReviewedPerClass)  # fewer reviewed examples: insufficient-evidence
+              confidence: \(p.evaluation.confidence)         # level of the Wilson intervals
+            # A finding fires when a metric falls below a threshold.
+            # Per-class metrics (precision, recall, f1) take class: NAME or "*".
+            thresholds:
+
+            """
+        for t in p.thresholds {
+            s += "  - metric: \(t.metric)\n"
+            if let c = t.classSelector { s += "    class: \"\(c)\"\n" }
+            if let w = t.warning { s += "    warning: \(w)\n" }
+            if let c = t.critical { s += "    critical: \(c)\n" }
+        }
+        return s
+    }
+}

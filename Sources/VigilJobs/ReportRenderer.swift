@@ -1,0 +1,62 @@
+import Foundation
+import VigilCore
+
+/// Renders evaluation reports as text for a terminal or a cron mail.
+public enum ReportRenderer {
+    /// A monitoring-plugin style status line: `VIGIL WARNING - shelf-classifier: …`, then
+    /// perfdata after `|` (`'label'=value;warn;crit;min;max`).
+    public static func statusLine(_ r: EvaluationReport) -> String {
+        let counts = Dictionary(grouping: r.findings, by: \.severity).mapValues(\.count)
+        var s = "VIGIL \(r.status.rawValue.uppercased()) - \(r.model): \(counts[.critical] ?? 0) critical, \(counts[.warning] ?? 0) warning, "
+            + "\(counts[.insufficientEvidence] ?? 0) insufficient-evidence, \(counts[.ok] ?? 0) ok; \(r.labeled) reviewed of \(r.predictionsInWindow) predictions"
+        let perf = r.findings.compactMap { f -> String? in
+            guard let v = f.value else { return nil }
+            return "'\(f.rule)'=\(fmt(v, 4));\(f.warning.map { fmt($0, 4) } ?? "");\(f.critical.map { fmt($0, 4) } ?? "");0;1"
+        }
+        if !perf.isEmpty { s += " | " + perf.joined(separator: " ") }
+        return s
+    }
+
+    /// The full table report.
+    public static func table(_ r: EvaluationReport) -> String {
+        var out = statusLine(r) + "\n\n"
+        out += "model      \(r.model) (\(r.task.rawValue))\n"
+        out += "window     \(r.window.from) → \(r.window.to)\n"
+        out += "reviewed   \(r.labeled) of \(r.predictionsInWindow) predictions (estimator: \(r.estimator))\n"
+        if let id = r.runID { out += "run        \(id)\n" }
+        for note in r.notes { out += "note       \(note)\n" }
+        if let m = r.metrics {
+            out += "\naccuracy   \(fmt(m.accuracy, 4))" + (m.accuracyInterval.map { "  [\(fmt($0.lower, 3)), \(fmt($0.upper, 3))]" } ?? "") + "\n"
+            out += "           precision  recall     f1\n"
+            for (name, a) in [("macro", m.macro), ("micro", m.micro), ("weighted", m.weighted)] {
+                out += pad(name, 11) + pad(fmt(a.precision, 4), 11) + pad(fmt(a.recall, 4), 11) + fmt(a.f1, 4) + "\n"
+            }
+            let width = max(8, (m.perClass.map(\.className.count).max() ?? 0) + 2)
+            out += "\n" + pad("class", width) + pad("precision", 24) + pad("recall", 24) + pad("f1", 8) + pad("support", 9) + "evidence\n"
+            for c in m.perClass {
+                out += pad(c.className, width)
+                    + pad(fmt(c.precision, 3) + (c.precisionInterval.map { " [\(fmt($0.lower, 3)),\(fmt($0.upper, 3))]" } ?? ""), 24)
+                    + pad(fmt(c.recall, 3) + (c.recallInterval.map { " [\(fmt($0.lower, 3)),\(fmt($0.upper, 3))]" } ?? ""), 24)
+                    + pad(fmt(c.f1, 3), 8) + pad(String(c.support), 9) + c.evidence.rawValue + "\n"
+            }
+        }
+        if let cm = r.confusionMatrix, r.classes.count <= 20 {
+            let w = max(7, (r.classes.map(\.count).max() ?? 0) + 1, (cm.counts.flatMap { $0 }.max().map { String($0).count } ?? 0) + 1)
+            out += "\nconfusion (rows observed, columns predicted)\n" + pad("", w) + r.classes.map { lpad($0, w) }.joined() + "\n"
+            for (k, row) in cm.counts.enumerated() {
+                out += pad(r.classes[k], w) + row.map { lpad(String($0), w) }.joined() + "\n"
+            }
+        }
+        if !r.findings.isEmpty {
+            out += "\nfindings\n"
+            for f in r.findings.sorted(by: { $0.severity > $1.severity }) {
+                out += "  " + pad(f.severity.rawValue, 22) + f.message + "\n"
+            }
+        }
+        return out
+    }
+
+    static func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+    static func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
+    static func lpad(_ s: String, _ w: Int) -> String { s.count >= w ? " " + s : String(repeating: " ", count: w - s.count) + s }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import VigilCore
+import VigilStore
+import Yams
+
+/// `vigil.yaml`: where the store is and where the policies are.
+public struct WorkspaceConfig: Sendable, Codable, Equatable {
+    /// `sqlite:PATH` (relative to the workspace) or, later, `postgres://…`.
+    public var store: String
+    /// Folder of policy files, relative to the workspace.
+    public var policies: String
+
+    public init(store: String = "sqlite:.vigil/vigil.db", policies: String = "policies") {
+        self.store = store
+        self.policies = policies
+    }
+
+    enum CodingKeys: String, CodingKey { case store, policies }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        store = try c.decodeIfPresent(String.self, forKey: .store) ?? "sqlite:.vigil/vigil.db"
+        policies = try c.decodeIfPresent(String.self, forKey: .policies) ?? "policies"
+    }
+}
+
+/// A Vigil workspace: a folder with `vigil.yaml`, `policies/` and (for SQLite) `.vigil/`.
+public struct Workspace: Sendable {
+    /// The folder holding `vigil.yaml`.
+    public let root: String
+    public let config: WorkspaceConfig
+
+    /// The workspace whose `vigil.yaml` is in `directory` or the nearest parent.
+    public static func locate(from directory: String) throws -> Workspace {
+        var dir = URL(fileURLWithPath: directory).standardizedFileURL
+        while true {
+            let candidate = dir.appendingPathComponent("vigil.yaml").path
+            if FileManager.default.fileExists(atPath: candidate) {
+                return try Workspace(root: dir.path, config: loadConfig(candidate))
+            }
+            let parent = dir.deletingLastPathComponent()
+            if parent.path == dir.path { break }
+            dir = parent
+        }
+        throw JobError("no vigil.yaml in \(directory) or its parents: run `vigil init` to create a workspace, or pass --workspace DIR")
+    }
+
+    public init(root: String, config: WorkspaceConfig) {
+        self.root = root
+        self.config = config
+    }
+
+    static func loadConfig(_ path: String) throws -> WorkspaceConfig {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        do {
+            return try YAMLDecoder().decode(WorkspaceConfig.self, from: text)
+        } catch {
+            throw JobError("\(path): \(PolicyLoader.describe(error))")
+        }
+    }
+
+    /// Absolute path of `relative` inside the workspace.
+    public func path(_ relative: String) -> String {
+        relative.hasPrefix("/") ? relative : (root as NSString).appendingPathComponent(relative)
+    }
+
+    /// Where rejected input lines from standard input go.
+    public var rejectsDirectory: String { path(".vigil/rejects") }
+
+    /// All policies, each checked; errors name the file and the field.
+    public func loadPolicies() throws -> [Policy] {
+        try PolicyLoader.loadAll(directory: path(config.policies))
+    }
+
+    /// The policy of `model`.
+    public func policy(for model: String) throws -> Policy {
+        let all = try loadPolicies()
+        guard let p = all.first(where: { $0.model == model }) else {
+            throw JobError("no policy for model '\(model)' in \(path(config.policies)) (models: \(all.map(\.model).joined(separator: ", ")))")
+        }
+        return p
+    }
+
+    /// Opens the configured store.
+    public func openStore() throws -> any Store {
+        let url = config.store
+        if url.hasPrefix("sqlite:") {
+            return try SQLiteStore(path: path(String(url.dropFirst("sqlite:".count))))
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw JobError("vigil.yaml: store: PostgreSQL is not available in this version; use sqlite:PATH")
+        }
+        throw JobError("vigil.yaml: store: '\(url)' is not a store URL; use sqlite:.vigil/vigil.db")
+    }
+
+    /// Opens the store and registers every policy's model in it.
+    public func openStoreWithModels() throws -> (store: any Store, catalog: ModelCatalog, policies: [Policy]) {
+        let policies = try loadPolicies()
+        let store = try openStore()
+        let catalog = try store.syncModels(policies.map(\.schema))
+        return (store, catalog, policies)
+    }
+
+    /// Creates a workspace in `directory`: `vigil.yaml`, an example policy and the store.
+    /// Existing files are left alone. Returns the paths written.
+    @discardableResult
+    public static func initialize(at directory: String, examplePolicy: Policy = ExamplePolicies.classifier) throws -> [String] {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var written: [String] = []
+        let configPath = (directory as NSString).appendingPathComponent("vigil.yaml")
+        if !fm.fileExists(atPath: configPath) {
+            try WorkspaceConfig.template.write(toFile: configPath, atomically: true, encoding: .utf8)
+            written.append(configPath)
+        }
+        let workspace = try Workspace(root: directory, config: loadConfig(configPath))
+        let policies = workspace.path(workspace.config.policies)
+        try fm.createDirectory(atPath: policies, withIntermediateDirectories: true)
+        let policyPath = (policies as NSString).appendingPathComponent("\(examplePolicy.model).yaml")
+        if !fm.fileExists(atPath: policyPath) {
+            try ExamplePolicies.yaml(examplePolicy).write(toFile: policyPath, atomically: true, encoding: .utf8)
+            written.append(policyPath)
+        }
+        _ = try workspace.openStoreWithModels()
+        if case let storePath = workspace.path(String(workspace.config.store.dropFirst("sqlite:".count))),
+           workspace.config.store.hasPrefix("sqlite:") {
+            written.append(storePath)
+        }
+        return written
+    }
+}
+
+extension WorkspaceConfig {
+    /// The `vigil.yaml` that `vigil init` writes.
+    public static let template = """
+        # Vigil workspace settings.
+        # store: where everything is kept. SQLite by default (path relative to this file).
+        store: sqlite:.vigil/vigil.db
+        # policies: one YAML file per model (see docs/formats.md).
+        policies: policies
+
+        """
+}

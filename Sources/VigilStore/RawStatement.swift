@@ -1,0 +1,57 @@
+import GRDBSQLite
+
+/// A prepared SQLite statement used directly through the C API, for the hot paths of bulk
+/// ingest where GRDB's conveniences cost more than the row (see `docs/architecture.md`).
+final class RawStatement {
+    let handle: OpaquePointer
+    let connection: OpaquePointer
+
+    init(_ connection: OpaquePointer, _ sql: String) throws {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw StoreError("SQLite could not prepare a statement: \(String(cString: sqlite3_errmsg(connection)))")
+        }
+        handle = stmt
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    @inline(__always) func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(handle, i, v) }
+    @inline(__always) func bind(_ i: Int32, _ v: Double) { sqlite3_bind_double(handle, i, v) }
+    @inline(__always) func bind(_ i: Int32, _ v: String) {
+        var s = v
+        s.withUTF8 { buf in
+            _ = sqlite3_bind_text(handle, i, UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(buf.count), Self.transient)
+        }
+    }
+    @inline(__always) func bindNull(_ i: Int32) { sqlite3_bind_null(handle, i) }
+    func bind(_ i: Int32, _ v: String?) { if let v { bind(i, v) } else { bindNull(i) } }
+    func bind(_ i: Int32, _ v: Int64?) { if let v { bind(i, v) } else { bindNull(i) } }
+    func bind(_ i: Int32, _ v: Double?) { if let v { bind(i, v) } else { bindNull(i) } }
+
+    /// Steps once; true when a row is available.
+    @discardableResult func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_ROW { return true }
+        if rc == SQLITE_DONE { return false }
+        throw StoreError("SQLite failed: \(String(cString: sqlite3_errmsg(connection)))")
+    }
+
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    func int64(_ col: Int32) -> Int64 { sqlite3_column_int64(handle, col) }
+    func isNull(_ col: Int32) -> Bool { sqlite3_column_type(handle, col) == SQLITE_NULL }
+    func text(_ col: Int32) -> String? {
+        guard let p = sqlite3_column_text(handle, col) else { return nil }
+        return String(cString: p)
+    }
+
+    var changes: Int32 { sqlite3_changes(connection) }
+}

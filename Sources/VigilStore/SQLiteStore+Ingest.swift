@@ -1,0 +1,188 @@
+import Foundation
+import GRDB
+import VigilCore
+
+extension SQLiteStore {
+    /// Runs `body` for each batch, in one transaction per batch, or in one transaction for
+    /// everything when `options.atomic` (then committed only if `options.shouldCommit()`).
+    func ingestBatches<R>(_ db: Database, options: IngestOptions, nextBatch: () throws -> [R]?,
+                          progress: (IngestProgress) -> Void, outcome: inout IngestOutcome,
+                          body: ([R], inout IngestOutcome) throws -> Int) throws {
+        var written = 0
+        var open = false
+        do {
+            if options.atomic { try db.beginTransaction(.immediate); open = true }
+            while let batch = try nextBatch() {
+                if !options.atomic { try db.beginTransaction(.immediate); open = true }
+                let line = try body(batch, &outcome)
+                if !options.atomic { try db.commit(); open = false }
+                written += batch.count
+                progress(IngestProgress(recordsWritten: written, lastLine: line))
+            }
+            if options.atomic {
+                if options.shouldCommit() && outcome.rejected.isEmpty {
+                    try db.commit()
+                } else {
+                    try db.rollback()
+                    outcome.committed = false
+                    outcome.inserted = 0
+                    outcome.relabeled = 0
+                }
+                open = false
+            }
+        } catch {
+            if open { try? db.rollback() }
+            throw error
+        }
+    }
+
+    public func ingestPredictions(options: IngestOptions, nextBatch: () throws -> [PredictionRecord]?,
+                                  progress: (IngestProgress) -> Void) throws -> IngestOutcome {
+        try queue.writeWithoutTransaction { db in
+            guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
+            var modelIDs: [String: Int64] = [:]
+            for (id, s) in try Self.allModels(db) { modelIDs[s.name] = id }
+            let insert = try RawStatement(conn, """
+                INSERT INTO predictions(id, model_id, ts, model_version, label_idx, score, payload, content_hash, ingested_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                """)
+            let lookup = try RawStatement(conn, "SELECT content_hash FROM predictions WHERE id = ?")
+            let classUpsert = try RawStatement(conn, AggregateDelta.classUpsert)
+            let binUpsert = try RawStatement(conn, AggregateDelta.binUpsert)
+            var delta = AggregateDelta()
+            var outcome = IngestOutcome()
+            try ingestBatches(db, options: options, nextBatch: nextBatch, progress: progress, outcome: &outcome) { batch, outcome in
+                var lastLine = 0
+                for r in batch {
+                    lastLine = r.line
+                    guard let modelID = modelIDs[r.model] else {
+                        outcome.rejected.append(RecordError(line: r.line, field: "model", reason: "unknown model '\(r.model)'", id: r.id))
+                        continue
+                    }
+                    insert.bind(1, r.id)
+                    insert.bind(2, modelID)
+                    insert.bind(3, r.timestampMillis)
+                    insert.bind(4, r.modelVersion)
+                    insert.bind(5, r.labelIndex.map(Int64.init))
+                    insert.bind(6, r.score)
+                    insert.bind(7, r.payload)
+                    insert.bind(8, r.contentHash)
+                    insert.bind(9, options.now)
+                    try insert.step()
+                    let inserted = insert.changes == 1
+                    insert.reset()
+                    if inserted {
+                        outcome.inserted += 1
+                        delta.add(model: modelID, record: r)
+                        continue
+                    }
+                    lookup.bind(1, r.id)
+                    let found = try lookup.step()
+                    let stored = found ? lookup.int64(0) : 0
+                    lookup.reset()
+                    if found && stored == r.contentHash {
+                        outcome.duplicates += 1
+                    } else {
+                        outcome.rejected.append(RecordError(
+                            line: r.line, field: "id",
+                            reason: "conflict: a prediction with this id is already stored with different content; ids are immutable, send a corrected prediction under a new id",
+                            id: r.id))
+                    }
+                }
+                try delta.flush(classes: classUpsert, bins: binUpsert)
+                return lastLine
+            }
+            return outcome
+        }
+    }
+
+    public func ingestLabels(options: IngestOptions, nextBatch: () throws -> [LabelRecord]?,
+                             progress: (IngestProgress) -> Void) throws -> IngestOutcome {
+        try queue.writeWithoutTransaction { db in
+            guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
+            let models = try Self.allModels(db)
+            let prediction = try RawStatement(conn, "SELECT seq, model_id, ts, label_idx FROM predictions WHERE id = ?")
+            let current = try RawStatement(conn, "SELECT revision, content_hash FROM ground_truth WHERE prediction_seq = ?")
+            let insertCurrent = try RawStatement(conn, """
+                INSERT INTO ground_truth(prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let updateCurrent = try RawStatement(conn, """
+                UPDATE ground_truth SET label_idx = ?, boxes = ?, revision = ?, content_hash = ?, source = ?, reviewer = ?, updated_at = ?
+                WHERE prediction_seq = ?
+                """)
+            let insertRevision = try RawStatement(conn, """
+                INSERT INTO ground_truth_revisions(prediction_seq, revision, label_idx, boxes, content_hash, source, reviewer, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var outcome = IngestOutcome()
+            try ingestBatches(db, options: options, nextBatch: nextBatch, progress: progress, outcome: &outcome) { batch, outcome in
+                var lastLine = 0
+                for r in batch {
+                    lastLine = r.line
+                    func reject(_ field: String?, _ reason: String) {
+                        outcome.rejected.append(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID))
+                    }
+                    prediction.bind(1, r.predictionID)
+                    guard try prediction.step() else {
+                        prediction.reset()
+                        reject("prediction_id", "no prediction with this id is stored: ingest the predictions first")
+                        continue
+                    }
+                    let seq = prediction.int64(0), modelID = prediction.int64(1), ts = prediction.int64(2)
+                    let predicted: Int64? = prediction.isNull(3) ? nil : prediction.int64(3)
+                    prediction.reset()
+                    guard let schema = models[modelID] else { reject(nil, "the prediction's model is missing"); continue }
+                    var labelIndex: Int64?
+                    switch schema.task {
+                    case .classification:
+                        guard let label = r.label else { reject("boxes", "prediction of classification model '\(schema.name)': give 'label', not 'boxes'"); continue }
+                        guard let k = schema.index(of: label) else {
+                            reject("label", "'\(label)' is not a class of model '\(schema.name)'"); continue
+                        }
+                        labelIndex = Int64(k)
+                    case .detection:
+                        guard r.boxesJSON != nil else { reject("label", "prediction of detection model '\(schema.name)': give 'boxes', not 'label'"); continue }
+                        if let bad = r.boxLabels.firstIndex(where: { schema.index(of: $0) == nil }) {
+                            reject("boxes[\(bad)].label", "'\(r.boxLabels[bad])' is not a class of model '\(schema.name)'"); continue
+                        }
+                    }
+                    current.bind(1, seq)
+                    var revision: Int64 = 1
+                    if try current.step() {
+                        let rev = current.int64(0), hash = current.int64(1)
+                        current.reset()
+                        if hash == r.contentHash { outcome.duplicates += 1; continue }
+                        guard options.allowRelabel else {
+                            reject(r.label != nil ? "label" : "boxes",
+                                   "conflict: this prediction already has a different label (revision \(rev)); pass --relabel to record a new revision")
+                            continue
+                        }
+                        revision = rev + 1
+                        updateCurrent.bind(1, labelIndex); updateCurrent.bind(2, r.boxesJSON); updateCurrent.bind(3, revision)
+                        updateCurrent.bind(4, r.contentHash); updateCurrent.bind(5, r.source); updateCurrent.bind(6, r.reviewer)
+                        updateCurrent.bind(7, options.now); updateCurrent.bind(8, seq)
+                        try updateCurrent.step(); updateCurrent.reset()
+                        outcome.relabeled += 1
+                        try Self.append(db, Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
+                                                  subject: r.predictionID, details: "{\"revision\":\(revision),\"line\":\(r.line)}"))
+                    } else {
+                        current.reset()
+                        insertCurrent.bind(1, seq); insertCurrent.bind(2, modelID); insertCurrent.bind(3, ts); insertCurrent.bind(4, predicted)
+                        insertCurrent.bind(5, labelIndex); insertCurrent.bind(6, r.boxesJSON); insertCurrent.bind(7, revision)
+                        insertCurrent.bind(8, r.contentHash); insertCurrent.bind(9, r.source); insertCurrent.bind(10, r.reviewer)
+                        insertCurrent.bind(11, options.now)
+                        try insertCurrent.step(); insertCurrent.reset()
+                        outcome.inserted += 1
+                    }
+                    insertRevision.bind(1, seq); insertRevision.bind(2, revision); insertRevision.bind(3, labelIndex)
+                    insertRevision.bind(4, r.boxesJSON); insertRevision.bind(5, r.contentHash); insertRevision.bind(6, r.source)
+                    insertRevision.bind(7, r.reviewer); insertRevision.bind(8, options.now)
+                    try insertRevision.step(); insertRevision.reset()
+                }
+                return lastLine
+            }
+            return outcome
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import VigilCore
+
+/// Where Vigil keeps everything: models, predictions, ground truth, per-hour aggregates,
+/// evaluation runs, findings and the append-only event log.
+///
+/// Callers see only this protocol; ``SQLiteStore`` is the default backend and a PostgreSQL
+/// one can sit beside it. Bulk work pulls batches from a closure so that parsing (on another
+/// thread) and writing overlap, and memory stays bounded however large the input.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: ".vigil/vigil.db")
+/// let catalog = try store.syncModels([policy.schema])
+/// let outcome = try store.ingestPredictions(options: .init(now: now)) { source.next() }
+/// ```
+public protocol Store: Sendable {
+    /// Creates or updates the models; new classes are appended, existing ones keep their index.
+    /// Returns the stored schemas (class order as stored). Throws when a task would change or a
+    /// stored class was removed from a policy.
+    func syncModels(_ schemas: [ModelSchema]) throws -> ModelCatalog
+
+    /// The stored schema of `model`, or `nil`.
+    func model(named model: String) throws -> ModelSchema?
+
+    /// Writes predictions batch by batch until `nextBatch` returns `nil`.
+    func ingestPredictions(options: IngestOptions, nextBatch: () throws -> [PredictionRecord]?,
+                           progress: (IngestProgress) -> Void) throws -> IngestOutcome
+
+    /// Writes ground truth batch by batch until `nextBatch` returns `nil`.
+    func ingestLabels(options: IngestOptions, nextBatch: () throws -> [LabelRecord]?,
+                      progress: (IngestProgress) -> Void) throws -> IngestOutcome
+
+    /// Counts of (observed, predicted) over labelled predictions of `model` made in `window`.
+    /// Streams: memory does not grow with the window.
+    func confusionMatrix(model: String, window: TimeWindow) throws -> ConfusionMatrix
+
+    /// Number of predictions of `model` made in `window`.
+    func predictionCount(model: String, window: TimeWindow) throws -> Int
+
+    /// Stores an evaluation run with its findings and an event, atomically; returns the run id.
+    func recordEvaluation(_ run: EvaluationRunRecord) throws -> Int64
+
+    /// Appends an event to the log.
+    func append(_ event: Event) throws
+
+    /// The newest events first, optionally for one model.
+    func events(model: String?, limit: Int) throws -> [Event]
+
+    /// Checks the database file and that every aggregate equals a recount from the rows.
+    func verify() throws -> StoreVerification
+}
+
+/// A half-open time range `[from, to)` in milliseconds since the epoch.
+public struct TimeWindow: Sendable, Equatable, Codable {
+    public var from: Int64
+    public var to: Int64
+    public init(from: Int64, to: Int64) { self.from = from; self.to = to }
+}
+
+/// How an ingest writes.
+public struct IngestOptions: Sendable {
+    /// The time recorded as the ingest time.
+    public var now: Int64
+    /// One transaction for the whole input, committed only if `shouldCommit` says so at the end.
+    public var atomic: Bool
+    /// For labels: a different label for an already-labelled prediction becomes a new revision
+    /// instead of a conflict.
+    public var allowRelabel: Bool
+    /// Who is ingesting (recorded in the event log).
+    public var actor: String
+    /// Asked once at the end of an atomic ingest: commit (true) or roll everything back.
+    public var shouldCommit: @Sendable () -> Bool
+
+    public init(now: Int64, atomic: Bool = false, allowRelabel: Bool = false, actor: String = "cli",
+                shouldCommit: @escaping @Sendable () -> Bool = { true }) {
+        self.now = now
+        self.atomic = atomic
+        self.allowRelabel = allowRelabel
+        self.actor = actor
+        self.shouldCommit = shouldCommit
+    }
+}
+
+/// Progress after each committed batch.
+public struct IngestProgress: Sendable {
+    public var recordsWritten: Int
+    public var lastLine: Int
+}
+
+/// What an ingest did to the store.
+public struct IngestOutcome: Sendable {
+    /// New rows written.
+    public var inserted = 0
+    /// Records already stored with identical content (skipped).
+    public var duplicates = 0
+    /// Labels that became a new revision (only with `allowRelabel`).
+    public var relabeled = 0
+    /// Records refused by the store: conflicting ids, unknown prediction ids, foreign classes.
+    public var rejected: [RecordError] = []
+    /// False when an atomic ingest was rolled back.
+    public var committed = true
+
+    public init() {}
+}
+
+/// One evaluation, ready to store.
+public struct EvaluationRunRecord: Sendable {
+    public var model: String
+    public var createdAt: Int64
+    public var window: TimeWindow
+    public var status: EvaluationStatus
+    public var labeled: Int
+    public var findings: [Finding]
+    /// The full report as JSON, as `vigil evaluate --format json` prints it.
+    public var reportJSON: String
+    public var actor: String
+
+    public init(model: String, createdAt: Int64, window: TimeWindow, status: EvaluationStatus, labeled: Int,
+                findings: [Finding], reportJSON: String, actor: String) {
+        self.model = model
+        self.createdAt = createdAt
+        self.window = window
+        self.status = status
+        self.labeled = labeled
+        self.findings = findings
+        self.reportJSON = reportJSON
+        self.actor = actor
+    }
+}
+
+/// An entry of the append-only event log: who did what, when.
+public struct Event: Sendable, Equatable, Codable {
+    public var id: Int64?
+    public var ts: Int64
+    public var actor: String
+    /// Dotted kind, e.g. `ingest.predictions`, `evaluation.run`, `label.relabel`.
+    public var kind: String
+    public var model: String?
+    /// What it is about (a run id, a prediction id, a file).
+    public var subject: String?
+    /// Details as a JSON object.
+    public var details: String
+
+    public init(id: Int64? = nil, ts: Int64, actor: String, kind: String, model: String?, subject: String?, details: String) {
+        self.id = id
+        self.ts = ts
+        self.actor = actor
+        self.kind = kind
+        self.model = model
+        self.subject = subject
+        self.details = details
+    }
+}
+
+/// The result of ``Store/verify()``.
+public struct StoreVerification: Sendable {
+    /// `ok`, or the database engine's own list of problems.
+    public var integrity: [String]
+    /// Aggregate rows that differ from a recount, described.
+    public var aggregateMismatches: [String]
+    public var predictions: Int
+    public var distinctPredictionIDs: Int
+
+    public var isHealthy: Bool { integrity == ["ok"] && aggregateMismatches.isEmpty && predictions == distinctPredictionIDs }
+}
+
+/// Errors the store raises, each saying what to do.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
