@@ -47,7 +47,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore"]),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilJobsTests", dependencies: ["VigilCore", "VigilStore", "VigilJobs", "vigil"]),
     ],
     swiftLanguageModes: [.v6]

@@ -91,10 +91,17 @@ public struct ExampleData: Sendable {
         return "{\"prediction_id\":\"\(r.id)\",\"label\":\"\(Self.classes[r.observed])\"}"
     }
 
-    /// The CSV prediction row of row `i` (columns `id,ts,model,model_version,label,score`).
+    /// The CSV header matching ``predictionCSV(_:)``: the same content as the NDJSON line,
+    /// with the scores map as `score_<class>` columns.
+    public static var csvHeader: String {
+        "id,ts,model,model_version,label,score," + classes.map { "score_" + $0 }.joined(separator: ",")
+    }
+
+    /// The CSV prediction row of row `i` (columns of ``csvHeader``).
     public func predictionCSV(_ i: Int) -> String {
         let r = row(i)
-        return "\(r.id),\(Timestamp.format(millis: r.ts)),\(Self.model),1,\(Self.classes[r.predicted]),\(r.scores[r.predicted])"
+        return "\(r.id),\(Timestamp.format(millis: r.ts)),\(Self.model),1,\(Self.classes[r.predicted]),\(r.scores[r.predicted]),"
+            + r.scores.map { String($0) }.joined(separator: ",")
     }
 
     /// Whether row `i` is in the reviewed sample of `fraction` of all rows (deterministic).

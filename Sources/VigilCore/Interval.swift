@@ -18,7 +18,8 @@ public enum WilsonInterval {
         let z2 = z * z
         let centre = (p + z2 / (2 * n)) / (1 + z2 / n)
         let half = (z / (1 + z2 / n)) * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
-        return Interval(lower: max(0, centre - half), upper: min(1, centre + half))
+        // At p = 0 (or 1) the bound is exactly 0 (or 1); say so rather than leave a rounding residue.
+        return Interval(lower: successes == 0 ? 0 : max(0, centre - half), upper: successes == trials ? 1 : min(1, centre + half))
     }
 }
 

@@ -268,7 +268,7 @@ public struct JSONScanner {
     }
 
     /// Reads a number value.
-    public mutating func readNumber(field: String) throws(JSONSyntaxError) -> Double {
+    public mutating func readNumber(field: StaticString) throws(JSONSyntaxError) -> Double {
         guard let c = peek() else { throw fail("unexpected end of input, expected a number for '\(field)'") }
         guard c == 0x2D || (c >= 0x30 && c <= 0x39) else {
             throw fail("'\(field)' must be a number, found \(kindName(c))")

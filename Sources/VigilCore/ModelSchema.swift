@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a model does: the two kinds of vision model Vigil watches.
 public enum ModelTask: String, Codable, Sendable, CaseIterable {
     case classification
@@ -17,6 +19,8 @@ public struct ModelSchema: Sendable, Equatable {
     public private(set) var classes: [String]
     /// Class name → index.
     public private(set) var classIndex: [String: Int]
+    /// Class names as UTF-8 bytes, for lookups straight from input bytes.
+    private var classBytes: [[UInt8]]
 
     /// A schema; duplicate class names keep their first index.
     public init(name: String, task: ModelTask, classes: [String]) {
@@ -24,10 +28,27 @@ public struct ModelSchema: Sendable, Equatable {
         self.task = task
         self.classes = []
         self.classIndex = [:]
+        self.classBytes = []
         for c in classes where classIndex[c] == nil {
             classIndex[c] = self.classes.count
             self.classes.append(c)
+            self.classBytes.append(Array(c.utf8))
         }
+    }
+
+    public static func == (a: ModelSchema, b: ModelSchema) -> Bool {
+        a.name == b.name && a.task == b.task && a.classes == b.classes
+    }
+
+    /// The index of the class whose UTF-8 bytes are `bytes`, without making a `String`
+    /// (a linear scan is faster than hashing for the usual few dozen classes).
+    @inline(__always) public func index(ofBytes bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        if classBytes.count > 64 { return classIndex[String(decoding: bytes, as: UTF8.self)] }
+        let n = bytes.count
+        for (k, c) in classBytes.enumerated() where c.count == n {
+            if c.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, n) == 0 }) { return k }
+        }
+        return nil
     }
 
     /// The index of `label`, or `nil` when it is not one of the model's classes.

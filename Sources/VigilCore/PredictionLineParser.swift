@@ -18,7 +18,7 @@ public struct PredictionLineParser: Sendable {
         var model: String?
         var version: String?
         var task: String?
-        var label: String?
+        var labelToken: JSONScanner.JSONString?
         var score: Double?
         var scoresRange: Range<Int>?
         var boxesRange: Range<Int>?
@@ -45,7 +45,10 @@ public struct PredictionLineParser: Sendable {
                     field = "task"; task = try s.readString(field: "task")
                 } else if s.equals(key, "label") {
                     field = "label"
-                    if !s.readNull() { label = try s.readString(field: "label") }
+                    if !s.readNull() {
+                        guard s.peek() == 0x22 else { throw JSONSyntaxError(offset: s.offset, reason: "'label' must be a string, found \(s.kindName(s.peek() ?? 0x20))") }
+                        labelToken = try s.scanString()
+                    }
                 } else if s.equals(key, "score") {
                     field = "score"
                     if !s.readNull() { score = try s.readNumber(field: "score") }
@@ -83,8 +86,10 @@ public struct PredictionLineParser: Sendable {
             return fail("task", "model '\(model)' is a \(schema.task.rawValue) model, but the record says task '\(task)'")
         }
         var labelIndex: Int?
-        if let label {
-            guard let i = schema.index(of: label) else {
+        if let token = labelToken {
+            let found = token.hasEscapes ? (try? s.decode(token)).flatMap { schema.index(of: $0) } : schema.index(ofBytes: s.slice(token.start..<token.end))
+            guard let i = found else {
+                let label = (try? s.decode(token)) ?? "?"
                 return fail("label", "'\(label)' is not a class of model '\(model)' (classes: \(Self.list(schema.classes)))")
             }
             labelIndex = i
@@ -113,16 +118,23 @@ public struct PredictionLineParser: Sendable {
         if let version { hash.add(version) } else { hash.addAbsent() }
         hash.add(Int64(labelIndex ?? -1))
         if let score { hash.add(score) } else { hash.addAbsent() }
-        var payload = ""
+        var payload: [UInt8] = []
         for (name, range) in [("input", inputRange), ("scores", scoresRange), ("boxes", boxesRange), ("image", imageRange)] {
             guard let range else { hash.addAbsent(); continue }
-            hash.add(s.slice(range))
-            payload += (payload.isEmpty ? "{" : ",") + "\"\(name)\":" + s.text(range)
+            let raw = s.slice(range)
+            hash.add(raw)
+            if payload.isEmpty { payload.reserveCapacity(raw.count + 64) }
+            payload.append(payload.isEmpty ? 0x7B : 0x2C)
+            payload.append(0x22)
+            payload.append(contentsOf: name.utf8)
+            payload.append(0x22)
+            payload.append(0x3A)
+            payload.append(contentsOf: raw)
         }
-        if !payload.isEmpty { payload += "}" }
+        if !payload.isEmpty { payload.append(0x7D) }
         return .success(PredictionRecord(
             line: line, id: id, timestampMillis: ts, model: model, modelVersion: version,
-            labelIndex: labelIndex, score: score, boxes: boxes, payload: payload.isEmpty ? nil : payload,
+            labelIndex: labelIndex, score: score, boxes: boxes, payload: payload.isEmpty ? nil : String(decoding: payload, as: UTF8.self),
             contentHash: hash.signed))
     }
 
@@ -158,12 +170,17 @@ public struct PredictionLineParser: Sendable {
         do throws(JSONSyntaxError) {
             guard s.peek() == 0x7B else { throw JSONSyntaxError(offset: s.offset, reason: "'scores' must be an object of class → score") }
             try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
-                let name = try s.decode(key)
-                let v = try s.readNumber(field: "scores.\(name)")
-                if problem == nil, schema.index(of: name) == nil {
+                guard let c = s.peek(), c == 0x2D || (c >= 0x30 && c <= 0x39) else {
+                    throw JSONSyntaxError(offset: s.offset, reason: "'scores.\((try? s.decode(key)) ?? "?")' must be a number")
+                }
+                let v = try s.scanNumber()
+                let known = key.hasEscapes ? (try? s.decode(key)).flatMap { schema.index(of: $0) } : schema.index(ofBytes: s.slice(key.start..<key.end))
+                if problem == nil, known == nil {
+                    let name = (try? s.decode(key)) ?? "?"
                     problem = RecordError(line: line, field: "scores.\(name)", reason: "'\(name)' is not a class of model '\(schema.name)'", id: id)
                 }
                 if problem == nil, !(v >= 0 && v <= 1) {
+                    let name = (try? s.decode(key)) ?? "?"
                     problem = RecordError(line: line, field: "scores.\(name)", reason: "score must be between 0 and 1, got \(v)", id: id)
                 }
             }

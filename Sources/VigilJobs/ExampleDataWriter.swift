@@ -20,7 +20,7 @@ public enum ExampleDataWriter {
         let p = try BufferedWriter(path: files.predictions)
         let l = try BufferedWriter(path: files.labels)
         let c = try files.predictionsCSV.map { try BufferedWriter(path: $0) }
-        try c?.write("id,ts,model,model_version,label,score\n")
+        try c?.write(ExampleData.csvHeader + "\n")
         for i in 0..<data.rows {
             try p.write(data.predictionLine(i) + "\n")
             if labeledFraction >= 1 || data.isReviewed(i, fraction: labeledFraction) { try l.write(data.labelLine(i) + "\n") }

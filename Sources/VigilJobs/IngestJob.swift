@@ -21,6 +21,8 @@ public struct IngestRequest: Sendable {
     public var maxLineBytes = 1 << 20
     /// Records per transaction.
     public var batchSize = 8192
+    /// Check every line and report, but store nothing.
+    public var dryRun = false
     /// Where to write rejected lines; default `FILE.rejects.ndjson`, or under `.vigil/rejects/` for stdin.
     public var rejectsPath: String?
 
@@ -49,14 +51,19 @@ public struct IngestSummary: Sendable, Codable {
     public var seconds: Double = 0
     public var bytes: Int = 0
 
-    /// 0 when every line went in, 1 when some were rejected, 2 when nothing was stored.
+    /// True for `--dry-run`: `inserted` counts valid records, nothing was stored.
+    public var dryRun = false
+
+    /// 0 when every line went in (or, for a dry run, was valid), 1 when some were rejected,
+    /// 2 when nothing was stored although it should have been.
     public var exitCode: Int32 {
-        if !committed { return 2 }
+        if !committed && !dryRun { return 2 }
         if rejected > 0 || lines == 0 { return 1 }
         return 0
     }
 
     enum CodingKeys: String, CodingKey {
+        case dryRun = "dry_run"
         case source, kind, format, lines, inserted, duplicates, relabeled, rejected, committed, seconds, bytes
         case rejectsFile = "rejects_file"
         case firstRejects = "first_rejects"
@@ -145,11 +152,13 @@ public struct IngestJob: Sendable {
         summary.relabeled = outcome.relabeled
         summary.rejected = shared.rejected + outcome.rejected.count
         summary.committed = outcome.committed
+        summary.dryRun = request.dryRun
         summary.rejectsFile = rejects.written > 0 ? rejects.path : nil
         summary.firstRejects = Array((shared.firstRejects + outcome.rejected).sorted { $0.line < $1.line }.prefix(10))
         summary.seconds = Date().timeIntervalSince(started)
         let details = "{\"lines\":\(summary.lines),\"inserted\":\(summary.inserted),\"duplicates\":\(summary.duplicates),"
             + "\"relabeled\":\(summary.relabeled),\"rejected\":\(summary.rejected),\"committed\":\(summary.committed)}"
+        if request.dryRun { return summary }
         try store.append(Event(ts: Timestamp.millis(clock.now), actor: actor, kind: "ingest.\(request.kind.rawValue)", model: nil,
                                subject: request.path ?? "stdin", details: details))
         return summary
@@ -214,6 +223,12 @@ public struct IngestJob: Sendable {
         defer {
             channel.cancel()
             tally.done.wait()
+        }
+        if request.dryRun {
+            var outcome = IngestOutcome()
+            while let batch = try channel.receive() { outcome.inserted += batch.count }
+            outcome.committed = false
+            return outcome
         }
         return try write(options, { try channel.receive() }, progress)
     }

@@ -41,9 +41,18 @@ final class RawStatement {
         throw StoreError("SQLite failed: \(String(cString: sqlite3_errmsg(connection)))")
     }
 
+    /// Resets for the next row; callers bind every parameter again, so bindings are not cleared.
+    /// Steps a write once; false (and the statement's changes undone by SQLite) when it broke
+    /// a constraint, so the caller can fall back to row-by-row handling.
+    func stepUnlessConstraint() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        if rc == SQLITE_DONE || rc == SQLITE_ROW { return true }
+        if rc & 0xFF == SQLITE_CONSTRAINT { sqlite3_reset(handle); return false }
+        throw StoreError("SQLite failed: \(String(cString: sqlite3_errmsg(connection)))")
+    }
+
     func reset() {
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
     }
 
     func int64(_ col: Int32) -> Int64 { sqlite3_column_int64(handle, col) }

@@ -18,6 +18,9 @@ struct Ingest: ParsableCommand {
         @Flag(help: "Store nothing unless every line is valid (one transaction).")
         var allOrNothing = false
 
+        @Flag(help: "Check every line and report, but store nothing.")
+        var dryRun = false
+
         @Option(help: "Where to write rejected lines (default: FILE.rejects.ndjson).")
         var rejects: String?
 
@@ -79,6 +82,7 @@ func runIngest(_ kind: IngestRequest.Kind, _ o: Ingest.Options, relabel: Bool) t
         request.allowRelabel = relabel
         request.maxLineBytes = o.maxLineBytes
         request.rejectsPath = o.rejects
+        request.dryRun = o.dryRun
         let job = IngestJob(store: store, catalog: catalog, clock: try o.workspace.clock(), rejectsDirectory: ws.rejectsDirectory)
         let progress = ProgressLine()
         let summary = try job.run(request) { s in progress.update("\(s.inserted) records stored, line \(s.lines)") }
@@ -99,10 +103,10 @@ func runIngest(_ kind: IngestRequest.Kind, _ o: Ingest.Options, relabel: Bool) t
 func describe(_ s: IngestSummary) -> String {
     let rate = s.seconds > 0 ? Int(Double(s.lines) / s.seconds) : 0
     var out = "\(s.source): \(s.lines) lines in \(String(format: "%.2f", s.seconds)) s (\(rate) lines/s): "
-        + "\(s.inserted) stored, \(s.duplicates) already present, "
+        + (s.dryRun ? "dry run, \(s.inserted) valid, nothing stored, " : "\(s.inserted) stored, \(s.duplicates) already present, ")
     if s.kind == .labels { out += "\(s.relabeled) relabelled, " }
     out += "\(s.rejected) rejected"
-    if !s.committed { out += "\nnothing was stored: --all-or-nothing and \(s.rejected) line(s) were rejected" }
+    if !s.committed && !s.dryRun { out += "\nnothing was stored: --all-or-nothing and \(s.rejected) line(s) were rejected" }
     if s.lines == 0 { out += "\nthe input holds no records" }
     for e in s.firstRejects { out += "\n  " + e.description }
     if s.rejected > s.firstRejects.count { out += "\n  … \(s.rejected - s.firstRejects.count) more" }

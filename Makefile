@@ -1,0 +1,33 @@
+# Vigil — the two commands of the README, and a few more.
+SWIFT ?= swift
+
+.PHONY: quickstart test build release bench deps clean
+
+## Install what is missing, build, and run the main job end to end.
+quickstart: deps
+	$(SWIFT) build -c release --product vigil
+	rm -rf vigil-quickstart
+	.build/release/vigil quickstart --dir vigil-quickstart; status=$$?; \
+	  echo "vigil quickstart exited $$status (0 ok, 1 warning, 2 critical, 3 unknown; the example drifts, so 2 is expected)"; \
+	  [ $$status -le 3 ]
+
+## Install what is missing and run the whole test suite.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## Benchmarks: ingest and evaluate 1M predictions against sqlite3 and scikit-learn.
+bench: deps
+	scripts/bench.sh
+
+deps:
+	@scripts/install-deps.sh
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release --product vigil
+
+clean:
+	rm -rf .build vigil-quickstart bench-data

@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+import VigilCore
+@testable import VigilStore
+
+@Suite struct SQLiteStoreTests {
+    @Test func migrationsRecordTheSchemaVersion() throws {
+        let (store, _) = try temporaryStore()
+        let version = try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA user_version") }
+        #expect(version == SQLiteStore.schemaVersion)
+        let mode = try store.queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        // Reopening applies nothing twice.
+        let again = try SQLiteStore(path: store.path)
+        #expect(try again.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM grdb_migrations") } == 1)
+    }
+
+    @Test func classesAreAppendOnly() throws {
+        let (store, _) = try temporaryStore()
+        _ = try store.syncModels([classifierSchema])
+        let grown = ModelSchema(name: "shelf", task: .classification, classes: ["box", "can", "jar", "tray"])
+        let catalog = try store.syncModels([grown])
+        #expect(catalog.models["shelf"]?.classes == ["can", "jar", "box", "tray"])
+        let shrunk = ModelSchema(name: "shelf", task: .classification, classes: ["can", "jar"])
+        #expect(throws: StoreError.self) { try store.syncModels([shrunk]) }
+        let retasked = ModelSchema(name: "shelf", task: .detection, classes: ["can", "jar", "box", "tray"])
+        #expect(throws: StoreError.self) { try store.syncModels([retasked]) }
+    }
+
+    @Test func ingestIsIdempotentAndReportsConflicts() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([classifierSchema])
+        let first = predictions([line("a"), line("b", label: "jar"), line("c", label: "box")], catalog: catalog)
+        let o1 = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([first]), progress: { _ in })
+        #expect(o1.inserted == 3 && o1.duplicates == 0 && o1.rejected.isEmpty)
+        let o2 = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([first]), progress: { _ in })
+        #expect(o2.inserted == 0 && o2.duplicates == 3)
+        let changed = predictions([line("b", label: "can")], catalog: catalog)
+        let o3 = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([changed]), progress: { _ in })
+        #expect(o3.inserted == 0 && o3.rejected.count == 1)
+        #expect(o3.rejected.first?.id == "b" && o3.rejected.first?.field == "id")
+        #expect(o3.rejected.first?.reason.contains("conflict") == true)
+        let v = try store.verify()
+        #expect(v.isHealthy, "\(v.aggregateMismatches)")
+        #expect(v.predictions == 3)
+    }
+
+    @Test func groupedInsertsFallBackRowByRowOnDuplicates() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([classifierSchema])
+        let classes = ["can", "jar", "box"]
+        let first = predictions((0..<100).map { line("p\($0)", label: classes[$0 % 3]) }, catalog: catalog)
+        let o1 = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([Array(first[0..<64]), Array(first[64...])]), progress: { _ in })
+        #expect(o1.inserted == 100 && o1.duplicates == 0 && o1.rejected.isEmpty)
+        // A second file: 100 old ids (two of them changed) with 20 new ids mixed in.
+        var mixed: [String] = []
+        for i in 0..<100 {
+            mixed.append(line("p\(i)", label: i == 40 || i == 70 ? "box" : classes[i % 3], score: i == 40 || i == 70 ? 0.5 : 0.9))
+            if i % 5 == 0 { mixed.append(line("q\(i)", label: "jar")) }
+        }
+        let o2 = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions(mixed, catalog: catalog)]), progress: { _ in })
+        #expect(o2.inserted == 20)
+        #expect(o2.duplicates == 98)
+        #expect(o2.rejected.compactMap(\.id).sorted() == ["p40", "p70"])
+        let v = try store.verify()
+        #expect(v.isHealthy, "\(v.aggregateMismatches)")
+        #expect(v.predictions == 120)
+    }
+
+    @Test func atomicIngestRollsBackEverything() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([classifierSchema])
+        let batch = predictions([line("a"), line("b")], catalog: catalog)
+        let o = try store.ingestPredictions(options: .init(now: 0, atomic: true, shouldCommit: { false }),
+                                            nextBatch: batches([batch, batch]), progress: { _ in })
+        #expect(!o.committed && o.inserted == 0)
+        #expect(try store.verify().predictions == 0)
+        #expect(try store.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM hourly_class_counts") } == 0)
+    }
+
+    @Test func aggregatesCountPerHourClassAndScoreBin() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([classifierSchema])
+        let rows = predictions([
+            line("a", label: "can", score: 0.91, ts: "2026-10-01T10:05:00Z"),
+            line("b", label: "can", score: 0.99, ts: "2026-10-01T10:59:59.999Z"),
+            line("c", label: "can", score: 1.0, ts: "2026-10-01T11:00:00Z"),
+            line("d", label: "jar", score: 0.5, ts: "2026-10-01T10:30:00Z"),
+        ], catalog: catalog)
+        _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([rows]), progress: { _ in })
+        let counts = try store.queue.read {
+            try Row.fetchAll($0, sql: "SELECT hour, label_idx, n FROM hourly_class_counts ORDER BY hour, label_idx")
+                .map { [$0[0] as Int64, $0[1] as Int64, $0[2] as Int64] }
+        }
+        let h10 = Timestamp.parseMillis("2026-10-01T10:00:00Z")! / 3_600_000
+        #expect(counts == [[h10, -1, 3], [h10, 0, 2], [h10, 1, 1], [h10 + 1, -1, 1], [h10 + 1, 0, 1]])
+        let bins = try store.queue.read {
+            try Row.fetchAll($0, sql: "SELECT hour, label_idx, bin, n FROM hourly_score_bins ORDER BY hour, label_idx, bin")
+                .map { [$0[0] as Int64, $0[1] as Int64, $0[2] as Int64, $0[3] as Int64] }
+        }
+        #expect(bins == [[h10, 0, 18, 1], [h10, 0, 19, 1], [h10, 1, 10, 1], [h10 + 1, 0, 19, 1]])
+        #expect(try store.verify().isHealthy)
+    }
+
+    @Test func detectionRecordsAreStoredFaithfullyAndAggregatedPerBox() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([detectorSchema])
+        let raw = #"{"id":"img-1","ts":"2026-10-01T10:00:00Z","model":"dock","boxes":[{"label":"pallet","score":0.8,"bbox":[1,2,30.5,40]},{"label":"person","score":0.3,"bbox":[0,0,5,5],"note":"x"}],"image":{"width":640,"height":480}}"#
+        let rows = predictions([raw], catalog: catalog)
+        _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([rows]), progress: { _ in })
+        let payload = try store.queue.read { try String.fetchOne($0, sql: "SELECT payload FROM predictions") }
+        #expect(payload == #"{"boxes":[{"label":"pallet","score":0.8,"bbox":[1,2,30.5,40]},{"label":"person","score":0.3,"bbox":[0,0,5,5],"note":"x"}],"image":{"width":640,"height":480}}"#)
+        #expect(try store.verify().isHealthy)
+        let n = try store.queue.read { try Int.fetchOne($0, sql: "SELECT SUM(n) FROM hourly_class_counts WHERE label_idx >= 0") }
+        #expect(n == 2)
+    }
+
+    @Test func labelsKeepARevisionHistory() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([classifierSchema])
+        _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions([line("a"), line("b")], catalog: catalog)]), progress: { _ in })
+        let first = labels([#"{"prediction_id":"a","label":"can"}"#, #"{"prediction_id":"b","label":"jar","reviewer":"ana"}"#])
+        let o1 = try store.ingestLabels(options: .init(now: 1), nextBatch: batches([first]), progress: { _ in })
+        #expect(o1.inserted == 2)
+        let again = try store.ingestLabels(options: .init(now: 2), nextBatch: batches([first]), progress: { _ in })
+        #expect(again.inserted == 0 && again.duplicates == 2)
+        let changed = labels([#"{"prediction_id":"b","label":"box","reviewer":"bo"}"#])
+        let refused = try store.ingestLabels(options: .init(now: 3), nextBatch: batches([changed]), progress: { _ in })
+        #expect(refused.rejected.count == 1 && refused.rejected[0].reason.contains("--relabel"))
+        let relabeled = try store.ingestLabels(options: .init(now: 4, allowRelabel: true), nextBatch: batches([changed]), progress: { _ in })
+        #expect(relabeled.relabeled == 1)
+        let history = try store.queue.read {
+            try Row.fetchAll($0, sql: "SELECT r.revision, r.label_idx, r.reviewer FROM ground_truth_revisions r JOIN predictions p ON p.seq = r.prediction_seq WHERE p.id = 'b' ORDER BY r.revision")
+                .map { "\($0[0] as Int64):\($0[1] as Int64):\(($0[2] as String?) ?? "-")" }
+        }
+        #expect(history == ["1:1:ana", "2:2:bo"])
+        let events = try store.events(model: "shelf", limit: 10)
+        #expect(events.contains { $0.kind == "label.relabel" && $0.subject == "b" && $0.actor == "bo" })
+        #expect(throws: (any Error).self) {
+            try store.queue.write { try $0.execute(sql: "UPDATE ground_truth_revisions SET label_idx = 0") }
+        }
+    }
+
+    @Test func labelsAreCheckedAgainstThePredictionsModel() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([classifierSchema, detectorSchema])
+        _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions([line("a")], catalog: catalog)]), progress: { _ in })
+        let bad = labels([
+            #"{"prediction_id":"a","label":"tray"}"#,
+            #"{"prediction_id":"zzz","label":"can"}"#,
+            #"{"prediction_id":"a","boxes":[]}"#,
+        ])
+        let o = try store.ingestLabels(options: .init(now: 1), nextBatch: batches([bad]), progress: { _ in })
+        #expect(o.inserted == 0)
+        #expect(o.rejected.map(\.line) == [1, 2, 3])
+        #expect(o.rejected[0].reason.contains("not a class"))
+        #expect(o.rejected[1].reason.contains("ingest the predictions first"))
+        #expect(o.rejected[2].reason.contains("give 'label'"))
+    }
+
+    @Test func confusionMatrixCoversTheWindowOnly() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([classifierSchema])
+        let rows = predictions([
+            line("a", label: "can", ts: "2026-10-01T00:00:00Z"),
+            line("b", label: "can", ts: "2026-10-02T00:00:00Z"),
+            line("c", label: "jar", ts: "2026-10-03T00:00:00Z"),
+            line("d", label: "box", ts: "2026-10-04T00:00:00Z"),
+        ], catalog: catalog)
+        _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([rows]), progress: { _ in })
+        _ = try store.ingestLabels(options: .init(now: 0), nextBatch: batches([labels([
+            #"{"prediction_id":"a","label":"can"}"#, #"{"prediction_id":"b","label":"jar"}"#,
+            #"{"prediction_id":"c","label":"jar"}"#, #"{"prediction_id":"d","label":"can"}"#,
+        ])]), progress: { _ in })
+        let window = TimeWindow(from: Timestamp.parseMillis("2026-10-02T00:00:00Z")!, to: Timestamp.parseMillis("2026-10-04T00:00:00Z")!)
+        let m = try store.confusionMatrix(model: "shelf", window: window)
+        #expect(m.total == 2)
+        #expect(m[1, 0] == 1)  // observed jar, predicted can
+        #expect(m[1, 1] == 1)
+        #expect(try store.predictionCount(model: "shelf", window: window) == 2)
+    }
+
+    @Test func eventLogIsAppendOnly() throws {
+        let (store, _) = try temporaryStore()
+        try store.append(Event(ts: 1, actor: "t", kind: "test", model: nil, subject: nil, details: "{}"))
+        #expect(throws: (any Error).self) { try store.queue.write { try $0.execute(sql: "DELETE FROM events") } }
+        #expect(throws: (any Error).self) { try store.queue.write { try $0.execute(sql: "UPDATE events SET kind = 'x'") } }
+        #expect(try store.events(model: nil, limit: 5).count == 1)
+    }
+}
+
+import GRDB
