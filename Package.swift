@@ -48,7 +48,10 @@ let package = Package(
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "VigilJobsTests", dependencies: ["VigilCore", "VigilStore", "VigilJobs", "vigil"]),
+        .testTarget(
+            name: "VigilJobsTests",
+            dependencies: ["VigilCore", "VigilStore", "VigilJobs", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -39,6 +39,8 @@ public struct IngestSummary: Sendable, Codable {
     public var kind: IngestRequest.Kind
     public var format: IngestRequest.Format
     public var lines: Int = 0
+    /// Records found (lines that were not blank), valid or not.
+    public var records: Int = 0
     public var inserted: Int = 0
     public var duplicates: Int = 0
     public var relabeled: Int = 0
@@ -58,13 +60,13 @@ public struct IngestSummary: Sendable, Codable {
     /// 2 when nothing was stored although it should have been.
     public var exitCode: Int32 {
         if !committed && !dryRun { return 2 }
-        if rejected > 0 || lines == 0 { return 1 }
+        if rejected > 0 || records == 0 { return 1 }
         return 0
     }
 
     enum CodingKeys: String, CodingKey {
         case dryRun = "dry_run"
-        case source, kind, format, lines, inserted, duplicates, relabeled, rejected, committed, seconds, bytes
+        case source, kind, format, lines, records, inserted, duplicates, relabeled, rejected, committed, seconds, bytes
         case rejectsFile = "rejects_file"
         case firstRejects = "first_rejects"
     }
@@ -146,6 +148,7 @@ public struct IngestJob: Sendable {
         for e in outcome.rejected { try rejects.write(e, text: nil) }
         try rejects.close()
         summary.lines = shared.lines
+        summary.records = shared.records
         summary.bytes = shared.bytes
         summary.inserted = outcome.inserted
         summary.duplicates = outcome.duplicates
@@ -190,6 +193,7 @@ public struct IngestJob: Sendable {
                 var lines = RecordLines(format: request.format, csvFields: csvFields, maxLineBytes: request.maxLineBytes)
                 try reader.forEachLine { line in
                     try lines.feed(line) { number, bytes, translateError in
+                        tally.records += 1
                         if let translateError {
                             try tally.reject(translateError, text: bytes, into: rejects)
                             return
@@ -240,6 +244,7 @@ final class ParseTally: @unchecked Sendable {
     private var _rejected = 0
     private var _first: [RecordError] = []
     var lines = 0
+    var records = 0
     var bytes = 0
     let done = DispatchSemaphore(value: 0)
 

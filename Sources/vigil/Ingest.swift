@@ -27,6 +27,9 @@ struct Ingest: ParsableCommand {
         @Option(help: "Longest accepted line in bytes.")
         var maxLineBytes = 1 << 20
 
+        @Option(help: "Records per transaction.")
+        var batchSize = 8192
+
         @Option(help: "Summary format: text or json.")
         var output: OutputFormat = .text
 
@@ -83,6 +86,7 @@ func runIngest(_ kind: IngestRequest.Kind, _ o: Ingest.Options, relabel: Bool) t
         request.maxLineBytes = o.maxLineBytes
         request.rejectsPath = o.rejects
         request.dryRun = o.dryRun
+        request.batchSize = max(1, o.batchSize)
         let job = IngestJob(store: store, catalog: catalog, clock: try o.workspace.clock(), rejectsDirectory: ws.rejectsDirectory)
         let progress = ProgressLine()
         let summary = try job.run(request) { s in progress.update("\(s.inserted) records stored, line \(s.lines)") }
@@ -107,7 +111,7 @@ func describe(_ s: IngestSummary) -> String {
     if s.kind == .labels { out += "\(s.relabeled) relabelled, " }
     out += "\(s.rejected) rejected"
     if !s.committed && !s.dryRun { out += "\nnothing was stored: --all-or-nothing and \(s.rejected) line(s) were rejected" }
-    if s.lines == 0 { out += "\nthe input holds no records" }
+    if s.records == 0 { out += "\nthe input holds no records" }
     for e in s.firstRejects { out += "\n  " + e.description }
     if s.rejected > s.firstRejects.count { out += "\n  … \(s.rejected - s.firstRejects.count) more" }
     if let f = s.rejectsFile { out += "\nrejected lines: \(f)" }
