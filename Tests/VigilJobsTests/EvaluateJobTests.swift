@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilJobs
+import VigilStore
+
+@Suite struct EvaluateJobTests {
+    /// Ingests `rows` example predictions with ground truth for a `fraction` of them.
+    func loaded(rows: Int, fraction: Double) throws -> (TestWorkspace, ExampleData) {
+        let ws = try TestWorkspace()
+        let data = ExampleData(rows: rows, seed: 3)
+        let files = try ExampleDataWriter.write(data, to: ws.root + "/data", labeledFraction: fraction, csv: false)
+        #expect(try ws.ingest(.predictions, files.predictions).exitCode == 0)
+        #expect(try ws.ingest(.labels, files.labels).exitCode == 0)
+        return (ws, data)
+    }
+
+    @Test func matchesARecountOfTheGeneratedRowsAndStoresTheRun() throws {
+        let (ws, data) = try loaded(rows: 6000, fraction: 0.5)
+        let policy = try ws.workspace.policy(for: ExampleData.model)
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: policy, window: .last("7d"))
+        // Recount straight from the generator.
+        let window = (Timestamp.parseMillis("2026-10-24T00:00:00Z")!, Timestamp.parseMillis("2026-10-31T00:00:00Z")!)
+        var expected = ConfusionMatrix(classCount: ExampleData.classes.count)
+        var inWindow = 0
+        for i in 0..<data.rows {
+            let r = data.row(i)
+            guard r.ts >= window.0 && r.ts < window.1 else { continue }
+            inWindow += 1
+            if data.isReviewed(i, fraction: 0.5) { expected.add(trueClass: r.observed, predicted: r.predicted) }
+        }
+        #expect(report.confusionMatrix?.counts == expected.rows)
+        #expect(report.predictionsInWindow == inWindow)
+        #expect(report.labeled == expected.total)
+        let m = ClassificationMetrics(expected)
+        #expect(report.metrics?.accuracy == m.accuracy)
+        #expect(report.metrics?.macro == m.macro)
+        // The drift after day 20 makes bag and tube recall critical.
+        #expect(report.status == .critical)
+        #expect(report.findings.contains { $0.rule == "recall[bag]" && $0.severity == .critical })
+        #expect(report.findings.contains { $0.rule == "recall[tube]" && $0.severity == .critical })
+        let runID = try #require(report.runID)
+        let events = try ws.store.events(model: ExampleData.model, limit: 5)
+        #expect(events.first?.kind == "evaluation.run" && events.first?.subject == "run/\(runID)")
+    }
+
+    @Test func beforeTheDriftTheModelIsOK() throws {
+        let (ws, data) = try loaded(rows: 6000, fraction: 0.5)
+        let policy = try ws.workspace.policy(for: ExampleData.model)
+        let from = Timestamp.date(millis: data.startMillis)
+        let to = Timestamp.date(millis: data.startMillis + 20 * 86_400_000)
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: policy, window: .range(from: from, to: to))
+        #expect(report.findings.first { $0.rule == "recall[bag]" }?.severity == .ok)
+        #expect(report.exitCode == report.status.exitCode)
+    }
+
+    @Test func tooFewReviewedItemsIsInsufficientEvidenceNotAVerdict() throws {
+        let (ws, _) = try loaded(rows: 3000, fraction: 0.02)
+        let policy = try ws.workspace.policy(for: ExampleData.model)
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: policy, window: .last("2d"))
+        #expect(report.labeled < 12 * ExampleData.classes.count)
+        let perClass = report.findings.filter { $0.className != nil }
+        #expect(!perClass.isEmpty)
+        for f in perClass {
+            let support = report.metrics!.perClass.first { $0.className == f.className }!.support
+            if support < 12 { #expect(f.severity == .insufficientEvidence && f.value == nil, "\(f.rule)") }
+        }
+        #expect(report.metrics!.perClass.allSatisfy { $0.support >= 12 || $0.evidence == .insufficientEvidence })
+    }
+
+    @Test func noLabelsMeansUnknown() throws {
+        let ws = try TestWorkspace()
+        let files = try ExampleDataWriter.write(ExampleData(rows: 500), to: ws.root + "/data", labeledFraction: 0, csv: false)
+        _ = try ws.ingest(.predictions, files.predictions)
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: try ws.workspace.policy(for: ExampleData.model), window: .last("30d"))
+        #expect(report.status == .unknown && report.exitCode == 3)
+        #expect(report.labeled == 0)
+        #expect(report.notes.contains { $0.contains("no reviewed predictions") })
+    }
+
+    @Test func jsonReportHasTheDocumentedStableKeys() throws {
+        let (ws, _) = try loaded(rows: 2000, fraction: 1)
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: try ws.workspace.policy(for: ExampleData.model), window: .last("30d"))
+        let object = try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as! [String: Any]
+        #expect(Set(object.keys) == ["schema", "model", "task", "run_id", "created_at", "window", "status", "exit_code", "estimator",
+                                     "predictions_in_window", "labeled", "min_reviewed_per_class", "confidence", "classes",
+                                     "confusion_matrix", "metrics", "findings", "notes"])
+        #expect(object["schema"] as? String == "vigil.evaluation/v1")
+        let metrics = object["metrics"] as! [String: Any]
+        #expect(Set(metrics.keys) == ["accuracy", "accuracy_interval", "macro", "micro", "weighted", "per_class"])
+        let row = (metrics["per_class"] as! [[String: Any]])[0]
+        #expect(Set(row.keys) == ["class", "precision", "recall", "f1", "support", "predicted", "precision_interval", "recall_interval", "evidence"])
+        let finding = (object["findings"] as! [[String: Any]])[0]
+        #expect(Set(finding.keys).isSuperset(of: ["rule", "metric", "severity", "evidence", "message"]))
+        // Decoding gives the same report back.
+        let decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(try report.json().utf8))
+        #expect(decoded == report)
+    }
+}
