@@ -123,7 +123,8 @@ public struct IngestJob: Sendable {
         var summary = IngestSummary(source: request.path ?? "-", kind: request.kind, format: request.format)
         let shared = ParseTally()
         let options = IngestOptions(now: Timestamp.millis(clock.now), atomic: request.atomic, allowRelabel: request.allowRelabel,
-                                    actor: actor, shouldCommit: { shared.rejected == 0 })
+                                    actor: actor, shouldCommit: { shared.rejected == 0 },
+                                    onReject: { e in try? rejects.write(e, text: nil) })
         var outcome: IngestOutcome
         let report: (IngestProgress) -> Void = { p in
             var s = summary
@@ -145,7 +146,6 @@ public struct IngestJob: Sendable {
                                    csvFields: ["prediction_id", "label", "reviewer", "source"],
                                    write: { try store.ingestLabels(options: $0, nextBatch: $1, progress: $2) })
         }
-        for e in outcome.rejected { try rejects.write(e, text: nil) }
         try rejects.close()
         summary.lines = shared.lines
         summary.records = shared.records
@@ -153,7 +153,7 @@ public struct IngestJob: Sendable {
         summary.inserted = outcome.inserted
         summary.duplicates = outcome.duplicates
         summary.relabeled = outcome.relabeled
-        summary.rejected = shared.rejected + outcome.rejected.count
+        summary.rejected = shared.rejected + outcome.rejectedCount
         summary.committed = outcome.committed
         summary.dryRun = request.dryRun
         summary.rejectsFile = rejects.written > 0 ? rejects.path : nil

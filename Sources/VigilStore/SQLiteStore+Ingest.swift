@@ -28,7 +28,7 @@ extension SQLiteStore {
                 progress(IngestProgress(recordsWritten: written, lastLine: line))
             }
             if options.atomic {
-                if options.shouldCommit() && outcome.rejected.isEmpty {
+                if options.shouldCommit() && outcome.rejectedCount == 0 {
                     try db.commit()
                 } else {
                     try db.rollback()
@@ -100,7 +100,7 @@ extension SQLiteStore {
                     }
                     for r in batch[start..<end] {
                         guard let modelID = modelIDs[r.model] else {
-                            outcome.rejected.append(RecordError(line: r.line, field: "model", reason: "unknown model '\(r.model)'", id: r.id))
+                            outcome.reject(RecordError(line: r.line, field: "model", reason: "unknown model '\(r.model)'", id: r.id), report: options.onReject)
                             continue
                         }
                         Self.bind(insert, at: 1, r, modelID: modelID, now: options.now)
@@ -119,10 +119,10 @@ extension SQLiteStore {
                         if found && stored == r.contentHash {
                             outcome.duplicates += 1
                         } else {
-                            outcome.rejected.append(RecordError(
+                            outcome.reject(RecordError(
                                 line: r.line, field: "id",
                                 reason: "conflict: a prediction with this id is already stored with different content; ids are immutable, send a corrected prediction under a new id",
-                                id: r.id))
+                                id: r.id), report: options.onReject)
                         }
                     }
                     start = end
@@ -159,7 +159,7 @@ extension SQLiteStore {
                 for r in batch {
                     lastLine = r.line
                     func reject(_ field: String?, _ reason: String) {
-                        outcome.rejected.append(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID))
+                        outcome.reject(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID), report: options.onReject)
                     }
                     prediction.bind(1, r.predictionID)
                     guard try prediction.step() else {

@@ -70,14 +70,17 @@ public struct IngestOptions: Sendable {
     public var actor: String
     /// Asked once at the end of an atomic ingest: commit (true) or roll everything back.
     public var shouldCommit: @Sendable () -> Bool
+    /// Called for every record the store refuses, as it happens (the job writes the rejects file).
+    public var onReject: @Sendable (RecordError) -> Void
 
     public init(now: Int64, atomic: Bool = false, allowRelabel: Bool = false, actor: String = "cli",
-                shouldCommit: @escaping @Sendable () -> Bool = { true }) {
+                shouldCommit: @escaping @Sendable () -> Bool = { true }, onReject: @escaping @Sendable (RecordError) -> Void = { _ in }) {
         self.now = now
         self.atomic = atomic
         self.allowRelabel = allowRelabel
         self.actor = actor
         self.shouldCommit = shouldCommit
+        self.onReject = onReject
     }
 }
 
@@ -95,8 +98,19 @@ public struct IngestOutcome: Sendable {
     public var duplicates = 0
     /// Labels that became a new revision (only with `allowRelabel`).
     public var relabeled = 0
-    /// Records refused by the store: conflicting ids, unknown prediction ids, foreign classes.
+    /// How many records the store refused: conflicting ids, unknown prediction ids, foreign classes.
+    public var rejectedCount = 0
+    /// The first refused records (at most ``keptRejects``); all of them went to `options.onReject`.
     public var rejected: [RecordError] = []
+    /// How many refused records ``rejected`` keeps, so memory stays bounded.
+    public static let keptRejects = 100
+
+    /// Records a refusal: counted, kept if among the first, and handed to `report`.
+    public mutating func reject(_ e: RecordError, report: (RecordError) -> Void) {
+        rejectedCount += 1
+        if rejected.count < Self.keptRejects { rejected.append(e) }
+        report(e)
+    }
     /// False when an atomic ingest was rolled back.
     public var committed = true
 
