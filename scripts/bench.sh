@@ -12,6 +12,7 @@
 #   VIGIL=path        the vigil binary (default: .build/release/vigil, built if missing)
 #   BENCH_RUNS=3      measured runs of each side
 #   BENCH_ROWS=1000000  predictions to generate (all labelled)
+#   BENCH_DATA=dir    where the data, stores and results go (default bench-data/, gitignored)
 #   BENCH_VENV=dir    Python venv with numpy + scikit-learn (default /tmp/vigil-bench-venv, created if needed)
 # Output: the report on stdout, the same as JSON in bench-data/results.json.
 set -euo pipefail
@@ -23,7 +24,7 @@ cd "$ROOT"
 RUNS=${BENCH_RUNS:-3}
 ROWS=${BENCH_ROWS:-1000000}
 VENV=${BENCH_VENV:-/tmp/vigil-bench-venv}
-DATA=bench-data
+DATA=${BENCH_DATA:-bench-data}
 PRED=$DATA/predictions.ndjson
 LABELS=$DATA/labels.ndjson
 CSV=$DATA/predictions.csv
@@ -106,7 +107,7 @@ for i in $(seq 1 "$RUNS"); do
     > "$RAW/ingest-vigil-$i.json" || rc=$?
   t1=$EPOCHREALTIME
   [ "$rc" -eq 0 ] || die "vigil ingest predictions exited $rc: $(cat "$RAW/ingest-vigil-$i.json")"
-  record "{\"kind\":\"ingest_vigil\",\"run\":$i,\"seconds\":$(elapsed "$t0" "$t1"),\"rss_kb\":$(tail -1 "$RAW/rss"),\"summary\":$(cat "$RAW/ingest-vigil-$i.json")}"
+  record "{\"kind\":\"ingest_vigil\",\"run\":$i,\"seconds\":$(elapsed "$t0" "$t1"),\"rss_kb\":$(tail -1 "$RAW/rss"),\"summary\":$(tr -d '\n' < "$RAW/ingest-vigil-$i.json")}"
 
   say "bench: ingest run $i/$RUNS: sqlite3"
   rm -f "$SQLDB" "$SQLDB-journal" "$SQLDB-wal" "$SQLDB-shm"
@@ -128,7 +129,7 @@ rc=0
 "$VIGIL" ingest labels "$LABELS" --workspace "$WS" --output json > "$RAW/ingest-labels.json" || rc=$?
 t1=$EPOCHREALTIME
 [ "$rc" -eq 0 ] || die "vigil ingest labels exited $rc: $(cat "$RAW/ingest-labels.json")"
-record "{\"kind\":\"ingest_labels\",\"run\":1,\"seconds\":$(elapsed "$t0" "$t1"),\"summary\":$(cat "$RAW/ingest-labels.json")}"
+record "{\"kind\":\"ingest_labels\",\"run\":1,\"seconds\":$(elapsed "$t0" "$t1"),\"summary\":$(tr -d '\n' < "$RAW/ingest-labels.json")}"
 
 # ---------------------------------------------------------------------------------------------
 # 2 and 3. Evaluate, alternating vigil (30 days) and scikit-learn; plus vigil over 1 day (memory)
@@ -154,7 +155,7 @@ for i in $(seq 1 "$RUNS"); do
   say "bench: evaluate run $i/$RUNS: scikit-learn"
   "$PY" scripts/bench_sklearn.py --predictions "$PRED" --labels "$LABELS" --repeat 3 \
     --cache "$DATA/sklearn-arrays.npz" > "$RAW/sklearn-$i.json"
-  record "{\"kind\":\"evaluate_sklearn\",\"run\":$i,\"result\":$(cat "$RAW/sklearn-$i.json")}"
+  record "{\"kind\":\"evaluate_sklearn\",\"run\":$i,\"result\":$(tr -d '\n' < "$RAW/sklearn-$i.json")}"
   say "bench: evaluate run $i/$RUNS: vigil 1d, vigil empty window"
   evaluate 1d "$i" --window 1d
   evaluate empty "$i" --from 2020-01-01T00:00:00Z --to 2020-01-02T00:00:00Z
@@ -296,6 +297,7 @@ def secs(d): return f"median {d['median']:8.3f} s   min {d['min']:8.3f} s   max 
 def mb(d): return f"median {d['median']/1024:7.1f} MiB   min {d['min']/1024:7.1f} MiB   max {d['max']/1024:7.1f} MiB"
 def x(d): return f"median {d['median']:6.3f}   min {d['min']:6.3f}   max {d['max']:6.3f}"
 I, E, M, A = out["ingest"], out["evaluate"], out["memory"], out["agreement"]
+M_lab30 = M["labeled_30d"]
 print("=" * 96)
 print(f"Vigil benchmark — {n_rows:,} predictions, {out['runs']} alternating runs per side")
 print("=" * 96)
@@ -316,7 +318,7 @@ print(f"   target vigil >= {I['target_vigil_rows_per_s']:,} rows/s: {yes(I['met_
       f"   target ratio >= {I['target_ratio']}: {yes(I['met_ratio'])}")
 print(f"   (info) vigil ingest labels: {I['labels_rows_per_s']:,.0f} rows/s ({I['labels_seconds']:.2f} s, one run)")
 print()
-print("2. Evaluate 1,000,000 labelled predictions")
+print(f"2. Evaluate {M_lab30:,} labelled predictions")
 print(f"   vigil evaluate --window 30d, process wall (incl. start-up, DB read, storing the run)")
 print(f"                                        {secs(E['vigil_wall_seconds'])}")
 print(f"   vigil evaluate, empty window (start-up + fixed costs)")

@@ -17,10 +17,7 @@ public struct LabelLineParser: Sendable {
         var source: String?
         var field: String?
         do throws(JSONSyntaxError) {
-            guard s.peek() == 0x7B else {
-                if s.atEnd() { return .failure(RecordError(line: line, reason: "empty line: expected a JSON object")) }
-                return .failure(RecordError(line: line, reason: "expected a JSON object, found \(s.kindName(s.peek()!))"))
-            }
+            if let notAnObject = PredictionLineParser.notAnObject(&s, line: line) { return .failure(notAnObject) }
             try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
                 if s.equals(key, "prediction_id") {
                     field = "prediction_id"; id = try s.readString(field: "prediction_id")

@@ -26,10 +26,7 @@ public struct PredictionLineParser: Sendable {
         var imageRange: Range<Int>?
         var field: String?
         do throws(JSONSyntaxError) {
-            guard s.peek() == 0x7B else {
-                if s.atEnd() { return .failure(RecordError(line: line, reason: "empty line: expected a JSON object")) }
-                return .failure(RecordError(line: line, reason: "expected a JSON object, found \(s.kindName(s.peek()!))"))
-            }
+            if let notAnObject = PredictionLineParser.notAnObject(&s, line: line) { return .failure(notAnObject) }
             try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
                 if s.equals(key, "id") {
                     field = "id"; id = try s.readString(field: "id")
@@ -136,6 +133,12 @@ public struct PredictionLineParser: Sendable {
             line: line, id: id, timestampMillis: ts, model: model, modelVersion: version,
             labelIndex: labelIndex, score: score, boxes: boxes, payload: payload.isEmpty ? nil : String(decoding: payload, as: UTF8.self),
             contentHash: hash.signed))
+    }
+
+    /// The error for a line that does not start with a JSON object, or `nil` when it does.
+    static func notAnObject(_ s: inout JSONScanner, line: Int) -> RecordError? {
+        guard let c = s.peek() else { return RecordError(line: line, reason: "empty line: expected a JSON object") }
+        return c == 0x7B ? nil : RecordError(line: line, reason: "expected a JSON object, found \(s.kindName(c))")
     }
 
     static func list(_ classes: [String]) -> String {
