@@ -22,15 +22,14 @@ public struct Quickstart: Sendable {
     /// Runs every step, reporting each line of narration to `say`; returns the last evaluation.
     public func run(say: (String) -> Void) throws -> EvaluationReport {
         say("1/5 workspace: \(directory)")
-        try Workspace.initialize(at: directory)
-        let ws = try Workspace.locate(from: directory)
         let data = ExampleData(rows: rows, seed: seed)
+        let clock = FixedClock(Timestamp.date(millis: data.startMillis + Int64(data.days) * 86_400_000))
+        try Workspace.initialize(at: directory, clock: clock)
+        let ws = try Workspace.locate(from: directory)
         let dataDir = ws.path("example-data")
         say("2/5 generating \(rows) predictions over 30 days (camera change on day 20) and a 5% reviewed sample")
         let files = try ExampleDataWriter.write(data, to: dataDir, labeledFraction: 0.05, csv: false)
-        let (store, catalog, policies) = try ws.openStoreWithModels()
-        let end = data.startMillis + Int64(data.days) * 86_400_000
-        let clock = FixedClock(Timestamp.date(millis: end))
+        let (store, catalog, policies) = try ws.openStoreWithModels(clock: clock)
         let ingest = IngestJob(store: store, catalog: catalog, clock: clock, rejectsDirectory: ws.rejectsDirectory, actor: "quickstart")
         let p = try ingest.run(IngestRequest(kind: .predictions, path: files.predictions))
         say("3/5 ingested predictions: \(p.inserted) stored, \(p.duplicates) already present, \(p.rejected) rejected (\(Int(Double(p.lines) / max(p.seconds, 1e-9))) lines/s)")

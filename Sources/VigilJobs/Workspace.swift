@@ -94,17 +94,18 @@ public struct Workspace: Sendable {
     }
 
     /// Opens the store and registers every policy's model in it.
-    public func openStoreWithModels() throws -> (store: any Store, catalog: ModelCatalog, policies: [Policy]) {
+    public func openStoreWithModels(clock: any VigilClock = SystemClock()) throws -> (store: any Store, catalog: ModelCatalog, policies: [Policy]) {
         let policies = try loadPolicies()
         let store = try openStore()
-        let catalog = try store.syncModels(policies.map(\.schema))
+        let catalog = try store.syncModels(policies.map(\.schema), now: Timestamp.millis(clock.now))
         return (store, catalog, policies)
     }
 
     /// Creates a workspace in `directory`: `vigil.yaml`, an example policy and the store.
     /// Existing files are left alone. Returns the paths written.
     @discardableResult
-    public static func initialize(at directory: String, examplePolicy: Policy = ExamplePolicies.classifier) throws -> [String] {
+    public static func initialize(at directory: String, examplePolicy: Policy = ExamplePolicies.classifier,
+                                  clock: any VigilClock = SystemClock()) throws -> [String] {
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var written: [String] = []
@@ -121,7 +122,7 @@ public struct Workspace: Sendable {
             try ExamplePolicies.yaml(examplePolicy).write(toFile: policyPath, atomically: true, encoding: .utf8)
             written.append(policyPath)
         }
-        _ = try workspace.openStoreWithModels()
+        _ = try workspace.openStoreWithModels(clock: clock)
         if case let storePath = workspace.path(String(workspace.config.store.dropFirst("sqlite:".count))),
            workspace.config.store.hasPrefix("sqlite:") {
             written.append(storePath)

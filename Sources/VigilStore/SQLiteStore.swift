@@ -35,7 +35,7 @@ public final class SQLiteStore: Store {
 
     // MARK: Models
 
-    public func syncModels(_ schemas: [ModelSchema]) throws -> ModelCatalog {
+    public func syncModels(_ schemas: [ModelSchema], now: Int64) throws -> ModelCatalog {
         try queue.write { db in
             var out: [ModelSchema] = []
             for schema in schemas {
@@ -49,7 +49,7 @@ public final class SQLiteStore: Store {
                     }
                 } else {
                     try db.execute(sql: "INSERT INTO models(name, task, created_at) VALUES (?, ?, ?)",
-                                   arguments: [schema.name, schema.task.rawValue, Timestamp.millis(Date())])
+                                   arguments: [schema.name, schema.task.rawValue, now])
                     modelID = db.lastInsertedRowID
                 }
                 var stored = try String.fetchAll(db, sql: "SELECT name FROM model_classes WHERE model_id = ? ORDER BY idx", arguments: [modelID])

@@ -14,10 +14,10 @@ import VigilCore
 /// let outcome = try store.ingestPredictions(options: .init(now: now)) { source.next() }
 /// ```
 public protocol Store: Sendable {
-    /// Creates or updates the models; new classes are appended, existing ones keep their index.
-    /// Returns the stored schemas (class order as stored). Throws when a task would change or a
-    /// stored class was removed from a policy.
-    func syncModels(_ schemas: [ModelSchema]) throws -> ModelCatalog
+    /// Creates or updates the models (a new model is recorded as created at `now`); new classes
+    /// are appended, existing ones keep their index. Returns the stored schemas (class order as
+    /// stored). Throws when a task would change or a stored class was removed from a policy.
+    func syncModels(_ schemas: [ModelSchema], now: Int64) throws -> ModelCatalog
 
     /// The stored schema of `model`, or `nil`.
     func model(named model: String) throws -> ModelSchema?

@@ -49,11 +49,12 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let reports = try reportingErrors(exitCode: 3) { () throws -> [EvaluationReport] in
             let ws = try workspace.workspace()
-            let (store, _, allPolicies) = try ws.openStoreWithModels()
+            let clock = try workspace.clock()
+            let (store, _, allPolicies) = try ws.openStoreWithModels(clock: clock)
             var policies = allPolicies
             if let path = policy {
                 let p = try PolicyLoader.load(path: path)
-                _ = try store.syncModels([p.schema])
+                _ = try store.syncModels([p.schema], now: Timestamp.millis(clock.now))
                 policies = [p]
             }
             if let model {
@@ -73,7 +74,7 @@ struct Evaluate: ParsableCommand {
             } else {
                 selection = .policyDefault
             }
-            let job = EvaluateJob(store: store, clock: try workspace.clock())
+            let job = EvaluateJob(store: store, clock: clock)
             return try policies.map { try job.run(policy: $0, window: selection) }
         }
         switch format {

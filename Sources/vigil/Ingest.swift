@@ -79,7 +79,7 @@ extension IngestRequest.Format: ExpressibleByArgument {}
 func runIngest(_ kind: IngestRequest.Kind, _ o: Ingest.Options, relabel: Bool) throws {
     let summary = try reportingErrors(exitCode: 2) { () throws -> IngestSummary in
         let ws = try o.workspace.workspace()
-        let (store, catalog, _) = try ws.openStoreWithModels()
+        let (store, catalog, _) = try ws.openStoreWithModels(clock: try o.workspace.clock())
         var request = IngestRequest(kind: kind, path: o.file == "-" ? nil : o.file, format: o.format)
         request.atomic = o.allOrNothing
         request.allowRelabel = relabel

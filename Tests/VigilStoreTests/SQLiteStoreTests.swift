@@ -17,19 +17,19 @@ import VigilCore
 
     @Test func classesAreAppendOnly() throws {
         let (store, _) = try temporaryStore()
-        _ = try store.syncModels([classifierSchema])
+        _ = try store.syncModels([classifierSchema], now: 0)
         let grown = ModelSchema(name: "shelf", task: .classification, classes: ["box", "can", "jar", "tray"])
-        let catalog = try store.syncModels([grown])
+        let catalog = try store.syncModels([grown], now: 0)
         #expect(catalog.models["shelf"]?.classes == ["can", "jar", "box", "tray"])
         let shrunk = ModelSchema(name: "shelf", task: .classification, classes: ["can", "jar"])
-        #expect(throws: StoreError.self) { try store.syncModels([shrunk]) }
+        #expect(throws: StoreError.self) { try store.syncModels([shrunk], now: 0) }
         let retasked = ModelSchema(name: "shelf", task: .detection, classes: ["can", "jar", "box", "tray"])
-        #expect(throws: StoreError.self) { try store.syncModels([retasked]) }
+        #expect(throws: StoreError.self) { try store.syncModels([retasked], now: 0) }
     }
 
     @Test func ingestIsIdempotentAndReportsConflicts() throws {
         let (store, _) = try temporaryStore()
-        let catalog = try store.syncModels([classifierSchema])
+        let catalog = try store.syncModels([classifierSchema], now: 0)
         let first = predictions([line("a"), line("b", label: "jar"), line("c", label: "box")], catalog: catalog)
         let o1 = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([first]), progress: { _ in })
         #expect(o1.inserted == 3 && o1.duplicates == 0 && o1.rejected.isEmpty)
@@ -47,7 +47,7 @@ import VigilCore
 
     @Test func groupedInsertsFallBackRowByRowOnDuplicates() throws {
         let (store, _) = try temporaryStore()
-        let catalog = try store.syncModels([classifierSchema])
+        let catalog = try store.syncModels([classifierSchema], now: 0)
         let classes = ["can", "jar", "box"]
         let first = predictions((0..<100).map { line("p\($0)", label: classes[$0 % 3]) }, catalog: catalog)
         let o1 = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([Array(first[0..<64]), Array(first[64...])]), progress: { _ in })
@@ -69,7 +69,7 @@ import VigilCore
 
     @Test func atomicIngestRollsBackEverything() throws {
         let (store, _) = try temporaryStore()
-        let catalog = try store.syncModels([classifierSchema])
+        let catalog = try store.syncModels([classifierSchema], now: 0)
         let batch = predictions([line("a"), line("b")], catalog: catalog)
         let o = try store.ingestPredictions(options: .init(now: 0, atomic: true, shouldCommit: { false }),
                                             nextBatch: batches([batch, batch]), progress: { _ in })
@@ -80,7 +80,7 @@ import VigilCore
 
     @Test func aggregatesCountPerHourClassAndScoreBin() throws {
         let (store, _) = try temporaryStore()
-        let catalog = try store.syncModels([classifierSchema])
+        let catalog = try store.syncModels([classifierSchema], now: 0)
         let rows = predictions([
             line("a", label: "can", score: 0.91, ts: "2026-10-01T10:05:00Z"),
             line("b", label: "can", score: 0.99, ts: "2026-10-01T10:59:59.999Z"),
@@ -104,7 +104,7 @@ import VigilCore
 
     @Test func detectionRecordsAreStoredFaithfullyAndAggregatedPerBox() throws {
         let (store, _) = try temporaryStore()
-        let catalog = try store.syncModels([detectorSchema])
+        let catalog = try store.syncModels([detectorSchema], now: 0)
         let raw = #"{"id":"img-1","ts":"2026-10-01T10:00:00Z","model":"dock","boxes":[{"label":"pallet","score":0.8,"bbox":[1,2,30.5,40]},{"label":"person","score":0.3,"bbox":[0,0,5,5],"note":"x"}],"image":{"width":640,"height":480}}"#
         let rows = predictions([raw], catalog: catalog)
         _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([rows]), progress: { _ in })
@@ -117,7 +117,7 @@ import VigilCore
 
     @Test func labelsKeepARevisionHistory() throws {
         let (store, _) = try temporaryStore()
-        let catalog = try store.syncModels([classifierSchema])
+        let catalog = try store.syncModels([classifierSchema], now: 0)
         _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions([line("a"), line("b")], catalog: catalog)]), progress: { _ in })
         let first = labels([#"{"prediction_id":"a","label":"can"}"#, #"{"prediction_id":"b","label":"jar","reviewer":"ana"}"#])
         let o1 = try store.ingestLabels(options: .init(now: 1), nextBatch: batches([first]), progress: { _ in })
@@ -143,7 +143,7 @@ import VigilCore
 
     @Test func labelsAreCheckedAgainstThePredictionsModel() throws {
         let (store, _) = try temporaryStore()
-        let catalog = try store.syncModels([classifierSchema, detectorSchema])
+        let catalog = try store.syncModels([classifierSchema, detectorSchema], now: 0)
         _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions([line("a")], catalog: catalog)]), progress: { _ in })
         let bad = labels([
             #"{"prediction_id":"a","label":"tray"}"#,
@@ -160,7 +160,7 @@ import VigilCore
 
     @Test func confusionMatrixCoversTheWindowOnly() throws {
         let (store, _) = try temporaryStore()
-        let catalog = try store.syncModels([classifierSchema])
+        let catalog = try store.syncModels([classifierSchema], now: 0)
         let rows = predictions([
             line("a", label: "can", ts: "2026-10-01T00:00:00Z"),
             line("b", label: "can", ts: "2026-10-02T00:00:00Z"),
