@@ -50,6 +50,27 @@ struct AggregateDelta {
         binCounts.removeAll(keepingCapacity: true)
     }
 
+    /// Per-hour confusion increments of labels (observed × predicted), written like the rest.
+    struct ConfusionKey: Hashable { var model: Int64; var hour: Int64; var label: Int64; var predicted: Int64 }
+    var confusion: [ConfusionKey: Int64] = [:]
+
+    mutating func addConfusion(model: Int64, ts: Int64, label: Int64, predicted: Int64, count: Int64) {
+        confusion[ConfusionKey(model: model, hour: Self.hour(ts), label: label, predicted: predicted), default: 0] += count
+    }
+
+    mutating func flushConfusion(_ upsert: RawStatement) throws {
+        for (k, n) in confusion where n != 0 {
+            upsert.bind(1, k.model); upsert.bind(2, k.hour); upsert.bind(3, k.label); upsert.bind(4, k.predicted); upsert.bind(5, n)
+            try upsert.step(); upsert.reset()
+        }
+        confusion.removeAll(keepingCapacity: true)
+    }
+
+    static let confusionUpsert = """
+        INSERT INTO hourly_confusion(model_id, hour, label_idx, predicted_idx, n) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (model_id, hour, label_idx, predicted_idx) DO UPDATE SET n = n + excluded.n
+        """
+
     static let classUpsert = """
         INSERT INTO hourly_class_counts(model_id, hour, label_idx, n) VALUES (?, ?, ?, ?)
         ON CONFLICT (model_id, hour, label_idx) DO UPDATE SET n = n + excluded.n

@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -109,6 +109,23 @@ extension SQLiteStore {
                 CREATE TRIGGER revisions_no_delete BEFORE DELETE ON ground_truth_revisions
                   BEGIN SELECT RAISE(ABORT, 'label revisions are append-only'); END;
                 PRAGMA user_version = 1;
+                """)
+        }
+        m.registerMigration("v2-hourly-confusion") { db in
+            // Per-hour confusion counts of reviewed predictions, kept with the labels, so an
+            // evaluation over months reads hours, not rows.
+            try db.execute(sql: """
+                CREATE TABLE hourly_confusion(
+                  model_id INTEGER NOT NULL,
+                  hour INTEGER NOT NULL,
+                  label_idx INTEGER NOT NULL,
+                  predicted_idx INTEGER NOT NULL,
+                  n INTEGER NOT NULL,
+                  PRIMARY KEY (model_id, hour, label_idx, predicted_idx)) WITHOUT ROWID;
+                INSERT INTO hourly_confusion(model_id, hour, label_idx, predicted_idx, n)
+                  SELECT model_id, ts / 3600000, label_idx, predicted_idx, COUNT(*) FROM ground_truth
+                  WHERE label_idx IS NOT NULL AND predicted_idx IS NOT NULL GROUP BY 1, 2, 3, 4;
+                PRAGMA user_version = 2;
                 """)
         }
         return m

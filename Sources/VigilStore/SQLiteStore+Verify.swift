@@ -48,6 +48,20 @@ extension SQLiteStore {
             for row in binDiff {
                 mismatches.append("hourly_score_bins model \(row[0] as Int64) hour \(row[1] as Int64) class \(row[2] as Int64) bin \(row[3] as Int64): recount \((row[4] as Int64?).map(String.init) ?? "none"), stored \((row[5] as Int64?).map(String.init) ?? "none")")
             }
+            let confusionDiff = try Row.fetchAll(db, sql: """
+                WITH r AS (
+                  SELECT model_id, ts / 3600000 AS hour, label_idx, predicted_idx, COUNT(*) AS n FROM ground_truth
+                  WHERE label_idx IS NOT NULL AND predicted_idx IS NOT NULL GROUP BY 1, 2, 3, 4)
+                SELECT r.model_id, r.hour, r.label_idx, r.predicted_idx, r.n, a.n FROM r
+                  LEFT JOIN hourly_confusion a USING (model_id, hour, label_idx, predicted_idx) WHERE a.n IS NOT r.n
+                UNION ALL
+                SELECT a.model_id, a.hour, a.label_idx, a.predicted_idx, NULL, a.n FROM hourly_confusion a
+                  LEFT JOIN r USING (model_id, hour, label_idx, predicted_idx) WHERE r.n IS NULL AND a.n != 0
+                LIMIT 20
+                """)
+            for row in confusionDiff {
+                mismatches.append("hourly_confusion model \(row[0] as Int64) hour \(row[1] as Int64) observed \(row[2] as Int64) predicted \(row[3] as Int64): recount \((row[4] as Int64?).map(String.init) ?? "none"), stored \((row[5] as Int64?).map(String.init) ?? "none")")
+            }
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions") ?? 0
             let distinct = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT id) FROM predictions") ?? 0
             return StoreVerification(integrity: integrity, aggregateMismatches: mismatches, predictions: total, distinctPredictionIDs: distinct)

@@ -12,7 +12,7 @@ import VigilCore
         #expect(mode == "wal")
         // Reopening applies nothing twice.
         let again = try SQLiteStore(path: store.path)
-        #expect(try again.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM grdb_migrations") } == 1)
+        #expect(try again.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM grdb_migrations") } == SQLiteStore.schemaVersion)
     }
 
     @Test func classesAreAppendOnly() throws {
@@ -178,6 +178,49 @@ import VigilCore
         #expect(m[1, 0] == 1)  // observed jar, predicted can
         #expect(m[1, 1] == 1)
         #expect(try store.predictionCount(model: "shelf", window: window) == 2)
+    }
+
+    @Test func anyWindowEqualsACountOfTheRowsEvenAfterRelabels() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([classifierSchema], now: 0)
+        let classes = ["can", "jar", "box"]
+        var rng = SplitMix64(seed: 9)
+        let start = Timestamp.parseMillis("2026-10-01T00:00:00Z")!
+        var rows: [(id: String, ts: Int64, predicted: Int, observed: Int)] = []
+        for i in 0..<3000 {
+            let ts = start + Int64(rng.next() % UInt64(5 * 86_400_000))
+            rows.append(("r\(i)", ts, Int(rng.next() % 3), Int(rng.next() % 3)))
+        }
+        let lines = rows.map { "{\"id\":\"\($0.id)\",\"ts\":\"\(Timestamp.format(millis: $0.ts))\",\"model\":\"shelf\",\"label\":\"\(classes[$0.predicted])\"}" }
+        _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions(lines, catalog: catalog)]), progress: { _ in })
+        _ = try store.ingestLabels(options: .init(now: 0), nextBatch: batches([labels(rows.map { "{\"prediction_id\":\"\($0.id)\",\"label\":\"\(classes[$0.observed])\"}" })]), progress: { _ in })
+        // Relabel a third of them.
+        for i in stride(from: 0, to: rows.count, by: 3) { rows[i].observed = (rows[i].observed + 1) % 3 }
+        let relabels = stride(from: 0, to: rows.count, by: 3).map { "{\"prediction_id\":\"\(rows[$0].id)\",\"label\":\"\(classes[rows[$0].observed])\"}" }
+        let o = try store.ingestLabels(options: .init(now: 1, allowRelabel: true), nextBatch: batches([labels(relabels)]), progress: { _ in })
+        #expect(o.relabeled == 1000)
+        #expect(try store.verify().isHealthy)
+        // verify() notices an aggregate that no longer equals a recount.
+        try store.queue.write { try $0.execute(sql: "UPDATE hourly_confusion SET n = n + 1 WHERE (model_id, hour, label_idx, predicted_idx) = (SELECT model_id, hour, label_idx, predicted_idx FROM hourly_confusion LIMIT 1)") }
+        #expect(try store.verify().aggregateMismatches.count == 1)
+        try store.queue.write { try $0.execute(sql: "UPDATE hourly_confusion SET n = n - 1 WHERE (model_id, hour, label_idx, predicted_idx) = (SELECT model_id, hour, label_idx, predicted_idx FROM hourly_confusion LIMIT 1)") }
+        try store.queue.write { try $0.execute(sql: "DELETE FROM hourly_class_counts WHERE (model_id, hour, label_idx) = (SELECT model_id, hour, label_idx FROM hourly_class_counts LIMIT 1)") }
+        #expect(try store.verify().aggregateMismatches.count == 1)
+        try store.queue.write { try $0.execute(sql: "DELETE FROM hourly_class_counts; DELETE FROM hourly_score_bins") }
+        for _ in 0..<200 {
+            let a = start - 3_600_000 + Int64(rng.next() % UInt64(6 * 86_400_000))
+            let b = a + Int64(rng.next() % UInt64(3 * 86_400_000))
+            var expected = ConfusionMatrix(classCount: 3)
+            for r in rows where r.ts >= a && r.ts < b { expected.add(trueClass: r.observed, predicted: r.predicted) }
+            #expect(try store.confusionMatrix(model: "shelf", window: TimeWindow(from: a, to: b)) == expected)
+        }
+        // Whole-hour and same-hour windows.
+        let h = (start / 3_600_000 + 5) * 3_600_000
+        for (a, b) in [(h, h + 3_600_000), (h + 10, h + 20), (h, h + 48 * 3_600_000), (h - 1, h + 1)] {
+            var expected = ConfusionMatrix(classCount: 3)
+            for r in rows where r.ts >= a && r.ts < b { expected.add(trueClass: r.observed, predicted: r.predicted) }
+            #expect(try store.confusionMatrix(model: "shelf", window: TimeWindow(from: a, to: b)) == expected)
+        }
     }
 
     @Test func eventLogIsAppendOnly() throws {
