@@ -176,8 +176,20 @@ public final class SQLiteStore: Store {
     public func predictionCount(model: String, window: TimeWindow) throws -> Int {
         try queue.read { db in
             guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
-            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ?",
-                                    arguments: [modelID, window.from, window.to]) ?? 0
+            // Whole hours from the per-hour record counts (class -1), edge hours from the rows.
+            func rows(_ from: Int64, _ to: Int64) throws -> Int {
+                guard from < to else { return 0 }
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ?",
+                                        arguments: [modelID, from, to]) ?? 0
+            }
+            let hour: Int64 = 3_600_000
+            let firstWhole = (window.from + hour - 1) / hour
+            let endWhole = window.to / hour
+            guard firstWhole < endWhole else { return try rows(window.from, window.to) }
+            let whole = try Int.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(n), 0) FROM hourly_class_counts WHERE model_id = ? AND label_idx = -1 AND hour >= ? AND hour < ?
+                """, arguments: [modelID, firstWhole, endWhole]) ?? 0
+            return whole + (try rows(window.from, firstWhole * hour)) + (try rows(endWhole * hour, window.to))
         }
     }
 }

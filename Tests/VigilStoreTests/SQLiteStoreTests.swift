@@ -206,13 +206,15 @@ import VigilCore
         try store.queue.write { try $0.execute(sql: "UPDATE hourly_confusion SET n = n - 1 WHERE (model_id, hour, label_idx, predicted_idx) = (SELECT model_id, hour, label_idx, predicted_idx FROM hourly_confusion LIMIT 1)") }
         try store.queue.write { try $0.execute(sql: "DELETE FROM hourly_class_counts WHERE (model_id, hour, label_idx) = (SELECT model_id, hour, label_idx FROM hourly_class_counts LIMIT 1)") }
         #expect(try store.verify().aggregateMismatches.count == 1)
-        try store.queue.write { try $0.execute(sql: "DELETE FROM hourly_class_counts; DELETE FROM hourly_score_bins") }
+        try store.queue.write { try $0.execute(sql: "INSERT INTO hourly_class_counts SELECT model_id, ts / 3600000, -1, COUNT(*) FROM predictions GROUP BY 1, 2 ON CONFLICT DO UPDATE SET n = excluded.n") }
+        #expect(try store.verify().isHealthy)
         for _ in 0..<200 {
             let a = start - 3_600_000 + Int64(rng.next() % UInt64(6 * 86_400_000))
             let b = a + Int64(rng.next() % UInt64(3 * 86_400_000))
             var expected = ConfusionMatrix(classCount: 3)
             for r in rows where r.ts >= a && r.ts < b { expected.add(trueClass: r.observed, predicted: r.predicted) }
             #expect(try store.confusionMatrix(model: "shelf", window: TimeWindow(from: a, to: b)) == expected)
+            #expect(try store.predictionCount(model: "shelf", window: TimeWindow(from: a, to: b)) == rows.filter { $0.ts >= a && $0.ts < b }.count)
         }
         // Whole-hour and same-hour windows.
         let h = (start / 3_600_000 + 5) * 3_600_000
