@@ -130,7 +130,7 @@ public struct PredictionLineParser: Sendable {
         }
         if !payload.isEmpty { payload.append(0x7D) }
         return .success(PredictionRecord(
-            line: line, id: id, timestampMillis: ts, model: model, modelVersion: version,
+            line: line, id: id, timestampMillis: ts, model: schema.name, modelVersion: version,
             labelIndex: labelIndex, score: score, boxes: boxes, payload: payload.isEmpty ? nil : String(decoding: payload, as: UTF8.self),
             contentHash: hash.signed))
     }

@@ -72,6 +72,14 @@ extension SQLiteStore {
             guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
             var modelIDs: [String: Int64] = [:]
             for (id, s) in try Self.allModels(db) { modelIDs[s.name] = id }
+            // Rows of one file are nearly always of one model: remember the last lookup.
+            var lastModel: (name: String, id: Int64)?
+            func modelID(_ name: String) -> Int64? {
+                if let last = lastModel, last.name == name { return last.id }
+                guard let id = modelIDs[name] else { return nil }
+                lastModel = (name, id)
+                return id
+            }
             let insert = try RawStatement(conn, Self.predictionInsert(rows: 1, onConflict: "ON CONFLICT (id) DO NOTHING"))
             let insertGroup = try RawStatement(conn, Self.predictionInsert(rows: Self.insertGroup, onConflict: ""))
             let lookup = try RawStatement(conn, "SELECT content_hash FROM predictions WHERE id = ?")
@@ -85,22 +93,22 @@ extension SQLiteStore {
                     let end = min(start + Self.insertGroup, batch.count)
                     // Fast path: a whole group of new rows in one statement. A duplicate id makes
                     // SQLite undo the statement; the group is then handled row by row.
-                    if end - start == Self.insertGroup, batch[start..<end].allSatisfy({ modelIDs[$0.model] != nil }) {
+                    if end - start == Self.insertGroup, batch[start..<end].allSatisfy({ modelID($0.model) != nil }) {
                         var p: Int32 = 1
                         for r in batch[start..<end] {
-                            Self.bind(insertGroup, at: p, r, modelID: modelIDs[r.model]!, now: options.now)
+                            Self.bind(insertGroup, at: p, r, modelID: modelID(r.model)!, now: options.now)
                             p += Self.predictionColumns
                         }
                         if try insertGroup.stepUnlessConstraint() {
                             insertGroup.reset()
-                            for r in batch[start..<end] { delta.add(model: modelIDs[r.model]!, record: r) }
+                            for r in batch[start..<end] { delta.add(model: modelID(r.model)!, record: r) }
                             outcome.inserted += end - start
                             start = end
                             continue
                         }
                     }
                     for r in batch[start..<end] {
-                        guard let modelID = modelIDs[r.model] else {
+                        guard let modelID = modelID(r.model) else {
                             outcome.reject(RecordError(line: r.line, field: "model", reason: "unknown model '\(r.model)'", id: r.id), report: options.onReject)
                             continue
                         }
