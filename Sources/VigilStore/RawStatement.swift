@@ -29,6 +29,11 @@ final class RawStatement {
         }
     }
     @inline(__always) func bindNull(_ i: Int32) { sqlite3_bind_null(handle, i) }
+
+    /// Binds text that SQLite must not copy: `bytes` must stay valid until the next reset.
+    @inline(__always) func bindStatic(_ i: Int32, _ bytes: UnsafeRawBufferPointer) {
+        sqlite3_bind_text(handle, i, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+    }
     func bind(_ i: Int32, _ v: String?) { if let v { bind(i, v) } else { bindNull(i) } }
     func bind(_ i: Int32, _ v: Int64?) { if let v { bind(i, v) } else { bindNull(i) } }
     func bind(_ i: Int32, _ v: Double?) { if let v { bind(i, v) } else { bindNull(i) } }

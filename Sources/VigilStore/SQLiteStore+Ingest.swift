@@ -54,6 +54,19 @@ extension SQLiteStore {
             + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ") + " " + onConflict
     }
 
+    /// Binds a row with its text in `arena` (appended), so SQLite needs no copy of its own.
+    @inline(__always) static func bind(_ s: RawStatement, at p: Int32, _ r: PredictionRecord, modelID: Int64, now: Int64, arena: TextArena) {
+        s.bindStatic(p, arena.append(r.id))
+        s.bind(p + 1, modelID)
+        s.bind(p + 2, r.timestampMillis)
+        if let v = r.modelVersion { s.bindStatic(p + 3, arena.append(v)) } else { s.bindNull(p + 3) }
+        s.bind(p + 4, r.labelIndex.map(Int64.init))
+        s.bind(p + 5, r.score)
+        if let payload = r.payload { s.bindStatic(p + 6, arena.append(payload)) } else { s.bindNull(p + 6) }
+        s.bind(p + 7, r.contentHash)
+        s.bind(p + 8, now)
+    }
+
     @inline(__always) static func bind(_ s: RawStatement, at p: Int32, _ r: PredictionRecord, modelID: Int64, now: Int64) {
         s.bind(p, r.id)
         s.bind(p + 1, modelID)
@@ -87,6 +100,7 @@ extension SQLiteStore {
             let binUpsert = try RawStatement(conn, AggregateDelta.binUpsert)
             var delta = AggregateDelta()
             var outcome = IngestOutcome()
+            let arena = TextArena()
             try ingestBatches(db, options: options, nextBatch: nextBatch, progress: progress, outcome: &outcome) { batch, outcome in
                 var start = 0
                 while start < batch.count {
@@ -95,8 +109,9 @@ extension SQLiteStore {
                     // SQLite undo the statement; the group is then handled row by row.
                     if end - start == Self.insertGroup, batch[start..<end].allSatisfy({ modelID($0.model) != nil }) {
                         var p: Int32 = 1
+                        arena.reset()
                         for r in batch[start..<end] {
-                            Self.bind(insertGroup, at: p, r, modelID: modelID(r.model)!, now: options.now)
+                            Self.bind(insertGroup, at: p, r, modelID: modelID(r.model)!, now: options.now, arena: arena)
                             p += Self.predictionColumns
                         }
                         if try insertGroup.stepUnlessConstraint() {

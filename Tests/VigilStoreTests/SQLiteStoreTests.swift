@@ -235,3 +235,14 @@ import VigilCore
 }
 
 import GRDB
+
+@Suite struct TextArenaTests {
+    @Test func appendedTextStaysValidAcrossGrowth() {
+        let arena = TextArena(capacity: 16)
+        let texts = (0..<50).map { "text-\($0)-" + String(repeating: "x", count: $0) }
+        let slices = texts.map { arena.append($0) }
+        for (t, s) in zip(texts, slices) { #expect(String(decoding: s, as: UTF8.self) == t) }
+        arena.reset()
+        #expect(String(decoding: arena.append("again"), as: UTF8.self) == "again")
+    }
+}
