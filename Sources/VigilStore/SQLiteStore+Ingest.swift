@@ -67,18 +67,6 @@ extension SQLiteStore {
         s.bind(p + 8, now)
     }
 
-    @inline(__always) static func bind(_ s: RawStatement, at p: Int32, _ r: PredictionRecord, modelID: Int64, now: Int64) {
-        s.bind(p, r.id)
-        s.bind(p + 1, modelID)
-        s.bind(p + 2, r.timestampMillis)
-        s.bind(p + 3, r.modelVersion)
-        s.bind(p + 4, r.labelIndex.map(Int64.init))
-        s.bind(p + 5, r.score)
-        s.bind(p + 6, r.payload)
-        s.bind(p + 7, r.contentHash)
-        s.bind(p + 8, now)
-    }
-
     public func ingestPredictions(options: IngestOptions, nextBatch: () throws -> [PredictionRecord]?,
                                   progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try queue.writeWithoutTransaction { db in
@@ -127,7 +115,8 @@ extension SQLiteStore {
                             outcome.reject(RecordError(line: r.line, field: "model", reason: "unknown model '\(r.model)'", id: r.id), report: options.onReject)
                             continue
                         }
-                        Self.bind(insert, at: 1, r, modelID: modelID, now: options.now)
+                        arena.reset()
+                        Self.bind(insert, at: 1, r, modelID: modelID, now: options.now, arena: arena)
                         try insert.step()
                         let inserted = insert.changes == 1
                         insert.reset()

@@ -142,32 +142,25 @@ public final class SQLiteStore: Store {
             var matrix = ConfusionMatrix(classCount: schema.classes.count)
             // Whole hours come from the per-hour confusion counts; the partial hours at either
             // end of the window from the rows themselves. Exact, and O(hours) for long windows.
-            let hour: Int64 = 3_600_000
-            let firstWhole = (window.from + hour - 1) / hour
-            let endWhole = window.to / hour
-            let rows = try RawStatement(conn, """
-                SELECT label_idx, predicted_idx FROM ground_truth
-                WHERE model_id = ? AND ts >= ? AND ts < ? AND label_idx IS NOT NULL AND predicted_idx IS NOT NULL
-                """)
-            func scan(_ from: Int64, _ to: Int64) throws {
-                guard from < to else { return }
-                rows.bind(1, modelID); rows.bind(2, from); rows.bind(3, to)
-                while try rows.step() { matrix.add(trueClass: Int(rows.int64(0)), predicted: Int(rows.int64(1))) }
-                rows.reset()
-            }
-            if firstWhole < endWhole {
+            let (wholeHours, edges) = window.byHour
+            if let wholeHours {
                 let hours = try RawStatement(conn, """
                     SELECT label_idx, predicted_idx, SUM(n) FROM hourly_confusion
                     WHERE model_id = ? AND hour >= ? AND hour < ? GROUP BY label_idx, predicted_idx
                     """)
-                hours.bind(1, modelID); hours.bind(2, firstWhole); hours.bind(3, endWhole)
+                hours.bind(1, modelID); hours.bind(2, wholeHours.lowerBound); hours.bind(3, wholeHours.upperBound)
                 while try hours.step() {
                     matrix.add(trueClass: Int(hours.int64(0)), predicted: Int(hours.int64(1)), count: Int(hours.int64(2)))
                 }
-                try scan(window.from, firstWhole * hour)
-                try scan(endWhole * hour, window.to)
-            } else {
-                try scan(window.from, window.to)
+            }
+            let rows = try RawStatement(conn, """
+                SELECT label_idx, predicted_idx FROM ground_truth
+                WHERE model_id = ? AND ts >= ? AND ts < ? AND label_idx IS NOT NULL AND predicted_idx IS NOT NULL
+                """)
+            for edge in edges {
+                rows.bind(1, modelID); rows.bind(2, edge.from); rows.bind(3, edge.to)
+                while try rows.step() { matrix.add(trueClass: Int(rows.int64(0)), predicted: Int(rows.int64(1))) }
+                rows.reset()
             }
             return matrix
         }
@@ -177,19 +170,18 @@ public final class SQLiteStore: Store {
         try queue.read { db in
             guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
             // Whole hours from the per-hour record counts (class -1), edge hours from the rows.
-            func rows(_ from: Int64, _ to: Int64) throws -> Int {
-                guard from < to else { return 0 }
-                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ?",
-                                        arguments: [modelID, from, to]) ?? 0
+            let (wholeHours, edges) = window.byHour
+            var count = 0
+            if let wholeHours {
+                count += try Int.fetchOne(db, sql: """
+                    SELECT COALESCE(SUM(n), 0) FROM hourly_class_counts WHERE model_id = ? AND label_idx = -1 AND hour >= ? AND hour < ?
+                    """, arguments: [modelID, wholeHours.lowerBound, wholeHours.upperBound]) ?? 0
             }
-            let hour: Int64 = 3_600_000
-            let firstWhole = (window.from + hour - 1) / hour
-            let endWhole = window.to / hour
-            guard firstWhole < endWhole else { return try rows(window.from, window.to) }
-            let whole = try Int.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(n), 0) FROM hourly_class_counts WHERE model_id = ? AND label_idx = -1 AND hour >= ? AND hour < ?
-                """, arguments: [modelID, firstWhole, endWhole]) ?? 0
-            return whole + (try rows(window.from, firstWhole * hour)) + (try rows(endWhole * hour, window.to))
+            for edge in edges {
+                count += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ?",
+                                          arguments: [modelID, edge.from, edge.to]) ?? 0
+            }
+            return count
         }
     }
 }

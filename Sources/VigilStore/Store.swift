@@ -55,6 +55,18 @@ public struct TimeWindow: Sendable, Equatable, Codable {
     public var from: Int64
     public var to: Int64
     public init(from: Int64, to: Int64) { self.from = from; self.to = to }
+
+    /// The window cut at hour boundaries: the whole hours inside it (hour numbers, half-open,
+    /// `nil` when there is none) and the partial stretches left at either end. Per-hour
+    /// aggregates answer the first, the rows themselves the second.
+    public var byHour: (wholeHours: Range<Int64>?, edges: [TimeWindow]) {
+        let hour: Int64 = 3_600_000
+        let firstWhole = (from + hour - 1) / hour  // from >= 0: stored instants are after 1970
+        let endWhole = to / hour
+        guard firstWhole < endWhole else { return (nil, from < to ? [self] : []) }
+        let edges = [TimeWindow(from: from, to: firstWhole * hour), TimeWindow(from: endWhole * hour, to: to)].filter { $0.from < $0.to }
+        return (firstWhole..<endWhole, edges)
+    }
 }
 
 /// How an ingest writes.
