@@ -10,12 +10,16 @@ extension SQLiteStore {
                           body: ([R], inout IngestOutcome) throws -> Int) throws {
         var written = 0
         var open = false
-        // Checkpoint once at the end rather than every few batches: each checkpoint syncs the
-        // file, and a bulk ingest would otherwise pay that hundreds of times. The WAL keeps
-        // every committed batch safe from a crash meanwhile.
+        // The writer never checkpoints mid-ingest (each checkpoint syncs the file); a second
+        // connection copies committed pages in the background, overlapping that I/O with the
+        // work, and one passive checkpoint at the end copies the rest. The WAL keeps every
+        // committed batch safe from a crash meanwhile.
         // A larger page cache while writing keeps the indexes' hot pages in memory.
         try db.execute(sql: "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536")
+        let checkpointer = BackgroundCheckpointer(path: path)
+        checkpointer.start()
         defer {
+            checkpointer.stop()
             try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -2000")
             _ = try? db.checkpoint(.passive)
         }
