@@ -120,8 +120,11 @@ public struct JSONScanner {
         offset += 1
         var escapes = false
         var nonASCII = false
-        while offset < bytes.count {
+        let count = bytes.count
+        while offset < count {
             let c = bytes[offset]
+            // Plain printable ASCII other than '"' and '\\' is the common case: one test for it.
+            if c != 0x22 && c != 0x5C && c &- 0x20 < 0x60 { offset += 1; continue }
             if c == 0x22 {
                 let s = JSONString(start: open + 1, end: offset, hasEscapes: escapes, hasNonASCII: nonASCII)
                 offset += 1
@@ -276,7 +279,35 @@ public struct JSONScanner {
         return try scanNumber()
     }
 
-    static let exactPowers: [Double] = (0...22).map { pow(10.0, Double($0)) }
+    /// 10^k for 0 ≤ k ≤ 22; each product is exact, as every power up to 10^22 is a double.
+    @inline(__always) static func exactPower(_ k: Int) -> Double {
+        switch k {  // a constant table after compilation
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        case 22: return 1e22
+        default: return .nan
+        }
+    }
 
     /// Scans a JSON number (the scanner must be at its first byte).
     public mutating func scanNumber() throws(JSONSyntaxError) -> Double {
@@ -332,7 +363,7 @@ public struct JSONScanner {
         // Clinger's fast path is exact: an integer below 2^53 times or over an exact power of ten.
         if mantissa < (1 << 53) && exponent >= -22 && exponent <= 22 {
             var v = Double(mantissa)
-            if exponent < 0 { v /= JSONScanner.exactPowers[-exponent] } else { v *= JSONScanner.exactPowers[exponent] }
+            if exponent < 0 { v /= JSONScanner.exactPower(-exponent) } else { v *= JSONScanner.exactPower(exponent) }
             return negative ? -v : v
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)

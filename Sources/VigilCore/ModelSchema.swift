@@ -42,13 +42,20 @@ public struct ModelSchema: Sendable, Equatable {
 
     /// The index of the class whose UTF-8 bytes are `bytes`, without making a `String`
     /// (a linear scan is faster than hashing for the usual few dozen classes).
-    @inline(__always) public func index(ofBytes bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    @inline(__always) public func index(ofBytes bytes: UnsafeBufferPointer<UInt8>, hint: Int = -1) -> Int? {
+        // Maps such as `scores` usually list the classes in the same order on every line.
+        if hint >= 0, hint < classBytes.count, Self.equal(classBytes[hint], bytes) { return hint }
         if classBytes.count > 64 { return classIndex[String(decoding: bytes, as: UTF8.self)] }
-        let n = bytes.count
-        for (k, c) in classBytes.enumerated() where c.count == n {
-            if c.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, n) == 0 }) { return k }
-        }
+        for k in classBytes.indices where Self.equal(classBytes[k], bytes) { return k }
         return nil
+    }
+
+    @inline(__always) static func equal(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBufferPointer { a in
+            for i in 0..<b.count where a[i] != b[i] { return false }
+            return true
+        }
     }
 
     /// The index of `label`, or `nil` when it is not one of the model's classes.

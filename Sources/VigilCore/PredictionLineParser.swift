@@ -115,23 +115,35 @@ public struct PredictionLineParser: Sendable {
         if let version { hash.add(version) } else { hash.addAbsent() }
         hash.add(Int64(labelIndex ?? -1))
         if let score { hash.add(score) } else { hash.addAbsent() }
-        var payload: [UInt8] = []
-        for (name, range) in [("input", inputRange), ("scores", scoresRange), ("boxes", boxesRange), ("image", imageRange)] {
+        let members: [(StaticString, Range<Int>?)] = [("input", inputRange), ("scores", scoresRange), ("boxes", boxesRange), ("image", imageRange)]
+        var payloadBytes = 0
+        for (name, range) in members {
             guard let range else { hash.addAbsent(); continue }
-            let raw = s.slice(range)
-            hash.add(raw)
-            if payload.isEmpty { payload.reserveCapacity(raw.count + 64) }
-            payload.append(payload.isEmpty ? 0x7B : 0x2C)
-            payload.append(0x22)
-            payload.append(contentsOf: name.utf8)
-            payload.append(0x22)
-            payload.append(0x3A)
-            payload.append(contentsOf: raw)
+            hash.add(s.slice(range))
+            payloadBytes += name.utf8CodeUnitCount + 4 + range.count  // ,"name": + value
         }
-        if !payload.isEmpty { payload.append(0x7D) }
+        // `{"input":…,"scores":…}` written straight into the string's storage: one allocation.
+        let payload = payloadBytes == 0 ? nil : String(unsafeUninitializedCapacity: payloadBytes + 1) { out in
+            var i = 0
+            for (name, range) in members {
+                guard let range else { continue }
+                out[i] = i == 0 ? 0x7B : 0x2C
+                out[i + 1] = 0x22
+                for k in 0..<name.utf8CodeUnitCount { out[i + 2 + k] = name.utf8Start[k] }
+                i += 2 + name.utf8CodeUnitCount
+                out[i] = 0x22
+                out[i + 1] = 0x3A
+                i += 2
+                let raw = s.slice(range)
+                UnsafeMutableBufferPointer(rebasing: out[i..<(i + raw.count)]).update(fromContentsOf: raw)
+                i += raw.count
+            }
+            out[i] = 0x7D
+            return i + 1
+        }
         return .success(PredictionRecord(
             line: line, id: id, timestampMillis: ts, model: schema.name, modelVersion: version,
-            labelIndex: labelIndex, score: score, boxes: boxes, payload: payload.isEmpty ? nil : String(decoding: payload, as: UTF8.self),
+            labelIndex: labelIndex, score: score, boxes: boxes, payload: payload,
             contentHash: hash.signed))
     }
 
@@ -172,12 +184,15 @@ public struct PredictionLineParser: Sendable {
         var problem: RecordError?
         do throws(JSONSyntaxError) {
             guard s.peek() == 0x7B else { throw JSONSyntaxError(offset: s.offset, reason: "'scores' must be an object of class → score") }
+            var position = 0
             try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
+                defer { position += 1 }
                 guard let c = s.peek(), c == 0x2D || (c >= 0x30 && c <= 0x39) else {
                     throw JSONSyntaxError(offset: s.offset, reason: "'scores.\((try? s.decode(key)) ?? "?")' must be a number")
                 }
                 let v = try s.scanNumber()
-                let known = key.hasEscapes ? (try? s.decode(key)).flatMap { schema.index(of: $0) } : schema.index(ofBytes: s.slice(key.start..<key.end))
+                let known = key.hasEscapes ? (try? s.decode(key)).flatMap { schema.index(of: $0) }
+                    : schema.index(ofBytes: s.slice(key.start..<key.end), hint: position)
                 if problem == nil, known == nil {
                     let name = (try? s.decode(key)) ?? "?"
                     problem = RecordError(line: line, field: "scores.\(name)", reason: "'\(name)' is not a class of model '\(schema.name)'", id: id)
