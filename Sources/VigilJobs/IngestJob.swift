@@ -20,7 +20,7 @@ public struct IngestRequest: Sendable {
     /// Lines longer than this are rejected without being read into memory (default 1 MiB).
     public var maxLineBytes = 1 << 20
     /// Records per transaction.
-    public var batchSize = 8192
+    public var batchSize = 32_768
     /// Check every line and report, but store nothing.
     public var dryRun = false
     /// Where to write rejected lines; default `FILE.rejects.ndjson`, or under `.vigil/rejects/` for stdin.
@@ -184,7 +184,7 @@ public struct IngestJob: Sendable {
         csvFields: Set<String>,
         write: (IngestOptions, () throws -> [R]?, (IngestProgress) -> Void) throws -> IngestOutcome
     ) throws -> IngestOutcome {
-        let channel = BatchChannel<R>(capacity: 4)
+        let channel = BatchChannel<R>(capacity: 2)
         let reader = LineReader(fd: fd, maxLineBytes: request.maxLineBytes)
         let parserThread = Thread {
             do {

@@ -5,49 +5,68 @@ import VigilCore
 ///
 /// Keys: predicted class per hour (`label_idx` = -1 counts records, i.e. images for a
 /// detector), and a 20-bin score histogram per hour and class (bin = ⌊score·20⌋, 1.0 in bin 19).
+/// Labels are class indices, so never below -1.
 struct AggregateDelta {
-    struct ClassKey: Hashable { var model: Int64; var hour: Int64; var label: Int64 }
-    struct BinKey: Hashable { var model: Int64; var hour: Int64; var label: Int64; var bin: Int64 }
-
     static let bins = 20
     static let recordsLabel: Int64 = -1
 
-    var classCounts: [ClassKey: Int64] = [:]
-    var binCounts: [BinKey: Int64] = [:]
+    /// One model-hour's counters, dense by class: rows arrive in time order, so consecutive
+    /// rows nearly always share the hour and no hashing is needed per row.
+    final class HourCounts {
+        /// Index `label + 1` (0 counts records).
+        var classes: [Int64] = []
+        /// Index `label * bins + bin`.
+        var bins: [Int64] = []
+
+        @inline(__always) func add(label: Int64, score: Double?) {
+            let c = Int(label + 1)
+            if c >= classes.count { classes += Array(repeating: 0, count: c + 1 - classes.count) }
+            classes[c] += 1
+            guard let score, label >= 0 else { return }
+            let b = Int(label) * AggregateDelta.bins + Int(AggregateDelta.bin(score))
+            if b >= bins.count { bins += Array(repeating: 0, count: b + 1 - bins.count) }
+            bins[b] += 1
+        }
+    }
+
+    struct HourKey: Hashable { var model: Int64; var hour: Int64 }
+
+    var hours: [HourKey: HourCounts] = [:]
+    private var last: (key: HourKey, counts: HourCounts)?
 
     static func bin(_ score: Double) -> Int64 { Int64(min(Double(bins - 1), (score * Double(bins)).rounded(.towardZero))) }
 
     static func hour(_ ts: Int64) -> Int64 { ts / 3_600_000 }  // ts >= 0: ingest refuses earlier instants
 
-    mutating func add(model: Int64, record r: PredictionRecord) {
-        let hour = Self.hour(r.timestampMillis)
-        classCounts[ClassKey(model: model, hour: hour, label: Self.recordsLabel), default: 0] += 1
-        if let label = r.labelIndex {
-            add(model: model, hour: hour, label: Int64(label), score: r.score)
-        }
-        for box in r.boxes {
-            add(model: model, hour: hour, label: Int64(box.labelIndex), score: box.score)
-        }
+    private mutating func counts(model: Int64, hour: Int64) -> HourCounts {
+        let key = HourKey(model: model, hour: hour)
+        if let last, last.key == key { return last.counts }
+        let counts = hours[key] ?? HourCounts()
+        hours[key] = counts
+        last = (key, counts)
+        return counts
     }
 
-    private mutating func add(model: Int64, hour: Int64, label: Int64, score: Double?) {
-        classCounts[ClassKey(model: model, hour: hour, label: label), default: 0] += 1
-        if let score {
-            binCounts[BinKey(model: model, hour: hour, label: label, bin: Self.bin(score)), default: 0] += 1
-        }
+    mutating func add(model: Int64, record r: PredictionRecord) {
+        let c = counts(model: model, hour: Self.hour(r.timestampMillis))
+        c.add(label: Self.recordsLabel, score: nil)
+        if let label = r.labelIndex { c.add(label: Int64(label), score: r.score) }
+        for box in r.boxes { c.add(label: Int64(box.labelIndex), score: box.score) }
     }
 
     mutating func flush(classes: RawStatement, bins: RawStatement) throws {
-        for (k, n) in classCounts {
-            classes.bind(1, k.model); classes.bind(2, k.hour); classes.bind(3, k.label); classes.bind(4, n)
-            try classes.step(); classes.reset()
+        for (k, c) in hours {
+            for (i, n) in c.classes.enumerated() where n != 0 {
+                classes.bind(1, k.model); classes.bind(2, k.hour); classes.bind(3, Int64(i - 1)); classes.bind(4, n)
+                try classes.step(); classes.reset()
+            }
+            for (i, n) in c.bins.enumerated() where n != 0 {
+                bins.bind(1, k.model); bins.bind(2, k.hour); bins.bind(3, Int64(i / Self.bins)); bins.bind(4, Int64(i % Self.bins)); bins.bind(5, n)
+                try bins.step(); bins.reset()
+            }
         }
-        for (k, n) in binCounts {
-            bins.bind(1, k.model); bins.bind(2, k.hour); bins.bind(3, k.label); bins.bind(4, k.bin); bins.bind(5, n)
-            try bins.step(); bins.reset()
-        }
-        classCounts.removeAll(keepingCapacity: true)
-        binCounts.removeAll(keepingCapacity: true)
+        hours.removeAll(keepingCapacity: true)
+        last = nil
     }
 
     /// Per-hour confusion increments of labels (observed × predicted), written like the rest.

@@ -28,7 +28,7 @@ struct Ingest: ParsableCommand {
         var maxLineBytes = 1 << 20
 
         @Option(help: "Records per transaction.")
-        var batchSize = 8192
+        var batchSize = 32_768
 
         @Option(help: "Summary format: text or json.")
         var output: OutputFormat = .text
