@@ -87,7 +87,7 @@ public struct ClassificationEvaluation: Sendable, Equatable, Codable {
         case .weightedPrecision: (m.weighted.precision, nil, minSupport < minimum)
         case .weightedRecall: (m.weighted.recall, nil, minSupport < minimum)
         case .weightedF1: (m.weighted.f1, nil, minSupport < minimum)
-        case .precision, .recall, .f1: (0, nil, true)
+        case .precision, .recall, .f1, .map, .map50, .map75, .ap, .ap50: (0, nil, true)
         }
         if short {
             let why = [.accuracy, .microPrecision, .microRecall, .microF1].contains(metric)

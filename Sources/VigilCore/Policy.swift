@@ -64,6 +64,7 @@ public struct Policy: Sendable, Equatable, Codable {
                 out.append("\(at).metric: unknown metric '\(t.metric)' (known: \(MetricName.allCases.map(\.rawValue).joined(separator: ", ")))")
                 continue
             }
+            if metric.task != task { out.append("\(at).metric: '\(t.metric)' is a \(metric.task.rawValue) metric; this is a \(task.rawValue) model") }
             if metric.isPerClass, t.classSelector == nil { out.append("\(at).class: '\(t.metric)' is per class: give a class name or \"*\"") }
             if !metric.isPerClass, t.classSelector != nil { out.append("\(at).class: '\(t.metric)' is not per class: remove 'class'") }
             if let c = t.classSelector, c != "*", !classes.contains(c) { out.append("\(at).class: '\(c)' is not in classes") }
@@ -131,7 +132,12 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     case macroPrecision = "macro_precision", macroRecall = "macro_recall", macroF1 = "macro_f1"
     case microPrecision = "micro_precision", microRecall = "micro_recall", microF1 = "micro_f1"
     case weightedPrecision = "weighted_precision", weightedRecall = "weighted_recall", weightedF1 = "weighted_f1"
+    /// Detection: COCO AP@[.50:.95], AP50 and AP75 over all classes, and AP / AP50 per class.
+    case map, map50, map75, ap, ap50
 
     /// True for metrics reported per class.
-    public var isPerClass: Bool { self == .precision || self == .recall || self == .f1 }
+    public var isPerClass: Bool { [.precision, .recall, .f1, .ap, .ap50].contains(self) }
+
+    /// The task whose evaluation reports this metric.
+    public var task: ModelTask { [.map, .map50, .map75, .ap, .ap50].contains(self) ? .detection : .classification }
 }

@@ -225,6 +225,7 @@ public struct PredictionLineParser: Sendable {
                 var label: String?
                 var score: Double?
                 var bbox: [Double] = []
+                var area: Double?
                 try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
                     if s.equals(key, "label") {
                         field = "boxes[\(i)].label"; label = try s.readString(field: "label")
@@ -234,8 +235,10 @@ public struct PredictionLineParser: Sendable {
                         field = "boxes[\(i)].bbox"
                         guard s.peek() == 0x5B else { throw JSONSyntaxError(offset: s.offset, reason: "'bbox' must be [x, y, width, height]") }
                         try s.scanArray { (s: inout JSONScanner, _) throws(JSONSyntaxError) in bbox.append(try s.readNumber(field: "bbox")) }
+                    } else if s.equals(key, "area") {
+                        field = "boxes[\(i)].area"; area = try s.readNumber(field: "area")
                     } else {
-                        try s.skipValue()  // area, iscrowd, attributes…: kept in the raw JSON
+                        try s.skipValue()  // iscrowd, attributes…: kept in the raw JSON
                     }
                 }
                 field = "boxes[\(i)]"
@@ -256,7 +259,7 @@ public struct PredictionLineParser: Sendable {
                     index = k
                 }
                 labels.append(label)
-                boxes.append(DetectionBox(labelIndex: index, score: score, bbox: (bbox[0], bbox[1], bbox[2], bbox[3])))
+                boxes.append(DetectionBox(labelIndex: index, score: score, bbox: (bbox[0], bbox[1], bbox[2], bbox[3]), area: area))
             }
         } catch {
             throw RecordError(line: line, field: field, reason: error.reason, id: id)

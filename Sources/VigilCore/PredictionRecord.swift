@@ -6,15 +6,26 @@ public struct DetectionBox: Sendable, Equatable {
     public var score: Double?
     /// `[x, y, w, h]` in pixels.
     public var bbox: (Double, Double, Double, Double)
+    /// An explicit area (ground truth in COCO form may give one), else `nil` for w·h.
+    public var area: Double?
 
-    public init(labelIndex: Int, score: Double?, bbox: (Double, Double, Double, Double)) {
+    public init(labelIndex: Int, score: Double?, bbox: (Double, Double, Double, Double), area: Double? = nil) {
         self.labelIndex = labelIndex
         self.score = score
         self.bbox = bbox
+        self.area = area
     }
 
     public static func == (a: DetectionBox, b: DetectionBox) -> Bool {
-        a.labelIndex == b.labelIndex && a.score == b.score && a.bbox == b.bbox
+        a.labelIndex == b.labelIndex && a.score == b.score && a.bbox == b.bbox && a.area == b.area
+    }
+
+    /// Parses a stored `boxes` JSON array (as ingest kept it) with `schema`'s classes.
+    public static func parse(json: String, schema: ModelSchema) throws -> [DetectionBox] {
+        var text = json
+        return try text.withUTF8 { bytes in
+            try PredictionLineParser.parseBoxes(JSONScanner(bytes), 0..<bytes.count, schema: schema, line: 0, id: "", requireScore: false).boxes
+        }
     }
 }
 

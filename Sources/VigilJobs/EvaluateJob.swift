@@ -47,7 +47,7 @@ public struct EvaluateJob: Sendable {
             status: .unknown, exitCode: 3, estimator: "unweighted",
             predictionsInWindow: try store.predictionCount(model: policy.model, window: window), labeled: 0,
             minReviewedPerClass: policy.evaluation.minReviewedPerClass, confidence: policy.evaluation.confidence,
-            classes: policy.classes, confusionMatrix: nil, metrics: nil, findings: [], notes: [])
+            classes: policy.classes, confusionMatrix: nil, metrics: nil, detection: nil, findings: [], notes: [])
         guard let stored = try store.model(named: policy.model) else {
             throw JobError("model '\(policy.model)' is not in the store yet: ingest its predictions first")
         }
@@ -68,7 +68,23 @@ public struct EvaluateJob: Sendable {
                 report.notes.append("no reviewed predictions in the window: label some (vigil ingest labels) before judging the model")
             }
         case .detection:
-            report.notes.append("detection evaluation (COCO AP) is not available in this version: status unknown")
+            let ordered = Policy(model: policy.model, task: policy.task, classes: stored.classes,
+                                 evaluation: policy.evaluation, thresholds: policy.thresholds)
+            var images: [DetectionEvaluation.Image] = []
+            try store.forEachReviewedImage(model: policy.model, window: window) { predicted, groundTruth in
+                images.append(DetectionEvaluation.Image(predicted: try DetectionBox.parse(json: predicted, schema: stored),
+                                                        groundTruth: try DetectionBox.parse(json: groundTruth, schema: stored)))
+            }
+            let evaluation = DetectionEvaluation(images: images, policy: ordered)
+            report.classes = stored.classes
+            report.labeled = images.count
+            report.detection = DetectionMetrics(evaluation)
+            report.findings = evaluation.findings
+            report.status = evaluation.status
+            report.notes.append("detection: COCO bbox statistics as pycocotools computes them; per-class precision/recall at a fixed IoU, the detection confusion table and a bootstrap interval on mAP are not available yet")
+            if images.isEmpty {
+                report.notes.append("no reviewed images in the window: label some (vigil ingest labels) before judging the model")
+            }
         }
         report.exitCode = report.status.exitCode
         let json = try report.json()

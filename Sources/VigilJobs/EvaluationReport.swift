@@ -70,12 +70,14 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     public var classes: [String]
     public var confusionMatrix: ConfusionTable?
     public var metrics: Metrics?
+    /// Detection models: COCO statistics and per-class AP.
+    public var detection: DetectionMetrics?
     public var findings: [Finding]
     /// Notes for people (e.g. why a status is unknown).
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
-        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, findings, notes
+        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, detection, findings, notes
         case runID = "run_id"
         case createdAt = "created_at"
         case exitCode = "exit_code"
@@ -89,6 +91,26 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// The detection part of a report (`detection` in the JSON).
+public struct DetectionMetrics: Sendable, Codable, Equatable {
+    /// Reviewed images evaluated.
+    public var images: Int
+    /// COCO's 12 statistics by name (`AP`, `AP50`, …, `AR_large`); −1 where undefined.
+    public var coco: [String: Double]
+    public var perClass: [DetectionEvaluation.ClassRow]
+
+    enum CodingKeys: String, CodingKey {
+        case images, coco
+        case perClass = "per_class"
+    }
+
+    init(_ e: DetectionEvaluation) {
+        images = e.images
+        coco = Dictionary(uniqueKeysWithValues: zip(DetectionEvaluation.statNames, e.stats))
+        perClass = e.perClass
     }
 }
 

@@ -40,6 +40,18 @@ public enum ReportRenderer {
                     + pad(fmt(c.f1, 3), 8) + pad(String(c.support), 9) + c.evidence.rawValue + "\n"
             }
         }
+        if let d = r.detection {
+            out += "\nCOCO (\(d.images) reviewed images)\n"
+            for name in DetectionEvaluation.statNames {
+                out += "  " + pad(name, 10) + fmt(d.coco[name] ?? -1, 4) + "\n"
+            }
+            let width = max(8, (d.perClass.map(\.className.count).max() ?? 0) + 2)
+            out += "\n" + pad("class", width) + pad("AP", 9) + pad("AP50", 9) + pad("gt boxes", 10) + pad("predicted", 11) + "evidence\n"
+            for c in d.perClass {
+                out += pad(c.className, width) + pad(fmt(c.ap, 4), 9) + pad(fmt(c.ap50, 4), 9) + pad(String(c.groundTruthBoxes), 10)
+                    + pad(String(c.predictedBoxes), 11) + c.evidence.rawValue + "\n"
+            }
+        }
         if let cm = r.confusionMatrix, r.classes.count <= 20 {
             let w = max(7, (r.classes.map(\.count).max() ?? 0) + 1, (cm.counts.flatMap { $0 }.max().map { String($0).count } ?? 0) + 1)
             out += "\nconfusion (rows observed, columns predicted)\n" + pad("", w) + r.classes.map { lpad($0, w) }.joined() + "\n"

@@ -166,6 +166,19 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func forEachReviewedImage(model: String, window: TimeWindow, _ body: (String, String) throws -> Void) throws {
+        try queue.read { db in
+            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT COALESCE(json_extract(p.payload, '$.boxes'), '[]'), g.boxes FROM ground_truth g
+                JOIN predictions p ON p.seq = g.prediction_seq
+                WHERE g.model_id = ? AND g.ts >= ? AND g.ts < ? AND g.boxes IS NOT NULL
+                ORDER BY g.ts, g.prediction_seq
+                """, arguments: [modelID, window.from, window.to])
+            while let row = try rows.next() { try body(row[0], row[1]) }
+        }
+    }
+
     public func predictionCount(model: String, window: TimeWindow) throws -> Int {
         try queue.read { db in
             guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }

@@ -34,6 +34,10 @@ public protocol Store: Sendable {
     /// Streams: memory does not grow with the window.
     func confusionMatrix(model: String, window: TimeWindow) throws -> ConfusionMatrix
 
+    /// Calls `body` for each reviewed image of detection model `model` in `window`, in time
+    /// order, with the predicted and the ground-truth `boxes` as the JSON arrays ingest stored.
+    func forEachReviewedImage(model: String, window: TimeWindow, _ body: (_ predicted: String, _ groundTruth: String) throws -> Void) throws
+
     /// Number of predictions of `model` made in `window`.
     func predictionCount(model: String, window: TimeWindow) throws -> Int
 

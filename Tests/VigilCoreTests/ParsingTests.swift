@@ -150,3 +150,14 @@ import Testing
         #expect(CSVRecordTranslator.split("a,b\r") == ["a", "b"])
     }
 }
+
+@Suite struct PolicyTests {
+    @Test func metricsMustSuitTheTask() {
+        let classifier = Policy(model: "m", task: .classification, classes: ["a"], thresholds: [Threshold(metric: "map", warning: 0.5)])
+        #expect(classifier.problems().contains { $0.contains("'map' is a detection metric") })
+        let detector = Policy(model: "d", task: .detection, classes: ["a"], thresholds: [Threshold(metric: "ap", classSelector: "a", warning: 0.5)])
+        #expect(detector.problems().isEmpty)
+        let wrong = Policy(model: "d", task: .detection, classes: ["a"], thresholds: [Threshold(metric: "recall", classSelector: "*", warning: 0.5)])
+        #expect(wrong.problems().contains { $0.contains("'recall' is a classification metric") })
+    }
+}
