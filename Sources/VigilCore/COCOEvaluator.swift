@@ -224,18 +224,29 @@ public struct COCOEvaluator: Sendable {
                     let sorted = pool.enumerated().sorted { x, y in
                         x.element.score != y.element.score ? x.element.score > y.element.score : x.offset < y.offset
                     }.map(\.element)
+                    // One bit per IoU threshold, gathered once per pool rather than per threshold.
+                    var matchedBits = [UInt16](repeating: 0, count: sorted.count)
+                    var ignoredBits = [UInt16](repeating: 0, count: sorted.count)
+                    for (n, s) in sorted.enumerated() {
+                        let D = E[s.e].scores.count
+                        E[s.e].matched.withUnsafeBufferPointer { matched in
+                            E[s.e].ignored.withUnsafeBufferPointer { ignored in
+                                for t in 0..<T {
+                                    if matched[t * D + s.d] { matchedBits[n] |= 1 << t }
+                                    if ignored[t * D + s.d] { ignoredBits[n] |= 1 << t }
+                                }
+                            }
+                        }
+                    }
+                    var rc = [Double](repeating: 0, count: sorted.count)
+                    var pr = [Double](repeating: 0, count: sorted.count)
                     for t in 0..<T {
                         var tp = 0.0, fp = 0.0
-                        var rc: [Double] = []
-                        var pr: [Double] = []
-                        rc.reserveCapacity(sorted.count)
-                        pr.reserveCapacity(sorted.count)
-                        for s in sorted {
-                            let ev = E[s.e]
-                            let D = ev.scores.count
-                            if ev.ignored[t * D + s.d] { /* neither */ } else if ev.matched[t * D + s.d] { tp += 1 } else { fp += 1 }
-                            rc.append(tp / Double(relevant))
-                            pr.append(tp / (fp + tp + 2.220446049250313e-16))
+                        let bit: UInt16 = 1 << t
+                        for n in 0..<sorted.count {
+                            if ignoredBits[n] & bit != 0 { /* neither */ } else if matchedBits[n] & bit != 0 { tp += 1 } else { fp += 1 }
+                            rc[n] = tp / Double(relevant)
+                            pr[n] = tp / (fp + tp + 2.220446049250313e-16)
                         }
                         let nd = rc.count
                         recall[((t * K + k) * A + a) * M + m] = nd > 0 ? rc[nd - 1] : 0

@@ -216,11 +216,13 @@ public struct PredictionLineParser: Sendable {
         var boxes: [DetectionBox] = []
         var labels: [String] = []
         var problem: RecordError?
-        var field = "boxes"
+        // Where the scanner is, as (box index, member); the field name is only spelled out on error.
+        var at: (box: Int, member: String?)? = nil
+        func fieldName() -> String { at.map { "boxes[\($0.box)]" + ($0.member.map { ".\($0)" } ?? "") } ?? "boxes" }
         do throws(JSONSyntaxError) {
             guard s.peek() == 0x5B else { throw JSONSyntaxError(offset: s.offset, reason: "'boxes' must be an array of {label, score, bbox}") }
             try s.scanArray { (s: inout JSONScanner, i) throws(JSONSyntaxError) in
-                field = "boxes[\(i)]"
+                at = (i, nil)
                 guard s.peek() == 0x7B else { throw JSONSyntaxError(offset: s.offset, reason: "each box must be an object {label, score, bbox}") }
                 var label: String?
                 var score: Double?
@@ -228,20 +230,20 @@ public struct PredictionLineParser: Sendable {
                 var area: Double?
                 try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
                     if s.equals(key, "label") {
-                        field = "boxes[\(i)].label"; label = try s.readString(field: "label")
+                        at = (i, "label"); label = try s.readString(field: "label")
                     } else if s.equals(key, "score") {
-                        field = "boxes[\(i)].score"; score = try s.readNumber(field: "score")
+                        at = (i, "score"); score = try s.readNumber(field: "score")
                     } else if s.equals(key, "bbox") {
-                        field = "boxes[\(i)].bbox"
+                        at = (i, "bbox")
                         guard s.peek() == 0x5B else { throw JSONSyntaxError(offset: s.offset, reason: "'bbox' must be [x, y, width, height]") }
                         try s.scanArray { (s: inout JSONScanner, _) throws(JSONSyntaxError) in bbox.append(try s.readNumber(field: "bbox")) }
                     } else if s.equals(key, "area") {
-                        field = "boxes[\(i)].area"; area = try s.readNumber(field: "area")
+                        at = (i, "area"); area = try s.readNumber(field: "area")
                     } else {
                         try s.skipValue()  // iscrowd, attributes…: kept in the raw JSON
                     }
                 }
-                field = "boxes[\(i)]"
+                at = (i, nil)
                 func note(_ f: String, _ reason: String) {
                     if problem == nil { problem = RecordError(line: line, field: f, reason: reason, id: id) }
                 }
@@ -262,7 +264,7 @@ public struct PredictionLineParser: Sendable {
                 boxes.append(DetectionBox(labelIndex: index, score: score, bbox: (bbox[0], bbox[1], bbox[2], bbox[3]), area: area))
             }
         } catch {
-            throw RecordError(line: line, field: field, reason: error.reason, id: id)
+            throw RecordError(line: line, field: fieldName(), reason: error.reason, id: id)
         }
         if let problem { throw problem }
         return (boxes, labels)
