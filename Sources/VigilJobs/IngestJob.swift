@@ -23,6 +23,8 @@ public struct IngestRequest: Sendable {
     public var batchSize = 32_768
     /// Check every line and report, but store nothing.
     public var dryRun = false
+    /// COCO input instead of `path`: converted to NDJSON first (see ``COCOFiles``).
+    public var coco: COCOSource?
     /// Where to write rejected lines; default `FILE.rejects.ndjson`, or under `.vigil/rejects/` for stdin.
     public var rejectsPath: String?
 
@@ -30,6 +32,21 @@ public struct IngestRequest: Sendable {
         self.kind = kind
         self.path = path
         self.format = format ?? ((path?.lowercased().hasSuffix(".csv") ?? false) ? .csv : .ndjson)
+    }
+}
+
+/// COCO files to ingest.
+public enum COCOSource: Sendable {
+    /// A results list (`dt.json`) and the dataset naming its images and categories (`gt.json`);
+    /// every prediction is stamped with `timestampMillis` and attributed to `model`.
+    case results(path: String, images: String, model: String, timestampMillis: Int64)
+    /// A dataset's annotations (`gt.json`) as ground truth.
+    case annotations(path: String)
+
+    var displayPath: String {
+        switch self {
+        case .results(let path, _, _, _), .annotations(let path): path
+        }
     }
 }
 
@@ -110,6 +127,28 @@ public struct IngestJob: Sendable {
 
     /// Runs the ingest; `progress` is called after every committed batch.
     public func run(_ request: IngestRequest, progress: @escaping (IngestSummary) -> Void = { _ in }) throws -> IngestSummary {
+        guard let coco = request.coco else { return try runNDJSONOrCSV(request, progress: progress) }
+        // COCO: convert to NDJSON in the workspace, then ingest that like any other file.
+        let converted = (rejectsDirectory as NSString).appendingPathComponent("coco-\(UUID().uuidString).ndjson")
+        try FileManager.default.createDirectory(atPath: rejectsDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: converted) }
+        switch coco {
+        case .results(let path, let images, let model, let ts):
+            _ = try COCOFiles.writePredictions(results: path, images: images, model: model, timestampMillis: ts, to: converted)
+        case .annotations(let path):
+            _ = try COCOFiles.writeLabels(annotations: path, to: converted)
+        }
+        var ndjson = request
+        ndjson.coco = nil
+        ndjson.path = converted
+        ndjson.format = .ndjson
+        ndjson.rejectsPath = request.rejectsPath ?? coco.displayPath + ".rejects.ndjson"
+        var summary = try runNDJSONOrCSV(ndjson, progress: progress)
+        summary.source = coco.displayPath
+        return summary
+    }
+
+    func runNDJSONOrCSV(_ request: IngestRequest, progress: @escaping (IngestSummary) -> Void) throws -> IngestSummary {
         let started = Date()
         let fd: Int32
         if let path = request.path {

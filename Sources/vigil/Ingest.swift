@@ -10,7 +10,7 @@ struct Ingest: ParsableCommand {
 
     struct Options: ParsableArguments {
         @Argument(help: "The input file, or - for standard input.")
-        var file: String
+        var file: String?
 
         @Option(help: "Input format (default: csv for *.csv, else ndjson).")
         var format: IngestRequest.Format?
@@ -37,6 +37,18 @@ struct Ingest: ParsableCommand {
     }
 
     struct Predictions: ParsableCommand {
+        @Option(help: "A COCO results file (dt.json) to ingest instead of FILE; needs --images and --model.")
+        var cocoResults: String?
+
+        @Option(help: "The COCO dataset (gt.json) naming the images and categories of --coco-results.")
+        var images: String?
+
+        @Option(help: "The model the COCO results belong to.")
+        var model: String?
+
+        @Option(help: "Prediction time for COCO results (RFC 3339; default: now).")
+        var ts: String?
+
         static let configuration = CommandConfiguration(
             abstract: "Load production predictions (idempotent on id).",
             discussion: """
@@ -49,9 +61,35 @@ struct Ingest: ParsableCommand {
                   vigil ingest predictions today.ndjson
                   zcat today.ndjson.gz | vigil ingest predictions -
                   vigil ingest predictions export.csv --all-or-nothing
+                  vigil ingest predictions --coco-results dt.json --images gt.json --model shelf-detector
+
+                COCO results become one prediction per image of --images, with the image's
+                file_name as id (or coco-<image id> without one); see docs/formats.md.
                 """)
         @OptionGroup var options: Options
-        func run() throws { try runIngest(.predictions, options, relabel: false) }
+
+        func validate() throws {
+            if cocoResults != nil {
+                guard images != nil, model != nil else { throw ValidationError("--coco-results needs --images gt.json and --model NAME") }
+                guard options.file == nil else { throw ValidationError("give either FILE or --coco-results, not both") }
+            } else if options.file == nil {
+                throw ValidationError("give FILE (or - for standard input), or --coco-results")
+            }
+        }
+
+        func run() throws {
+            var coco: COCOSource?
+            if let cocoResults, let images, let model {
+                let clock = try options.workspace.clock()
+                var ms = Timestamp.millis(clock.now)
+                if let ts {
+                    guard let parsed = Timestamp.parseMillis(ts) else { throw ValidationError("--ts '\(ts)' is not an RFC 3339 timestamp") }
+                    ms = parsed
+                }
+                coco = .results(path: cocoResults, images: images, model: model, timestampMillis: ms)
+            }
+            try runIngest(.predictions, options, relabel: false, coco: coco)
+        }
     }
 
     struct Labels: ParsableCommand {
@@ -65,22 +103,35 @@ struct Ingest: ParsableCommand {
 
                   vigil ingest labels reviewed.ndjson
                   vigil ingest labels corrections.csv --relabel
+                  vigil ingest labels --coco gt.json
+
+                COCO annotations become one label per image (an image without annotations:
+                boxes [], reviewed with nothing there), matched to predictions by file_name.
                 """)
         @OptionGroup var options: Options
         @Flag(help: "Record a different label as a new revision instead of rejecting it.")
         var relabel = false
-        func run() throws { try runIngest(.labels, options, relabel: relabel) }
+        @Option(help: "A COCO dataset (gt.json) whose annotations to ingest instead of FILE.")
+        var coco: String?
+
+        func validate() throws {
+            if coco != nil && options.file != nil { throw ValidationError("give either FILE or --coco, not both") }
+            if coco == nil && options.file == nil { throw ValidationError("give FILE (or - for standard input), or --coco gt.json") }
+        }
+
+        func run() throws { try runIngest(.labels, options, relabel: relabel, coco: coco.map { .annotations(path: $0) }) }
     }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 extension IngestRequest.Format: ExpressibleByArgument {}
 
-func runIngest(_ kind: IngestRequest.Kind, _ o: Ingest.Options, relabel: Bool) throws {
+func runIngest(_ kind: IngestRequest.Kind, _ o: Ingest.Options, relabel: Bool, coco: COCOSource?) throws {
     let summary = try reportingErrors(exitCode: 2) { () throws -> IngestSummary in
         let ws = try o.workspace.workspace()
         let (store, catalog, _) = try ws.openStoreWithModels(clock: try o.workspace.clock())
         var request = IngestRequest(kind: kind, path: o.file == "-" ? nil : o.file, format: o.format)
+        request.coco = coco
         request.atomic = o.allOrNothing
         request.allowRelabel = relabel
         request.maxLineBytes = o.maxLineBytes

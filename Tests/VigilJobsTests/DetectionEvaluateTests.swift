@@ -73,6 +73,40 @@ import VigilStore
         #expect(report.exitCode == report.status.exitCode)
     }
 
+    /// The same cases as COCO files: `--coco-results dt.json --images gt.json` and `--coco gt.json`.
+    @Test(arguments: cases)
+    func cocoFilesIngestAndEvaluateLikePycocotools(_ c: Fixture.Case) throws {
+        let policy = Policy(model: "dock", task: .detection, classes: c.categories.map { "c\($0)" },
+                            evaluation: EvaluationSettings(window: "30d", minReviewedPerClass: 1, confidence: 0.95))
+        let ws = try TestWorkspace(extraPolicies: [policy])
+        let images = c.images.map { "{\"id\":\($0.id),\"file_name\":\"f\($0.id).jpg\",\"width\":640,\"height\":480}" }
+        let categories = c.categories.map { "{\"id\":\($0),\"name\":\"c\($0)\"}" }
+        let annotations = c.annotations.enumerated().map { n, a in
+            "{\"id\":\(n + 1),\"image_id\":\(a.image_id),\"category_id\":\(a.category_id),\"bbox\":[\(a.bbox.map(Self.json).joined(separator: ","))],\"area\":\(Self.json(a.area)),\"iscrowd\":0}"
+        }
+        let gt = try ws.file("gt.json", "{\"images\":[\(images.joined(separator: ","))],\"categories\":[\(categories.joined(separator: ","))],\"annotations\":[\(annotations.joined(separator: ","))]}")
+        let dt = try ws.file("dt.json", "[" + c.detections.map {
+            "{\"image_id\":\($0.image_id),\"category_id\":\($0.category_id),\"bbox\":[\($0.bbox.map(Self.json).joined(separator: ","))],\"score\":\(Self.json($0.score))}"
+        }.joined(separator: ",") + "]")
+        var predictions = IngestRequest(kind: .predictions, path: nil)
+        predictions.coco = .results(path: dt, images: gt, model: "dock", timestampMillis: Timestamp.parseMillis("2026-10-30T00:00:00Z")!)
+        let job = IngestJob(store: ws.store, catalog: ws.catalog, clock: ws.clock, rejectsDirectory: ws.workspace.rejectsDirectory)
+        let p = try job.run(predictions)
+        #expect(p.exitCode == 0 && p.inserted == c.images.count && p.source == dt)
+        var labels = IngestRequest(kind: .labels, path: nil)
+        labels.coco = .annotations(path: gt)
+        #expect(try job.run(labels).inserted == c.images.count)
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: try ws.workspace.policy(for: "dock"), window: .last("30d"))
+        let d = try #require(report.detection)
+        for (i, name) in DetectionEvaluation.statNames.enumerated() {
+            #expect(abs((d.coco[name] ?? .nan) - c.stats[i]) <= 1e-9, "\(name)")
+        }
+        // Swapped files are refused with a message naming the file.
+        var swapped = IngestRequest(kind: .labels, path: nil)
+        swapped.coco = .annotations(path: dt)
+        #expect(throws: JobError.self) { try job.run(swapped) }
+    }
+
     @Test func fewBoxesAreInsufficientEvidence() throws {
         let policy = Policy(model: "dock", task: .detection, classes: ["pallet", "person"],
                             thresholds: [Threshold(metric: "ap", classSelector: "*", warning: 0.5), Threshold(metric: "map", warning: 0.5)])
