@@ -22,13 +22,22 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
         public var ap50: Double
         public var groundTruthBoxes: Int
         public var predictedBoxes: Int
+        /// At the policy's IoU and score thresholds.
+        public var precision: Double
+        public var recall: Double
+        public var f1: Double
+        public var counts: DetectionOperatingPoint.ClassCounts
+        public var precisionInterval: Interval?
+        public var recallInterval: Interval?
         public var evidence: Severity
 
         enum CodingKeys: String, CodingKey {
             case className = "class"
-            case ap, ap50, evidence
+            case ap, ap50, evidence, precision, recall, f1, counts
             case groundTruthBoxes = "ground_truth_boxes"
             case predictedBoxes = "predicted_boxes"
+            case precisionInterval = "precision_interval"
+            case recallInterval = "recall_interval"
         }
     }
 
@@ -40,12 +49,15 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
     /// COCO's 12 statistics (−1 where undefined), named by ``statNames``.
     public var stats: [Double]
     public var perClass: [ClassRow]
+    /// Counts at the policy's IoU and score thresholds, and the confusion table.
+    public var operatingPoint: DetectionOperatingPoint
     public var findings: [Finding]
     public var status: EvaluationStatus
 
     enum CodingKeys: String, CodingKey {
         case images, stats, findings, status
         case perClass = "per_class"
+        case operatingPoint = "operating_point"
     }
 
     /// Evaluates `images` under `policy` (its classes are the categories, in order).
@@ -70,26 +82,41 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
                                               groundTruth: gts, detections: dts)
         self.images = images.count
         stats = result.stats
+        let point = DetectionOperatingPoint(images: images, classCount: policy.classes.count,
+                                            iouThreshold: policy.evaluation.iouThreshold, scoreThreshold: policy.evaluation.scoreThreshold)
+        operatingPoint = point
+        let confidence = policy.evaluation.confidence
         perClass = policy.classes.indices.map { k in
-            ClassRow(className: policy.classes[k], ap: result.averagePrecision(k: k), ap50: result.averagePrecision(k: k, t: 0),
-                     groundTruthBoxes: gtCount[k], predictedBoxes: dtCount[k],
-                     evidence: gtCount[k] >= minimum ? .ok : .insufficientEvidence)
+            let c = point.perClass[k]
+            return ClassRow(className: policy.classes[k], ap: result.averagePrecision(k: k), ap50: result.averagePrecision(k: k, t: 0),
+                            groundTruthBoxes: gtCount[k], predictedBoxes: dtCount[k],
+                            precision: c.precision, recall: c.recall, f1: c.f1, counts: c,
+                            precisionInterval: WilsonInterval.interval(successes: c.truePositives, trials: c.truePositives + c.falsePositives, confidence: confidence),
+                            recallInterval: WilsonInterval.interval(successes: c.truePositives, trials: c.truePositives + c.falseNegatives, confidence: confidence),
+                            evidence: gtCount[k] >= minimum ? .ok : .insufficientEvidence)
         }
         let totalBoxes = gtCount.reduce(0, +)
         var findings: [Finding] = []
         for t in policy.thresholds {
-            guard let metric = MetricName(rawValue: t.metric), metric.task == .detection else { continue }
+            guard let metric = MetricName(rawValue: t.metric), metric.tasks.contains(.detection) else { continue }
             if metric.isPerClass {
                 for row in perClass where t.classSelector == "*" || t.classSelector == row.className {
-                    let value = metric == .ap ? row.ap : row.ap50
+                    let predicted = row.counts.truePositives + row.counts.falsePositives
+                    let (value, interval): (Double, Interval?) = switch metric {
+                    case .ap: (row.ap, nil)
+                    case .ap50: (row.ap50, nil)
+                    case .precision: (row.precision, row.precisionInterval)
+                    case .recall: (row.recall, row.recallInterval)
+                    default: (row.f1, nil)
+                    }
                     let rule = "\(metric.rawValue)[\(row.className)]"
-                    if row.groundTruthBoxes < minimum || value < 0 {
+                    if row.groundTruthBoxes < minimum || value < 0 || (metric == .precision && predicted < minimum) {
                         findings.append(Finding(rule: rule, metric: metric.rawValue, className: row.className, severity: .insufficientEvidence,
                                                 value: nil, interval: nil, warning: t.warning, critical: t.critical, evidence: row.groundTruthBoxes,
                                                 message: "\(metric.rawValue) of '\(row.className)': insufficient evidence (\(row.groundTruthBoxes) ground-truth boxes, at least \(minimum) needed)"))
                     } else {
                         findings.append(ClassificationEvaluation.judged(rule: rule, metric: metric.rawValue, className: row.className, value: value,
-                                                                         interval: nil, t, evidence: row.groundTruthBoxes, confidence: policy.evaluation.confidence,
+                                                                         interval: interval, t, evidence: metric == .precision ? predicted : row.groundTruthBoxes, confidence: policy.evaluation.confidence,
                                                                          label: "\(metric.rawValue) of '\(row.className)'"))
                     }
                 }

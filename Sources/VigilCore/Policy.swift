@@ -57,6 +57,8 @@ public struct Policy: Sendable, Equatable, Codable {
         if Set(classes).count != classes.count { out.append("classes: a class is listed twice") }
         if WindowLength.seconds(evaluation.window) == nil { out.append("evaluation.window: '\(evaluation.window)' is not a length such as 7d, 36h or 2w") }
         if evaluation.minReviewedPerClass < 1 { out.append("evaluation.min_reviewed_per_class: must be at least 1") }
+        if !(evaluation.iouThreshold > 0 && evaluation.iouThreshold <= 1) { out.append("evaluation.iou_threshold: must be in (0, 1], e.g. 0.5") }
+        if !(evaluation.scoreThreshold >= 0 && evaluation.scoreThreshold <= 1) { out.append("evaluation.score_threshold: must be in [0, 1]") }
         if !(evaluation.confidence > 0.5 && evaluation.confidence < 1) { out.append("evaluation.confidence: must be between 0.5 and 1, e.g. 0.95") }
         for (i, t) in thresholds.enumerated() {
             let at = "thresholds[\(i)]"
@@ -64,7 +66,7 @@ public struct Policy: Sendable, Equatable, Codable {
                 out.append("\(at).metric: unknown metric '\(t.metric)' (known: \(MetricName.allCases.map(\.rawValue).joined(separator: ", ")))")
                 continue
             }
-            if metric.task != task { out.append("\(at).metric: '\(t.metric)' is a \(metric.task.rawValue) metric; this is a \(task.rawValue) model") }
+            if !metric.tasks.contains(task) { out.append("\(at).metric: '\(t.metric)' is a \(metric.tasks.map(\.rawValue).joined(separator: "/")) metric; this is a \(task.rawValue) model") }
             if metric.isPerClass, t.classSelector == nil { out.append("\(at).class: '\(t.metric)' is per class: give a class name or \"*\"") }
             if !metric.isPerClass, t.classSelector != nil { out.append("\(at).class: '\(t.metric)' is not per class: remove 'class'") }
             if let c = t.classSelector, c != "*", !classes.contains(c) { out.append("\(at).class: '\(c)' is not in classes") }
@@ -83,16 +85,25 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
     public var minReviewedPerClass: Int
     /// Confidence level of intervals (default 0.95).
     public var confidence: Double
+    /// Detection: IoU at which a box counts as found, for precision/recall/F1 and the confusion table (default 0.5).
+    public var iouThreshold: Double
+    /// Detection: boxes scoring below this are not counted as predictions there (default 0.5).
+    public var scoreThreshold: Double
 
-    public init(window: String = "7d", minReviewedPerClass: Int = 12, confidence: Double = 0.95) {
+    public init(window: String = "7d", minReviewedPerClass: Int = 12, confidence: Double = 0.95,
+                iouThreshold: Double = 0.5, scoreThreshold: Double = 0.5) {
         self.window = window
         self.minReviewedPerClass = minReviewedPerClass
         self.confidence = confidence
+        self.iouThreshold = iouThreshold
+        self.scoreThreshold = scoreThreshold
     }
 
     enum CodingKeys: String, CodingKey {
         case window, confidence
         case minReviewedPerClass = "min_reviewed_per_class"
+        case iouThreshold = "iou_threshold"
+        case scoreThreshold = "score_threshold"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,6 +111,8 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
         window = try c.decodeIfPresent(String.self, forKey: .window) ?? "7d"
         minReviewedPerClass = try c.decodeIfPresent(Int.self, forKey: .minReviewedPerClass) ?? 12
         confidence = try c.decodeIfPresent(Double.self, forKey: .confidence) ?? 0.95
+        iouThreshold = try c.decodeIfPresent(Double.self, forKey: .iouThreshold) ?? 0.5
+        scoreThreshold = try c.decodeIfPresent(Double.self, forKey: .scoreThreshold) ?? 0.5
     }
 }
 
@@ -138,6 +151,13 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     /// True for metrics reported per class.
     public var isPerClass: Bool { [.precision, .recall, .f1, .ap, .ap50].contains(self) }
 
-    /// The task whose evaluation reports this metric.
-    public var task: ModelTask { [.map, .map50, .map75, .ap, .ap50].contains(self) ? .detection : .classification }
+    /// The tasks whose evaluation reports this metric (per-class precision, recall and F1 exist
+    /// for both: for detectors at the policy's IoU and score thresholds).
+    public var tasks: [ModelTask] {
+        switch self {
+        case .precision, .recall, .f1: [.classification, .detection]
+        case .map, .map50, .map75, .ap, .ap50: [.detection]
+        default: [.classification]
+        }
+    }
 }

@@ -100,17 +100,28 @@ public struct DetectionMetrics: Sendable, Codable, Equatable {
     public var images: Int
     /// COCO's 12 statistics by name (`AP`, `AP50`, …, `AR_large`); −1 where undefined.
     public var coco: [String: Double]
+    /// Per class: AP, AP50, and precision/recall/F1 at the operating point.
     public var perClass: [DetectionEvaluation.ClassRow]
+    public var iouThreshold: Double
+    public var scoreThreshold: Double
+    /// `(K+1)×(K+1)`: rows ground-truth class then `background`, columns predicted class then
+    /// `background` (missed ground truth); matched across classes at the operating point.
+    public var confusion: [[Int]]
 
     enum CodingKeys: String, CodingKey {
-        case images, coco
+        case images, coco, confusion
         case perClass = "per_class"
+        case iouThreshold = "iou_threshold"
+        case scoreThreshold = "score_threshold"
     }
 
     init(_ e: DetectionEvaluation) {
         images = e.images
         coco = Dictionary(uniqueKeysWithValues: zip(DetectionEvaluation.statNames, e.stats))
         perClass = e.perClass
+        iouThreshold = e.operatingPoint.iouThreshold
+        scoreThreshold = e.operatingPoint.scoreThreshold
+        confusion = e.operatingPoint.confusion
     }
 }
 

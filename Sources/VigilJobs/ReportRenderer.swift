@@ -46,10 +46,19 @@ public enum ReportRenderer {
                 out += "  " + pad(name, 10) + fmt(d.coco[name] ?? -1, 4) + "\n"
             }
             let width = max(8, (d.perClass.map(\.className.count).max() ?? 0) + 2)
-            out += "\n" + pad("class", width) + pad("AP", 9) + pad("AP50", 9) + pad("gt boxes", 10) + pad("predicted", 11) + "evidence\n"
+            out += "\nper class (precision/recall/F1 at IoU \(fmt(d.iouThreshold, 2)), score ≥ \(fmt(d.scoreThreshold, 2)))\n"
+            out += pad("class", width) + pad("AP", 8) + pad("AP50", 8) + pad("precision", 11) + pad("recall", 9) + pad("f1", 8)
+                + pad("gt boxes", 10) + "evidence\n"
             for c in d.perClass {
-                out += pad(c.className, width) + pad(fmt(c.ap, 4), 9) + pad(fmt(c.ap50, 4), 9) + pad(String(c.groundTruthBoxes), 10)
-                    + pad(String(c.predictedBoxes), 11) + c.evidence.rawValue + "\n"
+                out += pad(c.className, width) + pad(fmt(c.ap, 3), 8) + pad(fmt(c.ap50, 3), 8) + pad(fmt(c.precision, 3), 11)
+                    + pad(fmt(c.recall, 3), 9) + pad(fmt(c.f1, 3), 8) + pad(String(c.groundTruthBoxes), 10) + c.evidence.rawValue + "\n"
+            }
+            if d.perClass.count <= 20 {
+                let names = d.perClass.map(\.className) + ["background"]
+                let w = max(7, (names.map(\.count).max() ?? 0) + 1)
+                out += "\ndetection confusion (rows ground truth, columns predicted; background = nothing there / missed)\n"
+                out += pad("", w) + names.map { lpad($0, w) }.joined() + "\n"
+                for (k, row) in d.confusion.enumerated() { out += pad(names[k], w) + row.map { lpad(String($0), w) }.joined() + "\n" }
             }
         }
         if let cm = r.confusionMatrix, r.classes.count <= 20 {

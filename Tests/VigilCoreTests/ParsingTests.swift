@@ -157,7 +157,7 @@ import Testing
         #expect(classifier.problems().contains { $0.contains("'map' is a detection metric") })
         let detector = Policy(model: "d", task: .detection, classes: ["a"], thresholds: [Threshold(metric: "ap", classSelector: "a", warning: 0.5)])
         #expect(detector.problems().isEmpty)
-        let wrong = Policy(model: "d", task: .detection, classes: ["a"], thresholds: [Threshold(metric: "recall", classSelector: "*", warning: 0.5)])
-        #expect(wrong.problems().contains { $0.contains("'recall' is a classification metric") })
+        let wrong = Policy(model: "d", task: .detection, classes: ["a"], thresholds: [Threshold(metric: "accuracy", warning: 0.5)])
+        #expect(wrong.problems().contains { $0.contains("'accuracy' is a classification metric") })
     }
 }

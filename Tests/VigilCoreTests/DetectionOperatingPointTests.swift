@@ -1,0 +1,48 @@
+import Testing
+@testable import VigilCore
+
+@Suite struct DetectionOperatingPointTests {
+    func box(_ k: Int, _ x: Double, _ score: Double? = nil) -> DetectionBox {
+        DetectionBox(labelIndex: k, score: score, bbox: (x, x, 10, 10))
+    }
+
+    @Test func countsAndConfusionAtTheOperatingPoint() {
+        let image = DetectionEvaluation.Image(
+            predicted: [box(0, 0, 0.9), box(2, 100, 0.8), box(0, 300, 0.7), box(1, 0, 0.3)],
+            groundTruth: [box(0, 0), box(1, 100), box(2, 200)])
+        let p = DetectionOperatingPoint(images: [image], classCount: 3, iouThreshold: 0.5, scoreThreshold: 0.5)
+        let counts = p.perClass.map { [$0.truePositives, $0.falsePositives, $0.falseNegatives] }
+        #expect(counts == [[1, 1, 0], [0, 0, 1], [0, 1, 1]])
+        #expect(p.confusion == [
+            [1, 0, 0, 0],   // A found as A
+            [0, 0, 1, 0],   // B found as C
+            [0, 0, 0, 1],   // C missed
+            [1, 0, 0, 0],   // an A where there is nothing
+        ])
+        #expect(p.perClass[0].precision == 0.5 && p.perClass[0].recall == 1 && abs(p.perClass[0].f1 - 2.0 / 3) < 1e-15)
+    }
+
+    @Test func greedyByScoreAndIoUThreshold() {
+        // Two detections on one object: the better-scored one matches, the other is a false positive.
+        let image = DetectionEvaluation.Image(
+            predicted: [DetectionBox(labelIndex: 0, score: 0.6, bbox: (0, 0, 10, 10)), DetectionBox(labelIndex: 0, score: 0.9, bbox: (1, 0, 10, 10))],
+            groundTruth: [DetectionBox(labelIndex: 0, score: nil, bbox: (0, 0, 10, 10))])
+        let p = DetectionOperatingPoint(images: [image], classCount: 1, iouThreshold: 0.5, scoreThreshold: 0)
+        #expect(p.perClass[0].truePositives == 1 && p.perClass[0].falsePositives == 1)
+        // IoU of (1,0,10,10) with the object is 90/110 ≈ 0.82: at 0.85 it no longer counts.
+        let strict = DetectionOperatingPoint(images: [image], classCount: 1, iouThreshold: 0.85, scoreThreshold: 0.7)
+        #expect(strict.perClass[0].truePositives == 0 && strict.perClass[0].falsePositives == 1 && strict.perClass[0].falseNegatives == 1)
+    }
+
+    @Test func detectionPolicyThresholdsOnRecall() {
+        let images = (0..<20).map { i in
+            DetectionEvaluation.Image(predicted: i < 10 ? [box(0, 0, 0.9)] : [], groundTruth: [box(0, 0)])
+        }
+        let policy = Policy(model: "d", task: .detection, classes: ["a"],
+                            thresholds: [Threshold(metric: "recall", classSelector: "*", warning: 0.8, critical: 0.6)])
+        #expect(policy.problems().isEmpty)
+        let e = DetectionEvaluation(images: images, policy: policy)
+        let f = e.findings.first { $0.rule == "recall[a]" }
+        #expect(f?.severity == .critical && f?.value == 0.5 && f?.interval != nil)
+    }
+}
