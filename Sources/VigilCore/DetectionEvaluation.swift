@@ -48,6 +48,8 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
     public var images: Int
     /// COCO's 12 statistics (−1 where undefined), named by ``statNames``.
     public var stats: [Double]
+    /// Seeded bootstrap interval (resampling images) on AP@[.50:.95]; `nil` without images or resamples.
+    public var mapInterval: Interval?
     public var perClass: [ClassRow]
     /// Counts at the policy's IoU and score thresholds, and the confusion table.
     public var operatingPoint: DetectionOperatingPoint
@@ -58,6 +60,7 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
         case images, stats, findings, status
         case perClass = "per_class"
         case operatingPoint = "operating_point"
+        case mapInterval = "map_interval"
     }
 
     /// Evaluates `images` under `policy` (its classes are the categories, in order).
@@ -78,8 +81,12 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
         }
         let minimum = policy.evaluation.minReviewedPerClass
         // Images are numbered 1… in the order given, categories are class index + 1.
-        let result = COCOEvaluator().evaluate(imageIDs: images.indices.map { $0 + 1 }, categoryIDs: policy.classes.indices.map { $0 + 1 },
-                                              groundTruth: gts, detections: dts)
+        let coco = COCOEvaluator()
+        let prepared = coco.prepare(imageIDs: images.indices.map { $0 + 1 }, categoryIDs: policy.classes.indices.map { $0 + 1 },
+                                    groundTruth: gts, detections: dts)
+        let result = coco.accumulate(prepared)
+        mapInterval = coco.bootstrapMAP(prepared, resamples: policy.evaluation.bootstrapResamples, seed: policy.evaluation.bootstrapSeed,
+                                        confidence: policy.evaluation.confidence)
         self.images = images.count
         stats = result.stats
         let point = DetectionOperatingPoint(images: images, classCount: policy.classes.count,
@@ -128,7 +135,7 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
                                             message: "\(metric.rawValue): insufficient evidence (\(totalBoxes) ground-truth boxes, at least \(minimum) needed)"))
                 } else {
                     findings.append(ClassificationEvaluation.judged(rule: metric.rawValue, metric: metric.rawValue, className: nil, value: value,
-                                                                     interval: nil, t, evidence: totalBoxes, confidence: policy.evaluation.confidence,
+                                                                     interval: metric == .map ? mapInterval : nil, t, evidence: totalBoxes, confidence: policy.evaluation.confidence,
                                                                      label: metric.rawValue))
                 }
             }

@@ -58,6 +58,7 @@ public struct Policy: Sendable, Equatable, Codable {
         if WindowLength.seconds(evaluation.window) == nil { out.append("evaluation.window: '\(evaluation.window)' is not a length such as 7d, 36h or 2w") }
         if evaluation.minReviewedPerClass < 1 { out.append("evaluation.min_reviewed_per_class: must be at least 1") }
         if !(evaluation.iouThreshold > 0 && evaluation.iouThreshold <= 1) { out.append("evaluation.iou_threshold: must be in (0, 1], e.g. 0.5") }
+        if evaluation.bootstrapResamples < 0 || evaluation.bootstrapResamples > 100_000 { out.append("evaluation.bootstrap_resamples: must be between 0 and 100000") }
         if !(evaluation.scoreThreshold >= 0 && evaluation.scoreThreshold <= 1) { out.append("evaluation.score_threshold: must be in [0, 1]") }
         if !(evaluation.confidence > 0.5 && evaluation.confidence < 1) { out.append("evaluation.confidence: must be between 0.5 and 1, e.g. 0.95") }
         for (i, t) in thresholds.enumerated() {
@@ -89,9 +90,15 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
     public var iouThreshold: Double
     /// Detection: boxes scoring below this are not counted as predictions there (default 0.5).
     public var scoreThreshold: Double
+    /// Bootstrap resamples for intervals that have no closed form (detection mAP; default 200).
+    public var bootstrapResamples: Int
+    /// Seed of those resamples, so a run can be repeated exactly (default 1).
+    public var bootstrapSeed: UInt64
 
     public init(window: String = "7d", minReviewedPerClass: Int = 12, confidence: Double = 0.95,
-                iouThreshold: Double = 0.5, scoreThreshold: Double = 0.5) {
+                iouThreshold: Double = 0.5, scoreThreshold: Double = 0.5, bootstrapResamples: Int = 200, bootstrapSeed: UInt64 = 1) {
+        self.bootstrapResamples = bootstrapResamples
+        self.bootstrapSeed = bootstrapSeed
         self.window = window
         self.minReviewedPerClass = minReviewedPerClass
         self.confidence = confidence
@@ -104,6 +111,8 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
         case minReviewedPerClass = "min_reviewed_per_class"
         case iouThreshold = "iou_threshold"
         case scoreThreshold = "score_threshold"
+        case bootstrapResamples = "bootstrap_resamples"
+        case bootstrapSeed = "bootstrap_seed"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -113,6 +122,8 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
         confidence = try c.decodeIfPresent(Double.self, forKey: .confidence) ?? 0.95
         iouThreshold = try c.decodeIfPresent(Double.self, forKey: .iouThreshold) ?? 0.5
         scoreThreshold = try c.decodeIfPresent(Double.self, forKey: .scoreThreshold) ?? 0.5
+        bootstrapResamples = try c.decodeIfPresent(Int.self, forKey: .bootstrapResamples) ?? 200
+        bootstrapSeed = try c.decodeIfPresent(UInt64.self, forKey: .bootstrapSeed) ?? 1
     }
 }
 

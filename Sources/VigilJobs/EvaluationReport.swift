@@ -100,6 +100,8 @@ public struct DetectionMetrics: Sendable, Codable, Equatable {
     public var images: Int
     /// COCO's 12 statistics by name (`AP`, `AP50`, …, `AR_large`); −1 where undefined.
     public var coco: [String: Double]
+    /// Seeded bootstrap interval on `coco.AP`, resampling images.
+    public var mapInterval: Interval?
     /// Per class: AP, AP50, and precision/recall/F1 at the operating point.
     public var perClass: [DetectionEvaluation.ClassRow]
     public var iouThreshold: Double
@@ -110,6 +112,7 @@ public struct DetectionMetrics: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case images, coco, confusion
+        case mapInterval = "map_interval"
         case perClass = "per_class"
         case iouThreshold = "iou_threshold"
         case scoreThreshold = "score_threshold"
@@ -119,6 +122,7 @@ public struct DetectionMetrics: Sendable, Codable, Equatable {
         images = e.images
         coco = Dictionary(uniqueKeysWithValues: zip(DetectionEvaluation.statNames, e.stats))
         perClass = e.perClass
+        mapInterval = e.mapInterval
         iouThreshold = e.operatingPoint.iouThreshold
         scoreThreshold = e.operatingPoint.scoreThreshold
         confusion = e.operatingPoint.confusion

@@ -43,7 +43,9 @@ public enum ReportRenderer {
         if let d = r.detection {
             out += "\nCOCO (\(d.images) reviewed images)\n"
             for name in DetectionEvaluation.statNames {
-                out += "  " + pad(name, 10) + fmt(d.coco[name] ?? -1, 4) + "\n"
+                out += "  " + pad(name, 10) + fmt(d.coco[name] ?? -1, 4)
+                if name == "AP", let i = d.mapInterval { out += "  [\(fmt(i.lower, 4)), \(fmt(i.upper, 4))] bootstrap" }
+                out += "\n"
             }
             let width = max(8, (d.perClass.map(\.className.count).max() ?? 0) + 2)
             out += "\nper class (precision/recall/F1 at IoU \(fmt(d.iouThreshold, 2)), score ≥ \(fmt(d.scoreThreshold, 2)))\n"

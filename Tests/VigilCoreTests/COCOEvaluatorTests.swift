@@ -80,6 +80,24 @@ struct COCOEvaluatorTests {
         }
     }
 
+    /// The bootstrap's fast re-accumulation, with every image once, is COCO's AP.
+    @Test(arguments: COCOFixture.loaded?.cases ?? [])
+    func bootstrapPoolsGiveCOCOsAPWithEveryImageOnce(_ c: COCOFixture.Case) {
+        let gts = c.annotations.map {
+            COCOGroundTruth(imageID: $0.image_id, categoryID: $0.category_id, bbox: ($0.bbox[0], $0.bbox[1], $0.bbox[2], $0.bbox[3]), area: $0.area)
+        }
+        let dts = c.detections.map {
+            COCODetection(imageID: $0.image_id, categoryID: $0.category_id, bbox: ($0.bbox[0], $0.bbox[1], $0.bbox[2], $0.bbox[3]), score: $0.score)
+        }
+        let prepared = COCOEvaluator().prepare(imageIDs: c.images.map(\.id), categoryIDs: c.categories, groundTruth: gts, detections: dts)
+        let pools = COCOEvaluator.BootstrapPools(prepared)
+        let ap = pools.averagePrecision(counts: [Int](repeating: 1, count: c.images.count))
+        #expect(abs(ap - c.stats[0]) <= 1e-9, "\(ap) vs pycocotools \(c.stats[0])")
+        // Doubling every image leaves AP unchanged only up to ties; it must stay defined and in range.
+        let doubled = pools.averagePrecision(counts: [Int](repeating: 2, count: c.images.count))
+        #expect(doubled >= 0 && doubled <= 1)
+    }
+
     @Test func thresholdsAreNumPysLinspace() {
         #expect(COCOEvaluator.iouThresholds.count == 10 && COCOEvaluator.iouThresholds.first == 0.5 && COCOEvaluator.iouThresholds.last == 0.95)
         #expect(COCOEvaluator.iouThresholds.contains(0.75))

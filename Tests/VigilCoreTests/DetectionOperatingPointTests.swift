@@ -46,3 +46,32 @@ import Testing
         #expect(f?.severity == .critical && f?.value == 0.5 && f?.interval != nil)
     }
 }
+
+@Suite struct MAPBootstrapTests {
+    /// 60 images of one class, the detector finding about two thirds of the objects.
+    func images() -> [DetectionEvaluation.Image] {
+        var rng = SplitMix64(seed: 4)
+        return (0..<60).map { _ in
+            let found = rng.unit() < 0.66
+            return DetectionEvaluation.Image(
+                predicted: found ? [DetectionBox(labelIndex: 0, score: rng.unit(), bbox: (0, 0, 40, 40))]
+                    : [DetectionBox(labelIndex: 0, score: rng.unit(), bbox: (200, 200, 40, 40))],
+                groundTruth: [DetectionBox(labelIndex: 0, score: nil, bbox: (0, 0, 40, 40))])
+        }
+    }
+
+    @Test func seededIntervalAroundTheEstimate() {
+        let policy = Policy(model: "d", task: .detection, classes: ["a"], thresholds: [Threshold(metric: "map", warning: 0.9)])
+        let a = DetectionEvaluation(images: images(), policy: policy)
+        let b = DetectionEvaluation(images: images(), policy: policy)
+        let i = try? #require(a.mapInterval)
+        #expect(a.mapInterval == b.mapInterval)  // same seed, same interval
+        if let i { #expect(i.lower < a.stats[0] && a.stats[0] < i.upper && i.upper - i.lower > 0.05) }
+        #expect(a.findings.first { $0.rule == "map" }?.interval == a.mapInterval)
+        var other = policy
+        other.evaluation.bootstrapSeed = 2
+        #expect(DetectionEvaluation(images: images(), policy: other).mapInterval != a.mapInterval)
+        other.evaluation.bootstrapResamples = 0
+        #expect(DetectionEvaluation(images: images(), policy: other).mapInterval == nil)
+    }
+}
