@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench deps clean
+.PHONY: quickstart test build release bench bench-detection deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -19,6 +19,10 @@ test: deps
 ## Benchmarks: ingest and evaluate 1M predictions against sqlite3 and scikit-learn.
 bench: deps
 	scripts/bench.sh
+
+## Detection: COCO evaluation against pycocotools and faster-coco-eval on 5,000 images.
+bench-detection: deps
+	scripts/bench_detection.sh
 
 deps:
 	@scripts/install-deps.sh
