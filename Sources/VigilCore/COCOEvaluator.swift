@@ -269,15 +269,16 @@ public struct COCOEvaluator: Sendable {
                 let g = gts[k * I + i], dAll = dts[k * I + i]
                 if g.isEmpty && dAll.isEmpty { continue }
                 // Detections by score, stable; at most maxDet of them.
-                let d = Array(dAll.enumerated().sorted { a, b in
-                    let (sa, sb) = (detections[a.element].score, detections[b.element].score)
-                    return sa != sb ? sa > sb : a.offset < b.offset
-                }.map(\.element).prefix(maxDet))
-                let ious = Self.iou(d.map { detections[$0].bbox }, g.map { groundTruth[$0].bbox }, g.map { groundTruth[$0].isCrowd })
+                // dAll is in input order, so ties on score keep it when the index breaks them.
+                let d = Array(dAll.sorted { a, b in
+                    let (sa, sb) = (detections[a].score, detections[b].score)
+                    return sa != sb ? sa > sb : a < b
+                }.prefix(maxDet))
+                let dBoxes = d.map { detections[$0] }, gBoxes = g.map { groundTruth[$0] }
+                let ious = Self.iou(dBoxes.map(\.bbox), gBoxes.map(\.bbox), gBoxes.map(\.isCrowd))
                 for a in 0..<A {
                     evaluations[(k * A + a) * I + i] = Self.evaluateImage(
-                        detections: d.map { detections[$0] }, groundTruth: g.map { groundTruth[$0] }, ious: ious,
-                        range: Self.areaRanges[a], thresholds: T)
+                        detections: dBoxes, groundTruth: gBoxes, ious: ious, range: Self.areaRanges[a], thresholds: T)
                 }
             }
         }
@@ -362,9 +363,9 @@ public struct COCOEvaluator: Sendable {
                     for (e, ev) in E.enumerated() {
                         for d in 0..<min(maxDet, ev.scores.count) { pool.append((ev.scores[d], e, d)) }
                     }
-                    let sorted = pool.enumerated().sorted { x, y in
-                        x.element.score != y.element.score ? x.element.score > y.element.score : x.offset < y.offset
-                    }.map(\.element)
+                    let sorted = pool.indices.sorted { x, y in
+                        pool[x].score != pool[y].score ? pool[x].score > pool[y].score : x < y
+                    }.map { pool[$0] }
                     // One bit per IoU threshold, gathered once per pool rather than per threshold.
                     var matchedBits = [UInt16](repeating: 0, count: sorted.count)
                     var ignoredBits = [UInt16](repeating: 0, count: sorted.count)
