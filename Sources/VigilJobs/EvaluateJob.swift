@@ -81,7 +81,7 @@ public struct EvaluateJob: Sendable {
             report.detection = DetectionMetrics(evaluation)
             report.findings = evaluation.findings
             report.status = evaluation.status
-            report.notes.append("detection: COCO bbox statistics as pycocotools computes them; per-class precision/recall at a fixed IoU, the detection confusion table and a bootstrap interval on mAP are not available yet")
+            report.notes.append("detection: COCO bbox statistics as pycocotools computes them; precision/recall/F1 and the confusion table at IoU \(ordered.evaluation.iouThreshold), score ≥ \(ordered.evaluation.scoreThreshold); crowd annotations are evaluated as ordinary boxes")
             if images.isEmpty {
                 report.notes.append("no reviewed images in the window: label some (vigil ingest labels) before judging the model")
             }
