@@ -1,0 +1,154 @@
+/// The `drift:` section of a policy: what the current window is compared with, which tests
+/// run, and when a result becomes a finding.
+///
+/// ```yaml
+/// drift:
+///   reference: previous_window    # or: training (uses training_distribution)
+///   reference_window: 7d          # length of the reference window (default: the evaluation window)
+///   alpha: 0.01                   # Benjamini–Hochberg-adjusted p below this is significant
+///   test_severity: warning        # severity of a significant test
+///   psi: {warning: 0.1, critical: 0.25}
+///   min_predictions: 100          # fewer predictions in a window: insufficient-evidence
+///   embedding: {max_samples: 5000, permutations: 200, seed: 1}
+/// ```
+public struct DriftSettings: Sendable, Equatable, Codable {
+    /// What the current window is compared with.
+    public enum Reference: String, Sendable, Codable {
+        /// The window of `reference_window` length that ends where the current one starts.
+        case previousWindow = "previous_window"
+        /// The class shares the model was trained on (`training_distribution`).
+        case training
+    }
+
+    public var enabled: Bool
+    public var reference: Reference
+    /// Length of the reference window, e.g. `7d`; `nil` means the evaluation window's length.
+    public var referenceWindow: String?
+    /// Class → share in the training data, for `reference: training`.
+    public var trainingDistribution: [String: Double]?
+    /// Significance level applied to Benjamini–Hochberg-adjusted p-values (default 0.01).
+    public var alpha: Double
+    /// Severity of a significant test (default `warning`).
+    public var testSeverity: Severity
+    /// PSI levels for warning and critical (defaults 0.1 / 0.25).
+    public var psi: Levels
+    /// Jensen–Shannon distance (base 2) levels; none by default (reported only).
+    public var jsDistance: Levels?
+    /// Fewer predictions than this in either window: unpaired tests are `insufficient-evidence` (default 100).
+    public var minPredictions: Int
+    /// Embedding drift (MMD) settings.
+    public var embedding: EmbeddingSettings
+    /// Sequential detectors on the reviewed-correctness stream and the hourly mean score.
+    public var sequential: SequentialSettings
+
+    /// A warning and a critical level for an effect size that fires when it rises above them.
+    public struct Levels: Sendable, Equatable, Codable {
+        public var warning: Double?
+        public var critical: Double?
+        public init(warning: Double? = nil, critical: Double? = nil) {
+            self.warning = warning
+            self.critical = critical
+        }
+
+        /// The severity of `value`: critical at or above `critical`, warning at or above `warning`.
+        public func severity(of value: Double) -> Severity {
+            if let c = critical, value >= c { return .critical }
+            if let w = warning, value >= w { return .warning }
+            return .ok
+        }
+    }
+
+    /// Embedding drift: a hash-ordered uniform sample of each window, MMD² with a permutation test.
+    public struct EmbeddingSettings: Sendable, Equatable, Codable {
+        public var enabled: Bool
+        /// Sample cap per window (default 5,000).
+        public var maxSamples: Int
+        /// Permutations of the test (default 200).
+        public var permutations: Int
+        /// Seed of the permutations (default 1).
+        public var seed: UInt64
+
+        public init(enabled: Bool = true, maxSamples: Int = 5000, permutations: Int = 200, seed: UInt64 = 1) {
+            self.enabled = enabled
+            self.maxSamples = maxSamples
+            self.permutations = permutations
+            self.seed = seed
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case enabled, permutations, seed
+            case maxSamples = "max_samples"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = EmbeddingSettings()
+            enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+            maxSamples = try c.decodeIfPresent(Int.self, forKey: .maxSamples) ?? d.maxSamples
+            permutations = try c.decodeIfPresent(Int.self, forKey: .permutations) ?? d.permutations
+            seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        }
+    }
+
+    public init(enabled: Bool = true, reference: Reference = .previousWindow, referenceWindow: String? = nil,
+                trainingDistribution: [String: Double]? = nil, alpha: Double = 0.01, testSeverity: Severity = .warning,
+                psi: Levels = Levels(warning: 0.1, critical: 0.25), jsDistance: Levels? = nil, minPredictions: Int = 100,
+                embedding: EmbeddingSettings = .init(), sequential: SequentialSettings = .init()) {
+        self.enabled = enabled
+        self.reference = reference
+        self.referenceWindow = referenceWindow
+        self.trainingDistribution = trainingDistribution
+        self.alpha = alpha
+        self.testSeverity = testSeverity
+        self.psi = psi
+        self.jsDistance = jsDistance
+        self.minPredictions = minPredictions
+        self.embedding = embedding
+        self.sequential = sequential
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case enabled, reference, alpha, psi, embedding, sequential
+        case referenceWindow = "reference_window"
+        case trainingDistribution = "training_distribution"
+        case testSeverity = "test_severity"
+        case jsDistance = "js_distance"
+        case minPredictions = "min_predictions"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DriftSettings()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        reference = try c.decodeIfPresent(Reference.self, forKey: .reference) ?? d.reference
+        referenceWindow = try c.decodeIfPresent(String.self, forKey: .referenceWindow)
+        trainingDistribution = try c.decodeIfPresent([String: Double].self, forKey: .trainingDistribution)
+        alpha = try c.decodeIfPresent(Double.self, forKey: .alpha) ?? d.alpha
+        testSeverity = try c.decodeIfPresent(Severity.self, forKey: .testSeverity) ?? d.testSeverity
+        psi = try c.decodeIfPresent(Levels.self, forKey: .psi) ?? d.psi
+        jsDistance = try c.decodeIfPresent(Levels.self, forKey: .jsDistance)
+        minPredictions = try c.decodeIfPresent(Int.self, forKey: .minPredictions) ?? d.minPredictions
+        embedding = try c.decodeIfPresent(EmbeddingSettings.self, forKey: .embedding) ?? d.embedding
+        sequential = try c.decodeIfPresent(SequentialSettings.self, forKey: .sequential) ?? d.sequential
+    }
+
+    /// Problems a person must fix, each naming the field under `drift.`.
+    public func problems(classes: [String]) -> [String] {
+        var out: [String] = []
+        if !(alpha > 0 && alpha < 1) { out.append("drift.alpha: must be between 0 and 1, e.g. 0.01") }
+        if let w = referenceWindow, WindowLength.seconds(w) == nil { out.append("drift.reference_window: '\(w)' is not a length such as 7d, 36h or 2w") }
+        if reference == .training {
+            if let t = trainingDistribution {
+                for name in t.keys where !classes.contains(name) { out.append("drift.training_distribution: '\(name)' is not in classes") }
+                if t.values.contains(where: { $0 < 0 }) || t.values.reduce(0, +) <= 0 { out.append("drift.training_distribution: shares must be ≥ 0 and not all 0") }
+            } else {
+                out.append("drift.training_distribution: 'reference: training' needs the class shares of the training data, e.g. {bottle: 0.2, can: 0.8}")
+            }
+        }
+        if minPredictions < 1 { out.append("drift.min_predictions: must be at least 1") }
+        if embedding.maxSamples < 10 || embedding.maxSamples > 50_000 { out.append("drift.embedding.max_samples: must be between 10 and 50000") }
+        if embedding.permutations < 1 || embedding.permutations > 100_000 { out.append("drift.embedding.permutations: must be between 1 and 100000") }
+        if testSeverity == .ok || testSeverity == .insufficientEvidence { out.append("drift.test_severity: must be warning or critical") }
+        return out
+    }
+}
