@@ -24,4 +24,17 @@ public enum EvaluationStatus: String, Sendable, Codable {
         default: return .ok
         }
     }
+
+    /// This status with further findings (e.g. drift) taken into account: the worst of the
+    /// two, where a decided finding replaces `unknown` (drift on unlabelled predictions is
+    /// still a verdict on the production distribution).
+    public func worsened(by findings: [Finding]) -> EvaluationStatus {
+        let decided = findings.filter { $0.severity != .insufficientEvidence }.map(\.severity).max()
+        guard let worst = decided, worst >= .warning else { return self }
+        let other: EvaluationStatus = worst == .critical ? .critical : .warning
+        switch (self, other) {
+        case (.critical, _), (_, .critical): return .critical
+        default: return .warning
+        }
+    }
 }

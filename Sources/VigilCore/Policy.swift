@@ -26,16 +26,20 @@ public struct Policy: Sendable, Equatable, Codable {
     public var evaluation: EvaluationSettings
     /// Rules that turn metric values into findings.
     public var thresholds: [Threshold]
+    /// Prediction-bias and distribution-drift tests (on by default).
+    public var drift: DriftSettings
 
-    public init(model: String, task: ModelTask, classes: [String], evaluation: EvaluationSettings = .init(), thresholds: [Threshold] = []) {
+    public init(model: String, task: ModelTask, classes: [String], evaluation: EvaluationSettings = .init(), thresholds: [Threshold] = [],
+                drift: DriftSettings = .init()) {
         self.model = model
         self.task = task
         self.classes = classes
         self.evaluation = evaluation
         self.thresholds = thresholds
+        self.drift = drift
     }
 
-    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds }
+    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -44,6 +48,14 @@ public struct Policy: Sendable, Equatable, Codable {
         classes = try c.decode([String].self, forKey: .classes)
         evaluation = try c.decodeIfPresent(EvaluationSettings.self, forKey: .evaluation) ?? EvaluationSettings()
         thresholds = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? []
+        drift = try c.decodeIfPresent(DriftSettings.self, forKey: .drift) ?? DriftSettings()
+    }
+
+    /// The same policy with `classes` in the store's order (the store's order is authoritative).
+    public func withClasses(_ classes: [String]) -> Policy {
+        var copy = self
+        copy.classes = classes
+        return copy
     }
 
     /// The schema ingest and metrics use.
@@ -74,6 +86,7 @@ public struct Policy: Sendable, Equatable, Codable {
             if t.warning == nil && t.critical == nil { out.append("\(at): give 'warning', 'critical' or both") }
             if let w = t.warning, let c = t.critical, c > w { out.append("\(at): critical (\(c)) must not be above warning (\(w)): metrics fire when they fall below") }
         }
+        out += drift.problems(classes: classes)
         return out
     }
 }

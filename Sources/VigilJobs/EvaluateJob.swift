@@ -51,12 +51,14 @@ public struct EvaluateJob: Sendable {
         guard let stored = try store.model(named: policy.model) else {
             throw JobError("model '\(policy.model)' is not in the store yet: ingest its predictions first")
         }
+        var reviewedMatrix: ConfusionMatrix?
+        var reviewedImages: [DetectionEvaluation.Image]?
         switch policy.task {
         case .classification:
             let matrix = try store.confusionMatrix(model: policy.model, window: window)
+            reviewedMatrix = matrix
             // The store's class order is authoritative; the policy's thresholds name classes.
-            let ordered = Policy(model: policy.model, task: policy.task, classes: stored.classes,
-                                 evaluation: policy.evaluation, thresholds: policy.thresholds)
+            let ordered = policy.withClasses(stored.classes)
             let evaluation = ClassificationEvaluation(matrix: matrix, policy: ordered)
             report.classes = stored.classes
             report.labeled = matrix.total
@@ -68,14 +70,14 @@ public struct EvaluateJob: Sendable {
                 report.notes.append("no reviewed predictions in the window: label some (vigil ingest labels) before judging the model")
             }
         case .detection:
-            let ordered = Policy(model: policy.model, task: policy.task, classes: stored.classes,
-                                 evaluation: policy.evaluation, thresholds: policy.thresholds)
+            let ordered = policy.withClasses(stored.classes)
             var images: [DetectionEvaluation.Image] = []
             try store.forEachReviewedImage(model: policy.model, window: window) { predicted, groundTruth in
                 images.append(DetectionEvaluation.Image(predicted: try DetectionBox.parse(json: predicted, schema: stored),
                                                         groundTruth: try DetectionBox.parse(json: groundTruth, schema: stored)))
             }
             let evaluation = DetectionEvaluation(images: images, policy: ordered)
+            reviewedImages = images
             report.classes = stored.classes
             report.labeled = images.count
             report.detection = DetectionMetrics(evaluation)
@@ -85,6 +87,13 @@ public struct EvaluateJob: Sendable {
             if images.isEmpty {
                 report.notes.append("no reviewed images in the window: label some (vigil ingest labels) before judging the model")
             }
+        }
+        if policy.drift.enabled {
+            let collector = DriftCollector(store: store, policy: policy.withClasses(stored.classes), schema: stored)
+            let (drift, findings) = try collector.run(window: window, matrix: reviewedMatrix, images: reviewedImages)
+            report.drift = drift
+            report.findings += findings
+            report.status = report.status.worsened(by: findings)
         }
         report.exitCode = report.status.exitCode
         let json = try report.json()

@@ -72,12 +72,14 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     public var metrics: Metrics?
     /// Detection models: COCO statistics and per-class AP.
     public var detection: DetectionMetrics?
+    /// Prediction bias and distribution drift (when the policy's drift tests are enabled).
+    public var drift: DriftReport?
     public var findings: [Finding]
     /// Notes for people (e.g. why a status is unknown).
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
-        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, detection, findings, notes
+        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, detection, drift, findings, notes
         case runID = "run_id"
         case createdAt = "created_at"
         case exitCode = "exit_code"

@@ -11,6 +11,8 @@ public enum ReportRenderer {
             + "\(counts[.insufficientEvidence] ?? 0) insufficient-evidence, \(counts[.ok] ?? 0) ok; \(r.labeled) reviewed of \(r.predictionsInWindow) predictions"
         let perf = r.findings.compactMap { f -> String? in
             guard let v = f.value else { return nil }
+            // Drift statistics are not ratios: no min/max.
+            if f.rule.hasPrefix("drift.") { return "'\(f.rule)'=\(fmt(v, 4));;;;" }
             return "'\(f.rule)'=\(fmt(v, 4));\(f.warning.map { fmt($0, 4) } ?? "");\(f.critical.map { fmt($0, 4) } ?? "");0;1"
         }
         if !perf.isEmpty { s += " | " + perf.joined(separator: " ") }
@@ -70,6 +72,7 @@ public enum ReportRenderer {
                 out += pad(r.classes[k], w) + row.map { lpad(String($0), w) }.joined() + "\n"
             }
         }
+        if let d = r.drift { out += drift(d, classCount: r.classes.count) }
         if !r.findings.isEmpty {
             out += "\nfindings\n"
             for f in r.findings.sorted(by: { $0.severity > $1.severity }) {
@@ -78,6 +81,25 @@ public enum ReportRenderer {
         }
         return out
     }
+
+    /// The drift section: one row per test (per-class rows only where a class is not ok, when
+    /// there are many classes).
+    static func drift(_ d: DriftReport, classCount: Int) -> String {
+        var out = "\ndrift (reference: \(d.reference.kind.replacingOccurrences(of: "_", with: " "))"
+        if let from = d.reference.from, let to = d.reference.to { out += " \(from) → \(to)" }
+        out += "; significant: Benjamini–Hochberg-adjusted p < \(d.alpha))\n"
+        out += pad("target", 20) + pad("test", 14) + pad("class", 12) + pad("statistic", 12) + pad("p", 11) + pad("adj. p", 11)
+            + pad("effect", 26) + "verdict\n"
+        for t in d.tests where t.className == nil || classCount <= 20 || t.severity != .ok {
+            let effect = t.effectSize.map { fmt($0, 4) + (t.interval.map { i in " [\(fmt(i.lower, 3)),\(fmt(i.upper, 3))]" } ?? "") } ?? ""
+            out += pad(t.target, 20) + pad(t.test, 14) + pad(t.className ?? "", 12) + pad(fmt(t.statistic, 4), 12)
+                + pad(t.pValue.map(pValue) ?? "", 11) + pad(t.adjustedPValue.map(pValue) ?? "", 11) + pad(effect, 26) + t.severity.rawValue + "\n"
+        }
+        for note in d.notes { out += "note: \(note)\n" }
+        return out
+    }
+
+    static func pValue(_ p: Double) -> String { p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p) }
 
     static func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
     static func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }

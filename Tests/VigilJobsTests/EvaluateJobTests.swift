@@ -84,8 +84,13 @@ import VigilStore
         let object = try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as! [String: Any]
         #expect(Set(object.keys) == ["schema", "model", "task", "run_id", "created_at", "window", "status", "exit_code", "estimator",
                                      "predictions_in_window", "labeled", "min_reviewed_per_class", "confidence", "classes",
-                                     "confusion_matrix", "metrics", "findings", "notes"])
+                                     "confusion_matrix", "metrics", "drift", "findings", "notes"])
         #expect(object["schema"] as? String == "vigil.evaluation/v1")
+        let drift = object["drift"] as! [String: Any]
+        #expect(Set(drift.keys) == ["reference", "alpha", "tests", "notes"])
+        let test = (drift["tests"] as! [[String: Any]]).first { $0["test"] as? String == "mcnemar" }!
+        #expect(Set(test.keys).isSuperset(of: ["target", "test", "class", "statistic", "p_value", "adjusted_p_value", "effect_size",
+                                               "effect_name", "interval", "data", "method", "severity", "message"]))
         let metrics = object["metrics"] as! [String: Any]
         #expect(Set(metrics.keys) == ["accuracy", "accuracy_interval", "macro", "micro", "weighted", "per_class"])
         let row = (metrics["per_class"] as! [[String: Any]])[0]

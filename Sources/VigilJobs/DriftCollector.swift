@@ -1,0 +1,75 @@
+import Foundation
+import VigilCore
+import VigilStore
+
+/// The `drift` section of an evaluation report: what was compared and every test's verdict.
+public struct DriftReport: Sendable, Codable, Equatable {
+    public struct Reference: Sendable, Codable, Equatable {
+        /// `previous_window` or `training`.
+        public var kind: String
+        /// The reference window, for `previous_window`.
+        public var from: String?
+        public var to: String?
+    }
+
+    public var reference: Reference
+    /// Significance level for the Benjamini–Hochberg-adjusted p-values.
+    public var alpha: Double
+    public var tests: [DriftTestResult]
+    public var notes: [String]
+}
+
+/// Reads what the drift tests need from the store for one evaluation and runs them.
+struct DriftCollector {
+    let store: any Store
+    let policy: Policy
+    let schema: ModelSchema
+
+    /// The reference window for `window`: the window of the policy's reference length that
+    /// ends where `window` starts.
+    func referenceWindow(for window: TimeWindow) -> TimeWindow {
+        let length = policy.drift.referenceWindow.flatMap(WindowLength.seconds).map { $0 * 1000 } ?? (window.to - window.from)
+        return TimeWindow(from: window.from - length, to: window.from)
+    }
+
+    /// Runs the tests for a classifier (`matrix`) or a detector (`images`) over `window`.
+    func run(window: TimeWindow, matrix: ConfusionMatrix?, images: [DetectionEvaluation.Image]?) throws -> (DriftReport, [Finding]) {
+        let settings = policy.drift
+        var analysis = DriftAnalysis(settings: settings, classes: schema.classes,
+                                     minReviewedPerClass: policy.evaluation.minReviewedPerClass, confidence: policy.evaluation.confidence)
+        let reference = referenceWindow(for: window)
+        var notes: [String] = []
+        if let matrix { analysis.addPredictionBias(matrix) }
+        if let images {
+            analysis.addBoxCountBias(predicted: images.map { boxCounts($0.predicted, minScore: policy.evaluation.scoreThreshold) },
+                                     groundTruth: images.map { boxCounts($0.groundTruth, minScore: nil) })
+        }
+        let current = try store.predictedClassCounts(model: schema.name, window: window).map(Double.init)
+        let referenceKind: DriftReport.Reference
+        switch settings.reference {
+        case .training:
+            let shares = schema.classes.map { settings.trainingDistribution?[$0] ?? 0 }
+            analysis.addClassDistribution(reference: shares, current: current, referenceIsShares: true)
+            referenceKind = .init(kind: "training", from: nil, to: nil)
+        case .previousWindow:
+            let counts = try store.predictedClassCounts(model: schema.name, window: reference).map(Double.init)
+            analysis.addClassDistribution(reference: counts, current: current, referenceIsShares: false)
+            referenceKind = .init(kind: "previous_window", from: Timestamp.format(millis: reference.from), to: Timestamp.format(millis: reference.to))
+        }
+        if settings.reference == .training {
+            notes.append("samples (scores, embeddings, boxes) are compared with the window before the current one; class shares with the training distribution")
+        }
+        let (results, findings) = analysis.finished()
+        return (DriftReport(reference: referenceKind, alpha: settings.alpha, tests: results, notes: notes), findings)
+    }
+
+    /// Boxes per class of one image, counting predicted boxes only at or above `minScore`.
+    private func boxCounts(_ boxes: [DetectionBox], minScore: Double?) -> [Int] {
+        var counts = [Int](repeating: 0, count: schema.classes.count)
+        for box in boxes where box.labelIndex < counts.count {
+            if let minScore, let score = box.score, score < minScore { continue }
+            counts[box.labelIndex] += 1
+        }
+        return counts
+    }
+}

@@ -1,0 +1,28 @@
+import VigilCore
+
+/// What the drift tests read from a store: the per-hour aggregates and the few raw columns
+/// that unpaired tests on samples need. Every read is bounded by a window.
+public protocol DriftDataSource: Sendable {
+    /// Predictions of `model` per predicted class in `window` (classification; for detection
+    /// the class of every stored box), from the per-hour counts for whole hours.
+    func predictedClassCounts(model: String, window: TimeWindow) throws -> [Int]
+
+    /// The top-1 scores of `model`'s predictions in `window` (rows without a score are skipped).
+    func scores(model: String, window: TimeWindow) throws -> [Double]
+
+    /// Calls `body` with the stored `boxes` JSON array of each prediction of detection model
+    /// `model` in `window`.
+    func forEachPredictedBoxes(model: String, window: TimeWindow, _ body: (String) throws -> Void) throws
+
+    /// Whether each reviewed prediction in `window` was right (predicted class = observed
+    /// class), in time order, with its timestamp.
+    func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)]
+
+    /// The mean top-1 score per hour of `window` that has predictions, in time order.
+    func hourlyMeanScores(model: String, window: TimeWindow) throws -> [(hour: Int64, mean: Double, count: Int)]
+
+    /// Up to `limit` `input.embedding` arrays (JSON text) of predictions in `window`: those
+    /// with the smallest content hash, a uniform sample that is the same on every run and
+    /// does not depend on ingest order.
+    func embeddingSample(model: String, window: TimeWindow, limit: Int) throws -> [String]
+}

@@ -1,0 +1,103 @@
+import GRDB
+import VigilCore
+
+extension SQLiteStore {
+    public func predictedClassCounts(model: String, window: TimeWindow) throws -> [Int] {
+        try queue.read { db in
+            guard let (modelID, schema) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            var counts = [Int](repeating: 0, count: schema.classes.count)
+            func add(_ index: Int64, _ n: Int64) {
+                if index >= 0 && Int(index) < counts.count { counts[Int(index)] += Int(n) }
+            }
+            let (wholeHours, edges) = window.byHour
+            if let wholeHours {
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT label_idx, SUM(n) FROM hourly_class_counts
+                    WHERE model_id = ? AND hour >= ? AND hour < ? AND label_idx >= 0 GROUP BY label_idx
+                    """, arguments: [modelID, wholeHours.lowerBound, wholeHours.upperBound])
+                while let row = try rows.next() { add(row[0], row[1]) }
+            }
+            for edge in edges {
+                if schema.task == .classification {
+                    let rows = try Row.fetchCursor(db, sql: """
+                        SELECT label_idx, COUNT(*) FROM predictions
+                        WHERE model_id = ? AND ts >= ? AND ts < ? AND label_idx IS NOT NULL GROUP BY label_idx
+                        """, arguments: [modelID, edge.from, edge.to])
+                    while let row = try rows.next() { add(row[0], row[1]) }
+                } else {
+                    let rows = try String.fetchCursor(db, sql: """
+                        SELECT json_extract(payload, '$.boxes') FROM predictions
+                        WHERE model_id = ? AND ts >= ? AND ts < ? AND json_extract(payload, '$.boxes') IS NOT NULL
+                        """, arguments: [modelID, edge.from, edge.to])
+                    while let boxes = try rows.next() {
+                        for box in try DetectionBox.parse(json: boxes, schema: schema) { add(Int64(box.labelIndex), 1) }
+                    }
+                }
+            }
+            return counts
+        }
+    }
+
+    public func scores(model: String, window: TimeWindow) throws -> [Double] {
+        try queue.read { db in
+            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
+            let rows = try RawStatement(conn, "SELECT score FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ? AND score IS NOT NULL")
+            rows.bind(1, modelID); rows.bind(2, window.from); rows.bind(3, window.to)
+            var out: [Double] = []
+            while try rows.step() { out.append(rows.double(0)) }
+            return out
+        }
+    }
+
+    public func forEachPredictedBoxes(model: String, window: TimeWindow, _ body: (String) throws -> Void) throws {
+        try queue.read { db in
+            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            let rows = try String.fetchCursor(db, sql: """
+                SELECT COALESCE(json_extract(payload, '$.boxes'), '[]') FROM predictions
+                WHERE model_id = ? AND ts >= ? AND ts < ? ORDER BY ts, seq
+                """, arguments: [modelID, window.from, window.to])
+            while let boxes = try rows.next() { try body(boxes) }
+        }
+    }
+
+    public func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)] {
+        try queue.read { db in
+            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
+            let rows = try RawStatement(conn, """
+                SELECT ts, label_idx = predicted_idx FROM ground_truth
+                WHERE model_id = ? AND ts >= ? AND ts < ? AND label_idx IS NOT NULL AND predicted_idx IS NOT NULL
+                ORDER BY ts, prediction_seq
+                """)
+            rows.bind(1, modelID); rows.bind(2, window.from); rows.bind(3, window.to)
+            var out: [(ts: Int64, correct: Bool)] = []
+            while try rows.step() { out.append((rows.int64(0), rows.int64(1) != 0)) }
+            return out
+        }
+    }
+
+    public func hourlyMeanScores(model: String, window: TimeWindow) throws -> [(hour: Int64, mean: Double, count: Int)] {
+        try queue.read { db in
+            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT ts / 3600000, AVG(score), COUNT(*) FROM predictions
+                WHERE model_id = ? AND ts >= ? AND ts < ? AND score IS NOT NULL GROUP BY 1 ORDER BY 1
+                """, arguments: [modelID, window.from, window.to])
+            var out: [(hour: Int64, mean: Double, count: Int)] = []
+            while let row = try rows.next() { out.append((row[0], row[1], row[2])) }
+            return out
+        }
+    }
+
+    public func embeddingSample(model: String, window: TimeWindow, limit: Int) throws -> [String] {
+        try queue.read { db in
+            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            return try String.fetchAll(db, sql: """
+                SELECT e FROM (SELECT json_extract(payload, '$.input.embedding') AS e, content_hash FROM predictions
+                               WHERE model_id = ? AND ts >= ? AND ts < ? AND payload IS NOT NULL)
+                WHERE e IS NOT NULL ORDER BY content_hash LIMIT ?
+                """, arguments: [modelID, window.from, window.to, limit])
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilJobs
+import VigilStore
+
+/// `vigil evaluate` with drift: data made so that the answer is known.
+@Suite("Drift in vigil evaluate")
+struct DriftEvaluateTests {
+    static let policy = Policy(model: "drift-demo", task: .classification, classes: ["a", "b", "c"],
+                               evaluation: EvaluationSettings(window: "7d", minReviewedPerClass: 12))
+
+    /// One week of reference predictions (uniform classes) and one current week whose class
+    /// shares are `currentShares`; in the current week `reviewed` items are labelled, with the
+    /// model calling a `confusedShare` of true `c` items `a`.
+    static func workspace(currentShares: [Double], confusedShare: Double, seed: UInt64) throws -> TestWorkspace {
+        let ws = try TestWorkspace(extraPolicies: [policy])
+        var rng = SplitMix64(seed: seed)
+        var predictions = "", labels = ""
+        let start = Timestamp.parseMillis("2026-10-17T00:00:00Z")!
+        let weekMs: Int64 = 7 * 86_400_000
+        func pick(_ shares: [Double]) -> Int {
+            var u = rng.unit(), k = 0
+            while k < shares.count - 1 && u >= shares[k] { u -= shares[k]; k += 1 }
+            return k
+        }
+        for i in 0..<6000 {
+            let current = i >= 3000
+            let ts = start + (current ? weekMs : 0) + Int64(i % 3000) * (weekMs / 3000)
+            let truth = pick(current ? currentShares : [1.0 / 3, 1.0 / 3, 1.0 / 3])
+            let predicted = truth == 2 && rng.unit() < (current ? confusedShare : 0) ? 0 : truth
+            let score = 0.5 + 0.5 * rng.unit()
+            predictions += "{\"id\":\"p\(i)\",\"ts\":\"\(Timestamp.format(millis: ts))\",\"model\":\"drift-demo\",\"label\":\"\(Self.policy.classes[predicted])\",\"score\":\(score)}\n"
+            if current && i % 5 == 0 { labels += "{\"prediction_id\":\"p\(i)\",\"label\":\"\(Self.policy.classes[truth])\"}\n" }
+        }
+        _ = try ws.ingest(.predictions, try ws.file("p.ndjson", predictions))
+        _ = try ws.ingest(.labels, try ws.file("l.ndjson", labels))
+        return ws
+    }
+
+    static func evaluate(_ ws: TestWorkspace) throws -> EvaluationReport {
+        try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: try ws.workspace.policy(for: "drift-demo"), window: .last("7d"))
+    }
+
+    @Test func shiftedClassesAndABiasedModelAreFound() throws {
+        let ws = try Self.workspace(currentShares: [0.2, 0.3, 0.5], confusedShare: 0.4, seed: 3)
+        let report = try Self.evaluate(ws)
+        let drift = try #require(report.drift)
+        func test(_ name: String, _ cls: String? = nil) -> DriftTestResult? { drift.tests.first { $0.test == name && $0.className == cls } }
+        #expect(drift.reference.kind == "previous_window")
+        #expect(try #require(test("chi_square")).severity == .warning)
+        #expect(try #require(test("g_test")).adjustedPValue! < 0.01)
+        let psi = try #require(test("psi"))
+        #expect(psi.statistic > 0.01 && psi.severity == DriftSettings().psi.severity(of: psi.statistic))
+        let biasA = try #require(test("mcnemar", "a"))
+        #expect(biasA.severity == .warning && biasA.effectSize! > 0.1 && biasA.interval!.lower > 0)
+        let biasC = try #require(test("mcnemar", "c"))
+        #expect(biasC.effectSize! < -0.1)
+        #expect(try #require(test("stuart_maxwell")).severity == .warning)
+        #expect(report.findings.contains { $0.rule == "drift.prediction_bias.mcnemar.a" })
+        #expect(report.status == .warning || report.status == .critical)
+        #expect(ReportRenderer.table(report).contains("drift (reference: previous window"))
+    }
+
+    @Test func noDriftRaisesNoDriftFinding() throws {
+        let ws = try Self.workspace(currentShares: [1.0 / 3, 1.0 / 3, 1.0 / 3], confusedShare: 0, seed: 4)
+        let report = try Self.evaluate(ws)
+        let drift = try #require(report.drift)
+        #expect(drift.tests.contains { $0.test == "chi_square" && $0.pValue != nil })
+        #expect(!report.findings.contains { $0.rule.hasPrefix("drift.") }, "\(report.findings.map(\.message))")
+    }
+}
