@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// Hidden commands that time or simulate library code for the benchmark scripts.
+struct Debug: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark and simulation helpers (used by scripts/bench_*.sh).",
+        shouldDisplay: false,
+        subcommands: [DriftCalibrationCommand.self])
+}
