@@ -151,14 +151,14 @@ evaluate() {  # evaluate NAME RUN ARGS... -> $RAW/eval-NAME-RUN.json, one measur
 sync
 for i in $(seq 1 "$RUNS"); do
   say "bench: evaluate run $i/$RUNS: vigil 30d"
-  evaluate 30d "$i" --window 30d
+  evaluate 30d "$i" --window 30d --no-drift   # like for like: the peer computes the metrics only
   say "bench: evaluate run $i/$RUNS: scikit-learn"
   "$PY" scripts/bench_sklearn.py --predictions "$PRED" --labels "$LABELS" --repeat 3 \
     --cache "$DATA/sklearn-arrays.npz" > "$RAW/sklearn-$i.json"
   record "{\"kind\":\"evaluate_sklearn\",\"run\":$i,\"result\":$(tr -d '\n' < "$RAW/sklearn-$i.json")}"
   say "bench: evaluate run $i/$RUNS: vigil 1d, vigil empty window"
-  evaluate 1d "$i" --window 1d
-  evaluate empty "$i" --from 2020-01-01T00:00:00Z --to 2020-01-02T00:00:00Z
+  evaluate 1d "$i" --window 1d --no-drift
+  evaluate empty "$i" --from 2020-01-01T00:00:00Z --to 2020-01-02T00:00:00Z --no-drift
 done
 
 # ---------------------------------------------------------------------------------------------

@@ -12,8 +12,13 @@ struct Evaluate: ParsableCommand {
             window, applies the policy's thresholds, and stores the run and its findings.
             A class with fewer reviewed examples than min_reviewed_per_class is reported as
             insufficient-evidence, never as a pass or a failure.
+            Then the policy's drift tests: prediction bias on the reviewed items (McNemar,
+            Stuart–Maxwell), the predicted-class distribution against the previous window or
+            the training shares (χ², G, PSI, Jensen–Shannon), scores, embeddings and change
+            detectors; p-values are adjusted with Benjamini–Hochberg across the run.
 
               vigil evaluate --model shelf-classifier --window 7d
+              vigil evaluate --model shelf-classifier --no-drift     # metrics only
               vigil evaluate --from 2026-10-01T00:00:00Z --to 2026-10-08T00:00:00Z --format json
               # crontab: every morning at 06:00
               0 6 * * * cd /srv/vigil && vigil evaluate --model shelf-classifier || notify
@@ -36,6 +41,9 @@ struct Evaluate: ParsableCommand {
 
     @Option(help: "Use this policy file instead of the workspace's policy for the model.")
     var policy: String?
+
+    @Flag(name: .customLong("no-drift"), help: "Skip the drift tests (metrics only), whatever the policy says.")
+    var noDrift = false
 
     @OptionGroup var workspace: WorkspaceOptions
 
@@ -75,7 +83,11 @@ struct Evaluate: ParsableCommand {
                 selection = .policyDefault
             }
             let job = EvaluateJob(store: store, clock: clock)
-            return try policies.map { try job.run(policy: $0, window: selection) }
+            return try policies.map { policy in
+                var policy = policy
+                if noDrift { policy.drift.enabled = false }
+                return try job.run(policy: policy, window: selection)
+            }
         }
         switch format {
         case .json:
