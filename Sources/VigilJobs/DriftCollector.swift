@@ -59,6 +59,14 @@ struct DriftCollector {
         if settings.reference == .training {
             notes.append("samples (scores, embeddings, boxes) are compared with the window before the current one; class shares with the training distribution")
         }
+        switch schema.task {
+        case .classification: try addScoreTests(&analysis, window: window, reference: reference)
+        case .detection: try addBoxTests(&analysis, window: window, reference: reference)
+        }
+        if settings.embedding.enabled, let note = try addEmbeddingTest(&analysis, window: window, reference: reference) {
+            notes.append(note)
+        }
+        if settings.sequential.enabled { try addSequentialTests(&analysis, window: window) }
         let (results, findings) = analysis.finished()
         return (DriftReport(reference: referenceKind, alpha: settings.alpha, tests: results, notes: notes), findings)
     }

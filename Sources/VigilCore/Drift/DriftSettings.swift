@@ -149,6 +149,7 @@ public struct DriftSettings: Sendable, Equatable, Codable {
         if embedding.maxSamples < 10 || embedding.maxSamples > 50_000 { out.append("drift.embedding.max_samples: must be between 10 and 50000") }
         if embedding.permutations < 1 || embedding.permutations > 100_000 { out.append("drift.embedding.permutations: must be between 1 and 100000") }
         if testSeverity == .ok || testSeverity == .insufficientEvidence { out.append("drift.test_severity: must be warning or critical") }
+        out += sequential.problems()
         return out
     }
 }

@@ -1,0 +1,148 @@
+import Foundation
+import VigilCore
+import VigilStore
+
+/// The drift tests on samples: scores, embeddings, boxes, and the sequential detectors.
+extension DriftCollector {
+    /// Two-sample tests (KS and Wasserstein-1) of `current` against `reference` for `target`.
+    func addDistributionTests(_ analysis: inout DriftAnalysis, target: String, what: String, reference: [Double], current: [Double]) {
+        let minimum = policy.drift.minPredictions
+        guard reference.count >= minimum, current.count >= minimum else {
+            if !(reference.isEmpty && current.isEmpty) {
+                analysis.add(DriftTestResult(target: target, test: "ks", statistic: 0,
+                                             data: ["n_reference": Double(reference.count), "n_current": Double(current.count)],
+                                             severity: .insufficientEvidence,
+                                             message: "\(what): \(current.count) values in the window and \(reference.count) in the reference; a verdict needs \(minimum) in each"))
+            }
+            return
+        }
+        let ks = KolmogorovSmirnov.test(reference, current)
+        analysis.add(DriftTestResult(target: target, test: "ks", statistic: ks.statistic, pValue: ks.pValue, effectSize: ks.statistic,
+                                     effectName: "ks_d", data: ["n_reference": Double(ks.n), "n_current": Double(ks.m)], method: ks.method,
+                                     message: "\(what): largest gap between the two distribution functions \(String(format: "%.4f", ks.statistic))"))
+        let w = Wasserstein.test(reference, current)
+        analysis.add(DriftTestResult(target: target, test: "wasserstein", statistic: w.statistic, effectSize: w.statistic,
+                                     effectName: "wasserstein_1", data: ["n_reference": Double(w.n), "n_current": Double(w.m)],
+                                     message: "\(what): Wasserstein-1 distance \(String(format: "%.4g", w.statistic))"))
+    }
+
+    /// KS and Wasserstein on the top-1 scores of the two windows.
+    func addScoreTests(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws {
+        addDistributionTests(&analysis, target: "score_distribution", what: "top-1 scores",
+                             reference: try store.scores(model: schema.name, window: reference),
+                             current: try store.scores(model: schema.name, window: window))
+    }
+
+    /// Detectors: boxes per image and box areas (w·h) of all predictions in the two windows.
+    func addBoxTests(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws {
+        func read(_ w: TimeWindow) throws -> (perImage: [Double], areas: [Double]) {
+            var perImage: [Double] = [], areas: [Double] = []
+            try store.forEachPredictedBoxes(model: schema.name, window: w) { json in
+                let boxes = try DetectionBox.parse(json: json, schema: schema)
+                perImage.append(Double(boxes.count))
+                for b in boxes { areas.append(b.bbox.2 * b.bbox.3) }
+            }
+            return (perImage, areas)
+        }
+        let ref = try read(reference), cur = try read(window)
+        addDistributionTests(&analysis, target: "boxes_per_image", what: "boxes per image", reference: ref.perImage, current: cur.perImage)
+        addDistributionTests(&analysis, target: "box_area", what: "box areas", reference: ref.areas, current: cur.areas)
+    }
+
+    /// MMD² on `input.embedding` samples of the two windows, when predictions carry embeddings.
+    /// Returns a note when the samples cannot be compared.
+    func addEmbeddingTest(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws -> String? {
+        let settings = policy.drift.embedding
+        let current = try store.embeddingSample(model: schema.name, window: window, limit: settings.maxSamples)
+        guard !current.isEmpty else { return nil }
+        let previous = try store.embeddingSample(model: schema.name, window: reference, limit: settings.maxSamples)
+        guard let cur = EmbeddingSample(current), let ref = EmbeddingSample(previous) else {
+            return "embedding drift: an input.embedding is not an array of numbers; fix the predictions to compare embeddings"
+        }
+        guard cur.dimension == ref.dimension || ref.count == 0 else {
+            return "embedding drift: embeddings have \(cur.dimension) values in the window and \(ref.dimension) in the reference; not compared"
+        }
+        let minimum = Swift.min(policy.drift.minPredictions, settings.maxSamples)
+        guard cur.count >= minimum, ref.count >= minimum else {
+            analysis.add(DriftTestResult(target: "embedding", test: "mmd", statistic: 0,
+                                         data: ["n_reference": Double(ref.count), "n_current": Double(cur.count)], severity: .insufficientEvidence,
+                                         message: "embeddings: \(cur.count) in the window and \(ref.count) in the reference; a verdict needs \(minimum) in each"))
+            return nil
+        }
+        let r = MaximumMeanDiscrepancy.test(reference: ref.values, current: cur.values, dimension: cur.dimension,
+                                            settings: MMDSettings(permutations: settings.permutations, maxSamples: settings.maxSamples, seed: settings.seed))
+        var data = r.details
+        data["n_reference"] = Double(r.n)
+        data["n_current"] = Double(r.m)
+        data["dimension"] = Double(cur.dimension)
+        analysis.add(DriftTestResult(target: "embedding", test: "mmd", statistic: r.statistic, pValue: r.pValue, effectSize: r.statistic,
+                                     effectName: "mmd2_unbiased", data: data, method: r.method,
+                                     message: "embeddings: MMD² \(String(format: "%.3g", r.statistic)) (RBF kernel, median-heuristic bandwidth)"))
+        return nil
+    }
+
+    /// Change detectors on the reviewed-correctness stream and the hourly mean score.
+    func addSequentialTests(_ analysis: inout DriftAnalysis, window: TimeWindow) throws {
+        let settings = policy.drift.sequential
+        if !settings.correctness.isEmpty {
+            let stream = try store.correctnessStream(model: schema.name, window: window)
+            let values = stream.map { $0.correct ? 1.0 : 0.0 }
+            for detector in settings.correctness {
+                add(&analysis, detector: detector, target: "correctness_stream", what: "reviewed-correctness stream", values: values,
+                    timestamps: stream.map(\.ts), settings: settings)
+            }
+        }
+        if !settings.hourlyMeanScore.isEmpty {
+            let hours = try store.hourlyMeanScores(model: schema.name, window: window)
+            for detector in settings.hourlyMeanScore {
+                add(&analysis, detector: detector, target: "hourly_mean_score", what: "hourly mean score", values: hours.map(\.mean),
+                    timestamps: hours.map { $0.hour * 3_600_000 }, settings: settings)
+            }
+        }
+    }
+
+    private func add(_ analysis: inout DriftAnalysis, detector: SequentialSettings.Detector, target: String, what: String,
+                     values: [Double], timestamps: [Int64], settings: SequentialSettings) {
+        guard !values.isEmpty else { return }
+        let points = settings.changePoints(detector, on: values)
+        var data: [String: Double] = ["n": Double(values.count), "changes": Double(points.count)]
+        var message = "\(what) (\(values.count) values): "
+        if let last = points.last {
+            data["last_change_index"] = Double(last)
+            let before = values[..<last], after = values[last...]
+            let meanBefore = before.isEmpty ? 0 : before.reduce(0, +) / Double(before.count)
+            let meanAfter = after.reduce(0, +) / Double(after.count)
+            data["mean_before"] = meanBefore
+            data["mean_after"] = meanAfter
+            let when = points.map { Timestamp.format(millis: timestamps[$0]) }.suffix(3).joined(separator: ", ")
+            message += "\(points.count) change\(points.count == 1 ? "" : "s"), last at \(when); mean \(String(format: "%.4f", meanBefore)) before, \(String(format: "%.4f", meanAfter)) after"
+        } else {
+            message += "no change"
+        }
+        analysis.add(DriftTestResult(target: target, test: detector.rawValue, statistic: Double(points.count), data: data,
+                                     severity: points.isEmpty ? .ok : settings.severity, message: message))
+    }
+}
+
+/// Embedding arrays as the store returns them (JSON text), parsed into one row-major matrix.
+struct EmbeddingSample {
+    var values: [Double] = []
+    var dimension = 0
+    var count = 0
+
+    /// `nil` when a row is not a JSON array of numbers or rows differ in length.
+    init?(_ rows: [String]) {
+        for row in rows {
+            let trimmed = row.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("["), trimmed.hasSuffix("]") else { return nil }
+            let numbers = trimmed.dropFirst().dropLast().split(separator: ",")
+            if count == 0 { dimension = numbers.count } else if numbers.count != dimension { return nil }
+            guard dimension > 0 else { return nil }
+            for n in numbers {
+                guard let v = Double(n.trimmingCharacters(in: .whitespaces)), v.isFinite else { return nil }
+                values.append(v)
+            }
+            count += 1
+        }
+    }
+}
