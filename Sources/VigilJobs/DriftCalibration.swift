@@ -105,6 +105,45 @@ public struct DriftCalibration: Sendable {
 }
 
 extension DriftCalibration {
-    /// Tests on samples (scores, embeddings) and sequential detectors; filled in as they land.
-    public static var sampleTests: [(test: String, setting: String, simulate: Simulation)] { [] }
+    /// Tests on samples (scores, embeddings) and the sequential detectors with the policy's
+    /// default settings. A detector has no p-value: a simulation "fires" (returns 0) when it
+    /// signals any change in the stream.
+    public static var sampleTests: [(test: String, setting: String, simulate: Simulation)] {
+        let sequential = SequentialSettings()
+        return [
+            ("ks", "normal scores, n_ref=500, n_cur=300; shift: mean +0.3σ", { rng, shifted in
+                KolmogorovSmirnov.test(normals(&rng, 500, mean: 0), normals(&rng, 300, mean: shifted ? 0.3 : 0)).pValue ?? 1
+            }),
+            ("mmd", "d=8 normal embeddings, n=m=100, 199 permutations; shift: +0.5σ on 2 dims", { rng, shifted in
+                let reference = normals(&rng, 100 * 8, mean: 0)
+                var current = normals(&rng, 100 * 8, mean: 0)
+                if shifted { for row in 0..<100 { current[row * 8] += 0.5; current[row * 8 + 1] += 0.5 } }
+                let seed = rng.next()
+                return MaximumMeanDiscrepancy.test(reference: reference, current: current, dimension: 8,
+                                                   settings: MMDSettings(permutations: 199, maxSamples: 100, seed: seed)).pValue ?? 1
+            }),
+            ("adwin (correctness)", "policy default δ=0.002; 2,000 reviewed items, accuracy 0.9; shift: 0.8 from item 1,000", { rng, shifted in
+                let stream = (0..<2000).map { i in rng.unit() < (shifted && i >= 1000 ? 0.8 : 0.9) ? 1.0 : 0.0 }
+                return sequential.changePoints(.adwin, on: stream).isEmpty ? 1 : 0
+            }),
+            ("page_hinkley (correctness)", "river defaults (opt-in); as adwin", { rng, shifted in
+                let stream = (0..<2000).map { i in rng.unit() < (shifted && i >= 1000 ? 0.8 : 0.9) ? 1.0 : 0.0 }
+                return sequential.changePoints(.pageHinkley, on: stream).isEmpty ? 1 : 0
+            }),
+            ("cusum (hourly mean score)", "policy default k=0.5, h=8, warm-up 24; 168 hours N(0.8, 0.02); shift: −0.02 from hour 100", { rng, shifted in
+                let stream = (0..<168).map { h in 0.8 - (shifted && h >= 100 ? 0.02 : 0) + 0.02 * normal(&rng) }
+                return sequential.changePoints(.cusum, on: stream).isEmpty ? 1 : 0
+            }),
+        ]
+    }
+
+    /// A standard normal draw (Box–Muller).
+    static func normal(_ rng: inout SplitMix64) -> Double {
+        let u = Swift.max(rng.unit(), 1e-300), v = rng.unit()
+        return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
+    }
+
+    static func normals(_ rng: inout SplitMix64, _ n: Int, mean: Double) -> [Double] {
+        (0..<n).map { _ in mean + normal(&rng) }
+    }
 }
