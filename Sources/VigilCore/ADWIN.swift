@@ -86,15 +86,13 @@ public struct ADWIN: SequentialDetector, Sendable {
     // oldest first. Level `levels - 1` holds the oldest values of the window.
     private static let maxLevels = 64
     private let rowLength: Int
-    private var totals: [Double]
-    private var squaresOf: [Double]
-    private var counts: [Int]
+    private var buckets: Buckets
     private var levels = 1
 
     private var total = 0.0
     private var squares = 0.0
     private var windowWidth = 0.0
-    private var tick = 0
+    private var untilCheck: Int
     private var detected = false
     private let minLength: Double
     private let grace: Double
@@ -105,75 +103,73 @@ public struct ADWIN: SequentialDetector, Sendable {
         precondition(settings.problems().isEmpty, "ADWIN settings: \(settings.problems().joined(separator: "; "))")
         self.settings = settings
         rowLength = settings.maxBuckets + 1
-        totals = Array(repeating: 0, count: Self.maxLevels * rowLength)
-        squaresOf = Array(repeating: 0, count: Self.maxLevels * rowLength)
-        counts = Array(repeating: 0, count: Self.maxLevels)
+        buckets = Buckets(levels: Self.maxLevels, rowLength: rowLength)
+        untilCheck = settings.clock
         minLength = Double(settings.minWindowLength)
         grace = Double(settings.gracePeriod)
     }
 
     public mutating func update(_ x: Double) -> Bool {
+        if !isKnownUniquelyReferenced(&buckets) { buckets = buckets.copy() }
         if detected { reset() }
         insert(x)
-        tick += 1
-        detected = tick % settings.clock == 0 && windowWidth > grace && cutWhileChanged()
+        // river tests when its tick count is a multiple of `clock`.
+        untilCheck &-= 1
+        guard untilCheck == 0 else { return false }
+        untilCheck = settings.clock
+        detected = windowWidth > grace && cutWhileChanged()
         if detected { totalDetections += 1 }
         return detected
     }
 
     private mutating func reset() {
-        for i in 0..<levels { counts[i] = 0 }
+        for i in 0..<levels { buckets.counts[i] = 0 }
         levels = 1
         total = 0
         squares = 0
         windowWidth = 0
-        tick = 0
+        untilCheck = settings.clock
         detected = false
     }
 
     private mutating func insert(_ x: Double) {
-        counts.withUnsafeMutableBufferPointer { counts in
-            totals.withUnsafeMutableBufferPointer { totals in
-                squaresOf.withUnsafeMutableBufferPointer { squaresOf in
-                    totals[counts[0]] = x
-                    squaresOf[counts[0]] = 0
-                    counts[0] += 1
-                    windowWidth += 1
-                    var increment = 0.0
-                    if windowWidth > 1 {
-                        let d = x - total / (windowWidth - 1)
-                        increment = (windowWidth - 1) * d * d / windowWidth
-                    }
-                    squares += increment
-                    total += x
-                    // Merge the two oldest buckets of a full level into one of the next size.
-                    var level = 0
-                    while counts[level] == rowLength {
-                        let row = level * rowLength
-                        let n = Double(UInt64(1) << UInt64(level))
-                        let t0 = totals[row], t1 = totals[row + 1]
-                        let mu1 = t0 / n, mu2 = t1 / n
-                        let merged = t0 + t1
-                        let mergedSquares = squaresOf[row] + squaresOf[row + 1] + n * 0.5 * (mu1 - mu2) * (mu1 - mu2)
-                        if level + 1 == levels {
-                            precondition(levels < Self.maxLevels, "ADWIN: window exceeds 2^\(Self.maxLevels) values")
-                            counts[levels] = 0
-                            levels += 1
-                        }
-                        let next = row + rowLength + counts[level + 1]
-                        totals[next] = merged
-                        squaresOf[next] = mergedSquares
-                        counts[level + 1] += 1
-                        for j in 2..<rowLength {
-                            totals[row + j - 2] = totals[row + j]
-                            squaresOf[row + j - 2] = squaresOf[row + j]
-                        }
-                        counts[level] -= 2
-                        if counts[level + 1] <= settings.maxBuckets { break }
-                        level += 1
-                    }
-                }
+        let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
+        totals[counts[0]] = x
+        squaresOf[counts[0]] = 0
+        counts[0] &+= 1
+        windowWidth += 1
+        var increment = 0.0
+        if windowWidth > 1 {
+            let d = x - total / (windowWidth - 1)
+            increment = (windowWidth - 1) * d * d / windowWidth
+        }
+        squares += increment
+        total += x
+        // Merge the two oldest buckets of a full level into one of the next size. Dividing
+        // by 2^level and multiplying by 2^-level round the same exact quotient: same result.
+        var level = 0
+        while counts[level] == rowLength {
+            let row = level &* rowLength
+            let n = Double(sign: .plus, exponent: level, significand: 1)
+            let inverse = Double(sign: .plus, exponent: -level, significand: 1)
+            let t0 = totals[row], t1 = totals[row &+ 1]
+            let mu1 = t0 * inverse, mu2 = t1 * inverse
+            let merged = t0 + t1
+            let mergedSquares = squaresOf[row] + squaresOf[row &+ 1] + n * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+            if level &+ 1 == levels {
+                precondition(levels < Self.maxLevels, "ADWIN: window exceeds 2^\(Self.maxLevels) values")
+                counts[levels] = 0
+                levels &+= 1
             }
+            let next = row &+ rowLength &+ counts[level &+ 1]
+            totals[next] = merged
+            squaresOf[next] = mergedSquares
+            counts[level &+ 1] &+= 1
+            (totals + row).update(from: totals + (row &+ 2), count: rowLength &- 2)
+            (squaresOf + row).update(from: squaresOf + (row &+ 2), count: rowLength &- 2)
+            counts[level] &-= 2
+            if counts[level &+ 1] <= settings.maxBuckets { break }
+            level &+= 1
         }
     }
 
@@ -202,49 +198,45 @@ public struct ADWIN: SequentialDetector, Sendable {
             let m = 4 / spanAboveMinimum
             floor = ((2 * m * meanSquares * deltaPrime).squareRoot() + 2.0 / 3.0 * deltaPrime * m) * (1 - 1e-9)
         }
+        let counts = buckets.counts, totals = buckets.totals
         var n0 = 0.0, n1 = width, u0 = 0.0, u1 = total
-        return counts.withUnsafeBufferPointer { counts in
-            totals.withUnsafeBufferPointer { totals in
-                var level = levels - 1
-                while level >= 0 {
-                    let size = Double(UInt64(1) << UInt64(level))
-                    let count = counts[level], row = level * rowLength
-                    for k in 0..<count {
-                        n0 += size
-                        n1 -= size
-                        let t = totals[row + k]
-                        u0 += t
-                        u1 -= t
-                        if level == 0 && k == count - 1 { return false }
-                        let deltaMean = u0 / n0 - u1 / n1
-                        if n1 >= minLength && n0 >= minLength && abs(deltaMean) > floor {
-                            let mRecip = 1 / (n0 - minLength + 1) + 1 / (n1 - minLength + 1)
-                            let epsilon = (2 * mRecip * meanSquares * deltaPrime).squareRoot() + 2.0 / 3.0 * deltaPrime * mRecip
-                            if abs(deltaMean) > epsilon { return true }
-                        }
-                    }
-                    level -= 1
+        var level = levels &- 1
+        while level >= 0 {
+            let size = Double(sign: .plus, exponent: level, significand: 1)
+            let count = counts[level], row = level &* rowLength
+            for k in 0..<count {
+                n0 += size
+                n1 -= size
+                let t = totals[row &+ k]
+                u0 += t
+                u1 -= t
+                if level == 0 && k == count &- 1 { return false }
+                let deltaMean = u0 / n0 - u1 / n1
+                if n1 >= minLength && n0 >= minLength && abs(deltaMean) > floor {
+                    let mRecip = 1 / (n0 - minLength + 1) + 1 / (n1 - minLength + 1)
+                    let epsilon = (2 * mRecip * meanSquares * deltaPrime).squareRoot() + 2.0 / 3.0 * deltaPrime * mRecip
+                    if abs(deltaMean) > epsilon { return true }
                 }
-                return false
             }
+            level &-= 1
         }
+        return false
     }
 
     private mutating func dropOldestBucket() {
-        let last = levels - 1
-        let row = last * rowLength
-        let n = Double(UInt64(1) << UInt64(last))
+        let last = levels &- 1
+        let row = last &* rowLength
+        let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
+        let n = Double(sign: .plus, exponent: last, significand: 1)
         let u = totals[row], v = squaresOf[row]
         let mu = u / n
         windowWidth -= n
         total -= u
         let muWindow = total / windowWidth
         squares -= v + n * windowWidth * (mu - muWindow) * (mu - muWindow) / (n + windowWidth)
-        for j in 1..<rowLength {
-            totals[row + j - 1] = totals[row + j]
-            squaresOf[row + j - 1] = squaresOf[row + j]
-        }
-        counts[last] -= 1
-        if counts[last] == 0 { levels -= 1 }
+        (totals + row).update(from: totals + (row &+ 1), count: rowLength &- 1)
+        (squaresOf + row).update(from: squaresOf + (row &+ 1), count: rowLength &- 1)
+        counts[last] &-= 1
+        if counts[last] == 0 { levels &-= 1 }
     }
 }

@@ -19,6 +19,7 @@ public protocol SequentialDetector {
 /// ```swift
 /// changePoints(PageHinkley(), on: [0, 0, 1, 1]) // []
 /// ```
+@inlinable
 public func changePoints<D: SequentialDetector>(_ detector: D, on stream: some Sequence<Double>) -> [Int] {
     var detector = detector
     var out: [Int] = []
