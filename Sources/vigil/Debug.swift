@@ -5,5 +5,5 @@ struct Debug: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark and simulation helpers (used by scripts/bench_*.sh).",
         shouldDisplay: false,
-        subcommands: [DriftCalibrationCommand.self])
+        subcommands: [DriftCalibrationCommand.self, SequentialDebug.self])
 }

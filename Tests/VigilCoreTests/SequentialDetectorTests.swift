@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+@testable import VigilCore
+
+/// Streams and river's detections from `scripts/make_sequential_fixture.py`.
+struct SequentialFixture: Decodable {
+    /// One detector setting run over a case's stream, with river's answers.
+    struct Run: Decodable {
+        var detector: String
+        var settings: Settings
+        var detections: [Int]
+        var width: Double?
+        var total: Double?
+        var variance: Double?
+        var n_detections: Int?
+
+        enum Settings {
+            case adwin(ADWIN.Settings)
+            case pageHinkley(PageHinkley.Settings)
+        }
+
+        enum CodingKeys: String, CodingKey { case detector, settings, detections, width, total, variance, n_detections }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            detector = try c.decode(String.self, forKey: .detector)
+            settings = detector == "adwin"
+                ? .adwin(try c.decode(ADWIN.Settings.self, forKey: .settings))
+                : .pageHinkley(try c.decode(PageHinkley.Settings.self, forKey: .settings))
+            detections = try c.decode([Int].self, forKey: .detections)
+            width = try c.decodeIfPresent(Double.self, forKey: .width)
+            total = try c.decodeIfPresent(Double.self, forKey: .total)
+            variance = try c.decodeIfPresent(Double.self, forKey: .variance)
+            n_detections = try c.decodeIfPresent(Int.self, forKey: .n_detections)
+        }
+    }
+
+    struct Case: Decodable, CustomStringConvertible {
+        var name: String
+        var stream: [Double]
+        var runs: [Run]
+        var description: String { name }
+    }
+
+    var river: String
+    var cases: [Case]
+
+    static let loaded: SequentialFixture? = {
+        guard let url = Bundle.module.url(forResource: "sequential_cases", withExtension: "json", subdirectory: "Fixtures"),
+              let data = try? Data(contentsOf: url) else { return nil }
+        return try? JSONDecoder().decode(SequentialFixture.self, from: data)
+    }()
+}
+
+private func relativeDifference(_ a: Double, _ b: Double) -> Double {
+    a == b ? 0 : abs(a - b) / max(abs(a), abs(b))
+}
+
+@Suite("Sequential detectors match river")
+struct SequentialDetectorTests {
+    @Test func fixtureIsThere() throws {
+        let fixture = try #require(SequentialFixture.loaded)
+        #expect(fixture.cases.count >= 30)
+        let runs = fixture.cases.flatMap(\.runs)
+        #expect(runs.filter { $0.detector == "adwin" }.contains { !$0.detections.isEmpty })
+        #expect(runs.filter { $0.detector == "page-hinkley" }.contains { !$0.detections.isEmpty })
+    }
+
+    @Test(arguments: SequentialFixture.loaded?.cases ?? [])
+    func sameDetectionsAsRiver(_ c: SequentialFixture.Case) {
+        for run in c.runs {
+            switch run.settings {
+            case .adwin(let settings):
+                var adwin = ADWIN(settings)
+                var hits: [Int] = []
+                for (i, x) in c.stream.enumerated() where adwin.update(x) { hits.append(i) }
+                #expect(hits == run.detections, "ADWIN \(settings)")
+                #expect(Double(adwin.width) == run.width, "ADWIN width \(settings)")
+                #expect(relativeDifference(adwin.sum, run.total ?? .nan) <= 1e-9, "ADWIN total \(settings)")
+                #expect(relativeDifference(adwin.variance, run.variance ?? .nan) <= 1e-9, "ADWIN variance \(settings)")
+                let riverEstimation = (run.width ?? 0) == 0 ? 0 : (run.total ?? .nan) / (run.width ?? .nan)
+                #expect(relativeDifference(adwin.estimation, riverEstimation) <= 1e-9, "ADWIN estimation \(settings)")
+                #expect(adwin.totalDetections == run.detections.count)
+            case .pageHinkley(let settings):
+                #expect(changePoints(PageHinkley(settings), on: c.stream) == run.detections, "Page-Hinkley \(settings)")
+            }
+        }
+    }
+
+    @Test func settingsUseSnakeCaseKeysAndDefaults() throws {
+        let adwin = try JSONDecoder().decode(ADWIN.Settings.self, from: Data(#"{"delta": 0.01, "min_window_length": 7}"#.utf8))
+        #expect(adwin == ADWIN.Settings(delta: 0.01, minWindowLength: 7))
+        let encoded = String(decoding: try JSONEncoder().encode(ADWIN.Settings()), as: UTF8.self)
+        for key in ["delta", "clock", "max_buckets", "min_window_length", "grace_period"] {
+            #expect(encoded.contains("\"\(key)\""), "\(key) in \(encoded)")
+        }
+        let ph = try JSONDecoder().decode(PageHinkley.Settings.self, from: Data(#"{"mode": "down", "min_instances": 50}"#.utf8))
+        #expect(ph == PageHinkley.Settings(minInstances: 50, mode: .down))
+        #expect(PageHinkley.Settings().alpha == 0.9999)
+        #expect(ADWIN.Settings(clock: 0).problems() == ["clock: must be at least 1"])
+    }
+
+    @Test func adwinStartsAfreshAfterADetection() throws {
+        var adwin = ADWIN()
+        let stream = Array(repeating: 0.0, count: 1000) + Array(repeating: 1.0, count: 1000)
+        let hits = changePoints(adwin, on: stream)
+        #expect(hits.count == 1)
+        let at = try #require(hits.first)
+        for x in stream[...at] { _ = adwin.update(x) }
+        #expect(adwin.width < at + 1)
+        _ = adwin.update(1)
+        #expect(adwin.width == 1)
+        #expect(adwin.estimation == 1)
+        #expect(adwin.totalDetections == 1)
+    }
+}
