@@ -38,55 +38,6 @@ for name, arr in [("reference", ref), ("current_none", none), ("current_mean", m
 PY
 fi
 
-# numpy: the algorithm of peerbench's peers/mmd.py, float64
-cat > "$DATA/mmd_numpy.py" <<'PY'
-import json, sys, time
-import numpy as np
-
-def kernel(z):
-    sq = np.einsum("ij,ij->i", z, z)
-    d = sq[:, None] + sq[None, :] - 2.0 * (z @ z.T)
-    np.maximum(d, 0, out=d)
-    np.fill_diagonal(d, 0)
-    iu = np.triu_indices(z.shape[0], 1)
-    h = float(np.median(d[iu]))
-    np.exp(-d / h, out=d)
-    return d, h
-
-def mmd2_from_sums(sxx, syy, sxy, n, m):
-    return (sxx - n) / (n * (n - 1)) + (syy - m) / (m * (m - 1)) - 2.0 * sxy / (n * m)
-
-def test(x, y, permutations, seed, dtype):
-    z = np.vstack([x, y]).astype(dtype)
-    n, m = x.shape[0], y.shape[0]
-    big = n + m
-    k, h = kernel(z)
-    r = k.sum(axis=1)
-    total = r.sum()
-    def stat_for(a):
-        aka = np.einsum("ij,ij->j", a, k @ a)
-        ar = a.T @ r
-        sxy = ar - aka
-        syy = total - 2.0 * ar + aka
-        return mmd2_from_sums(aka, syy, sxy, n, m)
-    a0 = np.zeros((big, 1), dtype=dtype)
-    a0[:n] = 1
-    obs = float(stat_for(a0)[0])
-    rng = np.random.default_rng(seed)
-    a = np.zeros((big, permutations), dtype=dtype)
-    for j in range(permutations):
-        a[rng.permutation(big)[:n], j] = 1
-    stats = stat_for(a)
-    count = int(np.sum(stats >= obs))
-    return {"h": h, "mmd2": obs, "p": (1 + count) / (1 + permutations)}
-
-ref, cur = np.load(sys.argv[1]), np.load(sys.argv[2])
-t0 = time.perf_counter()
-r = test(ref, cur, int(sys.argv[3]), seed=0, dtype=np.float64)
-r["seconds"] = time.perf_counter() - t0
-r["numpy"] = np.__version__
-print(json.dumps(r))
-PY
 
 peak=$("$VIGIL" debug gemm-peak --size 2048)
 : > "$DATA/runs.ndjson"
@@ -94,7 +45,7 @@ for r in $(seq 1 "$RUNS"); do
   for cur in current_mean current_none; do
     echo "run $r/$RUNS: $cur" >&2
     v=$("$VIGIL" debug mmd --reference "$DATA/reference.f64" --current "$DATA/$cur.f64" --dim 128 --permutations "$P" --seed 1)
-    np=$("$VENV/bin/python" "$DATA/mmd_numpy.py" "$DATA/reference.npy" "$DATA/$cur.npy" "$P")
+    np=$("$VENV/bin/python" scripts/mmd_numpy.py "$DATA/reference.npy" "$DATA/$cur.npy" "$P")
     echo "{\"data\":\"$cur\",\"vigil\":$v,\"numpy\":$np}" >> "$DATA/runs.ndjson"
   done
 done

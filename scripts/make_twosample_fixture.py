@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes Tests/VigilCoreTests/Fixtures/twosample_cases.json: inputs and the peers' answers for
 the two-sample tests (scipy.stats.ks_2samp with its defaults, scipy.stats.wasserstein_distance,
-and the MMD bandwidth and unbiased MMD^2 of the vectorised numpy implementation below).
+and the MMD bandwidth and unbiased MMD^2 of scripts/mmd_numpy.py).
 
 Rerun (numpy and scipy from pip; the venv of scripts/bench_mmd.sh works):
     /tmp/vigil-peers/bin/python scripts/make_twosample_fixture.py
@@ -15,6 +15,8 @@ import os
 import numpy as np
 import scipy
 from scipy import stats
+
+import mmd_numpy  # scripts/mmd_numpy.py: the vectorised numpy MMD test
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "VigilCoreTests", "Fixtures", "twosample_cases.json")
 MASK = (1 << 64) - 1
@@ -32,33 +34,9 @@ def splitmix(seed, count, shift):
     return out
 
 
-# --- mmd: the two functions of the vectorised numpy peer (kernel once, median heuristic) ---
-def kernel(z):
-    sq = np.einsum("ij,ij->i", z, z)
-    d = sq[:, None] + sq[None, :] - 2.0 * (z @ z.T)
-    np.maximum(d, 0, out=d)
-    np.fill_diagonal(d, 0)
-    iu = np.triu_indices(z.shape[0], 1)
-    h = float(np.median(d[iu]))
-    np.exp(-d / h, out=d)
-    return d, h
-
-
-def mmd2_from_sums(sxx, syy, sxy, n, m):
-    return (sxx - n) / (n * (n - 1)) + (syy - m) / (m * (m - 1)) - 2.0 * sxy / (n * m)
-
-
 def mmd_observed(x, y):
-    z = np.vstack([x, y]).astype(np.float64)
-    n, m = x.shape[0], y.shape[0]
-    k, h = kernel(z)
-    r = k.sum(axis=1)
-    total = r.sum()
-    a = np.zeros((n + m, 1))
-    a[:n] = 1
-    aka = np.einsum("ij,ij->j", a, k @ a)
-    ar = a.T @ r
-    return h, float(mmd2_from_sums(aka, total - 2.0 * ar + aka, ar - aka, n, m)[0])
+    r = mmd_numpy.test(x, y, permutations=0, seed=0)
+    return r["h"], r["mmd2"]
 
 
 def ks_case(name, x, y, source=None):
