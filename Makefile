@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -27,6 +27,10 @@ bench-detection: deps
 ## Drift: calibration of every drift test (1,000 seeded simulations each) and its cost in evaluate.
 bench-drift: deps
 	scripts/bench_drift.sh
+
+## Embedding drift: the MMD² permutation test (n = m = 5,000, d = 128) against numpy.
+bench-mmd: deps
+	scripts/bench_mmd.sh
 
 deps:
 	@scripts/install-deps.sh

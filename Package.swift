@@ -16,8 +16,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
+        // OpenBLAS (CBLAS) for the kernel matrices of the embedding-drift tests.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Pure values, parsing and statistics: no I/O, no clock reads.
-        .target(name: "VigilCore"),
+        .target(name: "VigilCore", dependencies: ["COpenBLAS"]),
         // The Store protocol and its SQLite backend.
         .target(
             name: "VigilStore",
@@ -39,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilJobs",
+                "VigilCore", "VigilStore", "VigilJobs", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
