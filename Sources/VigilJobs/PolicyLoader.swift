@@ -103,6 +103,15 @@ public enum ExamplePolicies {
             if let w = t.warning { s += "    warning: \(w)\n" }
             if let c = t.critical { s += "    critical: \(c)\n" }
         }
+        let d = p.drift
+        s += """
+            # Prediction bias and distribution drift (defaults shown; see docs/formats.md).
+            drift:
+              reference: \(d.reference.rawValue)   # the window before the evaluated one
+              alpha: \(d.alpha)                  # after Benjamini–Hochberg across the run's tests
+              psi: {warning: \(d.psi.warning ?? 0.1), critical: \(d.psi.critical ?? 0.25)}
+
+            """
         return s
     }
 }

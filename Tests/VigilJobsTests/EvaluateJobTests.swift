@@ -72,10 +72,18 @@ import VigilStore
         let ws = try TestWorkspace()
         let files = try ExampleDataWriter.write(ExampleData(rows: 500), to: ws.root + "/data", labeledFraction: 0, csv: false)
         _ = try ws.ingest(.predictions, files.predictions)
-        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: try ws.workspace.policy(for: ExampleData.model), window: .last("30d"))
+        var policy = try ws.workspace.policy(for: ExampleData.model)
+        policy.drift.enabled = false
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: policy, window: .last("30d"))
         #expect(report.status == .unknown && report.exitCode == 3)
         #expect(report.labeled == 0)
         #expect(report.notes.contains { $0.contains("no reviewed predictions") })
+        // Without labels the drift tests still watch the production distribution: the example
+        // data's scores drop from day 20, and the hourly mean score's CUSUM says so.
+        policy.drift.enabled = true
+        let withDrift = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: policy, window: .last("30d"))
+        #expect(withDrift.status == .warning)
+        #expect(withDrift.findings.contains { $0.rule == "drift.hourly_mean_score.cusum" && $0.severity == .warning })
     }
 
     @Test func jsonReportHasTheDocumentedStableKeys() throws {
