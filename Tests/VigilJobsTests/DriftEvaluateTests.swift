@@ -8,12 +8,13 @@ import VigilStore
 @Suite("Drift in vigil evaluate")
 struct DriftEvaluateTests {
     static let policy = Policy(model: "drift-demo", task: .classification, classes: ["a", "b", "c"],
-                               evaluation: EvaluationSettings(window: "7d", minReviewedPerClass: 12))
+                               evaluation: EvaluationSettings(window: "7d", minReviewedPerClass: 12),
+                               drift: DriftSettings(embedding: .init(maxSamples: 800, permutations: 200, seed: 1)))
 
     /// One week of reference predictions (uniform classes) and one current week whose class
     /// shares are `currentShares`; in the current week `reviewed` items are labelled, with the
     /// model calling a `confusedShare` of true `c` items `a`.
-    static func workspace(currentShares: [Double], confusedShare: Double, seed: UInt64) throws -> TestWorkspace {
+    static func workspace(currentShares: [Double], confusedShare: Double, seed: UInt64, scoreShift: Double = 0, embeddingShift: Double = 0) throws -> TestWorkspace {
         let ws = try TestWorkspace(extraPolicies: [policy])
         var rng = SplitMix64(seed: seed)
         var predictions = "", labels = ""
@@ -29,8 +30,9 @@ struct DriftEvaluateTests {
             let ts = start + (current ? weekMs : 0) + Int64(i % 3000) * (weekMs / 3000)
             let truth = pick(current ? currentShares : [1.0 / 3, 1.0 / 3, 1.0 / 3])
             let predicted = truth == 2 && rng.unit() < (current ? confusedShare : 0) ? 0 : truth
-            let score = 0.5 + 0.5 * rng.unit()
-            predictions += "{\"id\":\"p\(i)\",\"ts\":\"\(Timestamp.format(millis: ts))\",\"model\":\"drift-demo\",\"label\":\"\(Self.policy.classes[predicted])\",\"score\":\(score)}\n"
+            let score = 0.5 + 0.5 * rng.unit() - (current ? scoreShift : 0)
+            let embedding = (0..<4).map { d in rng.unit() + (current && d == 0 ? embeddingShift : 0) }
+            predictions += "{\"id\":\"p\(i)\",\"ts\":\"\(Timestamp.format(millis: ts))\",\"model\":\"drift-demo\",\"label\":\"\(Self.policy.classes[predicted])\",\"score\":\(score),\"input\":{\"uri\":\"img\(i).jpg\",\"embedding\":[\(embedding.map { String($0) }.joined(separator: ","))]}}\n"
             if current && i % 5 == 0 { labels += "{\"prediction_id\":\"p\(i)\",\"label\":\"\(Self.policy.classes[truth])\"}\n" }
         }
         _ = try ws.ingest(.predictions, try ws.file("p.ndjson", predictions))
@@ -39,11 +41,12 @@ struct DriftEvaluateTests {
     }
 
     static func evaluate(_ ws: TestWorkspace) throws -> EvaluationReport {
-        try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: try ws.workspace.policy(for: "drift-demo"), window: .last("7d"))
+        // The policy as a value: the YAML the workspace writes carries only the usual fields.
+        try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: policy, window: .last("7d"))
     }
 
     @Test func shiftedClassesAndABiasedModelAreFound() throws {
-        let ws = try Self.workspace(currentShares: [0.2, 0.3, 0.5], confusedShare: 0.4, seed: 3)
+        let ws = try Self.workspace(currentShares: [0.2, 0.3, 0.5], confusedShare: 0.4, seed: 3, scoreShift: 0.1, embeddingShift: 0.3)
         let report = try Self.evaluate(ws)
         let drift = try #require(report.drift)
         func test(_ name: String, _ cls: String? = nil) -> DriftTestResult? { drift.tests.first { $0.test == name && $0.className == cls } }
@@ -58,6 +61,12 @@ struct DriftEvaluateTests {
         #expect(biasC.effectSize! < -0.1)
         #expect(try #require(test("stuart_maxwell")).severity == .warning)
         #expect(report.findings.contains { $0.rule == "drift.prediction_bias.mcnemar.a" })
+        let ks = try #require(test("ks"))
+        #expect(ks.target == "score_distribution" && ks.severity == .warning && ks.data["n_current"] == 3000)
+        #expect(try #require(test("wasserstein")).statistic > 0.05)
+        let mmd = try #require(test("mmd"))
+        #expect(mmd.target == "embedding" && mmd.severity == .warning && mmd.pValue! <= 1.0 / 201 + 1e-12)
+        #expect(mmd.data["n_current"] == 800 && mmd.data["dimension"] == 4)
         #expect(report.status == .warning || report.status == .critical)
         #expect(ReportRenderer.table(report).contains("drift (reference: previous window"))
     }
@@ -67,6 +76,8 @@ struct DriftEvaluateTests {
         let report = try Self.evaluate(ws)
         let drift = try #require(report.drift)
         #expect(drift.tests.contains { $0.test == "chi_square" && $0.pValue != nil })
+        #expect(drift.tests.contains { $0.test == "mmd" && $0.severity == .ok })
+        #expect(drift.tests.contains { $0.test == "adwin" && $0.target == "correctness_stream" })
         #expect(!report.findings.contains { $0.rule.hasPrefix("drift.") }, "\(report.findings.map(\.message))")
     }
 }
