@@ -130,7 +130,12 @@ extension DriftCalibration {
                 let stream = (0..<2000).map { i in rng.unit() < (shifted && i >= 1000 ? 0.8 : 0.9) ? 1.0 : 0.0 }
                 return sequential.changePoints(.pageHinkley, on: stream).isEmpty ? 1 : 0
             }),
-            ("cusum (hourly mean score)", "policy default k=0.5, h=8, warm-up 24; 168 hours N(0.8, 0.02); shift: −0.02 from hour 100", { rng, shifted in
+            ("cusum (hourly mean score)", "policy default k=0.5, h=10, μ₀ and σ from a 168-hour reference; 168 hours N(0.8, 0.02); shift: −0.02 from hour 100", { rng, shifted in
+                let reference = (0..<168).map { _ in 0.8 + 0.02 * normal(&rng) }
+                let stream = (0..<168).map { h in 0.8 - (shifted && h >= 100 ? 0.02 : 0) + 0.02 * normal(&rng) }
+                return sequential.changePoints(.cusum, on: stream, reference: reference).isEmpty ? 1 : 0
+            }),
+            ("cusum (no reference)", "k=0.5, h=10, 72-hour warm-up in the window; as above", { rng, shifted in
                 let stream = (0..<168).map { h in 0.8 - (shifted && h >= 100 ? 0.02 : 0) + 0.02 * normal(&rng) }
                 return sequential.changePoints(.cusum, on: stream).isEmpty ? 1 : 0
             }),

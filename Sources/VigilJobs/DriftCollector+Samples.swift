@@ -82,7 +82,7 @@ extension DriftCollector {
     }
 
     /// Change detectors on the reviewed-correctness stream and the hourly mean score.
-    func addSequentialTests(_ analysis: inout DriftAnalysis, window: TimeWindow) throws {
+    func addSequentialTests(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws {
         let settings = policy.drift.sequential
         if !settings.correctness.isEmpty {
             let stream = try store.correctnessStream(model: schema.name, window: window)
@@ -94,18 +94,23 @@ extension DriftCollector {
         }
         if !settings.hourlyMeanScore.isEmpty {
             let hours = try store.hourlyMeanScores(model: schema.name, window: window)
+            let referenceHours = try store.hourlyMeanScores(model: schema.name, window: reference).map(\.mean)
             for detector in settings.hourlyMeanScore {
                 add(&analysis, detector: detector, target: "hourly_mean_score", what: "hourly mean score", values: hours.map(\.mean),
-                    timestamps: hours.map { $0.hour * 3_600_000 }, settings: settings)
+                    timestamps: hours.map { $0.hour * 3_600_000 }, reference: referenceHours, settings: settings)
             }
         }
     }
 
     private func add(_ analysis: inout DriftAnalysis, detector: SequentialSettings.Detector, target: String, what: String,
-                     values: [Double], timestamps: [Int64], settings: SequentialSettings) {
+                     values: [Double], timestamps: [Int64], reference: [Double] = [], settings: SequentialSettings) {
         guard !values.isEmpty else { return }
-        let points = settings.changePoints(detector, on: values)
+        let points = settings.changePoints(detector, on: values, reference: reference)
         var data: [String: Double] = ["n": Double(values.count), "changes": Double(points.count)]
+        if detector == .cusum {
+            let used = settings.cusum(reference: reference)
+            if let t = used.target, let s = used.sigma { data["target"] = t; data["sigma"] = s; data["reference_values"] = Double(reference.count) }
+        }
         var message = "\(what) (\(values.count) values): "
         if let last = points.last {
             data["last_change_index"] = Double(last)

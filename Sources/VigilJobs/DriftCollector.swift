@@ -66,7 +66,7 @@ struct DriftCollector {
         if settings.embedding.enabled, let note = try addEmbeddingTest(&analysis, window: window, reference: reference) {
             notes.append(note)
         }
-        if settings.sequential.enabled { try addSequentialTests(&analysis, window: window) }
+        if settings.sequential.enabled { try addSequentialTests(&analysis, window: window, reference: reference) }
         let (results, findings) = analysis.finished()
         return (DriftReport(reference: referenceKind, alpha: settings.alpha, tests: results, notes: notes), findings)
     }

@@ -2,8 +2,10 @@
 /// right, in time order) and on the hourly mean score.
 ///
 /// Defaults are chosen so that a week without change rarely alarms (see the calibration
-/// figures of `make bench-drift`): ADWIN (δ = 0.002) on the correctness stream, CUSUM with a
-/// wide decision interval (h = 8σ) on the hourly mean score. Page–Hinkley's threshold is in
+/// figures of `make bench-drift`): ADWIN (δ = 0.002) on the correctness stream, CUSUM on the
+/// hourly mean score with its in-control mean and σ taken from the reference window's hourly
+/// means (when it has at least 24 hours and the policy gives neither) and a wide decision
+/// interval, h = 10σ (without a reference it estimates them from a 72-hour warm-up). Page–Hinkley's threshold is in
 /// the data's own units (river's default 50 suits large-valued streams), so it runs only when
 /// a policy lists it.
 ///
@@ -13,7 +15,7 @@
 ///   hourly_mean_score: [cusum]
 ///   adwin: {delta: 0.002}
 ///   page_hinkley: {threshold: 20, min_instances: 30}
-///   cusum: {k: 0.5, h: 8, warmup: 24}
+///   cusum: {k: 0.5, h: 10, warmup: 72}
 /// ```
 public struct SequentialSettings: Sendable, Equatable, Codable {
     /// A detector by name.
@@ -34,7 +36,25 @@ public struct SequentialSettings: Sendable, Equatable, Codable {
     public var pageHinkley: PageHinkley.Settings
     public var cusum: CUSUM.Settings
 
-    public static let defaultCUSUM = CUSUM.Settings(k: 0.5, h: 8, warmup: 24)
+    public static let defaultCUSUM = CUSUM.Settings(k: 0.5, h: 10, warmup: 72)
+
+    /// Reference values needed before CUSUM takes its in-control mean and σ from them.
+    public static let minimumReferenceForCUSUM = 24
+
+    /// CUSUM's settings for a stream whose in-control behaviour is `reference` (e.g. the
+    /// hourly mean scores of the reference window): the mean and sample standard deviation
+    /// of `reference`, unless the policy gives them or `reference` is too short or constant.
+    public func cusum(reference: [Double]) -> CUSUM.Settings {
+        var settings = cusum
+        guard settings.target == nil, settings.sigma == nil, reference.count >= Self.minimumReferenceForCUSUM else { return settings }
+        let n = Double(reference.count)
+        let mean = reference.reduce(0, +) / n
+        let variance = reference.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        guard variance > 0 else { return settings }
+        settings.target = mean
+        settings.sigma = variance.squareRoot()
+        return settings
+    }
 
     public init(enabled: Bool = true, severity: Severity = .warning, correctness: [Detector] = [.adwin],
                 hourlyMeanScore: [Detector] = [.cusum], adwin: ADWIN.Settings = .init(),
@@ -67,11 +87,13 @@ public struct SequentialSettings: Sendable, Equatable, Codable {
     }
 
     /// The change points `detector` finds in `stream`, with these settings.
-    public func changePoints(_ detector: Detector, on stream: [Double]) -> [Int] {
+    /// CUSUM's in-control mean and σ come from `reference` when it is long enough (see
+    /// ``cusum(reference:)``).
+    public func changePoints(_ detector: Detector, on stream: [Double], reference: [Double] = []) -> [Int] {
         switch detector {
         case .adwin: VigilCore.changePoints(ADWIN(adwin), on: stream)
         case .pageHinkley: VigilCore.changePoints(PageHinkley(pageHinkley), on: stream)
-        case .cusum: VigilCore.changePoints(CUSUM(cusum), on: stream)
+        case .cusum: VigilCore.changePoints(CUSUM(cusum(reference: reference)), on: stream)
         }
     }
 
