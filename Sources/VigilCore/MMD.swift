@@ -89,7 +89,7 @@ public enum MaximumMeanDiscrepancy {
         }
         var ua = a
         cblas_strmm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(big), Int32(columns), 1.0,
-                    kernel.centred, Int32(big), &ua, Int32(columns))
+                    kernel.centred, Int32(2 * big), &ua, Int32(columns))
         let r = kernel.rowSums
         // compensated sums: they feed a difference of nearly equal terms
         var grand = KahanSum()

@@ -33,7 +33,8 @@ public final class RBFKernelMatrix: @unchecked Sendable {
     public let firstBlockSum: Double
     /// The constant subtracted from the stored single-precision entries.
     let centre: Float
-    /// N×N row-major single precision; entries (i, j ≥ i) hold K − centre.
+    /// Row-major single precision with leading dimension 2N (inside the N×N double buffer the
+    /// distances were computed in); entries (i, j ≥ i) hold K − centre.
     let centred: UnsafeMutablePointer<Float>
 
     public convenience init(rows: UnsafeBufferPointer<Double>, count: Int, dimension: Int, firstCount: Int) {
@@ -47,7 +48,6 @@ public final class RBFKernelMatrix: @unchecked Sendable {
         count = n
         self.firstCount = firstCount
         let distances = gram.takeStorage()
-        defer { distances.deallocate() }
         nonisolated(unsafe) let buffer = distances
         let rows = UpperTriangleRows(count: n)
         let h = Self.squaredDistancesAndMedian(buffer, squaredNorms: gram.squaredNorms, rows: rows)
@@ -56,30 +56,35 @@ public final class RBFKernelMatrix: @unchecked Sendable {
         let c = Float(exp(-1.0))
         centre = c
         let cd = Double(c)
-        let storage = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
-        centred = storage
-        nonisolated(unsafe) let out = storage
+        // The single-precision triangle reuses the distance buffer: float row i (leading
+        // dimension 2N) is the first half of double row i. Writing float entry j overwrites
+        // double entry ⌊j/2⌋ ≤ j of the same row, which has been read by then (or lies below
+        // the diagonal, unused).
+        let floats = UnsafeMutableRawPointer(distances).bindMemory(to: Float.self, capacity: 2 * n * n)
+        centred = floats
+        nonisolated(unsafe) let out = floats
         // kernel values; row sums (an entry counts for row i and for row j); the first block
         let parts = rows.map { _, range -> ([Double], Double) in
             var sums = [Double](repeating: 0, count: n)
             var block = KahanSum()
             sums.withUnsafeMutableBufferPointer { column in
                 for i in range {
-                    let row = buffer + i * n, dst = out + i * n
-                    dst[i] = Float(1 - cd)
-                    // the kernel values (vectorised), then the float copy and column sums, then
-                    // the row's own sums: j < split lies inside the first block
+                    let row = buffer + i * n, dst = out + i * 2 * n
+                    // the kernel values (vectorised), the row's own sums (j < split lies inside
+                    // the first block), then the float copy and the column sums
                     for j in (i + 1)..<max(i + 1, n) { row[j] = kernelExponential(-row[j] / h) }
-                    for j in (i + 1)..<max(i + 1, n) {
-                        dst[j] = Float(row[j] - cd)
-                        column[j] += row[j]
-                    }
                     let split = i < firstCount ? firstCount : i + 1
                     var own = 0.0
                     for j in (i + 1)..<split { own += row[j] }
                     block.add(own)
                     for j in split..<max(split, n) { own += row[j] }
                     column[i] += 1 + own
+                    for j in (i + 1)..<max(i + 1, n) {
+                        let v = row[j]
+                        column[j] += v
+                        dst[j] = Float(v - cd)
+                    }
+                    dst[i] = Float(1 - cd)
                 }
             }
             return (sums, block.value)
@@ -94,7 +99,7 @@ public final class RBFKernelMatrix: @unchecked Sendable {
         firstBlockSum = Double(firstCount) + 2 * block.value
     }
 
-    deinit { centred.deallocate() }
+    deinit { UnsafeMutableRawPointer(centred).deallocate() }
 
     /// Writes ‖zᵢ‖² + ‖zⱼ‖² − 2 zᵢ·zⱼ (clamped at 0) over the Gram entries (i < j) and returns
     /// the median of those values.
