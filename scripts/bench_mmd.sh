@@ -9,6 +9,9 @@
 # numpy and as raw little-endian float64 (.f64) for `vigil debug mmd`. Both sides time the
 # computation only (not the loading). Agreement: bandwidth h and observed MMD² to 1e-9 relative
 # (the p-values come from different random generators and agree only in distribution).
+# Vigil's stages: Gram matrix (dsyrk, double), distances + median + kernel, permutations (one
+# strmm on the centred single-precision triangle); GEMM rates are set against OpenBLAS's
+# dgemm/sgemm peak measured here by `vigil debug gemm-peak`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${BENCH_RUNS:-2}
@@ -55,7 +58,7 @@ import json, os, statistics, sys
 data, peak = sys.argv[1], json.loads(sys.argv[2])
 runs = [json.loads(l) for l in open(f"{data}/runs.ndjson")]
 rel = lambda a, b: abs(a - b) / max(abs(a), abs(b))
-print(f"machine: {os.cpu_count()} cores; OpenBLAS {peak['threads']} threads; n = m = {int(runs[0]['vigil']['n'])}, d = 128, "
+print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end (other work slows both sides); OpenBLAS {peak['threads']} threads; n = m = {int(runs[0]['vigil']['n'])}, d = 128, "
       f"{int(runs[0]['vigil']['permutations'])} permutations; {len(runs)} runs (alternating Vigil, numpy)")
 for name in sorted({r["data"] for r in runs}):
     rs = [r for r in runs if r["data"] == name]
