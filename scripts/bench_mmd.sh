@@ -47,9 +47,12 @@ peak=$("$VIGIL" debug gemm-peak --size 2048)
 for r in $(seq 1 "$RUNS"); do
   for cur in current_mean current_none; do
     echo "run $r/$RUNS: $cur" >&2
-    v=$("$VIGIL" debug mmd --reference "$DATA/reference.f64" --current "$DATA/$cur.f64" --dim 128 --permutations "$P" --seed 1)
-    np=$("$VENV/bin/python" scripts/mmd_numpy.py "$DATA/reference.npy" "$DATA/$cur.npy" "$P")
-    echo "{\"data\":\"$cur\",\"vigil\":$v,\"numpy\":$np}" >> "$DATA/runs.ndjson"
+    v=$(/usr/bin/time -f "%U %S" -o "$DATA/vigil.cpu" \
+      "$VIGIL" debug mmd --reference "$DATA/reference.f64" --current "$DATA/$cur.f64" --dim 128 --permutations "$P" --seed 1)
+    np=$(/usr/bin/time -f "%U %S" -o "$DATA/numpy.cpu" \
+      "$VENV/bin/python" scripts/mmd_numpy.py "$DATA/reference.npy" "$DATA/$cur.npy" "$P")
+    vc=$(awk '{print $1 + $2}' "$DATA/vigil.cpu"); nc=$(awk '{print $1 + $2}' "$DATA/numpy.cpu")
+    echo "{\"data\":\"$cur\",\"vigil\":$v,\"numpy\":$np,\"vigil_cpu_s\":$vc,\"numpy_cpu_s\":$nc}" >> "$DATA/runs.ndjson"
   done
 done
 
@@ -64,8 +67,11 @@ for name in sorted({r["data"] for r in runs}):
     rs = [r for r in runs if r["data"] == name]
     v = [r["vigil"]["seconds"] for r in rs]; n = [r["numpy"]["seconds"] for r in rs]
     last = rs[-1]
+    vc = [r["vigil_cpu_s"] for r in rs]; nc = [r["numpy_cpu_s"] for r in rs]
     print(f"{name:13s} vigil median {statistics.median(v):.2f} s | numpy {last['numpy']['numpy']} median {statistics.median(n):.2f} s | "
           f"ratio numpy/vigil {statistics.median([b / a for a, b in zip(v, n)]):.1f}x (target >= 5)")
+    print(f"              CPU seconds (whole process, user+sys, all threads): vigil {statistics.median(vc):.2f} | numpy {statistics.median(nc):.2f} | "
+          f"ratio {statistics.median([b / a for a, b in zip(vc, nc)]):.1f}x")
     print(f"              h {last['vigil']['h']:.12g} vs {last['numpy']['h']:.12g} (rel {rel(last['vigil']['h'], last['numpy']['h']):.1e}); "
           f"MMD² {last['vigil']['mmd2']:.12g} vs {last['numpy']['mmd2']:.12g} (rel {rel(last['vigil']['mmd2'], last['numpy']['mmd2']):.1e}); "
           f"p {last['vigil']['p']:.4f} vs {last['numpy']['p']:.4f}")
