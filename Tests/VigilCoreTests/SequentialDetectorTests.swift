@@ -75,6 +75,7 @@ struct SequentialDetectorTests {
                 var hits: [Int] = []
                 for (i, x) in c.stream.enumerated() where adwin.update(x) { hits.append(i) }
                 #expect(hits == run.detections, "ADWIN \(settings)")
+                #expect(changePoints(ADWIN(settings), on: c.stream) == run.detections, "ADWIN read in one run, \(settings)")
                 #expect(Double(adwin.width) == run.width, "ADWIN width \(settings)")
                 #expect(relativeDifference(adwin.sum, run.total ?? .nan) <= 1e-9, "ADWIN total \(settings)")
                 #expect(relativeDifference(adwin.variance, run.variance ?? .nan) <= 1e-9, "ADWIN variance \(settings)")
@@ -98,6 +99,26 @@ struct SequentialDetectorTests {
         #expect(ph == PageHinkley.Settings(minInstances: 50, mode: .down))
         #expect(PageHinkley.Settings().alpha == 0.9999)
         #expect(ADWIN.Settings(clock: 0).problems() == ["clock: must be at least 1"])
+    }
+
+    /// Reading a stream in runs of any length gives what reading it one value at a time gives.
+    @Test func adwinReadsRunsAsSingleValues() {
+        var rng = SplitMix64(seed: 3)
+        let stream = (0..<6000).map { i in rng.unit() < (i < 3000 ? 0.9 : 0.6) ? 1.0 : 0.0 }
+        let one = changePoints(ADWIN(ADWIN.Settings(clock: 5)), on: AnySequence(stream))
+        var adwin = ADWIN(ADWIN.Settings(clock: 5))
+        var hits: [Int] = []
+        var start = 0, length = 1
+        stream.withUnsafeBufferPointer { all in
+            while start < all.count {
+                let end = min(all.count, start + length)
+                adwin.readValues(UnsafeBufferPointer(rebasing: all[start..<end]), from: start) { hits.append($0) }
+                start = end
+                length = length % 13 + 1
+            }
+        }
+        #expect(!one.isEmpty)
+        #expect(hits == one)
     }
 
     @Test func adwinStartsAfreshAfterADetection() throws {
