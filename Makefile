@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection deps clean
+.PHONY: quickstart test build release bench bench-detection bench-sequential deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -23,6 +23,10 @@ bench: deps
 ## Detection: COCO evaluation against pycocotools and faster-coco-eval on 5,000 images.
 bench-detection: deps
 	scripts/bench_detection.sh
+
+## Drift: ADWIN and Page–Hinkley against river on a 1M-value correctness stream.
+bench-sequential: deps
+	scripts/bench_sequential.sh
 
 deps:
 	@scripts/install-deps.sh
