@@ -247,8 +247,9 @@ public struct ADWIN: SequentialDetector, Sendable {
         let shrink = 1 - 1e-9
         let linear = shrink * (2.0 / 3.0) * deltaPrime * span
         let quadratic = shrink * shrink * 2 * meanSquares * deltaPrime * span
-        // ε at its smallest over all cuts (n0 − c = n1 − c = span/2), less the margin.
-        let floor = ((2 * (4 / span) * meanSquares * deltaPrime).squareRoot() + 2.0 / 3.0 * deltaPrime * (4 / span)) * shrink
+        // ε·n0·n1 ≥ √(2·V·δ′·width·n0·n1) + ⅔·δ′·width, as m·n0·n1 ≥ n0 + n1 = width.
+        let rootFactor = 2 * meanSquares * deltaPrime * width
+        let linearFloor = 2.0 / 3.0 * deltaPrime * width
         let counts = buckets.counts, totals = buckets.totals
         var n0 = 0.0, n1 = width, u0 = 0.0, u1 = total
         var level = levels &- 1
@@ -258,7 +259,7 @@ public struct ADWIN: SequentialDetector, Sendable {
             let count = level == 0 ? counts[0] &- 1 : counts[level]
             let row = level &* rowLength
             if shortcut && count > 0 && Self.levelCannotCut(
-                totals + row, count: count, size: size, n0: n0, n1: n1, u0: u0, u1: u1, floor: floor) {
+                totals + row, count: count, size: size, n0: n0, n1: n1, u0: u0, u1: u1, rootFactor: rootFactor, linearFloor: linearFloor) {
                 // Advance the running sums exactly as the cut-by-cut loop would.
                 for k in 0..<count {
                     let t = totals[row &+ k]
@@ -297,20 +298,23 @@ public struct ADWIN: SequentialDetector, Sendable {
     /// Whether no cut inside one level can pass, judged for the whole level at once. Entering
     /// the level with sums U0, U1 and counts N0, N1 (W = N0 + N1), the cut after its j-th
     /// bucket (totals tᵢ, size s) has u0·n1 − u1·n0 = Dⱼ = D0 + Σᵢ≤ⱼ (tᵢ·W − s·(U0 + U1))
-    /// with D0 = U0·N1 − U1·N0, up to the rounding of the running sums; no cut passes when
-    /// every |Dⱼ| ≤ ε·n0·n1, and n0·n1 ≥ the smaller of its values at the level's first and
-    /// last cut, ε ≥ `floor`. The slack of 10⁻¹² of the magnitudes involved is far above the
-    /// rounding of the running sums, of these products and of river's quotients.
+    /// with D0 = U0·N1 − U1·N0, up to the rounding of the running sums. A cut passes only if
+    /// |Dⱼ| > ε·n0·n1 ≥ √(`rootFactor`·n0·n1) + `linearFloor` (since m·n0·n1 ≥ W), and
+    /// n0·n1 is smallest at the level's first or last cut. The bound is shrunk by 10⁻⁹ and
+    /// a slack of 10⁻¹² of the magnitudes involved is added, far above the rounding of the
+    /// running sums, of these products and of river's own quotients.
     @inline(__always)
     private static func levelCannotCut(_ row: UnsafeMutablePointer<Double>, count: Int, size: Double,
-                                       n0: Double, n1: Double, u0: Double, u1: Double, floor: Double) -> Bool {
+                                       n0: Double, n1: Double, u0: Double, u1: Double,
+                                       rootFactor: Double, linearFloor: Double) -> Bool {
         let last0 = n0 + Double(count) * size, last1 = n1 - Double(count) * size
         guard last1 >= 1 else { return false }
         let width = n0 + n1, both = u0 + u1, step = size * both
         var levelTotal = 0.0
         for k in 0..<count { levelTotal += abs(row[k]) }
         let slack = 1e-12 * (abs(u0) + abs(u1) + 2 * levelTotal) * width
-        let limit = floor * Swift.min((n0 + size) * (n1 - size), last0 * last1) - slack
+        let smallest = Swift.min((n0 + size) * (n1 - size), last0 * last1)
+        let limit = ((rootFactor * smallest).squareRoot() + linearFloor) * (1 - 1e-9) - slack
         var d = u0 * n1 - u1 * n0
         for k in 0..<count {
             d += row[k] * width - step
