@@ -258,14 +258,10 @@ public struct ADWIN: SequentialDetector, Sendable {
             // The cut after the newest value leaves nothing on its right: river stops before it.
             let count = level == 0 ? counts[0] &- 1 : counts[level]
             let row = level &* rowLength
-            if shortcut && count > 0 && Self.levelCannotCut(
+            if shortcut && count > 0, let (past0, past1) = Self.sumsPastLevel(
                 totals + row, count: count, size: size, n0: n0, n1: n1, u0: u0, u1: u1, rootFactor: rootFactor, linearFloor: linearFloor) {
-                // Advance the running sums exactly as the cut-by-cut loop would.
-                for k in 0..<count {
-                    let t = totals[row &+ k]
-                    u0 += t
-                    u1 -= t
-                }
+                u0 = past0
+                u1 = past1
                 n0 += Double(count) * size
                 n1 -= Double(count) * size
                 level &-= 1
@@ -295,32 +291,36 @@ public struct ADWIN: SequentialDetector, Sendable {
         return false
     }
 
-    /// Whether no cut inside one level can pass, judged for the whole level at once. Entering
-    /// the level with sums U0, U1 and counts N0, N1 (W = N0 + N1), the cut after its j-th
-    /// bucket (totals tᵢ, size s) has u0·n1 − u1·n0 = Dⱼ = D0 + Σᵢ≤ⱼ (tᵢ·W − s·(U0 + U1))
-    /// with D0 = U0·N1 − U1·N0, up to the rounding of the running sums. A cut passes only if
+    /// When no cut inside one level can pass, u0 and u1 after the level, summed as the
+    /// cut-by-cut loop would; nil when the level needs that loop. Entering the level with
+    /// sums U0, U1 and counts N0, N1 (W = N0 + N1), the cut after its j-th bucket (totals
+    /// tᵢ, size s) has u0·n1 − u1·n0 = Dⱼ = D0 + Σᵢ≤ⱼ (tᵢ·W − s·(U0 + U1)) with
+    /// D0 = U0·N1 − U1·N0, up to the rounding of the running sums. A cut passes only if
     /// |Dⱼ| > ε·n0·n1 ≥ √(`rootFactor`·n0·n1) + `linearFloor` (since m·n0·n1 ≥ W), and
-    /// n0·n1 is smallest at the level's first or last cut. The bound is shrunk by 10⁻⁹ and
-    /// a slack of 10⁻¹² of the magnitudes involved is added, far above the rounding of the
+    /// n0·n1 is smallest at the level's first or last cut. The bound is shrunk by 10⁻⁹ and a
+    /// slack of 10⁻¹² of the magnitudes involved is added, far above the rounding of the
     /// running sums, of these products and of river's own quotients.
     @inline(__always)
-    private static func levelCannotCut(_ row: UnsafeMutablePointer<Double>, count: Int, size: Double,
-                                       n0: Double, n1: Double, u0: Double, u1: Double,
-                                       rootFactor: Double, linearFloor: Double) -> Bool {
+    private static func sumsPastLevel(_ row: UnsafeMutablePointer<Double>, count: Int, size: Double,
+                                      n0: Double, n1: Double, u0: Double, u1: Double,
+                                      rootFactor: Double, linearFloor: Double) -> (Double, Double)? {
         let last0 = n0 + Double(count) * size, last1 = n1 - Double(count) * size
-        guard last1 >= 1 else { return false }
-        let width = n0 + n1, both = u0 + u1, step = size * both
-        var levelTotal = 0.0
-        for k in 0..<count { levelTotal += abs(row[k]) }
-        let slack = 1e-12 * (abs(u0) + abs(u1) + 2 * levelTotal) * width
-        let smallest = Swift.min((n0 + size) * (n1 - size), last0 * last1)
-        let limit = ((rootFactor * smallest).squareRoot() + linearFloor) * (1 - 1e-9) - slack
-        var d = u0 * n1 - u1 * n0
+        guard last1 >= 1 else { return nil }
+        let width = n0 + n1, step = size * (u0 + u1)
+        var d = u0 * n1 - u1 * n0, peak = 0.0, magnitude = 0.0
+        var past0 = u0, past1 = u1
         for k in 0..<count {
-            d += row[k] * width - step
-            if abs(d) > limit { return false }
+            let t = row[k]
+            d += t * width - step
+            peak = Swift.max(peak, abs(d))
+            magnitude += abs(t)
+            past0 += t
+            past1 -= t
         }
-        return true
+        let slack = 1e-12 * (abs(u0) + abs(u1) + 2 * magnitude) * width
+        let smallest = Swift.min((n0 + size) * (n1 - size), last0 * last1)
+        let limit = ((rootFactor * smallest).squareRoot() + linearFloor) * (1 - 1e-9)
+        return peak + slack <= limit ? (past0, past1) : nil
     }
 
     /// river's `evaluate_cut`, operation for operation (kept out of the scan loop, which
