@@ -161,7 +161,6 @@ public struct ADWIN: SequentialDetector, Sendable {
         for j in 0..<values.count {
             let x = values[j]
             totals[first] = x
-            squaresOf[first] = 0
             first &+= 1
             width += 1
             var increment = 0.0
@@ -172,9 +171,20 @@ public struct ADWIN: SequentialDetector, Sendable {
             increments[j] = increment
             total += x
             if first == rowLength {
-                counts[0] = first
-                mergeFullLevels()
-                first = counts[0]
+                // Level 0 inline: its buckets hold one value and no squares, so river's merge
+                // n·0.5·(μ1 − μ2)² + v0 + v1 is 0.5·(t0 − t1)² there.
+                let t0 = totals[0], t1 = totals[1]
+                if levels == 1 {
+                    counts[1] = 0
+                    levels = 2
+                }
+                let next = rowLength &+ counts[1]
+                totals[next] = t0 + t1
+                squaresOf[next] = 0.5 * (t0 - t1) * (t0 - t1)
+                counts[1] &+= 1
+                Self.shift(totals, by: 2, count: rowLength)
+                first &-= 2
+                if counts[1] > settings.maxBuckets { mergeFullLevels(from: 1) }
             }
         }
         counts[0] = first
@@ -188,9 +198,9 @@ public struct ADWIN: SequentialDetector, Sendable {
     /// Merges the two oldest buckets of a full level into one of the next size, level by
     /// level up. Dividing by 2^level and multiplying by 2^-level round the same exact
     /// quotient, so the result is river's.
-    private mutating func mergeFullLevels() {
+    private mutating func mergeFullLevels(from start: Int) {
         let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
-        var level = 0
+        var level = start
         while counts[level] == rowLength {
             let row = level &* rowLength
             let n = Self.power(level), inverse = Self.power(-level)
