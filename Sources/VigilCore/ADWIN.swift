@@ -329,8 +329,11 @@ public struct ADWIN: SequentialDetector, Sendable {
         }
         let slack = 1e-12 * (abs(u0) + abs(u1) + 2 * magnitude) * width
         let smallest = Swift.min((n0 + size) * (n1 - size), last0 * last1)
-        let limit = ((rootFactor * smallest).squareRoot() + linearFloor) * (1 - 1e-9)
-        return peak + slack <= limit ? (past0, past1) : nil
+        // peak + slack ≤ (√(rootFactor·smallest) + linearFloor)·shrink, without the root.
+        let shrink = 1 - 1e-9
+        let excess = peak + slack - linearFloor * shrink
+        let passes = excess <= 0 || excess * excess <= rootFactor * shrink * shrink * smallest
+        return passes ? (past0, past1) : nil
     }
 
     /// river's `evaluate_cut`, operation for operation (kept out of the scan loop, which
