@@ -31,6 +31,7 @@ public struct ADWIN: SequentialDetector, Sendable {
         /// No test until the window holds more than this many values (default 10).
         public var gracePeriod: Int
 
+        /// Settings with the given values; omitted ones take the defaults.
         public init(delta: Double = 0.002, clock: Int = 32, maxBuckets: Int = 5, minWindowLength: Int = 5, gracePeriod: Int = 10) {
             self.delta = delta
             self.clock = clock
@@ -46,6 +47,7 @@ public struct ADWIN: SequentialDetector, Sendable {
             case gracePeriod = "grace_period"
         }
 
+        /// Decodes the policy's keys; a missing key takes its default.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let d = Settings()
@@ -111,6 +113,7 @@ public struct ADWIN: SequentialDetector, Sendable {
         grace = Double(settings.gracePeriod)
     }
 
+    /// Takes the next value; true when a change is detected at this value.
     public mutating func update(_ x: Double) -> Bool {
         var hit = false
         withUnsafePointer(to: x) { readValues(UnsafeBufferPointer(start: $0, count: 1), from: 0) { _ in hit = true } }
