@@ -24,7 +24,7 @@ public struct ADWIN: SequentialDetector, Sendable {
         public var delta: Double
         /// The window is tested for a cut every `clock` values (default 32).
         public var clock: Int
-        /// Buckets of each size kept before two are merged (default 5).
+        /// Buckets of each size kept before two are merged (default 5; at least 2).
         public var maxBuckets: Int
         /// Sub-windows shorter than this are not tested (default 5).
         public var minWindowLength: Int
@@ -63,7 +63,8 @@ public struct ADWIN: SequentialDetector, Sendable {
             var out: [String] = []
             if !(delta > 0 && delta < 1) { out.append("delta: must be in (0, 1), e.g. 0.002") }
             if clock < 1 { out.append("clock: must be at least 1") }
-            if maxBuckets < 1 { out.append("max_buckets: must be at least 1") }
+            // With one bucket per size a merge empties a level that a later drop may read (river too).
+            if maxBuckets < 2 { out.append("max_buckets: must be at least 2") }
             if minWindowLength < 1 { out.append("min_window_length: must be at least 1") }
             if gracePeriod < 0 { out.append("grace_period: must not be negative") }
             return out

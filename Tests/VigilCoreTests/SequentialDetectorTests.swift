@@ -121,6 +121,49 @@ struct SequentialDetectorTests {
         #expect(hits == one)
     }
 
+    /// Vigil's shortcuts never change a decision: beside a plain transcription of river's
+    /// code on 48 seeded streams (Bernoulli, Gaussian with offsets up to ±10⁶ and spreads
+    /// down to 10⁻⁶, heavy tails, negative values, several changes) and four settings, the
+    /// detections are the same and the window's sums equal bit for bit.
+    @Test func adwinShortcutsMatchAPlainTranscription() {
+        var rng = SplitMix64(seed: 11)
+        func normal() -> Double {
+            let u = 1 - rng.unit(), v = rng.unit()
+            return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+        }
+        let settings = [ADWIN.Settings(), ADWIN.Settings(delta: 0.1, clock: 1, maxBuckets: 3, minWindowLength: 1, gracePeriod: 0),
+                        ADWIN.Settings(delta: 0.01, clock: 3, maxBuckets: 4, minWindowLength: 12, gracePeriod: 30),
+                        ADWIN.Settings(delta: 0.5, clock: 7, maxBuckets: 2, minWindowLength: 2, gracePeriod: 5)]
+        var detections = 0
+        for stream in 0..<48 {
+            let offset = [0, 1, -3, 1e6, -1e6, 1e-3][stream % 6]
+            let spread = [1, 1e-6, 1e3, 0.1][stream % 4]
+            let n = 400 + Int(rng.next() % 1200)
+            var values: [Double] = []
+            for i in 0..<n {
+                let segment = Double(i * 4 / n)
+                switch stream % 4 {
+                case 0: values.append(rng.unit() < 0.9 - 0.1 * segment ? 1 : 0)
+                case 1: values.append(offset + spread * (normal() + segment * 0.7))
+                case 2: values.append(offset + spread * normal() / max(1e-3, rng.unit()) * 0.01 + segment * spread)
+                default: values.append(offset - spread * abs(normal()) * (1 + segment))
+                }
+            }
+            for s in settings {
+                var reference = ADWINReference(s)
+                let expected = values.indices.filter { reference.update(values[$0]) }
+                var adwin = ADWIN(s)
+                let hits = changePoints(adwin, on: values)
+                #expect(hits == expected, "stream \(stream), \(s)")
+                for x in values { _ = adwin.update(x) }
+                #expect(Double(adwin.width) == reference.width && adwin.sum == reference.total && adwin.variance == reference.variance,
+                        "stream \(stream), \(s)")
+                detections += expected.count
+            }
+        }
+        #expect(detections > 40)
+    }
+
     @Test func adwinStartsAfreshAfterADetection() throws {
         var adwin = ADWIN()
         let stream = Array(repeating: 0.0, count: 1000) + Array(repeating: 1.0, count: 1000)
