@@ -53,16 +53,16 @@ extension DriftCollector {
     /// Returns a note when the samples cannot be compared.
     func addEmbeddingTest(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws -> String? {
         let settings = policy.drift.embedding
-        let current = try store.embeddingSample(model: schema.name, window: window, limit: settings.maxSamples)
+        let current = try store.embeddingSample(model: schema.name, window: window, limit: settings.mmd.maxSamples)
         guard !current.isEmpty else { return nil }
-        let previous = try store.embeddingSample(model: schema.name, window: reference, limit: settings.maxSamples)
+        let previous = try store.embeddingSample(model: schema.name, window: reference, limit: settings.mmd.maxSamples)
         guard let cur = EmbeddingSample(current), let ref = EmbeddingSample(previous) else {
             return "embedding drift: an input.embedding is not an array of numbers; fix the predictions to compare embeddings"
         }
         guard cur.dimension == ref.dimension || ref.count == 0 else {
             return "embedding drift: embeddings have \(cur.dimension) values in the window and \(ref.dimension) in the reference; not compared"
         }
-        let minimum = Swift.min(policy.drift.minPredictions, settings.maxSamples)
+        let minimum = Swift.min(policy.drift.minPredictions, settings.mmd.maxSamples)
         guard cur.count >= minimum, ref.count >= minimum else {
             analysis.add(DriftTestResult(target: "embedding", test: "mmd", statistic: 0,
                                          data: ["n_reference": Double(ref.count), "n_current": Double(cur.count)], severity: .insufficientEvidence,
@@ -70,7 +70,7 @@ extension DriftCollector {
             return nil
         }
         let r = MaximumMeanDiscrepancy.test(reference: ref.values, current: cur.values, dimension: cur.dimension,
-                                            settings: MMDSettings(permutations: settings.permutations, maxSamples: settings.maxSamples, seed: settings.seed))
+                                            settings: settings.mmd)
         var data = r.details
         data["n_reference"] = Double(r.n)
         data["n_current"] = Double(r.m)
