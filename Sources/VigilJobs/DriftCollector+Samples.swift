@@ -122,15 +122,17 @@ extension DriftCollector {
             if let t = used.target, let s = used.sigma { data["target"] = t; data["sigma"] = s; data["reference_values"] = Double(reference.count) }
         }
         var message = "\(what) (\(values.count) values): "
-        if let last = points.last {
+        if let first = points.first, let last = points.last {
             data["last_change_index"] = Double(last)
             let before = values[..<last], after = values[last...]
             let meanBefore = before.isEmpty ? 0 : before.reduce(0, +) / Double(before.count)
             let meanAfter = after.reduce(0, +) / Double(after.count)
             data["mean_before"] = meanBefore
             data["mean_after"] = meanAfter
-            let when = points.map { Timestamp.format(millis: timestamps[$0]) }.suffix(3).joined(separator: ", ")
-            message += "\(points.count) change\(points.count == 1 ? "" : "s"), last at \(when); mean \(String(format: "%.4f", meanBefore)) before, \(String(format: "%.4f", meanAfter)) after"
+            data["first_change_index"] = Double(first)
+            let when = points.count == 1 ? "at \(Timestamp.format(millis: timestamps[last]))"
+                : "first at \(Timestamp.format(millis: timestamps[first])), last at \(Timestamp.format(millis: timestamps[last]))"
+            message += "\(points.count) alarm\(points.count == 1 ? "" : "s"), \(when); mean \(String(format: "%.4f", meanBefore)) before the last, \(String(format: "%.4f", meanAfter)) after"
         } else {
             message += "no change"
         }

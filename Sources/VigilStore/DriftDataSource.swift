@@ -23,6 +23,7 @@ public protocol DriftDataSource: Sendable {
 
     /// Up to `limit` `input.embedding` arrays (JSON text) of predictions in `window`: those
     /// with the smallest content hash, a uniform sample that is the same on every run and
-    /// does not depend on ingest order.
+    /// does not depend on ingest order. Empty when none of the window's latest 1,000
+    /// predictions carries an embedding (the window is then not scanned).
     func embeddingSample(model: String, window: TimeWindow, limit: Int) throws -> [String]
 }

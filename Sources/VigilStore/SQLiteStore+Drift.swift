@@ -2,6 +2,10 @@ import GRDB
 import VigilCore
 
 extension SQLiteStore {
+    /// How many of a window's latest predictions are looked at to decide whether the model
+    /// sends embeddings at all.
+    static let embeddingProbe = 1000
+
     public func predictedClassCounts(model: String, window: TimeWindow) throws -> [Int] {
         try queue.read { db in
             guard let (modelID, schema) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
@@ -93,6 +97,14 @@ extension SQLiteStore {
     public func embeddingSample(model: String, window: TimeWindow, limit: Int) throws -> [String] {
         try queue.read { db in
             guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            // Most models send no embeddings: look at the window's latest predictions before
+            // scanning all of them.
+            let probe = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS(SELECT 1 FROM (SELECT payload FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ?
+                                             ORDER BY ts DESC LIMIT ?)
+                              WHERE json_extract(payload, '$.input.embedding') IS NOT NULL)
+                """, arguments: [modelID, window.from, window.to, Self.embeddingProbe]) ?? false
+            guard probe else { return [] }
             return try String.fetchAll(db, sql: """
                 SELECT e FROM (SELECT json_extract(payload, '$.input.embedding') AS e, content_hash FROM predictions
                                WHERE model_id = ? AND ts >= ? AND ts < ? AND payload IS NOT NULL)
