@@ -138,4 +138,23 @@ struct DriftStatisticsTests {
         // Every hypothesis test got an adjusted p-value at least as large as its raw one.
         for r in results where r.isHypothesisTest { #expect(r.adjustedPValue! >= r.pValue!) }
     }
+
+    @Test("Detector box-count bias: the sign test on images where predicted and ground-truth counts differ")
+    func boxCountBias() throws {
+        // 60 images: class 0 gets one extra predicted box on 20 of them, class 1 is exact.
+        let predicted = (0..<60).map { i in [1 + (i % 3 == 0 ? 1 : 0), 2] }
+        let truth = (0..<60).map { _ in [1, 2] }
+        var analysis = DriftAnalysis(settings: DriftSettings(), classes: ["a", "b", "c"], minReviewedPerClass: 12, confidence: 0.95)
+        analysis.addBoxCountBias(predicted: predicted.map { $0 + [0] }, groundTruth: truth.map { $0 + [0] })
+        let (results, findings) = analysis.finished()
+        let a = try #require(results.first { $0.className == "a" })
+        #expect(a.statistic == 0 && a.data["images_more"] == 20)
+        #expect(Swift.abs(a.pValue! - SpecialFunctions.signTestPValue(0, trials: 20)) < 1e-15)
+        #expect(Swift.abs(a.effectSize! - 20.0 / 60) < 1e-12 && a.interval!.lower > 0)
+        #expect(a.severity == .warning && findings.contains { $0.rule == "drift.box_count_bias.sign_test.a" })
+        let b = try #require(results.first { $0.className == "b" })
+        #expect(b.pValue == 1 && b.severity == .ok)
+        // No boxes of 'c' at all: no verdict.
+        #expect(results.first { $0.className == "c" }?.severity == .insufficientEvidence)
+    }
 }
