@@ -64,7 +64,10 @@ public struct SampleRun: Sendable {
         let sampler = Sampler(settings: s, schema: schema)
         let draw = try sampler.draw(from: store, window: window, budget: budgetLeft, seed: h.value, referenceValues: reference,
                                     doubleReviewFraction: policy.review.doubleReviewFraction)
-        let items = Array(draw.items.prefix(budgetLeft))
+        // Not cut to the budget: cutting would change the inclusion probabilities. The uncertainty
+        // share is Poisson, so a run may exceed its allocation by a few items (about √n); the
+        // next run sees the smaller budget left.
+        let items = draw.items
         let runID = "sample/\(policy.model)/\(Timestamp.format(millis: now))"
         outcome.candidates = draw.candidates
         outcome.queued = try store.enqueue(items, model: policy.model, sampleRun: runID, now: now, actor: actor)
