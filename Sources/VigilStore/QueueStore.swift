@@ -23,7 +23,7 @@ public protocol QueueStore {
     /// Queues `items` (already queued or labelled predictions are left out); returns how many were queued.
     func enqueue(_ items: [ReviewItemDraft], model: String, sampleRun: String, now: Int64, actor: String) throws -> Int
 
-    /// Items of `model` queued at or after `since` (for the daily budget).
+    /// Items of `model` queued after `since` (for the daily budget).
     func queuedCount(model: String, since: Int64) throws -> Int
 
     /// Claims the next item for `reviewer` (oldest first); `nil` when nothing is left for them.
@@ -168,6 +168,16 @@ public struct FinishedAssignment: Sendable, Equatable {
     public var goldLabelIndex: Int?
     public var claimedAt: Int64
     public var finishedAt: Int64
+
+    public init(item: Int64, reviewer: String, state: String, labelIndex: Int?, goldLabelIndex: Int?, claimedAt: Int64, finishedAt: Int64) {
+        self.item = item
+        self.reviewer = reviewer
+        self.state = state
+        self.labelIndex = labelIndex
+        self.goldLabelIndex = goldLabelIndex
+        self.claimedAt = claimedAt
+        self.finishedAt = finishedAt
+    }
 }
 
 /// A labelled queue item for weighted estimation.

@@ -74,7 +74,7 @@ extension SQLiteStore: QueueStore {
     public func queuedCount(model: String, since: Int64) throws -> Int {
         try queue.read { db in
             guard let (modelID, _) = try Self.schema(db, name: model) else { return 0 }
-            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items WHERE model_id = ? AND sampled_at >= ? AND strategy != 'gold'",
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items WHERE model_id = ? AND sampled_at > ? AND strategy != 'gold'",
                                     arguments: [modelID, since]) ?? 0
         }
     }
