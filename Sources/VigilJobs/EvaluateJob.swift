@@ -69,6 +69,15 @@ public struct EvaluateJob: Sendable {
             if matrix.total == 0 {
                 report.notes.append("no reviewed predictions in the window: label some (vigil ingest labels) before judging the model")
             }
+            // Items the sampler drew with unequal π: Hájek estimates of the whole window.
+            let reviews = try store.weightedReviews(model: policy.model, window: window)
+            if WeightedEstimation.isWeighted(reviews.map(\.inclusionProbability)) {
+                report.estimator = "hajek"
+                report.weighted = WeightedEstimation(
+                    reviews: reviews.map { ($0.observed, $0.predicted, $0.inclusionProbability) }, classNames: stored.classes,
+                    resamples: policy.evaluation.bootstrapResamples, seed: policy.evaluation.bootstrapSeed, confidence: policy.evaluation.confidence)
+                report.notes.append("estimator hajek: \(reviews.count) review-queue items drawn with unequal inclusion probabilities are weighted by 1/π in `weighted` (bootstrap intervals); `metrics` and the threshold findings count every labelled item once")
+            }
         case .detection:
             let ordered = policy.withClasses(stored.classes)
             var images: [DetectionEvaluation.Image] = []
