@@ -67,7 +67,15 @@ public struct SampleRun: Sendable {
         // Not cut to the budget: cutting would change the inclusion probabilities. The uncertainty
         // share is Poisson, so a run may exceed its allocation by a few items (about √n); the
         // next run sees the smaller budget left.
-        let items = draw.items
+        var items = draw.items
+        // Gold items: labelled predictions with a known answer, review.gold_rate of what is queued.
+        let goldCount = Int((policy.review.goldRate * Double(items.count) / max(1e-9, 1 - policy.review.goldRate)).rounded())
+        if goldCount > 0 {
+            var rng = SplitMix64(seed: h.value ^ 0x474F_4C44)
+            var gold = Reservoir<(Int64, Int)>(capacity: goldCount)
+            try store.forEachGoldCandidate(model: policy.model, window: window) { seq, label in gold.offer((seq, label), rng: &rng) }
+            items += gold.items.map { ReviewItemDraft(predictionSeq: $0.0, strategy: .gold, inclusionProbability: 1, goldLabelIndex: $0.1) }
+        }
         let runID = "sample/\(policy.model)/\(Timestamp.format(millis: now))"
         outcome.candidates = draw.candidates
         outcome.queued = try store.enqueue(items, model: policy.model, sampleRun: runID, now: now, actor: actor)

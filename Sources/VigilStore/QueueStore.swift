@@ -12,10 +12,14 @@ import VigilCore
 /// a submission after the lease passed is refused with ``QueueError/leaseLost(_:)``.
 public protocol QueueStore {
     /// Calls `body` for every prediction of `model` in `window` that is neither queued nor
-    /// labelled, in storage order, inside one read snapshot; `body` gets a pass number and
+    /// labelled, in the same order on every pass, inside one read snapshot; `body` gets a pass number and
     /// is called for `passes` full passes over the same rows.
     func forEachSamplingCandidate(model: String, window: TimeWindow, passes: Int, attribute: String?,
                                   _ body: (_ pass: Int, _ candidate: SamplingCandidate) throws -> Void) throws
+
+    /// Calls `body` with every labelled prediction of `model` in `window` that was never queued
+    /// (seq, current label index): the pool gold items are drawn from.
+    func forEachGoldCandidate(model: String, window: TimeWindow, _ body: (_ seq: Int64, _ labelIndex: Int) throws -> Void) throws
 
     /// Distinct values of `input.attributes.<attribute>` among predictions of `model` in `window`.
     func attributeValues(model: String, window: TimeWindow, attribute: String) throws -> Set<String>

@@ -10,17 +10,32 @@ extension SQLiteStore: QueueStore {
             guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
             guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
             let attributeColumn = attribute == nil ? "NULL" : "json_extract(p.payload, ?4)"
+            // Labelled or queued predictions of the window, as a sorted array looked up by binary
+            // search: cheaper per row than two correlated subqueries, and its size is the number
+            // of reviewed items, not of predictions.
+            let excluded = try Int64.fetchAll(db, sql: """
+                SELECT prediction_seq FROM ground_truth WHERE model_id = ?1 AND ts >= ?2 AND ts < ?3
+                UNION SELECT r.prediction_seq FROM review_items r JOIN predictions p ON p.seq = r.prediction_seq
+                  WHERE r.model_id = ?1 AND p.ts >= ?2 AND p.ts < ?3
+                ORDER BY 1
+                """, arguments: [modelID, window.from, window.to])
+            func isExcluded(_ seq: Int64) -> Bool {
+                var lo = 0, hi = excluded.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if excluded[mid] < seq { lo = mid + 1 } else { hi = mid }
+                }
+                return lo < excluded.count && excluded[lo] == seq
+            }
             let rows = try RawStatement(conn, """
                 SELECT p.seq, p.label_idx, p.score, p.payload, \(attributeColumn) FROM predictions p
                 WHERE p.model_id = ?1 AND p.ts >= ?2 AND p.ts < ?3
-                  AND NOT EXISTS (SELECT 1 FROM ground_truth g WHERE g.prediction_seq = p.seq)
-                  AND NOT EXISTS (SELECT 1 FROM review_items r WHERE r.prediction_seq = p.seq)
-                ORDER BY p.seq
-                """)
+                """)  // no ORDER BY: the index order is the same on every pass of one snapshot, and sorting payloads costs more than the scan
             for pass in 0..<passes {
                 rows.bind(1, modelID); rows.bind(2, window.from); rows.bind(3, window.to)
                 if let attribute { rows.bind(4, "$.input.attributes.\"\(attribute)\"") }
                 while try rows.step() {
+                    if !excluded.isEmpty && isExcluded(rows.int64(0)) { continue }
                     let h = rows.handle
                     var payload: UnsafeBufferPointer<UInt8>?
                     if let p = sqlite3_column_text(h, 3) {
@@ -34,6 +49,19 @@ extension SQLiteStore: QueueStore {
                 }
                 rows.reset()
             }
+        }
+    }
+
+    public func forEachGoldCandidate(model: String, window: TimeWindow, _ body: (Int64, Int) throws -> Void) throws {
+        try queue.read { db in
+            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT g.prediction_seq, g.label_idx FROM ground_truth g
+                WHERE g.model_id = ? AND g.ts >= ? AND g.ts < ? AND g.label_idx IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM review_items r WHERE r.prediction_seq = g.prediction_seq)
+                ORDER BY g.prediction_seq
+                """, arguments: [modelID, window.from, window.to])
+            while let row = try rows.next() { try body(row[0], row[1]) }
         }
     }
 
