@@ -64,9 +64,8 @@ public struct SampleRun: Sendable {
         let sampler = Sampler(settings: s, schema: schema)
         let draw = try sampler.draw(from: store, window: window, budget: budgetLeft, seed: h.value, referenceValues: reference,
                                     doubleReviewFraction: policy.review.doubleReviewFraction)
-        // Not cut to the budget: cutting would change the inclusion probabilities. The uncertainty
-        // share is Poisson, so a run may exceed its allocation by a few items (about √n); the
-        // next run sees the smaller budget left.
+        // Every design has a fixed size, so the union stays within the budget but for rounding and
+        // per-class minimums; it is not cut (cutting would change the inclusion probabilities).
         var items = draw.items
         // Gold items: labelled predictions with a known answer, review.gold_rate of what is queued.
         let goldCount = Int((policy.review.goldRate * Double(items.count) / max(1e-9, 1 - policy.review.goldRate)).rounded())
