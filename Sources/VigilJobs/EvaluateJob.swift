@@ -25,8 +25,10 @@ public struct EvaluateJob: Sendable {
         self.actor = actor
     }
 
-    /// Evaluates `policy.model` over `window`.
-    public func run(policy: Policy, window selection: WindowSelection) throws -> EvaluationReport {
+    /// Evaluates `policy.model` over `window`. With `reuseIdenticalRun` (backfills), a stored run
+    /// of the same window whose report is identical but for its time and id is returned instead
+    /// of storing a new one.
+    public func run(policy: Policy, window selection: WindowSelection, reuseIdenticalRun: Bool = false) throws -> EvaluationReport {
         let now = Timestamp.millis(clock.now)
         let window: TimeWindow
         switch selection {
@@ -105,6 +107,9 @@ public struct EvaluateJob: Sendable {
             report.status = report.status.worsened(by: findings)
         }
         report.exitCode = report.status.exitCode
+        if reuseIdenticalRun, let same = try identicalStoredRun(report, window: window) {
+            return same
+        }
         let json = try report.json()
         report.runID = try store.recordEvaluation(EvaluationRunRecord(
             model: policy.model, createdAt: now, window: window, status: report.status, labeled: report.labeled,

@@ -64,6 +64,15 @@ extension SQLiteStore: SchedulerStore {
         }
     }
 
+    public func evaluationRuns(model: String, window: TimeWindow) throws -> [(id: Int64, report: String)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.id, r.report FROM evaluation_runs r JOIN models m ON m.id = r.model_id
+                WHERE m.name = ? AND r.window_from = ? AND r.window_to = ? ORDER BY r.id
+                """, arguments: [model, window.from, window.to]).map { (id: $0["id"], report: $0["report"]) }
+        }
+    }
+
     /// A flat JSON object of strings, for event details.
     static func jsonObject(_ fields: [String: String]) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)

@@ -22,6 +22,10 @@ public protocol SchedulerStore {
 
     /// The newest job runs first, optionally for one model.
     func jobRuns(model: String?, limit: Int) throws -> [JobRun]
+
+    /// Stored evaluation runs of `model` over exactly `window`: (run id, report JSON), oldest
+    /// first — for backfills, which store a run again only when its report changed.
+    func evaluationRuns(model: String, window: TimeWindow) throws -> [(id: Int64, report: String)]
 }
 
 /// One schedule slot: a model's job at one scheduled instant.
