@@ -34,7 +34,7 @@ struct SamplerTests {
         let reference = try store.attributeValues(model: "shelf", window: TimeWindow(from: day0 - 86_400_000, to: day0), attribute: "camera")
         #expect(reference == ["a"])
         var estimates: [Double] = []
-        var perClassMinimumMet = true
+        var everyStrategyDrew = true
         for seed in 0..<60 {
             let draw = try sampler.draw(from: store, window: Self.window, budget: 200, seed: UInt64(seed), referenceValues: reference)
             #expect(draw.candidates == 3_000)
@@ -42,11 +42,11 @@ struct SamplerTests {
             #expect(Set(draw.items.map(\.predictionSeq)).count == draw.items.count)
             estimates.append(draw.items.reduce(0) { $0 + 1 / $1.inclusionProbability })
             let strategies = Set(draw.items.map(\.strategy))
-            if strategies != [.uniform, .stratified, .uncertainty, .attribute] { perClassMinimumMet = false }
+            if strategies != [.uniform, .stratified, .uncertainty, .attribute] { everyStrategyDrew = false }
         }
         let mean = estimates.reduce(0, +) / Double(estimates.count)
         #expect(abs(mean / 3_000 - 1) < 0.03, "mean Σ1/π = \(mean)")
-        #expect(perClassMinimumMet)
+        #expect(everyStrategyDrew)
     }
 
     @Test func uncertaintyPrefersSmallMargins() throws {
