@@ -27,6 +27,14 @@ public struct SampleRun: Sendable {
         public var byStrategy: [String: Int]
         public var seconds: Double
 
+        enum CodingKeys: String, CodingKey {
+            case model, candidates, queued, seconds
+            case windowFrom = "window_from"
+            case windowTo = "window_to"
+            case budgetLeft = "budget_left"
+            case byStrategy = "by_strategy"
+        }
+
         /// One line for people and for the job-run record.
         public var summary: String {
             let parts = byStrategy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

@@ -137,6 +137,11 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     /// Items per strategy.
     public var byStrategy: [String: Int]
 
+    enum CodingKeys: String, CodingKey {
+        case open, claimed, done, flagged, expired, skipped
+        case byStrategy = "by_strategy"
+    }
+
     public init(open: Int = 0, claimed: Int = 0, done: Int = 0, flagged: Int = 0, expired: Int = 0, skipped: Int = 0, byStrategy: [String: Int] = [:]) {
         self.open = open
         self.claimed = claimed
@@ -161,6 +166,16 @@ public struct ReviewItem: Sendable, Equatable, Codable {
     public var sampledAt: Int64
     /// Reviewers holding a live claim.
     public var claimedBy: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, model, strategy, state
+        case predictionID = "prediction_id"
+        case inclusionProbability = "inclusion_probability"
+        case reviewsRequired = "reviews_required"
+        case isGold = "gold"
+        case sampledAt = "sampled_at"
+        case claimedBy = "claimed_by"
+    }
 }
 
 /// One finished assignment, for reviewer statistics.

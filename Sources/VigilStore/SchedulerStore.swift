@@ -60,6 +60,12 @@ public struct JobRun: Sendable, Equatable, Codable {
     public var error: String?
     public var output: String?
 
+    enum CodingKeys: String, CodingKey {
+        case id, slot, owner, status, attempts, error, output
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+    }
+
     public init(id: Int64, slot: JobSlot, owner: String, startedAt: Int64, finishedAt: Int64?, status: JobRunStatus,
                 attempts: Int, error: String?, output: String?) {
         self.id = id
