@@ -75,10 +75,13 @@ public struct EvaluateJob: Sendable {
             let reviews = try store.weightedReviews(model: policy.model, window: window)
             if WeightedEstimation.isWeighted(reviews.map(\.inclusionProbability)) {
                 report.estimator = "hajek"
-                report.weighted = WeightedEstimation(
+                let estimate = WeightedEstimation(
                     reviews: reviews.map { ($0.observed, $0.predicted, $0.inclusionProbability) }, classNames: stored.classes,
                     resamples: policy.evaluation.bootstrapResamples, seed: policy.evaluation.bootstrapSeed, confidence: policy.evaluation.confidence)
-                report.notes.append("estimator hajek: \(reviews.count) review-queue items drawn with unequal inclusion probabilities are weighted by 1/π in `weighted` (bootstrap intervals); `metrics` and the threshold findings count every labelled item once")
+                report.weighted = estimate
+                report.findings = evaluation.weightedFindings(estimate, policy: ordered)
+                report.status = EvaluationStatus.summarising(report.findings, labeled: matrix.total)
+                report.notes.append("estimator hajek: \(reviews.count) review-queue items drawn with unequal inclusion probabilities are weighted by 1/π (`weighted`, bootstrap intervals); the thresholds judge these estimates; `metrics` counts every labelled item once")
             }
         case .detection:
             let ordered = policy.withClasses(stored.classes)

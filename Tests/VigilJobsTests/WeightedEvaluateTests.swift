@@ -30,5 +30,10 @@ struct WeightedEvaluateTests {
         #expect(report.metrics?.perClass.first { $0.className == "can" }?.precision == 0.5)
         #expect(abs(weighted.representedPredictions - 60) < 1e-9)
         #expect(try report.json().contains("\"estimator\" : \"hajek\""))
+        // The thresholds judge the weighted value: precision of "can" 0.667 is a warning (< 0.80),
+        // where the plain 0.5 would be critical (< 0.65).
+        let finding = try #require(report.findings.first { $0.rule == "precision[can]" })
+        #expect(finding.severity == .warning && abs(finding.value! - 2.0 / 3) < 1e-12 && finding.message.contains("Hájek"), "\(finding)")
+        #expect(finding.interval != nil)
     }
 }
