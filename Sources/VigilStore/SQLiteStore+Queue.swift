@@ -212,6 +212,9 @@ extension SQLiteStore: QueueStore {
             let predictionID = try String.fetchOne(db, sql: "SELECT id FROM predictions WHERE seq = ?", arguments: [row["prediction_seq"] as Int64]) ?? ""
             switch outcome {
             case .label(let label):
+                guard schema.task == .classification else {
+                    throw StoreError("item \(item) belongs to detection model '\(modelName)': its ground truth is boxes, which the queue does not take yet; skip or flag it, or import its boxes with `vigil ingest labels`")
+                }
                 guard let k = schema.index(of: label) else { throw QueueError.unknownClass(label, known: schema.classes) }
                 try db.execute(sql: "UPDATE review_assignments SET state = 'labeled', finished_at = ?, label_idx = ? WHERE id = ?",
                                arguments: [now, k, assignment])
@@ -247,9 +250,18 @@ extension SQLiteStore: QueueStore {
         // The label goes through the ground-truth path: a second reviewer's different answer
         // becomes a new revision, so history is kept.
         var batch: [LabelRecord]? = [labelRecord]
-        let outcome = try ingestLabels(options: IngestOptions(now: now, allowRelabel: true, actor: reviewer),
-                                       nextBatch: { defer { batch = nil }; return batch }, progress: { _ in })
-        if let reject = outcome.rejected.first { throw StoreError("the label was not stored: \(reject)") }
+        do {
+            let outcome = try ingestLabels(options: IngestOptions(now: now, allowRelabel: true, actor: reviewer),
+                                           nextBatch: { defer { batch = nil }; return batch }, progress: { _ in })
+            if let reject = outcome.rejected.first { throw StoreError("the label was not stored: \(reject.reason)") }
+        } catch {
+            // The answer did not reach the ground truth: the claim is live again, so the reviewer can retry.
+            try queue.write { db in
+                try db.execute(sql: "UPDATE review_assignments SET state = 'claimed', finished_at = NULL, label_idx = NULL WHERE id = ?", arguments: [assignment])
+                try db.execute(sql: "UPDATE review_items SET state = 'open' WHERE id = (SELECT item_id FROM review_assignments WHERE id = ?)", arguments: [assignment])
+            }
+            throw error
+        }
     }
 
     public func expireLeases(now: Int64) throws -> Int {
