@@ -32,6 +32,10 @@ bench-drift: deps
 bench-mmd: deps
 	scripts/bench_mmd.sh
 
+## Drift: ADWIN and Page–Hinkley against river on a 1M-value correctness stream.
+bench-sequential: deps
+	scripts/bench_sequential.sh
+
 ## Sampling: a daily budget of 500 out of 1M predictions (target < 2 s, memory flat), release build.
 bench-sampling: deps
 	scripts/bench_sampling.sh

@@ -9,12 +9,18 @@ extension ADWIN {
         let squares: UnsafeMutablePointer<Double>
         /// Buckets in use per level.
         let counts: UnsafeMutablePointer<Int>
+        /// Working space for one run of values between two tests of the window.
+        let scratch: UnsafeMutablePointer<Double>
         private let levels: Int
         private let rowLength: Int
+        private let scratchLength: Int
 
-        init(levels: Int, rowLength: Int) {
+        init(levels: Int, rowLength: Int, scratch scratchLength: Int) {
             self.levels = levels
             self.rowLength = rowLength
+            self.scratchLength = scratchLength
+            scratch = .allocate(capacity: scratchLength)
+            scratch.initialize(repeating: 0, count: scratchLength)
             totals = .allocate(capacity: levels * rowLength)
             totals.initialize(repeating: 0, count: levels * rowLength)
             squares = .allocate(capacity: levels * rowLength)
@@ -24,7 +30,7 @@ extension ADWIN {
         }
 
         func copy() -> Buckets {
-            let other = Buckets(levels: levels, rowLength: rowLength)
+            let other = Buckets(levels: levels, rowLength: rowLength, scratch: scratchLength)
             other.totals.update(from: totals, count: levels * rowLength)
             other.squares.update(from: squares, count: levels * rowLength)
             other.counts.update(from: counts, count: levels)
@@ -35,6 +41,7 @@ extension ADWIN {
             totals.deallocate()
             squares.deallocate()
             counts.deallocate()
+            scratch.deallocate()
         }
     }
 }

@@ -24,13 +24,14 @@ public struct ADWIN: SequentialDetector, Sendable {
         public var delta: Double
         /// The window is tested for a cut every `clock` values (default 32).
         public var clock: Int
-        /// Buckets of each size kept before two are merged (default 5).
+        /// Buckets of each size kept before two are merged (default 5; at least 2).
         public var maxBuckets: Int
         /// Sub-windows shorter than this are not tested (default 5).
         public var minWindowLength: Int
         /// No test until the window holds more than this many values (default 10).
         public var gracePeriod: Int
 
+        /// Settings with the given values; omitted ones take the defaults.
         public init(delta: Double = 0.002, clock: Int = 32, maxBuckets: Int = 5, minWindowLength: Int = 5, gracePeriod: Int = 10) {
             self.delta = delta
             self.clock = clock
@@ -46,6 +47,7 @@ public struct ADWIN: SequentialDetector, Sendable {
             case gracePeriod = "grace_period"
         }
 
+        /// Decodes the policy's keys; a missing key takes its default.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let d = Settings()
@@ -61,7 +63,8 @@ public struct ADWIN: SequentialDetector, Sendable {
             var out: [String] = []
             if !(delta > 0 && delta < 1) { out.append("delta: must be in (0, 1), e.g. 0.002") }
             if clock < 1 { out.append("clock: must be at least 1") }
-            if maxBuckets < 1 { out.append("max_buckets: must be at least 1") }
+            // With one bucket per size a merge empties a level that a later drop may read (river too).
+            if maxBuckets < 2 { out.append("max_buckets: must be at least 2") }
             if minWindowLength < 1 { out.append("min_window_length: must be at least 1") }
             if gracePeriod < 0 { out.append("grace_period: must not be negative") }
             return out
@@ -85,6 +88,8 @@ public struct ADWIN: SequentialDetector, Sendable {
     // Slot (level, j) is at level * rowLength + j; level i holds buckets of 2^i values,
     // oldest first. Level `levels - 1` holds the oldest values of the window.
     private static let maxLevels = 64
+    /// Values added in one tight loop at most (the scratch row's length).
+    private static let maxRun = 256
     private let rowLength: Int
     private var buckets: Buckets
     private var levels = 1
@@ -103,23 +108,39 @@ public struct ADWIN: SequentialDetector, Sendable {
         precondition(settings.problems().isEmpty, "ADWIN settings: \(settings.problems().joined(separator: "; "))")
         self.settings = settings
         rowLength = settings.maxBuckets + 1
-        buckets = Buckets(levels: Self.maxLevels, rowLength: rowLength)
+        buckets = Buckets(levels: Self.maxLevels, rowLength: rowLength, scratch: Swift.min(settings.clock, Self.maxRun))
         untilCheck = settings.clock
         minLength = Double(settings.minWindowLength)
         grace = Double(settings.gracePeriod)
     }
 
+    /// Takes the next value; true when a change is detected at this value.
     public mutating func update(_ x: Double) -> Bool {
+        var hit = false
+        withUnsafePointer(to: x) { readValues(UnsafeBufferPointer(start: $0, count: 1), from: 0) { _ in hit = true } }
+        return hit
+    }
+
+    /// Reads `values` as so many `update` calls would; between two tests of the window
+    /// (every `clock` values) the values are added in one tight loop.
+    public mutating func readValues(_ values: UnsafeBufferPointer<Double>, from: Int, detection: (Int) -> Void) {
         if !isKnownUniquelyReferenced(&buckets) { buckets = buckets.copy() }
-        if detected { reset() }
-        insert(x)
-        // river tests when its tick count is a multiple of `clock`.
-        untilCheck &-= 1
-        guard untilCheck == 0 else { return false }
-        untilCheck = settings.clock
-        detected = windowWidth > grace && cutWhileChanged()
-        if detected { totalDetections += 1 }
-        return detected
+        var i = 0
+        while i < values.count {
+            if detected { reset() }
+            // river tests when its tick count is a multiple of `clock`.
+            let run = Swift.min(untilCheck, values.count &- i, Self.maxRun)
+            insert(UnsafeBufferPointer(rebasing: values[i..<(i &+ run)]))
+            i &+= run
+            untilCheck &-= run
+            guard untilCheck == 0 else { continue }
+            untilCheck = settings.clock
+            detected = windowWidth > grace && cutWhileChanged()
+            if detected {
+                totalDetections += 1
+                detection(from &+ i &- 1)
+            }
+        }
     }
 
     private mutating func reset() {
@@ -132,26 +153,61 @@ public struct ADWIN: SequentialDetector, Sendable {
         detected = false
     }
 
-    private mutating func insert(_ x: Double) {
+    /// river's `insert_element` for each value (at most `maxRun` of them). The increments of
+    /// `squares` go through a scratch row and are summed afterwards in the same order: kept
+    /// in one loop, the compiler pairs the two sums and the running total then waits for two
+    /// divisions per value.
+    private mutating func insert(_ values: UnsafeBufferPointer<Double>) {
         let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
-        totals[counts[0]] = x
-        squaresOf[counts[0]] = 0
-        counts[0] &+= 1
-        windowWidth += 1
-        var increment = 0.0
-        if windowWidth > 1 {
-            let d = x - total / (windowWidth - 1)
-            increment = (windowWidth - 1) * d * d / windowWidth
+        let increments = buckets.scratch
+        var total = total, width = windowWidth
+        var first = counts[0]
+        for j in 0..<values.count {
+            let x = values[j]
+            totals[first] = x
+            first &+= 1
+            width += 1
+            var increment = 0.0
+            if width > 1 {
+                let d = x - total / (width - 1)
+                increment = (width - 1) * d * d / width
+            }
+            increments[j] = increment
+            total += x
+            if first == rowLength {
+                // Level 0 inline: its buckets hold one value and no squares, so river's merge
+                // n·0.5·(μ1 − μ2)² + v0 + v1 is 0.5·(t0 − t1)² there.
+                let t0 = totals[0], t1 = totals[1]
+                if levels == 1 {
+                    counts[1] = 0
+                    levels = 2
+                }
+                let next = rowLength &+ counts[1]
+                totals[next] = t0 + t1
+                squaresOf[next] = 0.5 * (t0 - t1) * (t0 - t1)
+                counts[1] &+= 1
+                Self.shift(totals, by: 2, count: rowLength)
+                first &-= 2
+                if counts[1] > settings.maxBuckets { mergeFullLevels(from: 1) }
+            }
         }
-        squares += increment
-        total += x
-        // Merge the two oldest buckets of a full level into one of the next size. Dividing
-        // by 2^level and multiplying by 2^-level round the same exact quotient: same result.
-        var level = 0
+        counts[0] = first
+        var squares = squares
+        for j in 0..<values.count { squares += increments[j] }
+        self.total = total
+        self.squares = squares
+        windowWidth = width
+    }
+
+    /// Merges the two oldest buckets of a full level into one of the next size, level by
+    /// level up. Dividing by 2^level and multiplying by 2^-level round the same exact
+    /// quotient, so the result is river's.
+    private mutating func mergeFullLevels(from start: Int) {
+        let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
+        var level = start
         while counts[level] == rowLength {
             let row = level &* rowLength
-            let n = Double(sign: .plus, exponent: level, significand: 1)
-            let inverse = Double(sign: .plus, exponent: -level, significand: 1)
+            let n = Self.power(level), inverse = Self.power(-level)
             let t0 = totals[row], t1 = totals[row &+ 1]
             let mu1 = t0 * inverse, mu2 = t1 * inverse
             let merged = t0 + t1
@@ -165,8 +221,8 @@ public struct ADWIN: SequentialDetector, Sendable {
             totals[next] = merged
             squaresOf[next] = mergedSquares
             counts[level &+ 1] &+= 1
-            (totals + row).update(from: totals + (row &+ 2), count: rowLength &- 2)
-            (squaresOf + row).update(from: squaresOf + (row &+ 2), count: rowLength &- 2)
+            Self.shift(totals + row, by: 2, count: rowLength)
+            Self.shift(squaresOf + row, by: 2, count: rowLength)
             counts[level] &-= 2
             if counts[level &+ 1] <= settings.maxBuckets { break }
             level &+= 1
@@ -184,38 +240,64 @@ public struct ADWIN: SequentialDetector, Sendable {
         return changed
     }
 
-    /// Whether some cut of the window passes river's test.
+    /// Whether some cut of the window passes river's test
+    /// |u0/n0 − u1/n1| > ε = √(2·m·V·δ′) + ⅔·δ′·m, m = 1/(n0 − c) + 1/(n1 − c), c = min − 1,
+    /// V = squares/width, δ′ = ln(2·ln(width)/δ).
+    ///
+    /// river's arithmetic (two divisions, then two more and a square root for ε) runs only
+    /// for cuts that a division-free bound cannot rule out. With D = u0·n1 − u1·n0,
+    /// P = n0·n1, Q = (n0 − c)(n1 − c) and S = width − 2c, m = S/Q and the test reads
+    /// |D|/P > √(2VδS/Q) + ⅔δS/Q, i.e. L = |D|·Q − ⅔δS·P > 0 and L² > 2VδS·Q·P². Rounding
+    /// is covered by adding 2⁻⁵⁰·(|u0|·n1 + |u1|·n0) to |D| (well above the error of both D
+    /// and river's difference of quotients) and by shrinking the bound by 10⁻⁹ (far above the
+    /// error of any product here); NaN or infinity always goes to river's test.
     private func hasCut() -> Bool {
         let width = windowWidth, delta = settings.delta, minLength = minLength
         let deltaPrime = log(2 * log(width) / delta)
         let meanSquares = squares / width
-        // ε grows with 1/(n0 − m + 1) + 1/(n1 − m + 1), which is smallest at n0 = n1; below
-        // that ε (less a margin far above rounding) no cut can pass, so most cuts skip the
-        // exact test. Without the premises (e.g. `squares` rounded below 0) there is no shortcut.
-        let spanAboveMinimum = width - 2 * minLength + 2
-        var floor = -Double.infinity
-        if spanAboveMinimum > 0, deltaPrime > 0, meanSquares >= 0 {
-            let m = 4 / spanAboveMinimum
-            floor = ((2 * m * meanSquares * deltaPrime).squareRoot() + 2.0 / 3.0 * deltaPrime * m) * (1 - 1e-9)
-        }
+        let c = minLength - 1
+        let span = width - 2 * c
+        let shortcut = deltaPrime > 0 && meanSquares >= 0 && span > 0 && deltaPrime.isFinite && meanSquares.isFinite
+        let shrink = 1 - 1e-9
+        let linear = shrink * (2.0 / 3.0) * deltaPrime * span
+        let quadratic = shrink * shrink * 2 * meanSquares * deltaPrime * span
+        // ε·n0·n1 ≥ √(2·V·δ′·width·n0·n1) + ⅔·δ′·width, as m·n0·n1 ≥ n0 + n1 = width.
+        let rootFactor = 2 * meanSquares * deltaPrime * width
+        let linearFloor = 2.0 / 3.0 * deltaPrime * width
         let counts = buckets.counts, totals = buckets.totals
         var n0 = 0.0, n1 = width, u0 = 0.0, u1 = total
         var level = levels &- 1
         while level >= 0 {
-            let size = Double(sign: .plus, exponent: level, significand: 1)
-            let count = counts[level], row = level &* rowLength
-            for k in 0..<count {
+            let size = Self.power(level)
+            // The cut after the newest value leaves nothing on its right: river stops before it.
+            let count = level == 0 ? counts[0] &- 1 : counts[level]
+            let row = level &* rowLength
+            if shortcut && count > 0, let (past0, past1) = Self.sumsPastLevel(
+                totals + row, count: count, size: size, n0: n0, n1: n1, u0: u0, u1: u1, rootFactor: rootFactor, linearFloor: linearFloor) {
+                u0 = past0
+                u1 = past1
+                n0 += Double(count) * size
+                n1 -= Double(count) * size
+                level &-= 1
+                continue
+            }
+            var k = 0
+            while k < count {
                 n0 += size
                 n1 -= size
                 let t = totals[row &+ k]
                 u0 += t
                 u1 -= t
-                if level == 0 && k == count &- 1 { return false }
-                let deltaMean = u0 / n0 - u1 / n1
-                if n1 >= minLength && n0 >= minLength && abs(deltaMean) > floor {
-                    let mRecip = 1 / (n0 - minLength + 1) + 1 / (n1 - minLength + 1)
-                    let epsilon = (2 * mRecip * meanSquares * deltaPrime).squareRoot() + 2.0 / 3.0 * deltaPrime * mRecip
-                    if abs(deltaMean) > epsilon { return true }
+                k &+= 1
+                guard n1 >= minLength && n0 >= minLength else { continue }
+                if shortcut {
+                    let bound = abs(u0 * n1 - u1 * n0) + 0x1p-50 * (abs(u0) * n1 + abs(u1) * n0)
+                    let p = n0 * n1, q = (n0 - c) * (n1 - c)
+                    let l = bound * q - linear * p
+                    if l <= 0 || l * l <= quadratic * q * p * p { continue }
+                }
+                if Self.riverCut(n0: n0, n1: n1, u0: u0, u1: u1, meanSquares: meanSquares, deltaPrime: deltaPrime, minLength: minLength) {
+                    return true
                 }
             }
             level &-= 1
@@ -223,20 +305,84 @@ public struct ADWIN: SequentialDetector, Sendable {
         return false
     }
 
+    /// When no cut inside one level can pass, u0 and u1 after the level, summed as the
+    /// cut-by-cut loop would; nil when the level needs that loop. Entering the level with
+    /// sums U0, U1 and counts N0, N1 (W = N0 + N1), the cut after its j-th bucket (totals
+    /// tᵢ, size s) has u0·n1 − u1·n0 = Dⱼ = D0 + Σᵢ≤ⱼ (tᵢ·W − s·(U0 + U1)) with
+    /// D0 = U0·N1 − U1·N0, up to the rounding of the running sums. A cut passes only if
+    /// |Dⱼ| > ε·n0·n1 ≥ √(`rootFactor`·n0·n1) + `linearFloor` (since m·n0·n1 ≥ W), and
+    /// n0·n1 is smallest at the level's first or last cut. The bound is shrunk by 10⁻⁹ and a
+    /// slack of 10⁻¹² of the magnitudes involved is added, far above the rounding of the
+    /// running sums, of these products and of river's own quotients.
+    @inline(__always)
+    private static func sumsPastLevel(_ row: UnsafeMutablePointer<Double>, count: Int, size: Double,
+                                      n0: Double, n1: Double, u0: Double, u1: Double,
+                                      rootFactor: Double, linearFloor: Double) -> (Double, Double)? {
+        let last0 = n0 + Double(count) * size, last1 = n1 - Double(count) * size
+        guard last1 >= 1 else { return nil }
+        let width = n0 + n1, step = size * (u0 + u1)
+        var d = u0 * n1 - u1 * n0, peak = 0.0, magnitude = 0.0
+        var past0 = u0, past1 = u1
+        for k in 0..<count {
+            let t = row[k]
+            d += t * width - step
+            peak = Swift.max(peak, abs(d))
+            magnitude += abs(t)
+            past0 += t
+            past1 -= t
+        }
+        let slack = 1e-12 * (abs(u0) + abs(u1) + 2 * magnitude) * width
+        let smallest = Swift.min((n0 + size) * (n1 - size), last0 * last1)
+        // peak + slack ≤ (√(rootFactor·smallest) + linearFloor)·shrink, without the root.
+        let shrink = 1 - 1e-9
+        let excess = peak + slack - linearFloor * shrink
+        let passes = excess <= 0 || excess * excess <= rootFactor * shrink * shrink * smallest
+        return passes ? (past0, past1) : nil
+    }
+
+    /// river's `evaluate_cut`, operation for operation (kept out of the scan loop, which
+    /// rarely needs it).
+    @inline(never)
+    private static func riverCut(n0: Double, n1: Double, u0: Double, u1: Double, meanSquares: Double, deltaPrime: Double, minLength: Double) -> Bool {
+        let deltaMean = u0 / n0 - u1 / n1
+        let mRecip = 1 / (n0 - minLength + 1) + 1 / (n1 - minLength + 1)
+        let epsilon = (2 * mRecip * meanSquares * deltaPrime).squareRoot() + 2.0 / 3.0 * deltaPrime * mRecip
+        return abs(deltaMean) > epsilon
+    }
+
     private mutating func dropOldestBucket() {
         let last = levels &- 1
         let row = last &* rowLength
         let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
-        let n = Double(sign: .plus, exponent: last, significand: 1)
+        let n = Self.power(last)
         let u = totals[row], v = squaresOf[row]
         let mu = u / n
         windowWidth -= n
         total -= u
         let muWindow = total / windowWidth
         squares -= v + n * windowWidth * (mu - muWindow) * (mu - muWindow) / (n + windowWidth)
-        (totals + row).update(from: totals + (row &+ 1), count: rowLength &- 1)
-        (squaresOf + row).update(from: squaresOf + (row &+ 1), count: rowLength &- 1)
+        Self.shift(totals + row, by: 1, count: rowLength)
+        Self.shift(squaresOf + row, by: 1, count: rowLength)
         counts[last] &-= 1
         if counts[last] == 0 { levels &-= 1 }
+    }
+
+    /// 2^e, exactly, for |e| < 1023.
+    @inline(__always)
+    private static func power(_ e: Int) -> Double {
+        Double(bitPattern: UInt64(truncatingIfNeeded: 1023 &+ e) << 52)
+    }
+
+    /// Moves a row's slots `by` places towards its start, two at a time (a row is a handful
+    /// of slots: a plain loop would become a call to memmove).
+    @inline(__always)
+    private static func shift(_ row: UnsafeMutablePointer<Double>, by n: Int, count: Int) {
+        var j = n
+        while j &+ 1 < count {
+            let pair = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD2<Double>.self)
+            UnsafeMutableRawPointer(row + (j &- n)).storeBytes(of: pair, as: SIMD2<Double>.self)
+            j &+= 2
+        }
+        if j < count { row[j &- n] = row[j] }
     }
 }

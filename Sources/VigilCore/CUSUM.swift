@@ -29,6 +29,7 @@ public struct CUSUM: SequentialDetector, Sendable {
         /// Values used to estimate μ₀ and σ when they are not given; no alarm meanwhile (default 30).
         public var warmup: Int
 
+        /// Settings with the given values; omitted ones take the defaults.
         public init(target: Double? = nil, sigma: Double? = nil, k: Double = 0.5, h: Double = 5, warmup: Int = 30) {
             self.target = target
             self.sigma = sigma
@@ -39,6 +40,7 @@ public struct CUSUM: SequentialDetector, Sendable {
 
         enum CodingKeys: String, CodingKey { case target, sigma, k, h, warmup }
 
+        /// Decodes the policy's keys; a missing key takes its default.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let d = Settings()
@@ -93,6 +95,7 @@ public struct CUSUM: SequentialDetector, Sendable {
         sd = settings.sigma ?? 0
     }
 
+    /// Takes the next value; true when a change is detected at this value.
     public mutating func update(_ x: Double) -> Bool {
         if detected { restart() }
         guard ready else {

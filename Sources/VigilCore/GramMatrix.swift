@@ -6,7 +6,7 @@ import COpenBLAS
 ///
 /// ```swift
 /// let gram = GramMatrix(rows: pooled, count: 10_000, dimension: 128)   // ~1.3e10 FLOP
-/// let kernel = RBFKernelMatrix(gram)
+/// let kernel = RBFKernelMatrix(gram, firstCount: 5_000)
 /// ```
 public final class GramMatrix: @unchecked Sendable {
     // @unchecked: the buffer is written only during init and handed over whole to the kernel.

@@ -8,8 +8,11 @@ import Foundation
 /// The kernel matrix is computed once (`RBFKernelMatrix`). A split of the pooled sample into
 /// n "first" and m "second" rows is a 0/1 vector a; its block sums are aᵀKa, aᵀr − aᵀKa and
 /// Σr − 2aᵀr + aᵀKa (r the row sums), so the observed split and all P random splits cost one
-/// triangular matrix product U·A (U the upper triangle of K, A the N×(P+1) indicators; `dtrmm`,
-/// half the work of K·A) and aᵀKa = 2·aᵀUa − n because the diagonal of K is 1.
+/// triangular matrix product U·A (U the upper triangle of K − e⁻¹ in single precision, A the
+/// N×(P+1) indicators; `strmm`, half the work of K·A), with aᵀKa = 2·aᵀUa − n(1 − e⁻¹) + e⁻¹n².
+/// Centring keeps the single-precision sums small (errors ~1e-10 on MMD², far below the spread
+/// of the permutation distribution); the reported MMD² is computed in double from the row sums
+/// and the first block's sum, and agrees with numpy's float64 to rounding.
 ///
 /// ```swift
 /// let r = MaximumMeanDiscrepancy.test(reference: refEmbeddings, current: curEmbeddings)
@@ -39,16 +42,18 @@ public enum MaximumMeanDiscrepancy {
         let y = subsample(current, dimension: dimension, limit: settings.maxSamples, seed: settings.seed &+ 1)
         let n = x.count / dimension, m = y.count / dimension
         precondition(n >= 2 && m >= 2, "the unbiased MMD² needs at least two rows in each sample")
-        let kernel = (x + y).withUnsafeBufferPointer { RBFKernelMatrix(rows: $0, count: n + m, dimension: dimension) }
-        return test(kernel: kernel, firstCount: n, settings: settings)
+        let kernel = (x + y).withUnsafeBufferPointer {
+            RBFKernelMatrix(rows: $0, count: n + m, dimension: dimension, firstCount: n)
+        }
+        return test(kernel: kernel, settings: settings)
     }
 
-    /// The test on a kernel matrix already built from the pooled sample, whose first
-    /// `firstCount` rows are the reference.
-    public static func test(kernel: RBFKernelMatrix, firstCount n: Int, settings: MMDSettings) -> TwoSampleTestResult {
-        let stats = statistics(kernel: kernel, firstCount: n, permutations: settings.permutations, seed: settings.seed)
-        let observed = stats[0]
-        let exceed = stats.dropFirst().filter { $0 >= observed }.count
+    /// The test on a kernel matrix already built from the pooled sample (its first
+    /// `firstCount` rows are the reference).
+    public static func test(kernel: RBFKernelMatrix, settings: MMDSettings) -> TwoSampleTestResult {
+        let n = kernel.firstCount
+        let (observed, splits) = statistics(kernel: kernel, permutations: settings.permutations, seed: settings.seed)
+        let exceed = splits.dropFirst().filter { $0 >= splits[0] }.count
         let p = Double(1 + exceed) / Double(1 + settings.permutations)
         return TwoSampleTestResult(
             test: "mmd2_rbf", statistic: observed, pValue: settings.permutations > 0 ? p : nil, effectSize: nil,
@@ -57,48 +62,59 @@ public enum MaximumMeanDiscrepancy {
                       "exceedances": Double(exceed)])
     }
 
-    /// Floating-point operations of the permutation product for P permutations (`dtrmm` of an
+    /// Floating-point operations of the permutation product for P permutations (`strmm` of an
     /// N×N triangle by N×(P+1)): N²(P+1).
     public static func permutationFlops(count: Int, permutations: Int) -> Double {
         Double(count) * Double(count) * Double(permutations + 1)
     }
 
-    /// MMD² of the observed split (index 0) and of `permutations` seeded random splits.
-    static func statistics(kernel: RBFKernelMatrix, firstCount n: Int, permutations: Int, seed: UInt64) -> [Double] {
-        let big = kernel.count, m = big - n
+    /// The observed MMD² in double precision, and MMD² of the observed split (index 0) and of
+    /// `permutations` seeded random splits from the single-precision centred triangle, which
+    /// the p-value compares like with like.
+    static func statistics(kernel: RBFKernelMatrix, permutations: Int, seed: UInt64)
+        -> (observed: Double, splits: [Double])
+    {
+        let big = kernel.count, n = kernel.firstCount, m = big - n
         let columns = permutations + 1
         // A: row-major N × (P+1) indicators of the first sample; column 0 is the observed split.
-        var a = [Double](repeating: 0, count: big * columns)
+        var a = [Float](repeating: 0, count: big * columns)
         for i in 0..<n { a[i * columns] = 1 }
         var rng = SplitMix64(seed: seed)
         var order = Array(0..<big)
         for c in 1..<max(columns, 1) {
             for i in 0..<n {  // partial Fisher–Yates: the first n of a uniform permutation
-                let k = Int.random(in: i..<big, using: &rng)
-                order.swapAt(i, k)
+                order.swapAt(i, Int.random(in: i..<big, using: &rng))
             }
             for i in 0..<n { a[order[i] * columns + c] = 1 }
         }
         var ua = a
-        cblas_dtrmm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(big), Int32(columns), 1.0,
-                    kernel.storage, Int32(big), &ua, Int32(columns))
+        cblas_strmm(CblasRowMajor, CblasLeft, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(big), Int32(columns), 1.0,
+                    kernel.centred, Int32(2 * big), &ua, Int32(columns))
         let r = kernel.rowSums
-        var total = 0.0
-        for v in r { total += v }
-        var aka = [Double](repeating: 0, count: columns), ar = [Double](repeating: 0, count: columns)
+        // compensated sums: they feed a difference of nearly equal terms
+        var grand = KahanSum()
+        for v in r { grand.add(v) }
+        let total = grand.value
+        var quadratic = [Double](repeating: 0, count: columns)
+        var rowSums = [KahanSum](repeating: KahanSum(), count: columns)
         for i in 0..<big {
             for c in 0..<columns where a[i * columns + c] != 0 {
-                aka[c] += ua[i * columns + c]
-                ar[c] += r[i]
+                quadratic[c] += Double(ua[i * columns + c])
+                rowSums[c].add(r[i])
             }
         }
-        let nd = Double(n), md = Double(m)
-        return (0..<columns).map { c in
-            let sxx = 2 * aka[c] - nd
-            let sxy = ar[c] - sxx
-            let syy = total - 2.0 * ar[c] + sxx
+        let ar = rowSums.map(\.value)
+        let nd = Double(n), md = Double(m), centre = Double(kernel.centre)
+        func mmd2(sxx: Double, ar: Double) -> Double {
+            let sxy = ar - sxx
+            let syy = total - 2.0 * ar + sxx
             return (sxx - nd) / Double(n * (n - 1)) + (syy - md) / Double(m * (m - 1)) - 2.0 * sxy / Double(n * m)
         }
+        // aᵀKa = aᵀ(K − c)a + c·n², and aᵀ(K − c)a = 2·aᵀU a − n(1 − c) for U its upper triangle
+        let splits = (0..<columns).map { c in
+            mmd2(sxx: 2 * quadratic[c] - nd * Double(1 - kernel.centre) + centre * nd * nd, ar: ar[c])
+        }
+        return (mmd2(sxx: kernel.firstBlockSum, ar: ar[0]), splits)
     }
 
     /// A seeded uniform subset of `limit` rows, in their original order (all rows when fewer).

@@ -32,6 +32,7 @@ public struct PageHinkley: SequentialDetector, Sendable {
         /// Direction of the changes to detect (default both).
         public var mode: Mode
 
+        /// Settings with the given values; omitted ones take the defaults.
         public init(minInstances: Int = 30, delta: Double = 0.005, threshold: Double = 50.0, alpha: Double = 1 - 0.0001, mode: Mode = .both) {
             self.minInstances = minInstances
             self.delta = delta
@@ -45,6 +46,7 @@ public struct PageHinkley: SequentialDetector, Sendable {
             case minInstances = "min_instances"
         }
 
+        /// Decodes the policy's keys; a missing key takes its default.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let d = Settings()
@@ -78,6 +80,7 @@ public struct PageHinkley: SequentialDetector, Sendable {
         self.settings = settings
     }
 
+    /// Takes the next value; true when a change is detected at this value.
     public mutating func update(_ x: Double) -> Bool {
         if detected { reset() }
         // river's stats.Mean, operation for operation.

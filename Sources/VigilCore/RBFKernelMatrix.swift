@@ -1,92 +1,182 @@
 import Foundation
 
 /// The RBF kernel matrix K(zᵢ, zⱼ) = exp(−‖zᵢ − zⱼ‖²/h) of a pooled sample, with the median
-/// heuristic h = median of ‖zᵢ − zⱼ‖² over the pairs i < j, computed once (upper triangle,
-/// N×N doubles) and reused by every permutation of the MMD test.
+/// heuristic h = median of ‖zᵢ − zⱼ‖² over the pairs i < j, computed once and reused by every
+/// permutation of the MMD test.
 ///
-/// Squared distances are formed as the vectorised numpy peer forms them, ‖zᵢ‖² + ‖zⱼ‖² − 2 zᵢ·zⱼ
-/// clamped at 0, so h agrees with it to rounding. The median comes from a histogram selection
-/// over the triangle (two passes, no copy, no sort of N²/2 values); of an even number of pairs
-/// it is the mean of the two middle values, as `numpy.median`.
+/// Squared distances are formed in double as the vectorised numpy peer forms them,
+/// ‖zᵢ‖² + ‖zⱼ‖² − 2 zᵢ·zⱼ clamped at 0, so h agrees with it to rounding; of an even number of
+/// pairs the median is the mean of the two middle values, as `numpy.median`. It is found
+/// without sorting the N(N−1)/2 values: a seeded sample of pairs brackets the middle ranks,
+/// one pass counts the values below the bracket and gathers those inside it, and only those
+/// are sorted (a histogram selection takes over in the rare case the bracket misses).
+///
+/// Kept for the permutations: the upper triangle of K − c in single precision, with
+/// c = e⁻¹ (the kernel's median value, so the stored entries are centred and the float sums
+/// stay small), the row sums in double, and the double sum of the first block.
 ///
 /// ```swift
-/// let kernel = RBFKernelMatrix(GramMatrix(rows: pooled, count: n + m, dimension: d))
+/// let kernel = RBFKernelMatrix(GramMatrix(rows: pooled, count: n + m, dimension: d), firstCount: n)
 /// kernel.bandwidth   // h
 /// ```
 public final class RBFKernelMatrix: @unchecked Sendable {
     // @unchecked: the buffer is written only during init and read-only afterwards.
     /// Number of rows N of the pooled sample.
     public let count: Int
+    /// Rows 0..<firstCount are the first (reference) sample.
+    public let firstCount: Int
     /// The bandwidth h (median of the squared pairwise distances).
     public let bandwidth: Double
-    /// Row sums rᵢ = Σⱼ K(zᵢ, zⱼ), diagonal included.
+    /// Row sums rᵢ = Σⱼ K(zᵢ, zⱼ), diagonal included, in double.
     public let rowSums: [Double]
+    /// Σ K over the first sample's block (i, j < firstCount), diagonal included, in double.
+    public let firstBlockSum: Double
+    /// The constant subtracted from the stored single-precision entries.
+    let centre: Float
+    /// Row-major single precision with leading dimension 2N (inside the N×N double buffer the
+    /// distances were computed in); entries (i, j ≥ i) hold K − centre.
+    let centred: UnsafeMutablePointer<Float>
 
-    /// N×N row-major; entries (i, j ≥ i) hold K, diagonal 1.
-    let storage: UnsafeMutablePointer<Double>
-
-    public convenience init(rows: UnsafeBufferPointer<Double>, count: Int, dimension: Int) {
-        self.init(GramMatrix(rows: rows, count: count, dimension: dimension))
+    public convenience init(rows: UnsafeBufferPointer<Double>, count: Int, dimension: Int, firstCount: Int) {
+        self.init(GramMatrix(rows: rows, count: count, dimension: dimension), firstCount: firstCount)
     }
 
-    /// Turns the Gram matrix into the kernel matrix in place.
-    public init(_ gram: GramMatrix) {
+    /// Turns the Gram matrix into squared distances in place, finds h, and stores the kernel.
+    public init(_ gram: GramMatrix, firstCount: Int) {
         let n = gram.count
+        precondition(firstCount >= 0 && firstCount <= n)
         count = n
-        let k = gram.takeStorage()
-        storage = k
-        nonisolated(unsafe) let buffer = k
-        let sq = gram.squaredNorms
+        self.firstCount = firstCount
+        let distances = gram.takeStorage()
+        nonisolated(unsafe) let buffer = distances
         let rows = UpperTriangleRows(count: n)
-
-        // squared distances, in place, and their range
-        let ranges = rows.map { _, range -> (Double, Double) in
-            var lo = Double.infinity, hi = -Double.infinity
-            for i in range {
-                let row = buffer + i * n
-                let si = sq[i]
-                row[i] = 0
-                for j in (i + 1)..<max(i + 1, n) {
-                    let d = max(si + sq[j] - 2.0 * row[j], 0)
-                    row[j] = d
-                    lo = min(lo, d)
-                    hi = max(hi, d)
-                }
-            }
-            return (lo, hi)
-        }
-        let lo = ranges.map(\.0).min() ?? 0, hi = ranges.map(\.1).max() ?? 0
-        let h = Self.median(buffer, count: n, rows: rows, lo: lo, hi: hi)
+        let h = Self.squaredDistancesAndMedian(buffer, squaredNorms: gram.squaredNorms, rows: rows)
         bandwidth = h
 
-        // kernel values, in place, and row sums (each entry counts for row i and row j)
-        let partialSums = rows.map { _, range -> [Double] in
+        let c = Float(exp(-1.0))
+        centre = c
+        let cd = Double(c)
+        // The single-precision triangle reuses the distance buffer: float row i (leading
+        // dimension 2N) is the first half of double row i. Writing float entry j overwrites
+        // double entry ⌊j/2⌋ ≤ j of the same row, which has been read by then (or lies below
+        // the diagonal, unused).
+        let floats = UnsafeMutableRawPointer(distances).bindMemory(to: Float.self, capacity: 2 * n * n)
+        centred = floats
+        nonisolated(unsafe) let out = floats
+        // kernel values; row sums (an entry counts for row i and for row j); the first block
+        let parts = rows.map { _, range -> ([Double], Double) in
             var sums = [Double](repeating: 0, count: n)
-            for i in range {
-                let row = buffer + i * n
-                row[i] = 1
-                var own = 1.0
-                for j in (i + 1)..<max(i + 1, n) {
-                    let v = exp(-row[j] / h)
-                    row[j] = v
-                    own += v
-                    sums[j] += v
+            var block = KahanSum()
+            sums.withUnsafeMutableBufferPointer { column in
+                for i in range {
+                    let row = buffer + i * n, dst = out + i * 2 * n
+                    // the kernel values (vectorised), the row's own sums (j < split lies inside
+                    // the first block), then the float copy and the column sums
+                    for j in (i + 1)..<max(i + 1, n) { row[j] = kernelExponential(-row[j] / h) }
+                    let split = i < firstCount ? firstCount : i + 1
+                    var own = 0.0
+                    for j in (i + 1)..<split { own += row[j] }
+                    block.add(own)
+                    for j in split..<max(split, n) { own += row[j] }
+                    column[i] += 1 + own
+                    for j in (i + 1)..<max(i + 1, n) {
+                        let v = row[j]
+                        column[j] += v
+                        dst[j] = Float(v - cd)
+                    }
+                    dst[i] = Float(1 - cd)
                 }
-                sums[i] += own
             }
-            return sums
+            return (sums, block.value)
         }
         var sums = [Double](repeating: 0, count: n)
-        for part in partialSums { for i in 0..<n { sums[i] += part[i] } }
+        var block = KahanSum()
+        for (part, b) in parts {
+            for i in 0..<n { sums[i] += part[i] }
+            block.add(b)
+        }
         rowSums = sums
+        firstBlockSum = Double(firstCount) + 2 * block.value
     }
 
-    deinit { storage.deallocate() }
+    deinit { UnsafeMutableRawPointer(centred).deallocate() }
+
+    /// Writes ‖zᵢ‖² + ‖zⱼ‖² − 2 zᵢ·zⱼ (clamped at 0) over the Gram entries (i < j) and returns
+    /// the median of those values.
+    static func squaredDistancesAndMedian(_ buffer: UnsafeMutablePointer<Double>, squaredNorms sq: [Double],
+                                          rows: UpperTriangleRows) -> Double
+    {
+        let n = sq.count
+        let total = n * (n - 1) / 2
+        let lowRank = (total - 1) / 2, highRank = total / 2
+        nonisolated(unsafe) let values = buffer
+        @Sendable func distance(_ i: Int, _ j: Int) -> Double { max(sq[i] + sq[j] - 2.0 * values[i * n + j], 0) }
+
+        // bracket the middle ranks by the 49.6th and 50.4th percentiles of 262,144 sampled pairs
+        // (each four standard errors from the median); small triangles are gathered whole
+        let sampleSize = 1 << 18
+        var lo = 0.0, hi = Double.infinity
+        if total > 16 * sampleSize {
+            var rng = SplitMix64(seed: 0x6D65_6469_616E)
+            var sample = [Double]()
+            sample.reserveCapacity(sampleSize)
+            while sample.count < sampleSize {
+                let a = Int(rng.next() % UInt64(n)), b = Int(rng.next() % UInt64(n))
+                if a != b { sample.append(distance(min(a, b), max(a, b))) }
+            }
+            sample.sort()
+            lo = sample[Int(0.496 * Double(sampleSize))]
+            hi = sample[Int(0.504 * Double(sampleSize))]
+        }
+        let lowBits = lo.bitPattern, span = hi.bitPattern &- lo.bitPattern
+        let parts = sq.withUnsafeBufferPointer { norms in
+            nonisolated(unsafe) let norms = norms
+            return rows.map { _, range -> (Int, [Double]) in
+                var countBelow = 0
+                var gathered: [Double] = []
+                for i in range {
+                    let row = values + i * n
+                    let si = norms[i]
+                    for j in (i + 1)..<max(i + 1, n) { row[j] = max(si + norms[j] - 2.0 * row[j], 0) }
+                    for j in (i + 1)..<max(i + 1, n) {
+                        // non-negative doubles order as their bit patterns: one unsigned compare
+                        // tells "inside the bracket", a branch that is rarely taken
+                        let bits = (row[j] + 0.0).bitPattern
+                        countBelow &+= bits < lowBits ? 1 : 0
+                        if bits &- lowBits <= span { gathered.append(row[j]) }
+                    }
+                }
+                return (countBelow, gathered)
+            }
+        }
+        let countBelow = parts.reduce(0) { $0 + $1.0 }
+        let gatheredCount = parts.reduce(0) { $0 + $1.1.count }
+        if lowRank >= countBelow && highRank < countBelow + gatheredCount {
+            let middle = parts.flatMap(\.1).sorted()
+            return pick(middle, lowRank - countBelow, highRank - countBelow)
+        }
+        let extremes = rows.map { _, range -> (Double, Double) in
+            var minimum = Double.infinity, maximum = -Double.infinity
+            for i in range {
+                for j in (i + 1)..<max(i + 1, n) {
+                    minimum = min(minimum, values[i * n + j])
+                    maximum = max(maximum, values[i * n + j])
+                }
+            }
+            return (minimum, maximum)
+        }
+        return histogramMedian(values, count: n, rows: rows, lo: extremes.map(\.0).min() ?? 0,
+                               hi: extremes.map(\.1).max() ?? 0)
+    }
+
+    private static func pick(_ sorted: [Double], _ a: Int, _ b: Int) -> Double {
+        a == b ? sorted[a] : (sorted[a] + sorted[b]) / 2
+    }
 
     /// Median of the strict upper triangle: a histogram over [lo, hi] locates the bucket(s) of
     /// the middle rank(s); only the values in them are gathered and sorted.
-    static func median(_ buffer: UnsafeMutablePointer<Double>, count n: Int, rows: UpperTriangleRows,
-                       lo: Double, hi: Double) -> Double
+    static func histogramMedian(_ buffer: UnsafeMutablePointer<Double>, count n: Int, rows: UpperTriangleRows,
+                                lo: Double, hi: Double) -> Double
     {
         let total = n * (n - 1) / 2
         if !(hi > lo) { return lo }
@@ -123,8 +213,6 @@ public final class RBFKernelMatrix: @unchecked Sendable {
             }
             return out
         }
-        let middle = gathered.flatMap { $0 }.sorted()
-        let a = middle[lowRank - belowLow], b = middle[highRank - belowLow]
-        return lowRank == highRank ? a : (a + b) / 2
+        return pick(gathered.flatMap { $0 }.sorted(), lowRank - belowLow, highRank - belowLow)
     }
 }

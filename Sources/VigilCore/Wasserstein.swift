@@ -21,7 +21,7 @@ public enum Wasserstein {
         let uCumulative = cumulative(uWeights.map { w in uOrder.map { w[$0] } })
         let vCumulative = cumulative(vWeights.map { w in vOrder.map { w[$0] } })
         let all = (us + vs).sorted()
-        var total = 0.0, compensation = 0.0
+        var total = KahanSum()  // many small positive terms
         var i = 0, j = 0
         for k in 0..<(all.count - 1) {
             let value = all[k]
@@ -29,14 +29,9 @@ public enum Wasserstein {
             while j < vs.count && vs[j] <= value { j += 1 }
             let uCDF = uCumulative.map { $0[i] / $0[$0.count - 1] } ?? Double(i) / Double(us.count)
             let vCDF = vCumulative.map { $0[j] / $0[$0.count - 1] } ?? Double(j) / Double(vs.count)
-            let term = abs(uCDF - vCDF) * (all[k + 1] - value)
-            // Kahan summation: the distance is a sum of many small positive terms
-            let y = term - compensation
-            let t = total + y
-            compensation = (t - total) - y
-            total = t
+            total.add(abs(uCDF - vCDF) * (all[k + 1] - value))
         }
-        return total
+        return total.value
     }
 
     /// W₁ as a two-sample result (no p-value; effect size is W₁ over the pooled standard

@@ -6,14 +6,8 @@ import VigilStore
 extension DriftCollector {
     /// Two-sample tests (KS and Wasserstein-1) of `current` against `reference` for `target`.
     func addDistributionTests(_ analysis: inout DriftAnalysis, target: String, what: String, reference: [Double], current: [Double]) {
-        let minimum = policy.drift.minPredictions
-        guard reference.count >= minimum, current.count >= minimum else {
-            if !(reference.isEmpty && current.isEmpty) {
-                analysis.add(DriftTestResult(target: target, test: "ks", statistic: 0,
-                                             data: ["n_reference": Double(reference.count), "n_current": Double(current.count)],
-                                             severity: .insufficientEvidence,
-                                             message: "\(what): \(current.count) values in the window and \(reference.count) in the reference; a verdict needs \(minimum) in each"))
-            }
+        guard reference.count >= policy.drift.minPredictions, current.count >= policy.drift.minPredictions else {
+            addInsufficient(&analysis, target: target, what: what, reference: reference.count, current: current.count)
             return
         }
         let ks = KolmogorovSmirnov.test(reference, current)
@@ -26,10 +20,26 @@ extension DriftCollector {
                                      message: "\(what): Wasserstein-1 distance \(String(format: "%.4g", w.statistic))"))
     }
 
+    /// The `insufficient-evidence` verdict of a two-sample test (nothing when both sides are empty).
+    func addInsufficient(_ analysis: inout DriftAnalysis, target: String, what: String, reference: Int, current: Int) {
+        guard reference > 0 || current > 0 else { return }
+        let minimum = policy.drift.minPredictions
+        analysis.add(DriftTestResult(target: target, test: "ks", statistic: 0,
+                                     data: ["n_reference": Double(reference), "n_current": Double(current)],
+                                     severity: .insufficientEvidence,
+                                     message: "\(what): \(current) values in the window and \(reference) in the reference; a verdict needs \(minimum) in each"))
+    }
+
     /// KS and Wasserstein on the top-1 scores of the two windows.
     func addScoreTests(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws {
-        addDistributionTests(&analysis, target: "score_distribution", what: "top-1 scores",
-                             reference: try store.scores(model: schema.name, window: reference),
+        let previous = try store.scores(model: schema.name, window: reference)
+        guard previous.count >= policy.drift.minPredictions else {
+            // Without a usable reference the window's scores need not be read at all.
+            let count = try store.predictionCount(model: schema.name, window: window)
+            addInsufficient(&analysis, target: "score_distribution", what: "top-1 scores", reference: previous.count, current: count)
+            return
+        }
+        addDistributionTests(&analysis, target: "score_distribution", what: "top-1 scores", reference: previous,
                              current: try store.scores(model: schema.name, window: window))
     }
 
@@ -53,16 +63,16 @@ extension DriftCollector {
     /// Returns a note when the samples cannot be compared.
     func addEmbeddingTest(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws -> String? {
         let settings = policy.drift.embedding
-        let current = try store.embeddingSample(model: schema.name, window: window, limit: settings.maxSamples)
+        let current = try store.embeddingSample(model: schema.name, window: window, limit: settings.mmd.maxSamples)
         guard !current.isEmpty else { return nil }
-        let previous = try store.embeddingSample(model: schema.name, window: reference, limit: settings.maxSamples)
+        let previous = try store.embeddingSample(model: schema.name, window: reference, limit: settings.mmd.maxSamples)
         guard let cur = EmbeddingSample(current), let ref = EmbeddingSample(previous) else {
             return "embedding drift: an input.embedding is not an array of numbers; fix the predictions to compare embeddings"
         }
         guard cur.dimension == ref.dimension || ref.count == 0 else {
             return "embedding drift: embeddings have \(cur.dimension) values in the window and \(ref.dimension) in the reference; not compared"
         }
-        let minimum = Swift.min(policy.drift.minPredictions, settings.maxSamples)
+        let minimum = Swift.min(policy.drift.minPredictions, settings.mmd.maxSamples)
         guard cur.count >= minimum, ref.count >= minimum else {
             analysis.add(DriftTestResult(target: "embedding", test: "mmd", statistic: 0,
                                          data: ["n_reference": Double(ref.count), "n_current": Double(cur.count)], severity: .insufficientEvidence,
@@ -70,7 +80,7 @@ extension DriftCollector {
             return nil
         }
         let r = MaximumMeanDiscrepancy.test(reference: ref.values, current: cur.values, dimension: cur.dimension,
-                                            settings: MMDSettings(permutations: settings.permutations, maxSamples: settings.maxSamples, seed: settings.seed))
+                                            settings: settings.mmd)
         var data = r.details
         data["n_reference"] = Double(r.n)
         data["n_current"] = Double(r.m)

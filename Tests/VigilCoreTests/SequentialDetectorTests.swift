@@ -75,6 +75,7 @@ struct SequentialDetectorTests {
                 var hits: [Int] = []
                 for (i, x) in c.stream.enumerated() where adwin.update(x) { hits.append(i) }
                 #expect(hits == run.detections, "ADWIN \(settings)")
+                #expect(changePoints(ADWIN(settings), on: c.stream) == run.detections, "ADWIN read in one run, \(settings)")
                 #expect(Double(adwin.width) == run.width, "ADWIN width \(settings)")
                 #expect(relativeDifference(adwin.sum, run.total ?? .nan) <= 1e-9, "ADWIN total \(settings)")
                 #expect(relativeDifference(adwin.variance, run.variance ?? .nan) <= 1e-9, "ADWIN variance \(settings)")
@@ -98,6 +99,69 @@ struct SequentialDetectorTests {
         #expect(ph == PageHinkley.Settings(minInstances: 50, mode: .down))
         #expect(PageHinkley.Settings().alpha == 0.9999)
         #expect(ADWIN.Settings(clock: 0).problems() == ["clock: must be at least 1"])
+    }
+
+    /// Reading a stream in runs of any length gives what reading it one value at a time gives.
+    @Test func adwinReadsRunsAsSingleValues() {
+        var rng = SplitMix64(seed: 3)
+        let stream = (0..<6000).map { i in rng.unit() < (i < 3000 ? 0.9 : 0.6) ? 1.0 : 0.0 }
+        let one = changePoints(ADWIN(ADWIN.Settings(clock: 5)), on: AnySequence(stream))
+        var adwin = ADWIN(ADWIN.Settings(clock: 5))
+        var hits: [Int] = []
+        var start = 0, length = 1
+        stream.withUnsafeBufferPointer { all in
+            while start < all.count {
+                let end = min(all.count, start + length)
+                adwin.readValues(UnsafeBufferPointer(rebasing: all[start..<end]), from: start) { hits.append($0) }
+                start = end
+                length = length % 13 + 1
+            }
+        }
+        #expect(!one.isEmpty)
+        #expect(hits == one)
+    }
+
+    /// Vigil's shortcuts never change a decision: beside a plain transcription of river's
+    /// code on 48 seeded streams (Bernoulli, Gaussian with offsets up to ±10⁶ and spreads
+    /// down to 10⁻⁶, heavy tails, negative values, several changes) and four settings, the
+    /// detections are the same and the window's sums equal bit for bit.
+    @Test func adwinShortcutsMatchAPlainTranscription() {
+        var rng = SplitMix64(seed: 11)
+        func normal() -> Double {
+            let u = 1 - rng.unit(), v = rng.unit()
+            return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+        }
+        let settings = [ADWIN.Settings(), ADWIN.Settings(delta: 0.1, clock: 1, maxBuckets: 3, minWindowLength: 1, gracePeriod: 0),
+                        ADWIN.Settings(delta: 0.01, clock: 3, maxBuckets: 4, minWindowLength: 12, gracePeriod: 30),
+                        ADWIN.Settings(delta: 0.5, clock: 7, maxBuckets: 2, minWindowLength: 2, gracePeriod: 5)]
+        var detections = 0
+        for stream in 0..<48 {
+            let offset = [0, 1, -3, 1e6, -1e6, 1e-3][stream % 6]
+            let spread = [1, 1e-6, 1e3, 0.1][stream % 4]
+            let n = 400 + Int(rng.next() % 1200)
+            var values: [Double] = []
+            for i in 0..<n {
+                let segment = Double(i * 4 / n)
+                switch stream % 4 {
+                case 0: values.append(rng.unit() < 0.9 - 0.1 * segment ? 1 : 0)
+                case 1: values.append(offset + spread * (normal() + segment * 0.7))
+                case 2: values.append(offset + spread * normal() / max(1e-3, rng.unit()) * 0.01 + segment * spread)
+                default: values.append(offset - spread * abs(normal()) * (1 + segment))
+                }
+            }
+            for s in settings {
+                var reference = ADWINReference(s)
+                let expected = values.indices.filter { reference.update(values[$0]) }
+                var adwin = ADWIN(s)
+                let hits = changePoints(adwin, on: values)
+                #expect(hits == expected, "stream \(stream), \(s)")
+                for x in values { _ = adwin.update(x) }
+                #expect(Double(adwin.width) == reference.width && adwin.sum == reference.total && adwin.variance == reference.variance,
+                        "stream \(stream), \(s)")
+                detections += expected.count
+            }
+        }
+        #expect(detections > 40)
     }
 
     @Test func adwinStartsAfreshAfterADetection() throws {

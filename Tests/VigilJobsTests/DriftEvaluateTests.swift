@@ -9,7 +9,7 @@ import VigilStore
 struct DriftEvaluateTests {
     static let policy = Policy(model: "drift-demo", task: .classification, classes: ["a", "b", "c"],
                                evaluation: EvaluationSettings(window: "7d", minReviewedPerClass: 12),
-                               drift: DriftSettings(embedding: .init(maxSamples: 800, permutations: 200, seed: 1)))
+                               drift: DriftSettings(embedding: .init(mmd: MMDSettings(permutations: 200, maxSamples: 800, seed: 1))))
 
     /// One week of reference predictions (uniform classes) and one current week whose class
     /// shares are `currentShares`; in the current week `reviewed` items are labelled, with the

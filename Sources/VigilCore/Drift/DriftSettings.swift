@@ -58,35 +58,31 @@ public struct DriftSettings: Sendable, Equatable, Codable {
         }
     }
 
-    /// Embedding drift: a hash-ordered uniform sample of each window, MMD² with a permutation test.
+    /// Embedding drift: a hash-ordered uniform sample of each window, MMD² with a permutation
+    /// test. One YAML mapping: `enabled` plus ``MMDSettings``' keys (`max_samples`,
+    /// `permutations`, `seed`).
     public struct EmbeddingSettings: Sendable, Equatable, Codable {
         public var enabled: Bool
-        /// Sample cap per window (default 5,000).
-        public var maxSamples: Int
-        /// Permutations of the test (default 200).
-        public var permutations: Int
-        /// Seed of the permutations (default 1).
-        public var seed: UInt64
+        /// Sample cap per window (default 5,000), permutations (200) and seed (1).
+        public var mmd: MMDSettings
 
-        public init(enabled: Bool = true, maxSamples: Int = 5000, permutations: Int = 200, seed: UInt64 = 1) {
+        public init(enabled: Bool = true, mmd: MMDSettings = .init()) {
             self.enabled = enabled
-            self.maxSamples = maxSamples
-            self.permutations = permutations
-            self.seed = seed
+            self.mmd = mmd
         }
 
-        enum CodingKeys: String, CodingKey {
-            case enabled, permutations, seed
-            case maxSamples = "max_samples"
-        }
+        enum CodingKeys: String, CodingKey { case enabled }
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            let d = EmbeddingSettings()
-            enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
-            maxSamples = try c.decodeIfPresent(Int.self, forKey: .maxSamples) ?? d.maxSamples
-            permutations = try c.decodeIfPresent(Int.self, forKey: .permutations) ?? d.permutations
-            seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+            enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+            mmd = try MMDSettings(from: decoder)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(enabled, forKey: .enabled)
+            try mmd.encode(to: encoder)
         }
     }
 
@@ -146,8 +142,8 @@ public struct DriftSettings: Sendable, Equatable, Codable {
             }
         }
         if minPredictions < 1 { out.append("drift.min_predictions: must be at least 1") }
-        if embedding.maxSamples < 10 || embedding.maxSamples > 50_000 { out.append("drift.embedding.max_samples: must be between 10 and 50000") }
-        if embedding.permutations < 1 || embedding.permutations > 100_000 { out.append("drift.embedding.permutations: must be between 1 and 100000") }
+        if embedding.mmd.maxSamples < 10 || embedding.mmd.maxSamples > 10_000 { out.append("drift.embedding.max_samples: must be between 10 and 10000 (the kernel matrix grows with its square)") }
+        if embedding.mmd.permutations < 1 || embedding.mmd.permutations > 100_000 { out.append("drift.embedding.permutations: must be between 1 and 100000") }
         if testSeverity == .ok || testSeverity == .insufficientEvidence { out.append("drift.test_severity: must be warning or critical") }
         out += sequential.problems()
         return out
