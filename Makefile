@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -35,6 +35,10 @@ bench-mmd: deps
 ## Drift: ADWIN and Page–Hinkley against river on a 1M-value correctness stream.
 bench-sequential: deps
 	scripts/bench_sequential.sh
+
+## Sampling: a daily budget of 500 out of 1M predictions (target < 2 s, memory flat), release build.
+bench-sampling: deps
+	scripts/bench_sampling.sh
 
 deps:
 	@scripts/install-deps.sh

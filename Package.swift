@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "VigilCore", targets: ["VigilCore"]),
         .library(name: "VigilStore", targets: ["VigilStore"]),
         .library(name: "VigilJobs", targets: ["VigilJobs"]),
+        .library(name: "VigilSampling", targets: ["VigilSampling"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -29,11 +30,13 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // Sampling strategies and the review queue's rules.
+        .target(name: "VigilSampling", dependencies: ["VigilCore", "VigilStore"]),
         // Workspace, ingest and evaluation jobs, report rendering.
         .target(
             name: "VigilJobs",
             dependencies: [
-                "VigilCore", "VigilStore",
+                "VigilCore", "VigilStore", "VigilSampling",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -41,15 +44,16 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilJobs", "COpenBLAS",
+                "VigilCore", "VigilStore", "VigilJobs", "VigilSampling", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "VigilJobsTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilJobs", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilSampling", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

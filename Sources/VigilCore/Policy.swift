@@ -28,6 +28,12 @@ public struct Policy: Sendable, Equatable, Codable {
     public var thresholds: [Threshold]
     /// Prediction-bias and distribution-drift tests (on by default).
     public var drift: DriftSettings
+    /// Scheduled jobs (`vigil tick`), their cron expressions, and the zone they are read in.
+    public var schedule: [ScheduleEntry] = []
+    public var timezone: String?
+    /// How `vigil sample` spends the review budget, and how the review queue hands items out.
+    public var sampling = SamplingSettings()
+    public var review = ReviewSettings()
 
     public init(model: String, task: ModelTask, classes: [String], evaluation: EvaluationSettings = .init(), thresholds: [Threshold] = [],
                 drift: DriftSettings = .init()) {
@@ -39,7 +45,7 @@ public struct Policy: Sendable, Equatable, Codable {
         self.drift = drift
     }
 
-    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift }
+    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift, schedule, timezone, sampling, review }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -49,6 +55,10 @@ public struct Policy: Sendable, Equatable, Codable {
         evaluation = try c.decodeIfPresent(EvaluationSettings.self, forKey: .evaluation) ?? EvaluationSettings()
         thresholds = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? []
         drift = try c.decodeIfPresent(DriftSettings.self, forKey: .drift) ?? DriftSettings()
+        schedule = try c.decodeIfPresent([ScheduleEntry].self, forKey: .schedule) ?? []
+        timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
+        sampling = try c.decodeIfPresent(SamplingSettings.self, forKey: .sampling) ?? SamplingSettings()
+        review = try c.decodeIfPresent(ReviewSettings.self, forKey: .review) ?? ReviewSettings()
     }
 
     /// The same policy with `classes` in the store's order (the store's order is authoritative).
@@ -87,6 +97,7 @@ public struct Policy: Sendable, Equatable, Codable {
             if let w = t.warning, let c = t.critical, c > w { out.append("\(at): critical (\(c)) must not be above warning (\(w)): metrics fire when they fall below") }
         }
         out += drift.problems(classes: classes)
+        out += sampling.problems() + review.problems() + schedulingProblems()
         return out
     }
 }
@@ -107,6 +118,9 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
     public var bootstrapResamples: Int
     /// Seed of those resamples, so a run can be repeated exactly (default 1).
     public var bootstrapSeed: UInt64
+    /// How late ground truth arrives (e.g. `2d`): the scheduled evaluation judges the window
+    /// ending this long before its slot. `nil`: no delay.
+    public var labelDelay: String?
 
     public init(window: String = "7d", minReviewedPerClass: Int = 12, confidence: Double = 0.95,
                 iouThreshold: Double = 0.5, scoreThreshold: Double = 0.5, bootstrapResamples: Int = 200, bootstrapSeed: UInt64 = 1) {
@@ -126,6 +140,7 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
         case scoreThreshold = "score_threshold"
         case bootstrapResamples = "bootstrap_resamples"
         case bootstrapSeed = "bootstrap_seed"
+        case labelDelay = "label_delay"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -137,6 +152,7 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
         scoreThreshold = try c.decodeIfPresent(Double.self, forKey: .scoreThreshold) ?? 0.5
         bootstrapResamples = try c.decodeIfPresent(Int.self, forKey: .bootstrapResamples) ?? 200
         bootstrapSeed = try c.decodeIfPresent(UInt64.self, forKey: .bootstrapSeed) ?? 1
+        labelDelay = try c.decodeIfPresent(String.self, forKey: .labelDelay)
     }
 }
 

@@ -25,8 +25,10 @@ public struct EvaluateJob: Sendable {
         self.actor = actor
     }
 
-    /// Evaluates `policy.model` over `window`.
-    public func run(policy: Policy, window selection: WindowSelection) throws -> EvaluationReport {
+    /// Evaluates `policy.model` over `window`. With `reuseIdenticalRun` (backfills), a stored run
+    /// of the same window whose report is identical but for its time and id is returned instead
+    /// of storing a new one.
+    public func run(policy: Policy, window selection: WindowSelection, reuseIdenticalRun: Bool = false) throws -> EvaluationReport {
         let now = Timestamp.millis(clock.now)
         let window: TimeWindow
         switch selection {
@@ -69,6 +71,18 @@ public struct EvaluateJob: Sendable {
             if matrix.total == 0 {
                 report.notes.append("no reviewed predictions in the window: label some (vigil ingest labels) before judging the model")
             }
+            // Items the sampler drew with unequal π: Hájek estimates of the whole window.
+            let reviews = try store.weightedReviews(model: policy.model, window: window)
+            if WeightedEstimation.isWeighted(reviews.map(\.inclusionProbability)) {
+                report.estimator = "hajek"
+                let estimate = WeightedEstimation(
+                    reviews: reviews.map { ($0.observed, $0.predicted, $0.inclusionProbability) }, classNames: stored.classes,
+                    resamples: policy.evaluation.bootstrapResamples, seed: policy.evaluation.bootstrapSeed, confidence: policy.evaluation.confidence)
+                report.weighted = estimate
+                report.findings = evaluation.weightedFindings(estimate, policy: ordered)
+                report.status = EvaluationStatus.summarising(report.findings, labeled: matrix.total)
+                report.notes.append("estimator hajek: \(reviews.count) review-queue items drawn with unequal inclusion probabilities are weighted by 1/π (`weighted`, bootstrap intervals); the thresholds judge these estimates; `metrics` counts every labelled item once")
+            }
         case .detection:
             let ordered = policy.withClasses(stored.classes)
             var images: [DetectionEvaluation.Image] = []
@@ -96,6 +110,9 @@ public struct EvaluateJob: Sendable {
             report.status = report.status.worsened(by: findings)
         }
         report.exitCode = report.status.exitCode
+        if reuseIdenticalRun, let same = try identicalStoredRun(report, window: window) {
+            return same
+        }
         let json = try report.json()
         report.runID = try store.recordEvaluation(EvaluationRunRecord(
             model: policy.model, createdAt: now, window: window, status: report.status, labeled: report.labeled,

@@ -61,7 +61,8 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     public var window: Window
     public var status: EvaluationStatus
     public var exitCode: Int32
-    /// How reviewed items are weighted: `unweighted` (each counts once).
+    /// How reviewed items are weighted: `unweighted` (each counts once) or `hajek` (queue
+    /// items drawn with unequal inclusion probabilities weigh 1/π; see ``weighted``).
     public var estimator: String
     public var predictionsInWindow: Int
     public var labeled: Int
@@ -74,12 +75,14 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     public var detection: DetectionMetrics?
     /// Prediction bias and distribution drift (when the policy's drift tests are enabled).
     public var drift: DriftReport?
+    /// Hájek (1/π-weighted) estimates from the review queue's items, when their π differ.
+    public var weighted: WeightedEstimation?
     public var findings: [Finding]
     /// Notes for people (e.g. why a status is unknown).
     public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
-        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, detection, drift, findings, notes
+        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, detection, drift, findings, notes, weighted
         case runID = "run_id"
         case createdAt = "created_at"
         case exitCode = "exit_code"

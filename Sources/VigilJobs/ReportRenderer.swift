@@ -42,6 +42,18 @@ public enum ReportRenderer {
                     + pad(fmt(c.f1, 3), 8) + pad(String(c.support), 9) + c.evidence.rawValue + "\n"
             }
         }
+        if let w = r.weighted {
+            out += "\nHájek estimates (1/π-weighted, \(w.reviewed) queue items standing for \(fmt(w.representedPredictions, 0)) predictions, effective n \(fmt(w.effectiveSampleSize, 1)))\n"
+            out += "accuracy   \(fmt(w.accuracy, 4))" + (w.accuracyInterval.map { "  [\(fmt($0.lower, 3)), \(fmt($0.upper, 3))] bootstrap" } ?? "") + "\n"
+            let width = max(8, (w.perClass.map(\.className.count).max() ?? 0) + 2)
+            out += pad("class", width) + pad("precision", 24) + pad("recall", 24) + pad("f1", 8) + "share\n"
+            for c in w.perClass {
+                out += pad(c.className, width)
+                    + pad(fmt(c.precision, 3) + (c.precisionInterval.map { " [\(fmt($0.lower, 3)),\(fmt($0.upper, 3))]" } ?? ""), 24)
+                    + pad(fmt(c.recall, 3) + (c.recallInterval.map { " [\(fmt($0.lower, 3)),\(fmt($0.upper, 3))]" } ?? ""), 24)
+                    + pad(fmt(c.f1, 3), 8) + fmt(c.observedShare, 3) + "\n"
+            }
+        }
         if let d = r.detection {
             out += "\nCOCO (\(d.images) reviewed images)\n"
             for name in DetectionEvaluation.statNames {

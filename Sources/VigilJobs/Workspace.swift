@@ -9,18 +9,22 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
     public var store: String
     /// Folder of policy files, relative to the workspace.
     public var policies: String
+    /// IANA time zone of schedules whose policy names none (default UTC).
+    public var timezone: String?
 
-    public init(store: String = "sqlite:.vigil/vigil.db", policies: String = "policies") {
+    public init(store: String = "sqlite:.vigil/vigil.db", policies: String = "policies", timezone: String? = nil) {
         self.store = store
         self.policies = policies
+        self.timezone = timezone
     }
 
-    enum CodingKeys: String, CodingKey { case store, policies }
+    enum CodingKeys: String, CodingKey { case store, policies, timezone }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         store = try c.decodeIfPresent(String.self, forKey: .store) ?? "sqlite:.vigil/vigil.db"
         policies = try c.decodeIfPresent(String.self, forKey: .policies) ?? "policies"
+        timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
     }
 }
 

@@ -20,6 +20,8 @@ struct Evaluate: ParsableCommand {
               vigil evaluate --model shelf-classifier --window 7d
               vigil evaluate --model shelf-classifier --no-drift     # metrics only
               vigil evaluate --from 2026-10-01T00:00:00Z --to 2026-10-08T00:00:00Z --format json
+              # recompute past windows (those the policy's evaluate schedule judges), idempotently
+              vigil evaluate --model shelf-classifier --backfill 2026-10-01T00:00:00Z..2026-10-31T00:00:00Z
               # crontab: every morning at 06:00
               0 6 * * * cd /srv/vigil && vigil evaluate --model shelf-classifier || notify
             """)
@@ -35,6 +37,9 @@ struct Evaluate: ParsableCommand {
 
     @Option(help: "Window end (RFC 3339, exclusive); use with --from.")
     var to: String?
+
+    @Option(help: "Recompute the windows the policy's evaluate schedule judges between FROM..TO (RFC 3339); an unchanged window keeps its stored run.")
+    var backfill: String?
 
     @Option(help: "Output: table or json.")
     var format: ReportFormat = .table
@@ -52,6 +57,7 @@ struct Evaluate: ParsableCommand {
     func validate() throws {
         if (from == nil) != (to == nil) { throw ValidationError("give both --from and --to, or neither") }
         if from != nil && window != nil { throw ValidationError("give either --window or --from/--to") }
+        if backfill != nil && (from != nil || window != nil) { throw ValidationError("--backfill replaces --window and --from/--to: give one of them") }
     }
 
     func run() throws {
@@ -83,6 +89,22 @@ struct Evaluate: ParsableCommand {
                 selection = .policyDefault
             }
             let job = EvaluateJob(store: store, clock: clock)
+            if let backfill {
+                let parts = backfill.components(separatedBy: "..")
+                guard parts.count == 2, let f = Timestamp.parseMillis(parts[0]), let t = Timestamp.parseMillis(parts[1]) else {
+                    throw JobError("--backfill '\(backfill)' is not FROM..TO, e.g. 2026-10-01T00:00:00Z..2026-10-31T00:00:00Z")
+                }
+                let zone = ws.config.timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+                return try policies.flatMap { policy in
+                    var policy = policy
+                    if noDrift { policy.drift.enabled = false }
+                    let runs = try job.backfill(policy: policy, from: Timestamp.date(millis: f), to: Timestamp.date(millis: t), zone: zone)
+                    for r in runs where format == .table {
+                        printError("\(policy.model)  \(r.report.window.from)..\(r.report.window.to)  run \(r.report.runID.map(String.init) ?? "-")  \(r.stored ? "stored" : "unchanged")  \(r.report.status.rawValue)")
+                    }
+                    return runs.map(\.report)
+                }
+            }
             return try policies.map { policy in
                 var policy = policy
                 if noDrift { policy.drift.enabled = false }
@@ -91,13 +113,17 @@ struct Evaluate: ParsableCommand {
         }
         switch format {
         case .json:
-            if reports.count == 1 && model != nil {
+            if reports.count == 1 && model != nil && backfill == nil {
                 print(try reports[0].json())
             } else {
                 print(try EvaluationBatch(reports: reports).json())
             }
         case .table:
-            print(reports.map(ReportRenderer.table).joined(separator: "\n"))
+            if backfill != nil {
+                print(reports.map(ReportRenderer.statusLine).joined(separator: "\n"))
+            } else {
+                print(reports.map(ReportRenderer.table).joined(separator: "\n"))
+            }
         }
         let worst = EvaluationBatch(reports: reports).exitCode
         if worst != 0 { throw ExitCode(worst) }

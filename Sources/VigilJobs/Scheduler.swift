@@ -1,0 +1,160 @@
+import Foundation
+import VigilCore
+import VigilSampling
+import VigilStore
+
+/// What a job needs to run one slot.
+public struct JobContext: Sendable {
+    public var store: any Store
+    public var policy: Policy
+    /// The slot's scheduled instant (ms).
+    public var slot: Int64
+    /// When the run started (ms).
+    public var now: Int64
+    public var clock: any VigilClock
+    /// Who runs it (host:pid), for the event log.
+    public var actor: String
+}
+
+/// How a job run ended, with a one-line summary of what it produced.
+public struct JobResult: Sendable {
+    public var status: JobRunStatus
+    public var output: String
+    public init(status: JobRunStatus = .succeeded, output: String) {
+        self.status = status
+        self.output = output
+    }
+}
+
+/// Runs one kind of job for one slot; throws to record the run as failed.
+public typealias JobRunner = @Sendable (JobContext) throws -> JobResult
+
+/// The job kinds the scheduler knows, each with its runner. A kind without a runner in this
+/// build (`deliver-alerts`, `retrain-check`) is recorded as `unavailable`, never faked.
+public struct JobRegistry: Sendable {
+    public var runners: [String: JobRunner]
+
+    public init(runners: [String: JobRunner]) { self.runners = runners }
+
+    /// `sample`, `evaluate` and `retention`; `deliver-alerts` and `retrain-check` report that
+    /// they are not available in this build.
+    public static var standard: JobRegistry {
+        JobRegistry(runners: [
+            "sample": { ctx in
+                let outcome = try SampleRun(store: ctx.store, actor: ctx.actor).run(policy: ctx.policy, now: ctx.slot)
+                return JobResult(output: outcome.summary)
+            },
+            "evaluate": { ctx in
+                // Ground truth arrives late: judge the window that ended label_delay before the slot.
+                let end = ctx.slot - ctx.policy.labelDelayMillis
+                let length = (WindowLength.seconds(ctx.policy.evaluation.window) ?? 7 * 86_400) * 1000
+                let report = try EvaluateJob(store: ctx.store, clock: ctx.clock, actor: ctx.actor).run(
+                    policy: ctx.policy, window: .range(from: Timestamp.date(millis: end - length), to: Timestamp.date(millis: end)))
+                return JobResult(output: "run \(report.runID.map(String.init) ?? "?"): \(report.status.rawValue), \(report.labeled) labelled, window \(report.window.from)..\(report.window.to), \(report.findings.count) findings")
+            },
+            "retention": { ctx in
+                let expired = try ctx.store.expireLeases(now: ctx.now)
+                return JobResult(output: "returned \(expired) expired review claims to the queue; raw-prediction retention is not in this build")
+            },
+            "deliver-alerts": { _ in JobResult(status: .unavailable, output: "deliver-alerts is not available in this build (alert delivery ships with the alerts module)") },
+            "retrain-check": { _ in JobResult(status: .unavailable, output: "retrain-check is not available in this build (retraining ships with the registry module)") },
+        ])
+    }
+}
+
+/// Decides which schedule slots are due and runs each once, under a lease row in the store.
+///
+/// For each `(model, job)` of the policies, the due slot is the latest cron fire time at or
+/// before now: a tick after an outage catches up that one slot, not every missed one. The
+/// slot's row is claimed with a UNIQUE constraint, so overlapping ticks — in one machine or
+/// several — run it exactly once; a run whose process died is taken over after its lease.
+///
+/// ```swift
+/// let outcomes = try Scheduler(store: store, clock: SystemClock()).tick(policies: policies)
+/// ```
+public struct Scheduler: Sendable {
+    public let store: any Store
+    public let clock: any VigilClock
+    public let registry: JobRegistry
+    /// Time zone of policies without `timezone:`.
+    public let defaultZone: TimeZone
+    /// How long a run may hold its slot before another tick may take it over.
+    public let leaseMillis: Int64
+    public let owner: String
+
+    public init(store: any Store, clock: any VigilClock, registry: JobRegistry = .standard, defaultZone: TimeZone = TimeZone(identifier: "UTC")!,
+                leaseMillis: Int64 = 3_600_000, owner: String = Scheduler.defaultOwner) {
+        self.store = store
+        self.clock = clock
+        self.registry = registry
+        self.defaultZone = defaultZone
+        self.leaseMillis = leaseMillis
+        self.owner = owner
+    }
+
+    /// `host:pid`.
+    public static var defaultOwner: String { "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)" }
+
+    /// The slots due at `now` (the latest fire of every schedule entry), whether or not they ran.
+    public func dueSlots(policies: [Policy], now: Date) throws -> [JobSlot] {
+        var out: [JobSlot] = []
+        for policy in policies {
+            let zone = try zone(of: policy)
+            for (i, entry) in policy.schedule.enumerated() {
+                let cron: CronSchedule
+                do { cron = try CronSchedule(entry.cron) } catch {
+                    throw JobError("policy of '\(policy.model)': schedule[\(i)].cron: \(error.problem)")
+                }
+                if let fire = cron.latestFire(atOrBefore: now, in: zone) {
+                    out.append(JobSlot(model: policy.model, job: entry.job, slot: Timestamp.millis(fire)))
+                }
+            }
+        }
+        return out
+    }
+
+    func zone(of policy: Policy) throws -> TimeZone {
+        guard let name = policy.timezone else { return defaultZone }
+        guard let zone = TimeZone(identifier: name) else {
+            throw JobError("policy of '\(policy.model)': timezone: '\(name)' is not an IANA time zone such as Europe/Berlin")
+        }
+        return zone
+    }
+
+    /// What a tick did with one slot.
+    public struct Outcome: Sendable, Equatable {
+        public var slot: JobSlot
+        public var runID: Int64
+        public var status: JobRunStatus
+        public var output: String
+    }
+
+    /// Runs every due slot that no other tick has claimed; returns the runs this tick made.
+    public func tick(policies: [Policy]) throws -> [Outcome] {
+        let now = clock.now
+        let slots = try dueSlots(policies: policies, now: now)
+        var outcomes: [Outcome] = []
+        for slot in slots {
+            let started = Timestamp.millis(clock.now)
+            guard let runID = try store.claimSlot(slot, owner: owner, now: started, leaseMillis: leaseMillis) else { continue }
+            guard let policy = policies.first(where: { $0.model == slot.model }) else { continue }
+            let ctx = JobContext(store: store, policy: policy, slot: slot.slot, now: started, clock: clock, actor: owner)
+            var result: JobResult
+            var error: String?
+            if let runner = registry.runners[slot.job] {
+                do {
+                    result = try runner(ctx)
+                } catch let e {
+                    result = JobResult(status: .failed, output: "")
+                    error = "\(e)"
+                }
+            } else {
+                result = JobResult(status: .unavailable, output: "no runner for job '\(slot.job)' in this build")
+            }
+            try store.finishJobRun(id: runID, status: result.status, finishedAt: Timestamp.millis(clock.now), error: error,
+                                   output: result.output.isEmpty ? nil : result.output)
+            outcomes.append(Outcome(slot: slot, runID: runID, status: result.status, output: error ?? result.output))
+        }
+        return outcomes
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import VigilCore
+import VigilStore
+
+/// One sampling run for one model: `vigil sample` and the scheduler's `sample` job.
+///
+/// The window is the policy's `sampling.window` ending at `now`; the run may queue what is
+/// left of the daily budget (the budget minus the items queued for the model in the 24 hours
+/// before `now`), so an hourly schedule tops the queue up without ever exceeding it.
+public struct SampleRun: Sendable {
+    public let store: any Store
+    public let actor: String
+
+    public init(store: any Store, actor: String = "cli") {
+        self.store = store
+        self.actor = actor
+    }
+
+    /// What a run did.
+    public struct Outcome: Sendable, Codable, Equatable {
+        public var model: String
+        public var windowFrom: String
+        public var windowTo: String
+        public var candidates: Int
+        public var budgetLeft: Int
+        public var queued: Int
+        public var byStrategy: [String: Int]
+        public var seconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case model, candidates, queued, seconds
+            case windowFrom = "window_from"
+            case windowTo = "window_to"
+            case budgetLeft = "budget_left"
+            case byStrategy = "by_strategy"
+        }
+
+        /// One line for people and for the job-run record.
+        public var summary: String {
+            let parts = byStrategy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            return "\(model): queued \(queued) of \(candidates) candidates (budget left \(budgetLeft))" + (parts.isEmpty ? "" : ": \(parts)")
+        }
+    }
+
+    /// Samples `policy.model` at `now` (ms).
+    public func run(policy: Policy, now: Int64) throws -> Outcome {
+        let started = Date()
+        let s = policy.sampling
+        let windowMillis = (WindowLength.seconds(s.window) ?? 86_400) * 1000
+        let window = TimeWindow(from: now - windowMillis, to: now)
+        guard let schema = try store.model(named: policy.model) else {
+            throw StoreError("model '\(policy.model)' is not in the store yet: ingest its predictions first")
+        }
+        let budgetLeft = max(0, s.dailyBudget - (try store.queuedCount(model: policy.model, since: now - 86_400_000)))
+        var outcome = Outcome(model: policy.model, windowFrom: Timestamp.format(millis: window.from), windowTo: Timestamp.format(millis: window.to),
+                              candidates: 0, budgetLeft: budgetLeft, queued: 0, byStrategy: [:], seconds: 0)
+        guard budgetLeft > 0 else {
+            outcome.seconds = Date().timeIntervalSince(started)
+            return outcome
+        }
+        var reference: Set<String> = []
+        if let a = s.strategies.first(where: { $0.strategy == .attribute }), let name = a.attribute {
+            let refMillis = (WindowLength.seconds(a.reference ?? "28d") ?? 28 * 86_400) * 1000
+            reference = try store.attributeValues(model: policy.model, window: TimeWindow(from: window.from - refMillis, to: window.from), attribute: name)
+        }
+        // The seed mixes the policy's seed with the model and the run's time: reruns repeat,
+        // different runs differ.
+        var h = ContentHash()
+        h.add(policy.model)
+        h.add(now)
+        h.add(Int64(bitPattern: s.seed))
+        let sampler = Sampler(settings: s, schema: schema)
+        let draw = try sampler.draw(from: store, window: window, budget: budgetLeft, seed: h.value, referenceValues: reference,
+                                    doubleReviewFraction: policy.review.doubleReviewFraction)
+        // Every design has a fixed size, so the union stays within the budget but for rounding and
+        // per-class minimums; it is not cut (cutting would change the inclusion probabilities).
+        var items = draw.items
+        // Gold items: labelled predictions with a known answer, review.gold_rate of what is queued.
+        let goldCount = Int((policy.review.goldRate * Double(items.count) / max(1e-9, 1 - policy.review.goldRate)).rounded())
+        if goldCount > 0 {
+            var rng = SplitMix64(seed: h.value ^ 0x474F_4C44)
+            var gold = Reservoir<(Int64, Int)>(capacity: goldCount)
+            try store.forEachGoldCandidate(model: policy.model, window: window) { seq, label in gold.offer((seq, label), rng: &rng) }
+            items += gold.items.map { ReviewItemDraft(predictionSeq: $0.0, strategy: .gold, inclusionProbability: 1, goldLabelIndex: $0.1) }
+        }
+        let runID = "sample/\(policy.model)/\(Timestamp.format(millis: now))"
+        outcome.candidates = draw.candidates
+        outcome.queued = try store.enqueue(items, model: policy.model, sampleRun: runID, now: now, actor: actor)
+        for item in items { outcome.byStrategy[item.strategy.rawValue, default: 0] += 1 }
+        outcome.seconds = Date().timeIntervalSince(started)
+        return outcome
+    }
+}
