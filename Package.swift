@@ -8,12 +8,14 @@ let package = Package(
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
         .library(name: "VigilStore", targets: ["VigilStore"]),
+        .library(name: "VigilAlerts", targets: ["VigilAlerts"]),
         .library(name: "VigilJobs", targets: ["VigilJobs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure values, parsing and statistics: no I/O, no clock reads.
@@ -27,11 +29,19 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // Findings to alerts, the outbox, templates, signing and webhook delivery (URLSession).
+        .target(
+            name: "VigilAlerts",
+            dependencies: [
+                "VigilCore", "VigilStore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
         // Workspace, ingest and evaluation jobs, report rendering.
         .target(
             name: "VigilJobs",
             dependencies: [
-                "VigilCore", "VigilStore",
+                "VigilCore", "VigilStore", "VigilAlerts",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -39,12 +49,17 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilJobs",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "VigilAlertsTests",
+            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "vigil"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "VigilJobsTests",
             dependencies: ["VigilCore", "VigilStore", "VigilJobs", "vigil", .product(name: "GRDB", package: "GRDB.swift")]

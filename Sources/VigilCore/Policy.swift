@@ -26,16 +26,20 @@ public struct Policy: Sendable, Equatable, Codable {
     public var evaluation: EvaluationSettings
     /// Rules that turn metric values into findings.
     public var thresholds: [Threshold]
+    /// Where this model's alerts go (``AlertRouting``); no routes: alerts are kept, nobody is paged.
+    public var alerts: AlertRouting
 
-    public init(model: String, task: ModelTask, classes: [String], evaluation: EvaluationSettings = .init(), thresholds: [Threshold] = []) {
+    public init(model: String, task: ModelTask, classes: [String], evaluation: EvaluationSettings = .init(), thresholds: [Threshold] = [],
+                alerts: AlertRouting = .init()) {
         self.model = model
         self.task = task
         self.classes = classes
         self.evaluation = evaluation
         self.thresholds = thresholds
+        self.alerts = alerts
     }
 
-    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds }
+    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, alerts }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -44,6 +48,7 @@ public struct Policy: Sendable, Equatable, Codable {
         classes = try c.decode([String].self, forKey: .classes)
         evaluation = try c.decodeIfPresent(EvaluationSettings.self, forKey: .evaluation) ?? EvaluationSettings()
         thresholds = try c.decodeIfPresent([Threshold].self, forKey: .thresholds) ?? []
+        alerts = try c.decodeIfPresent(AlertRouting.self, forKey: .alerts) ?? AlertRouting()
     }
 
     /// The schema ingest and metrics use.
@@ -61,6 +66,7 @@ public struct Policy: Sendable, Equatable, Codable {
         if evaluation.bootstrapResamples < 0 || evaluation.bootstrapResamples > 100_000 { out.append("evaluation.bootstrap_resamples: must be between 0 and 100000") }
         if !(evaluation.scoreThreshold >= 0 && evaluation.scoreThreshold <= 1) { out.append("evaluation.score_threshold: must be in [0, 1]") }
         if !(evaluation.confidence > 0.5 && evaluation.confidence < 1) { out.append("evaluation.confidence: must be between 0.5 and 1, e.g. 0.95") }
+        out += alerts.problems()
         for (i, t) in thresholds.enumerated() {
             let at = "thresholds[\(i)]"
             guard let metric = MetricName(rawValue: t.metric) else {

@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -128,6 +128,7 @@ extension SQLiteStore {
                 PRAGMA user_version = 2;
                 """)
         }
+        m.registerMigration("v3-alerts", migrate: migrateAlerts)
         return m
     }
 }
