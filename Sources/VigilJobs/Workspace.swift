@@ -1,4 +1,5 @@
 import Foundation
+import VigilAlerts
 import VigilCore
 import VigilStore
 import Yams
@@ -9,18 +10,34 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
     public var store: String
     /// Folder of policy files, relative to the workspace.
     public var policies: String
+    /// Webhook destinations for alerts (see docs/formats.md).
+    public var receivers: [Receiver]
+    /// Where Vigil's server is reachable, for report links in alerts.
+    public var serverURL: String?
+    /// Retry and timeout settings of the alert deliverer.
+    public var delivery: DeliverySettings
 
-    public init(store: String = "sqlite:.vigil/vigil.db", policies: String = "policies") {
+    public init(store: String = "sqlite:.vigil/vigil.db", policies: String = "policies", receivers: [Receiver] = [], serverURL: String? = nil,
+                delivery: DeliverySettings = .init()) {
         self.store = store
         self.policies = policies
+        self.receivers = receivers
+        self.serverURL = serverURL
+        self.delivery = delivery
     }
 
-    enum CodingKeys: String, CodingKey { case store, policies }
+    enum CodingKeys: String, CodingKey {
+        case store, policies, receivers, delivery
+        case serverURL = "server_url"
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         store = try c.decodeIfPresent(String.self, forKey: .store) ?? "sqlite:.vigil/vigil.db"
         policies = try c.decodeIfPresent(String.self, forKey: .policies) ?? "policies"
+        receivers = try c.decodeIfPresent([Receiver].self, forKey: .receivers) ?? []
+        serverURL = try c.decodeIfPresent(String.self, forKey: .serverURL)
+        delivery = try c.decodeIfPresent(DeliverySettings.self, forKey: .delivery) ?? DeliverySettings()
     }
 }
 
@@ -79,6 +96,11 @@ public struct Workspace: Sendable {
             throw JobError("no policy for model '\(model)' in \(path(config.policies)) (models: \(all.map(\.model).joined(separator: ", ")))")
         }
         return p
+    }
+
+    /// Receivers, templates and delivery settings from vigil.yaml, checked.
+    public func alertSetup() throws -> AlertSetup {
+        try AlertSetup(receivers: config.receivers, serverURL: config.serverURL, delivery: config.delivery, workspaceRoot: root)
     }
 
     /// Opens the configured store.

@@ -74,7 +74,7 @@ struct Evaluate: ParsableCommand {
             } else {
                 selection = .policyDefault
             }
-            let job = EvaluateJob(store: store, clock: clock)
+            let job = EvaluateJob(store: store, clock: clock, alerts: try ws.alertSetup())
             return try policies.map { try job.run(policy: $0, window: selection) }
         }
         switch format {

@@ -1,2 +1,0 @@
-import Mustache
-import VigilStore
