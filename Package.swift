@@ -57,8 +57,7 @@ let package = Package(
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "VigilAlertsTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "vigil"],
-            resources: [.copy("Fixtures")]
+            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "vigil"]
         ),
         .testTarget(
             name: "VigilJobsTests",

@@ -76,6 +76,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            self.close_connection = True  # the client died mid-request: nothing was delivered
+            return
         url = urlsplit(self.path)
         if url.path == "/_control":
             control = json.loads(body or b"{}")
@@ -112,6 +115,9 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--log", required=True)
     args = ap.parse_args()
+    # A parent that spawned us from a thread with signals blocked (a test runner's worker
+    # thread) passes that mask on: unblock, or SIGTERM would never arrive.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     Handler.state = State(args.log)
     ThreadingHTTPServer.allow_reuse_address = True
     ThreadingHTTPServer.daemon_threads = True

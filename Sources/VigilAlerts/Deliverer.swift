@@ -11,7 +11,7 @@ import VigilStore
 ///
 /// ```swift
 /// let deliverer = Deliverer(store: store, receivers: config.receivers, settings: config.delivery, clock: SystemClock())
-/// let summary = await deliverer.runPass()
+/// let summary = try deliverer.runPass()
 /// ```
 public struct Deliverer: Sendable {
     let store: any Store
@@ -45,31 +45,26 @@ public struct Deliverer: Sendable {
     }
 
     /// Claims and sends until nothing more is due now (or `maxRounds` claims). Returns the counts.
+    /// Receivers are served by up to `workers` threads of its own; the call blocks until done.
     @discardableResult
-    public func runPass(maxRounds: Int = 1000) async throws -> Summary {
+    public func runPass(maxRounds: Int = 1000) throws -> Summary {
         var total = Summary()
         for _ in 0..<maxRounds {
             let now = Timestamp.millis(clock.now)
             let claimed = try store.claimOutbox(now: now, owner: owner, leaseMillis: Int64(policy.settings.lease * 1000),
                                                 perReceiverLimit: policy.settings.batch)
             guard !claimed.isEmpty else { break }
-            let byReceiver = Dictionary(grouping: claimed, by: \.notification.receiver)
-            let summaries = try await withThrowingTaskGroup(of: Summary.self) { group in
-                var out: [Summary] = []
-                var queue = byReceiver.sorted { $0.key < $1.key }.map(\.value)[...]
-                var running = 0
-                while let rows = queue.popFirst() {
-                    if running == max(1, policy.settings.workers) {
-                        out.append(try await group.next()!)
-                        running -= 1
-                    }
-                    group.addTask { try await self.send(rows) }
-                    running += 1
+            let work = WorkQueue(Dictionary(grouping: claimed, by: \.notification.receiver).sorted { $0.key > $1.key }.map(\.value))
+            let finished = DispatchGroup()
+            for _ in 0..<min(max(1, policy.settings.workers), work.count) {
+                finished.enter()
+                Thread.detachNewThread {
+                    while let rows = work.take() { work.add(Result { try self.send(rows) }) }
+                    finished.leave()
                 }
-                for try await s in group { out.append(s) }
-                return out
             }
-            let round = summaries.reduce(into: Summary()) { t, s in t.delivered += s.delivered; t.retrying += s.retrying; t.dead += s.dead }
+            finished.wait()
+            let round = try work.total()
             total.delivered += round.delivered
             total.retrying += round.retrying
             total.dead += round.dead
@@ -79,7 +74,7 @@ public struct Deliverer: Sendable {
     }
 
     /// Sends one receiver's claimed rows in order; stops at the first that must wait.
-    func send(_ rows: [OutboxRow]) async throws -> Summary {
+    func send(_ rows: [OutboxRow]) throws -> Summary {
         var summary = Summary()
         var index = 0
         while index < rows.count {
@@ -95,7 +90,7 @@ public struct Deliverer: Sendable {
             let response: WebhookTransport.Response
             do {
                 let request = try WebhookRequest.build(n, receiver: receiver, environment: environment, now: clock.now)
-                response = await transport.post(url: request.url, headers: request.headers, body: request.body, timeout: policy.settings.timeout)
+                response = transport.post(url: request.url, headers: request.headers, body: request.body, timeout: policy.settings.timeout)
             } catch {
                 try record(row, status: nil, error: "\(error)", result: .dead, at: at(), into: &summary)
                 continue
@@ -135,6 +130,33 @@ public struct Deliverer: Sendable {
         case .delivered: summary.delivered += 1
         case .retry: summary.retrying += 1
         case .dead: summary.dead += 1
+        }
+    }
+}
+
+/// The receivers' row lists waiting for a sender thread, and what the senders did.
+final class WorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var waiting: [[OutboxRow]]
+    private var results: [Result<Deliverer.Summary, any Error>] = []
+    let count: Int
+
+    init(_ lists: [[OutboxRow]]) {
+        waiting = lists
+        count = lists.count
+    }
+
+    func take() -> [OutboxRow]? { lock.withLock { waiting.popLast() } }
+
+    func add(_ r: Result<Deliverer.Summary, any Error>) { lock.withLock { results.append(r) } }
+
+    /// The summed counts; rethrows the first error a sender hit.
+    func total() throws -> Deliverer.Summary {
+        try lock.withLock { results }.reduce(into: Deliverer.Summary()) { t, r in
+            let s = try r.get()
+            t.delivered += s.delivered
+            t.retrying += s.retrying
+            t.dead += s.dead
         }
     }
 }

@@ -30,21 +30,46 @@ public final class WebhookTransport: Sendable {
 
     deinit { session.finishTasksAndInvalidate() }
 
-    /// POSTs `body` to `url` with `headers`. Never throws: failures are in the response.
-    public func post(url: URL, headers: [String: String], body: Data, timeout: Double) async -> Response {
+    /// POSTs `body` to `url` with `headers` and waits for the answer. Never throws: failures
+    /// are in the response. Blocks the calling thread (the deliverer runs its own threads, so
+    /// nothing depends on the Swift concurrency pool being free).
+    public func post(url: URL, headers: [String: String], body: Data, timeout: Double) -> Response {
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.httpMethod = "POST"
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         request.httpBody = body
-        do {
-            let (_, response) = try await session.data(for: request)
-            guard let http = response as? HTTPURLResponse else { return Response(status: nil, retryAfter: nil, error: "not an HTTP response") }
-            return Response(status: http.statusCode, retryAfter: http.value(forHTTPHeaderField: "Retry-After"), error: nil)
-        } catch let e as URLError {
-            return Response(status: nil, retryAfter: nil, error: e.code == .timedOut ? "timed out after \(timeout) s" : "connection failed (\(e.code.rawValue)): \(e.localizedDescription)")
-        } catch {
-            return Response(status: nil, retryAfter: nil, error: "\(error)")
+        let answer = ResponseSlot()
+        let task = session.dataTask(with: request) { _, response, error in
+            answer.fill(Self.response(response, error, timeout: timeout))
         }
+        task.resume()
+        return answer.wait()
+    }
+
+    static func response(_ response: URLResponse?, _ error: (any Error)?, timeout: Double) -> Response {
+        if let http = response as? HTTPURLResponse {
+            return Response(status: http.statusCode, retryAfter: http.value(forHTTPHeaderField: "Retry-After"), error: nil)
+        }
+        if let e = error as? URLError {
+            return Response(status: nil, retryAfter: nil, error: e.code == .timedOut ? "timed out after \(timeout) s" : "connection failed (\(e.code.rawValue)): \(e.localizedDescription)")
+        }
+        return Response(status: nil, retryAfter: nil, error: error.map { "\($0)" } ?? "not an HTTP response")
+    }
+}
+
+/// One response handed from URLSession's thread to the waiting sender.
+private final class ResponseSlot: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var value: WebhookTransport.Response?
+
+    func fill(_ r: WebhookTransport.Response) {
+        value = r
+        ready.signal()
+    }
+
+    func wait() -> WebhookTransport.Response {
+        ready.wait()
+        return value!
     }
 }
 

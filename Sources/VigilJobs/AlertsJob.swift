@@ -38,23 +38,6 @@ public struct AlertsJob: Sendable {
     /// One delivery pass (blocking until done). `seed` fixes the backoff jitter.
     public func deliver(seed: UInt64? = nil, owner: String? = nil) throws -> Deliverer.Summary {
         let deliverer = Deliverer(store: store, receivers: setup.receivers, settings: setup.delivery, clock: clock, owner: owner, seed: seed)
-        return try blocking { try await deliverer.runPass() }
+        return try deliverer.runPass()
     }
-}
-
-/// Runs `body` to completion from synchronous code (the command line is synchronous).
-public func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-        done.signal()
-    }
-    done.wait()
-    return try box.result!.get()
-}
-
-/// Hands a result from a task to the thread waiting for it (guarded by the semaphore).
-private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
 }

@@ -53,7 +53,7 @@ struct AlertTestBed {
                   owner: "test", seed: seed)
     }
 
-    func deliver() async throws -> Deliverer.Summary { try await deliverer().runPass() }
+    func deliver() throws -> Deliverer.Summary { try deliverer().runPass() }
 }
 
 /// A finding of rule `rule` (per class when `className` is given).

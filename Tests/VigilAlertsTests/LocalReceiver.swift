@@ -32,6 +32,21 @@ final class LocalReceiver: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// The interpreter itself, not a launcher such as a pyenv shim: stopping the process we
+    /// started must stop the server.
+    static let python: String = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sys; print(sys.executable)"]
+        let out = Pipe()
+        p.standardOutput = out
+        try? p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.isEmpty ? "/usr/bin/python3" : path
+    }()
+
     /// The base URL, e.g. `http://127.0.0.1:41234`.
     var url: String { "http://127.0.0.1:\(port)" }
 
@@ -40,8 +55,8 @@ final class LocalReceiver: @unchecked Sendable {
         let portFile = directory + "/port"
         try? FileManager.default.removeItem(atPath: portFile)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.repoRoot + "/scripts/webhook_receiver.py", "--port", String(port), "--port-file", portFile, "--log", log]
+        p.executableURL = URL(fileURLWithPath: Self.python)
+        p.arguments = [Self.repoRoot + "/scripts/webhook_receiver.py", "--port", String(port), "--port-file", portFile, "--log", log]
         p.standardError = FileHandle.nullDevice
         try p.run()
         process = p
@@ -57,6 +72,9 @@ final class LocalReceiver: @unchecked Sendable {
     func stop() {
         guard let p = process, p.isRunning else { return }
         p.terminate()
+        let deadline = Date().addingTimeInterval(3)
+        while p.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
         process = nil
     }
