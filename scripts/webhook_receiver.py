@@ -21,6 +21,7 @@ the same --port to simulate a receiver that was down.
 """
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -125,9 +126,17 @@ def main():
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write(str(server.server_address[1]))
-        import os
         os.replace(args.port_file + ".tmp", args.port_file)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    # Exit with the process that started us, even if it was killed before it could stop us.
+    parent = os.getppid()
+
+    def watch_parent():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     print(f"listening on 127.0.0.1:{server.server_address[1]}", file=sys.stderr, flush=True)
     server.serve_forever()
     server.server_close()

@@ -44,8 +44,9 @@ public struct Notices: Sendable {
     }
 
     /// Queues `notice` for each receiver in `receiverNames`; returns the notification ids.
+    /// The same notice at the same instant gets the same id (queued once) unless `nonce` differs.
     @discardableResult
-    public func enqueue(_ notice: Notice, to receiverNames: [String]) throws -> [String] {
+    public func enqueue(_ notice: Notice, to receiverNames: [String], nonce: String = "") throws -> [String] {
         let now = Timestamp.millis(clock.now)
         var rows: [OutboxNotification] = []
         var events: [Event] = []
@@ -55,7 +56,7 @@ public struct Notices: Sendable {
                                     rule: notice.topic, metric: notice.topic, className: nil, severity: notice.severity, state: .firing,
                                     startsAt: now, updatedAt: now, runID: notice.runID, window: nil, value: nil, threshold: nil, evidence: 0,
                                     message: notice.message)
-            let id = AlertNotification.id([name, notice.model, notice.topic, String(now), notice.message])
+            let id = AlertNotification.id([name, notice.model, notice.topic, String(now), notice.message, nonce])
             let n = AlertNotification(id: id, receiver: receiver, topic: notice.topic, model: notice.model, alerts: [alert], runID: notice.runID,
                                       window: nil, createdAt: now, serverURL: setup.serverURL)
             rows.append(OutboxNotification(id: id, receiver: name, model: notice.model, topic: notice.topic,
@@ -70,6 +71,7 @@ public struct Notices: Sendable {
     /// Queues a sample notification for `receiver` (`vigil alerts test`).
     public func test(receiver: String) throws -> String {
         try enqueue(Notice(model: "vigil-test", topic: "test", severity: .warning,
-                           message: "A test from Vigil: if you can read this, receiver '\(receiver)' works."), to: [receiver])[0]
+                           message: "A test from Vigil: if you can read this, receiver '\(receiver)' works."), to: [receiver],
+                    nonce: UUID().uuidString)[0]
     }
 }

@@ -38,6 +38,9 @@ public struct TemplateSet: Sendable {
         return (DefaultTemplates.byKind[r.kind]!, "built-in alerts/\(r.kind.rawValue).mustache")
     }
 
+    /// The built-in template of `kind`, as the file `alerts/<kind>.mustache` holds it.
+    public static func builtIn(_ kind: ReceiverKind) -> String { DefaultTemplates.byKind[kind]! + "\n" }
+
     /// The body for `receiver` from `context`, checked to be JSON; the error names the template.
     public func render(_ context: [String: Any], for receiver: Receiver) throws -> String {
         guard let (template, source) = templates[receiver.name] else {

@@ -103,6 +103,19 @@ public enum ExamplePolicies {
             if let w = t.warning { s += "    warning: \(w)\n" }
             if let c = t.critical { s += "    critical: \(c)\n" }
         }
+        s += """
+            # Who hears about this model's alerts: receivers are named in vigil.yaml.
+            # Uncomment once vigil.yaml lists them (docs/formats.md, "Alert routing").
+            # alerts:
+            #   repeat_interval: 4h          # re-send a still-firing alert this often
+            #   send_resolved: true          # say so when an alert clears
+            #   routes:
+            #     - receivers: [team-slack]
+            #       severity: [warning, critical]
+            #     - receivers: [oncall-pagerduty]
+            #       severity: [critical]
+
+            """
         return s
     }
 }

@@ -161,6 +161,20 @@ extension WorkspaceConfig {
         store: sqlite:.vigil/vigil.db
         # policies: one YAML file per model (see docs/formats.md).
         policies: policies
+        # Alerts (docs/formats.md): where notifications go; secrets as ${ENV_VAR}.
+        # server_url: https://vigil.example.com   # for report links in alerts
+        # receivers:
+        #   - name: team-slack
+        #     kind: slack                          # slack teams discord alertmanager pagerduty webhook
+        #     url: ${SLACK_WEBHOOK_URL}
+        #   - name: oncall-pagerduty
+        #     kind: pagerduty
+        #     url: https://events.pagerduty.com/v2/enqueue
+        #     routing_key: ${PAGERDUTY_ROUTING_KEY}
+        # delivery:
+        #   timeout: 15s
+        #   max_attempts: 10
+        #   max_age: 24h
 
         """
 }

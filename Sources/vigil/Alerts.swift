@@ -21,7 +21,7 @@ struct Alerts: ParsableCommand {
               vigil alerts retry --all-dead
             """,
         subcommands: [AlertsList.self, AlertsDeliver.self, AlertsOutbox.self, AlertsRetry.self, AlertsTest.self,
-                      AlertsSilence.self, AlertsSilences.self, AlertsUnsilence.self]
+                      AlertsSilence.self, AlertsSilences.self, AlertsUnsilence.self, AlertsTemplates.self]
     )
 }
 
@@ -239,6 +239,33 @@ struct AlertsUnsilence: ParsableCommand {
                 throw JobError("no silence \(id) in force: see `vigil alerts silences --all`")
             }
             print("silence \(id) ended; receivers hear the current state at the next `vigil alerts deliver`")
+        }
+    }
+}
+
+struct AlertsTemplates: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "templates", abstract: "Write the built-in body templates, to copy and edit.",
+        discussion: """
+            Writes alerts/<kind>.mustache for every receiver kind (existing files are kept).
+            A template in the workspace's alerts/ folder replaces the built-in one for its kind;
+            a receiver's `template:` field points at a file of its own.
+
+              vigil alerts templates                 # into ./alerts
+              vigil alerts templates --out /tmp/tpl
+            """)
+
+    @Option(help: "Folder to write into.") var out = "alerts"
+
+    func run() throws {
+        try reportingErrors(exitCode: 1) {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            for kind in ReceiverKind.allCases {
+                let path = (out as NSString).appendingPathComponent("\(kind.rawValue).mustache")
+                if FileManager.default.fileExists(atPath: path) { print("kept \(path)"); continue }
+                try TemplateSet.builtIn(kind).write(toFile: path, atomically: true, encoding: .utf8)
+                print("wrote \(path)")
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ import VigilStore
 
     @Test func deliveryAtLeastOnceThroughFiftyKills() throws {
         let receiver = try LocalReceiver()
+        defer { receiver.stop() }
         try receiver.script([], delay: 0.01)  // a receiver that takes 10 ms per request
         let root = NSTemporaryDirectory() + "vigil-crash-\(UUID().uuidString)"
         try Workspace.initialize(at: root)

@@ -27,6 +27,7 @@ import VigilStore
 
     @Test func serverErrorsAreRetriedWithBackoffAndTheOrderIsKept() throws {
         let receiver = try LocalReceiver()
+        defer { receiver.stop() }
         let bed = try bed(receiver)
         try receiver.script([["status": 500, "count": 2]])
         var s = try bed.deliver()
@@ -50,6 +51,7 @@ import VigilStore
 
     @Test func timeoutsAreRetried() throws {
         let receiver = try LocalReceiver()
+        defer { receiver.stop() }
         let bed = try bed(receiver, count: 1)
         try receiver.script([["sleep": 2.5, "count": 1]])
         var s = try bed.deliver()
@@ -62,6 +64,7 @@ import VigilStore
 
     @Test func tooManyRequestsWaitsForRetryAfter() throws {
         let receiver = try LocalReceiver()
+        defer { receiver.stop() }
         let bed = try bed(receiver, count: 2)
         try receiver.script([["status": 429, "retry_after": "30", "count": 1]])
         var s = try bed.deliver()
@@ -81,6 +84,7 @@ import VigilStore
 
     @Test func aReceiverThatIsDownGetsEverythingInOrderWhenItIsBack() throws {
         let receiver = try LocalReceiver()
+        defer { receiver.stop() }
         let bed = try bed(receiver, count: 20)
         receiver.stop()
         for _ in 0..<3 {
@@ -98,6 +102,7 @@ import VigilStore
 
     @Test func clientErrorsRedirectsAndGoneEndpointsAreDeadLettered() throws {
         let receiver = try LocalReceiver()
+        defer { receiver.stop() }
         let pd = try bed(receiver, kind: .pagerduty, count: 2)
         try receiver.script([["status": 400, "count": 1]])
         var s = try pd.deliver()
@@ -122,6 +127,7 @@ import VigilStore
 
     @Test func givesUpAfterMaxAttempts() throws {
         let receiver = try LocalReceiver()
+        defer { receiver.stop() }
         var settings = AlertTestBed.fastDelivery
         settings.maxAttempts = 3
         let bed = try bed(receiver, count: 1, settings: settings)

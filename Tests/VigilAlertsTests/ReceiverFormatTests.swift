@@ -129,6 +129,7 @@ import VigilStore
 
     @Test func everyKindReachesTheReceiverAndWebhookSignaturesVerifyInPython() throws {
         let receiver = try LocalReceiver()
+        defer { receiver.stop() }
         let bed = try Self.firedBed(base: receiver.url)
         let summary = try bed.deliver()
         #expect(summary.delivered == 8)
