@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection deps clean
+.PHONY: quickstart test build release bench bench-detection bench-alerts deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -23,6 +23,10 @@ bench: deps
 ## Detection: COCO evaluation against pycocotools and faster-coco-eval on 5,000 images.
 bench-detection: deps
 	scripts/bench_detection.sh
+
+## Alerts: 10,000 signed notifications to a local webhook receiver (target <= 10 s).
+bench-alerts: deps
+	scripts/bench_alerts.sh
 
 deps:
 	@scripts/install-deps.sh

@@ -156,22 +156,36 @@ struct AlertsRetry: ParsableCommand {
 struct AlertsTest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test", abstract: "Send a sample notification to a receiver now, to see it in the channel.",
-        discussion: "Queues a sample and runs one delivery pass; exit 1 when it was not delivered.\n\n  vigil alerts test team-slack")
+        discussion: """
+            Queues a sample and runs one delivery pass; exit 1 when it was not delivered.
+
+              vigil alerts test team-slack
+              vigil alerts test audit-hook --count 1000 --queue-only   # load for a benchmark
+            """)
 
     @Argument(help: "A receiver name from vigil.yaml.") var receiver: String
+    @Option(help: "How many samples.") var count = 1
+    @Flag(help: "Only queue them; `vigil alerts deliver` sends them.") var queueOnly = false
     @OptionGroup var workspace: WorkspaceOptions
 
     func run() throws {
         try reportingErrors(exitCode: 1) {
             let c = try AlertContext(workspace)
-            let id = try Notices(store: c.store, setup: c.setup, clock: c.clock).test(receiver: receiver)
+            let notices = Notices(store: c.store, setup: c.setup, clock: c.clock)
+            let ids = try (0..<max(1, count)).map { _ in try notices.test(receiver: receiver) }
+            if queueOnly { print("queued \(ids.count) sample notification\(ids.count == 1 ? "" : "s") for \(receiver)"); return }
             _ = try c.job().deliver()
-            let row = try c.store.outbox(states: OutboxState.allCases, limit: 1_000_000).first { $0.notification.id == id }
-            switch row?.state {
-            case .delivered?: print("sent \(id) to \(receiver): HTTP \(row?.lastStatus ?? 0)")
-            case .pending?: throw JobError("\(receiver) did not take \(id) yet (\(row?.lastError ?? "queued behind older notifications")); it will be retried by `vigil alerts deliver`")
-            default: throw JobError("\(receiver) refused \(id): \(row?.lastError ?? "unknown")")
+            let rows = try c.store.outbox(states: OutboxState.allCases, limit: 1_000_000).filter { ids.contains($0.notification.id) }
+            let delivered = rows.filter { $0.state == .delivered }
+            if delivered.count == ids.count {
+                print(ids.count == 1 ? "sent \(ids[0]) to \(receiver): HTTP \(rows[0].lastStatus ?? 0)" : "sent \(ids.count) samples to \(receiver)")
+                return
             }
+            let failed = rows.first { $0.state != .delivered }
+            if failed?.state == .pending {
+                throw JobError("\(receiver) did not take \(failed!.notification.id) yet (\(failed?.lastError ?? "queued behind older notifications")); `vigil alerts deliver` retries it")
+            }
+            throw JobError("\(receiver) refused \(failed?.notification.id ?? "the sample"): \(failed?.lastError ?? "unknown"); see `vigil alerts outbox --dead`")
         }
     }
 }
