@@ -77,15 +77,15 @@ public struct AlertNotification: Sendable {
             "severity": worst.rawValue, "created_at": Timestamp.format(millis: createdAt),
             "has_run": runID != nil, "run_id": runID.map(String.init) ?? "", "run_id_json": runID.map(String.init) ?? "null",
             "evaluate_command": evaluateCommand,
-            "has_report_url": reportURL != nil, "report_url": reportURL ?? "", "report_url_json": JSONContentType.quoted(reportURL),
+            "has_report_url": reportURL != nil, "report_url": reportURL ?? "", "report_url_json": JSONText.quote(reportURL),
             "external_url": serverURL ?? "", "color": String(Self.color(status: status, severity: worst)),
             "alerts": listed.map(alertContext), "truncated_alerts": String(alerts.count - listed.count),
             "has_truncated": alerts.count > listed.count,
-            "group_key": "{}:{model=\"\(model)\"}", "group_labels_json": JSONContentType.object(["model": model]),
+            "group_key": "{}:{model=\"\(model)\"}", "group_labels_json": JSONText.object(["model": model]),
         ]
         let labels = alerts.map(Self.labels)
-        c["common_labels_json"] = JSONContentType.object(Self.common(labels))
-        c["common_annotations_json"] = JSONContentType.object(Self.common(alerts.map(annotations)))
+        c["common_labels_json"] = JSONText.object(Self.common(labels))
+        c["common_annotations_json"] = JSONText.object(Self.common(alerts.map(annotations)))
         if receiver.kind.isPerAlert, let a = alerts.first {
             // One alert per request: its fields at the top level as well.
             for (k, v) in alertContext(a) { c[k] = v }
@@ -95,7 +95,7 @@ public struct AlertNotification: Sendable {
             c["routing_key"] = receiver.routingKey ?? ""
             c["source"] = "vigil/\(model)"
             c["pd_summary"] = String("[\(a.severity.rawValue)] \(model) \(a.rule): \(a.message)".prefix(1024))
-            c["custom_details_json"] = JSONContentType.object([
+            c["custom_details_json"] = JSONText.object([
                 "rule": a.rule, "metric": a.metric, "class": a.className, "value": a.value.map(Self.number),
                 "threshold": a.threshold.map(Self.number), "evidence": String(a.evidence), "run_id": runID.map(String.init),
                 "evaluate_command": evaluateCommand, "fingerprint": a.fingerprint,
@@ -113,14 +113,14 @@ public struct AlertNotification: Sendable {
     func alertContext(_ a: AlertRecord) -> [String: Any] {
         [
             "fingerprint": a.fingerprint, "status": a.state.rawValue, "severity": a.severity.rawValue, "rule": a.rule, "metric": a.metric,
-            "class": a.className ?? "", "class_json": JSONContentType.quoted(a.className),
+            "class": a.className ?? "", "class_json": JSONText.quote(a.className),
             "value": a.value.map(Self.number) ?? "", "value_json": a.value.map(Self.number) ?? "null",
             "threshold": a.threshold.map(Self.number) ?? "", "threshold_json": a.threshold.map(Self.number) ?? "null",
             "evidence": String(a.evidence), "message": String(a.message.prefix(500)),
             "starts_at": Timestamp.format(millis: a.startsAt),
             "ends_at_or_zero": a.endsAt.map { Timestamp.format(millis: $0) } ?? "0001-01-01T00:00:00Z",
-            "ends_at_json": JSONContentType.quoted(a.endsAt.map { Timestamp.format(millis: $0) }),
-            "labels_json": JSONContentType.object(Self.labels(a)), "annotations_json": JSONContentType.object(annotations(a)),
+            "ends_at_json": JSONText.quote(a.endsAt.map { Timestamp.format(millis: $0) }),
+            "labels_json": JSONText.object(Self.labels(a)), "annotations_json": JSONText.object(annotations(a)),
             "generator_url": reportURL ?? "", "pd_severity": Self.pagerDutySeverity(a),
             "emoji": a.state == .resolved ? "✅" : (a.severity == .critical ? "🔴" : "🟠"),
         ]

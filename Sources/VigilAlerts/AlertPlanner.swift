@@ -163,7 +163,7 @@ public struct AlertPlanner: Sendable {
                 changes.notifications.append(OutboxNotification(id: id, receiver: name, model: book.model, topic: "alert",
                                                                 body: try templates.render(n.context(), for: receiver), createdAt: now))
                 changes.events.append(Event(ts: now, actor: actor, kind: "alert.notification.queued", model: book.model, subject: "notification/\(id)",
-                                            details: JSONContentType.object(["receiver": name, "status": n.status.rawValue,
+                                            details: JSONText.object(["receiver": name, "status": n.status.rawValue,
                                                                              "alerts": String(group.count), "run_id": runID.map(String.init)])))
                 for a in group {
                     changes.receipts.append(AlertReceipt(fingerprint: a.fingerprint, receiver: name, status: a.state, severity: a.severity, sentAt: now))
@@ -182,7 +182,7 @@ public struct AlertPlanner: Sendable {
     func event(_ kind: String, _ a: AlertRecord, _ book: AlertBook) -> Event {
         let silenced = book.silences.first { $0.mutes(a, at: book.now) }
         return Event(ts: book.now, actor: actor, kind: kind, model: a.model, subject: "alert/\(a.fingerprint)",
-                     details: JSONContentType.object(["rule": a.rule, "class": a.className, "severity": a.severity.rawValue,
+                     details: JSONText.object(["rule": a.rule, "class": a.className, "severity": a.severity.rawValue,
                                                       "message": a.message, "inhibited": a.inhibited,
                                                       "silenced_by": silenced?.id.map { "silence/\($0)" }]))
     }

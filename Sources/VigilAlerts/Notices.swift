@@ -62,7 +62,7 @@ public struct Notices: Sendable {
             rows.append(OutboxNotification(id: id, receiver: name, model: notice.model, topic: notice.topic,
                                            body: try setup.templates.render(n.context(), for: receiver), createdAt: now))
             events.append(Event(ts: now, actor: actor, kind: "alert.notification.queued", model: notice.model, subject: "notification/\(id)",
-                                details: JSONContentType.object(["receiver": name, "topic": notice.topic])))
+                                details: JSONText.object(["receiver": name, "topic": notice.topic])))
         }
         try store.enqueue(rows, events: events)
         return rows.map(\.id)

@@ -23,7 +23,7 @@ public struct WebhookRequest: Sendable {
         var body = notification.body
         if let placeholder = receiver.routingKey, placeholder.contains("${") {
             let key = try SecretText.expand(placeholder, environment: environment, field: "\(field).routing_key")
-            body = body.replacingOccurrences(of: JSONContentType.escape(placeholder), with: JSONContentType.escape(key))
+            body = body.replacingOccurrences(of: JSONText.escape(placeholder), with: JSONText.escape(key))
         }
         let bytes = Data(body.utf8)
         var headers = ["Content-Type": "application/json", "User-Agent": "Vigil-Alerts/1", "X-Vigil-Notification": notification.id]

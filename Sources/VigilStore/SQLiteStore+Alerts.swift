@@ -225,21 +225,3 @@ extension SQLiteStore {
                   lastStatus: row["last_status"], lastError: row["last_error"], finishedAt: row["finished_at"])
     }
 }
-
-/// Small JSON objects for event details, built without an encoder.
-enum JSONText {
-    /// `{"k":"v",…}` with keys sorted and `nil` values left out.
-    static func object(_ fields: [String: String?]) -> String {
-        let parts = fields.keys.sorted().compactMap { key -> String? in
-            guard let value = fields[key] ?? nil else { return nil }
-            return "\(quote(key)):\(quote(value))"
-        }
-        return "{" + parts.joined(separator: ",") + "}"
-    }
-
-    static func quote(_ s: String) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed])
-        let array = data.map { String(decoding: $0, as: UTF8.self) } ?? "[\"\"]"
-        return String(array.dropFirst().dropLast())
-    }
-}
