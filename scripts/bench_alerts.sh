@@ -30,7 +30,7 @@ for i in $(seq "$RECEIVERS"); do
   "$VIGIL" alerts test "hook$i" --count $((N / RECEIVERS)) --queue-only --workspace "$WORK/ws" >/dev/null
 done
 start=$(date +%s.%N)
-"$VIGIL" alerts deliver --workspace "$WORK/ws"
+/usr/bin/time -f "deliverer cpu: %U s user, %S s system" "$VIGIL" alerts deliver --workspace "$WORK/ws" && ps -o cputime= -p $RECEIVER_PID | sed "s/^/receiver cpu: /"
 end=$(date +%s.%N)
 received=$(wc -l < "$WORK/requests.ndjson")
 seconds=$(python3 -c "print(f'{$end - $start:.2f}')")

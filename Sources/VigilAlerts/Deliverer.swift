@@ -33,7 +33,7 @@ public struct Deliverer: Sendable {
         self.environment = environment
         self.owner = owner ?? "deliverer-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
         self.jitter = JitterSource(seed: seed ?? UInt64.random(in: 0...UInt64.max))
-        self.transport = WebhookTransport(timeout: settings.timeout, connections: 2)
+        self.transport = WebhookTransport(timeout: settings.timeout, connections: max(1, settings.workers))
     }
 
     /// What one pass did.
@@ -75,7 +75,13 @@ public struct Deliverer: Sendable {
 
     /// Sends one receiver's claimed rows in order; stops at the first that must wait.
     func send(_ rows: [OutboxRow]) throws -> Summary {
-        var summary = Summary()
+        var log = OutcomeLog()
+        try sendInOrder(rows, into: &log)
+        try flush(&log)
+        return log.summary
+    }
+
+    func sendInOrder(_ rows: [OutboxRow], into log: inout OutcomeLog) throws {
         var index = 0
         while index < rows.count {
             let row = rows[index]
@@ -84,7 +90,7 @@ public struct Deliverer: Sendable {
             let at = { Timestamp.millis(clock.now) }
             guard let receiver = receivers[n.receiver] else {
                 try record(row, status: nil, error: "receiver '\(n.receiver)' is not in vigil.yaml any more; add it back and run `vigil alerts retry \(n.id)`",
-                           result: .dead, at: at(), into: &summary)
+                           result: .dead, at: at(), into: &log)
                 continue
             }
             let response: WebhookTransport.Response
@@ -92,7 +98,7 @@ public struct Deliverer: Sendable {
                 let request = try WebhookRequest.build(n, receiver: receiver, environment: environment, now: clock.now)
                 response = transport.post(url: request.url, headers: request.headers, body: request.body, timeout: policy.settings.timeout)
             } catch {
-                try record(row, status: nil, error: "\(error)", result: .dead, at: at(), into: &summary)
+                try record(row, status: nil, error: "\(error)", result: .dead, at: at(), into: &log)
                 continue
             }
             let now = clock.now
@@ -103,35 +109,51 @@ public struct Deliverer: Sendable {
             let tooOld = Double(nowMillis - n.createdAt) / 1000 >= policy.settings.maxAge
             switch verdict {
             case .delivered:
-                try record(row, status: response.status, error: nil, result: .delivered, at: nowMillis, into: &summary)
+                try record(row, status: response.status, error: nil, result: .delivered, at: nowMillis, into: &log)
             case .retry(let seconds) where !tooOld:
                 try record(row, status: response.status, error: response.error ?? "HTTP \(response.status ?? 0)",
-                           result: .retry(at: nowMillis + Int64(seconds * 1000)), at: nowMillis, into: &summary)
+                           result: .retry(at: nowMillis + Int64(seconds * 1000)), at: nowMillis, into: &log)
+                try flush(&log)
                 try store.releaseOutbox(seqs: rows[index...].map(\.seq), owner: owner)
-                return summary
+                return
             case .retry:
                 try record(row, status: response.status, error: "gave up: older than max_age (\(policy.settings.maxAge) s); last error: \(response.error ?? "HTTP \(response.status ?? 0)")",
-                           result: .dead, at: nowMillis, into: &summary)
+                           result: .dead, at: nowMillis, into: &log)
             case .dead(let reason):
-                try record(row, status: response.status, error: reason, result: .dead, at: nowMillis, into: &summary)
+                try record(row, status: response.status, error: reason, result: .dead, at: nowMillis, into: &log)
             case .gone(let reason):
-                for r in rows[(index - 1)...] { try record(r, status: response.status, error: reason, result: .dead, at: nowMillis, into: &summary) }
-                return summary
+                for r in rows[(index - 1)...] { try record(r, status: response.status, error: reason, result: .dead, at: nowMillis, into: &log) }
+                return
             }
         }
-        return summary
     }
 
-    func record(_ row: OutboxRow, status: Int?, error: String?, result: DeliveryOutcome.Result, at: Int64, into summary: inout Summary) throws {
+    /// Notes an outcome; outcomes are written in small batches (every 10 ms or 32 rows), which
+    /// keeps the store's work per notification low while a crash repeats only a few sends.
+    func record(_ row: OutboxRow, status: Int?, error: String?, result: DeliveryOutcome.Result, at: Int64, into log: inout OutcomeLog) throws {
         let n = row.notification
-        try store.recordDeliveries([DeliveryOutcome(seq: row.seq, notificationID: n.id, receiver: n.receiver, model: n.model, at: at,
-                                                    status: status, error: error, result: result)], owner: owner)
+        log.pending.append(DeliveryOutcome(seq: row.seq, notificationID: n.id, receiver: n.receiver, model: n.model, at: at,
+                                           status: status, error: error, result: result))
         switch result {
-        case .delivered: summary.delivered += 1
-        case .retry: summary.retrying += 1
-        case .dead: summary.dead += 1
+        case .delivered: log.summary.delivered += 1
+        case .retry: log.summary.retrying += 1
+        case .dead: log.summary.dead += 1
         }
+        if log.pending.count >= 32 || DispatchTime.now().uptimeNanoseconds - log.lastFlush >= 10_000_000 { try flush(&log) }
     }
+
+    func flush(_ log: inout OutcomeLog) throws {
+        if !log.pending.isEmpty { try store.recordDeliveries(log.pending, owner: owner) }
+        log.pending.removeAll(keepingCapacity: true)
+        log.lastFlush = DispatchTime.now().uptimeNanoseconds
+    }
+}
+
+/// One sender's outcomes not yet written, and its counts.
+struct OutcomeLog {
+    var pending: [DeliveryOutcome] = []
+    var summary = Deliverer.Summary()
+    var lastFlush = DispatchTime.now().uptimeNanoseconds
 }
 
 /// The receivers' row lists waiting for a sender thread, and what the senders did.

@@ -150,32 +150,35 @@ extension SQLiteStore {
     public func recordDeliveries(_ outcomes: [DeliveryOutcome], owner: String) throws {
         guard !outcomes.isEmpty else { return }
         try queue.write { db in
+            // Cached statements: a delivery pass records thousands of outcomes.
+            let attempts = try db.cachedStatement(sql: "SELECT attempts FROM outbox WHERE seq = ?")
+            let finish = try db.cachedStatement(sql: """
+                UPDATE outbox SET state = ?, attempts = ?, last_status = ?, last_error = ?, finished_at = ?, lease_owner = NULL, lease_until = 0
+                WHERE seq = ?
+                """)
+            let retry = try db.cachedStatement(sql: """
+                UPDATE outbox SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ?, lease_owner = NULL, lease_until = 0
+                WHERE seq = ?
+                """)
+            let attempt = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO outbox_attempts(seq, attempt, ts, status, error, outcome) VALUES (?, ?, ?, ?, ?, ?)
+                """)
             for o in outcomes {
-                let attempt = (try Int.fetchOne(db, sql: "SELECT attempts FROM outbox WHERE seq = ?", arguments: [o.seq]) ?? 0) + 1
+                let n = (try Int.fetchOne(attempts, arguments: [o.seq]) ?? 0) + 1
                 let kind: String
                 switch o.result {
                 case .delivered:
                     kind = "delivered"
-                    try db.execute(sql: """
-                        UPDATE outbox SET state = 'delivered', attempts = ?, last_status = ?, last_error = NULL, finished_at = ?,
-                          lease_owner = NULL, lease_until = 0 WHERE seq = ?
-                        """, arguments: [attempt, o.status, o.at, o.seq])
+                    try finish.execute(arguments: ["delivered", n, o.status, nil, o.at, o.seq])
                 case .retry(let at):
                     kind = "retry"
-                    try db.execute(sql: """
-                        UPDATE outbox SET attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ?,
-                          lease_owner = NULL, lease_until = 0 WHERE seq = ?
-                        """, arguments: [attempt, o.status, o.error, at, o.seq])
+                    try retry.execute(arguments: [n, o.status, o.error, at, o.seq])
                 case .dead:
                     kind = "dead"
-                    try db.execute(sql: """
-                        UPDATE outbox SET state = 'dead', attempts = ?, last_status = ?, last_error = ?, finished_at = ?,
-                          lease_owner = NULL, lease_until = 0 WHERE seq = ?
-                        """, arguments: [attempt, o.status, o.error, o.at, o.seq])
+                    try finish.execute(arguments: ["dead", n, o.status, o.error, o.at, o.seq])
                 }
-                try db.execute(sql: "INSERT OR REPLACE INTO outbox_attempts(seq, attempt, ts, status, error, outcome) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [o.seq, attempt, o.at, o.status, o.error, kind])
-                var details: [String: String?] = ["receiver": o.receiver, "attempt": String(attempt), "status": o.status.map(String.init),
+                try attempt.execute(arguments: [o.seq, n, o.at, o.status, o.error, kind])
+                var details: [String: String?] = ["receiver": o.receiver, "attempt": String(n), "status": o.status.map(String.init),
                                                   "error": o.error]
                 if case .retry(let at) = o.result { details["next_attempt_at"] = Timestamp.format(millis: at) }
                 try Self.append(db, Event(ts: o.at, actor: owner, kind: "alert.delivery.\(kind)", model: o.model,

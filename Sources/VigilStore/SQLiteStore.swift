@@ -121,8 +121,8 @@ public final class SQLiteStore: Store {
     }
 
     static func append(_ db: Database, _ e: Event) throws {
-        try db.execute(sql: "INSERT INTO events(ts, actor, kind, model, subject, details) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [e.ts, e.actor, e.kind, e.model, e.subject, e.details])
+        try db.cachedStatement(sql: "INSERT INTO events(ts, actor, kind, model, subject, details) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [e.ts, e.actor, e.kind, e.model, e.subject, e.details])
     }
 
     public func events(model: String?, limit: Int) throws -> [Event] {
