@@ -143,7 +143,10 @@ public struct Deliverer: Sendable {
     }
 
     func flush(_ log: inout OutcomeLog) throws {
-        if !log.pending.isEmpty { try store.recordDeliveries(log.pending, owner: owner) }
+        guard let receiver = log.pending.first?.receiver else { return }
+        try store.recordDeliveries(log.pending, owner: owner)
+        // Still sending this receiver's rows: keep them ours, however slow it is.
+        try store.renewLeases(receiver: receiver, owner: owner, until: Timestamp.millis(clock.now) + Int64(policy.settings.lease * 1000))
         log.pending.removeAll(keepingCapacity: true)
         log.lastFlush = DispatchTime.now().uptimeNanoseconds
     }

@@ -187,6 +187,13 @@ extension SQLiteStore {
         }
     }
 
+    public func renewLeases(receiver: String, owner: String, until: Int64) throws {
+        try queue.write { db in
+            try db.execute(sql: "UPDATE outbox SET lease_until = ? WHERE receiver = ? AND lease_owner = ? AND state = 'pending'",
+                           arguments: [until, receiver, owner])
+        }
+    }
+
     public func releaseOutbox(seqs: [Int64], owner: String) throws {
         guard !seqs.isEmpty else { return }
         try queue.write { db in

@@ -42,6 +42,9 @@ public protocol AlertStore: Sendable {
     /// Records delivery outcomes (one attempt each, with an event) and releases the leases.
     func recordDeliveries(_ outcomes: [DeliveryOutcome], owner: String) throws
 
+    /// Extends `owner`'s leases on `receiver`'s pending rows to `until`, while it still sends them.
+    func renewLeases(receiver: String, owner: String, until: Int64) throws
+
     /// Gives back claimed rows that were not attempted.
     func releaseOutbox(seqs: [Int64], owner: String) throws
 
