@@ -145,8 +145,15 @@ public struct Deliverer: Sendable {
     func flush(_ log: inout OutcomeLog) throws {
         guard let receiver = log.pending.first?.receiver else { return }
         try store.recordDeliveries(log.pending, owner: owner)
-        // Still sending this receiver's rows: keep them ours, however slow it is.
-        try store.renewLeases(receiver: receiver, owner: owner, until: Timestamp.millis(clock.now) + Int64(policy.settings.lease * 1000))
+        // Still sending this receiver's rows: keep them ours, however slow it is (renewed once
+        // half the lease has passed, so a fast receiver costs no extra writes).
+        let now = Timestamp.millis(clock.now), lease = Int64(policy.settings.lease * 1000)
+        if now - (log.renewedAt ?? now) >= lease / 2 {
+            try store.renewLeases(receiver: receiver, owner: owner, until: now + lease)
+            log.renewedAt = now
+        } else if log.renewedAt == nil {
+            log.renewedAt = now
+        }
         log.pending.removeAll(keepingCapacity: true)
         log.lastFlush = DispatchTime.now().uptimeNanoseconds
     }
@@ -157,6 +164,8 @@ struct OutcomeLog {
     var pending: [DeliveryOutcome] = []
     var summary = Deliverer.Summary()
     var lastFlush = DispatchTime.now().uptimeNanoseconds
+    /// When the leases were last renewed (first flush: about when they were claimed).
+    var renewedAt: Int64?
 }
 
 /// The receivers' row lists waiting for a sender thread, and what the senders did.
