@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -39,6 +39,10 @@ bench-sequential: deps
 ## Sampling: a daily budget of 500 out of 1M predictions (target < 2 s, memory flat), release build.
 bench-sampling: deps
 	scripts/bench_sampling.sh
+
+## Alerts: 10,000 signed notifications to a local webhook receiver (target <= 10 s).
+bench-alerts: deps
+	scripts/bench_alerts.sh
 
 deps:
 	@scripts/install-deps.sh

@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
         .library(name: "VigilStore", targets: ["VigilStore"]),
+        .library(name: "VigilAlerts", targets: ["VigilAlerts"]),
         .library(name: "VigilJobs", targets: ["VigilJobs"]),
         .library(name: "VigilSampling", targets: ["VigilSampling"]),
     ],
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // OpenBLAS (CBLAS) for the kernel matrices of the embedding-drift tests.
@@ -32,11 +34,19 @@ let package = Package(
         ),
         // Sampling strategies and the review queue's rules.
         .target(name: "VigilSampling", dependencies: ["VigilCore", "VigilStore"]),
+        // Findings to alerts, the outbox, templates, signing and webhook delivery (URLSession).
+        .target(
+            name: "VigilAlerts",
+            dependencies: [
+                "VigilCore", "VigilStore",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
         // Workspace, ingest and evaluation jobs, report rendering.
         .target(
             name: "VigilJobs",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilSampling",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -44,13 +54,17 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilJobs", "VigilSampling", "COpenBLAS",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "VigilAlertsTests",
+            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "vigil"]
+        ),
         .testTarget(
             name: "VigilJobsTests",
             dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilSampling", "vigil", .product(name: "GRDB", package: "GRDB.swift")]

@@ -35,17 +35,21 @@ public struct Policy: Sendable, Equatable, Codable {
     public var sampling = SamplingSettings()
     public var review = ReviewSettings()
 
+    /// Where this model's alerts go (``AlertRouting``); no routes: alerts are kept, nobody is paged.
+    public var alerts: AlertRouting
+
     public init(model: String, task: ModelTask, classes: [String], evaluation: EvaluationSettings = .init(), thresholds: [Threshold] = [],
-                drift: DriftSettings = .init()) {
+                drift: DriftSettings = .init(), alerts: AlertRouting = .init()) {
         self.model = model
         self.task = task
         self.classes = classes
         self.evaluation = evaluation
         self.thresholds = thresholds
         self.drift = drift
+        self.alerts = alerts
     }
 
-    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift, schedule, timezone, sampling, review }
+    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift, schedule, timezone, sampling, review, alerts }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -59,6 +63,7 @@ public struct Policy: Sendable, Equatable, Codable {
         timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
         sampling = try c.decodeIfPresent(SamplingSettings.self, forKey: .sampling) ?? SamplingSettings()
         review = try c.decodeIfPresent(ReviewSettings.self, forKey: .review) ?? ReviewSettings()
+        alerts = try c.decodeIfPresent(AlertRouting.self, forKey: .alerts) ?? AlertRouting()
     }
 
     /// The same policy with `classes` in the store's order (the store's order is authoritative).
@@ -83,6 +88,7 @@ public struct Policy: Sendable, Equatable, Codable {
         if evaluation.bootstrapResamples < 0 || evaluation.bootstrapResamples > 100_000 { out.append("evaluation.bootstrap_resamples: must be between 0 and 100000") }
         if !(evaluation.scoreThreshold >= 0 && evaluation.scoreThreshold <= 1) { out.append("evaluation.score_threshold: must be in [0, 1]") }
         if !(evaluation.confidence > 0.5 && evaluation.confidence < 1) { out.append("evaluation.confidence: must be between 0.5 and 1, e.g. 0.95") }
+        out += alerts.problems()
         for (i, t) in thresholds.enumerated() {
             let at = "thresholds[\(i)]"
             guard let metric = MetricName(rawValue: t.metric) else {

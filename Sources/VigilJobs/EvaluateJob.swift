@@ -1,4 +1,5 @@
 import Foundation
+import VigilAlerts
 import VigilCore
 import VigilStore
 
@@ -13,16 +14,20 @@ public enum WindowSelection: Sendable {
 }
 
 /// Evaluates a model over a window: reads the confusion counts from the store (streaming),
-/// computes metrics and findings under the policy, stores the run, its findings and an event.
+/// computes metrics and findings under the policy, stores the run, its findings and an event,
+/// and — in the same transaction — updates the model's alerts and queues their notifications.
 public struct EvaluateJob: Sendable {
     let store: any Store
     let clock: any VigilClock
     let actor: String
+    let alerts: AlertSetup
 
-    public init(store: any Store, clock: any VigilClock, actor: String = "cli") {
+    /// `alerts`: receivers and templates (``Workspace/alertSetup()``); without them alert state is kept and nothing is sent.
+    public init(store: any Store, clock: any VigilClock, actor: String = "cli", alerts: AlertSetup = .silent()) {
         self.store = store
         self.clock = clock
         self.actor = actor
+        self.alerts = alerts
     }
 
     /// Evaluates `policy.model` over `window`. With `reuseIdenticalRun` (backfills), a stored run
@@ -114,9 +119,13 @@ public struct EvaluateJob: Sendable {
             return same
         }
         let json = try report.json()
+        let planner = try alerts.planner(for: policy, actor: actor)
+        let findings = report.findings
         report.runID = try store.recordEvaluation(EvaluationRunRecord(
             model: policy.model, createdAt: now, window: window, status: report.status, labeled: report.labeled,
-            findings: report.findings, reportJSON: json, actor: actor))
+            findings: findings, reportJSON: json, actor: actor)) { runID, book in
+            try planner.plan(book, findings: findings, run: .init(id: runID, window: window))
+        }
         return report
     }
 }

@@ -110,6 +110,16 @@ public enum ExamplePolicies {
               reference: \(d.reference.rawValue)   # the window before the evaluated one
               alpha: \(d.alpha)                  # after Benjamini–Hochberg across the run's tests
               psi: {warning: \(d.psi.warning ?? 0.1), critical: \(d.psi.critical ?? 0.25)}
+            # Who hears about this model's alerts: receivers are named in vigil.yaml.
+            # Uncomment once vigil.yaml lists them (docs/formats.md, "Alert routing").
+            # alerts:
+            #   repeat_interval: 4h          # re-send a still-firing alert this often
+            #   send_resolved: true          # say so when an alert clears
+            #   routes:
+            #     - receivers: [team-slack]
+            #       severity: [warning, critical]
+            #     - receivers: [oncall-pagerduty]
+            #       severity: [critical]
 
             """
         return s

@@ -1,4 +1,5 @@
 import Foundation
+import VigilAlerts
 import VigilCore
 import VigilStore
 import Yams
@@ -11,20 +12,36 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
     public var policies: String
     /// IANA time zone of schedules whose policy names none (default UTC).
     public var timezone: String?
+    /// Webhook destinations for alerts (see docs/formats.md).
+    public var receivers: [Receiver]
+    /// Where Vigil's server is reachable, for report links in alerts.
+    public var serverURL: String?
+    /// Retry and timeout settings of the alert deliverer.
+    public var delivery: DeliverySettings
 
-    public init(store: String = "sqlite:.vigil/vigil.db", policies: String = "policies", timezone: String? = nil) {
+    public init(store: String = "sqlite:.vigil/vigil.db", policies: String = "policies", timezone: String? = nil, receivers: [Receiver] = [],
+                serverURL: String? = nil, delivery: DeliverySettings = .init()) {
         self.store = store
         self.policies = policies
         self.timezone = timezone
+        self.receivers = receivers
+        self.serverURL = serverURL
+        self.delivery = delivery
     }
 
-    enum CodingKeys: String, CodingKey { case store, policies, timezone }
+    enum CodingKeys: String, CodingKey {
+        case store, policies, timezone, receivers, delivery
+        case serverURL = "server_url"
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         store = try c.decodeIfPresent(String.self, forKey: .store) ?? "sqlite:.vigil/vigil.db"
         policies = try c.decodeIfPresent(String.self, forKey: .policies) ?? "policies"
         timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
+        receivers = try c.decodeIfPresent([Receiver].self, forKey: .receivers) ?? []
+        serverURL = try c.decodeIfPresent(String.self, forKey: .serverURL)
+        delivery = try c.decodeIfPresent(DeliverySettings.self, forKey: .delivery) ?? DeliverySettings()
     }
 }
 
@@ -85,6 +102,11 @@ public struct Workspace: Sendable {
         return p
     }
 
+    /// Receivers, templates and delivery settings from vigil.yaml, checked.
+    public func alertSetup() throws -> AlertSetup {
+        try AlertSetup(receivers: config.receivers, serverURL: config.serverURL, delivery: config.delivery, workspaceRoot: root)
+    }
+
     /// Opens the configured store.
     public func openStore() throws -> any Store {
         let url = config.store
@@ -143,6 +165,20 @@ extension WorkspaceConfig {
         store: sqlite:.vigil/vigil.db
         # policies: one YAML file per model (see docs/formats.md).
         policies: policies
+        # Alerts (docs/formats.md): where notifications go; secrets as ${ENV_VAR}.
+        # server_url: https://vigil.example.com   # for report links in alerts
+        # receivers:
+        #   - name: team-slack
+        #     kind: slack                          # slack teams discord alertmanager pagerduty webhook
+        #     url: ${SLACK_WEBHOOK_URL}
+        #   - name: oncall-pagerduty
+        #     kind: pagerduty
+        #     url: https://events.pagerduty.com/v2/enqueue
+        #     routing_key: ${PAGERDUTY_ROUTING_KEY}
+        # delivery:
+        #   timeout: 15s
+        #   max_attempts: 10
+        #   max_age: 24h
 
         """
 }

@@ -128,6 +128,7 @@ extension SQLiteStore {
                 PRAGMA user_version = 2;
                 """)
         }
+        m.registerMigration("v3-alerts", migrate: migrateAlerts)
         m.registerMigration("v4-sampling", migrate: migrateSampling)
         return m
     }

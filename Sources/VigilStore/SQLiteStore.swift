@@ -90,27 +90,30 @@ public final class SQLiteStore: Store {
     // MARK: Evaluation runs and events
 
     public func recordEvaluation(_ run: EvaluationRunRecord) throws -> Int64 {
-        try queue.write { db in
-            guard let (modelID, _) = try Self.schema(db, name: run.model) else { throw StoreError("unknown model '\(run.model)'") }
+        try queue.write { db in try Self.insertEvaluation(db, run) }
+    }
+
+    /// Inserts the run, its findings and its event inside the caller's transaction.
+    static func insertEvaluation(_ db: Database, _ run: EvaluationRunRecord) throws -> Int64 {
+        guard let (modelID, _) = try Self.schema(db, name: run.model) else { throw StoreError("unknown model '\(run.model)'") }
+        try db.execute(sql: """
+            INSERT INTO evaluation_runs(model_id, created_at, window_from, window_to, status, labeled, report)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [modelID, run.createdAt, run.window.from, run.window.to, run.status.rawValue, run.labeled, run.reportJSON])
+        let runID = db.lastInsertedRowID
+        for f in run.findings {
             try db.execute(sql: """
-                INSERT INTO evaluation_runs(model_id, created_at, window_from, window_to, status, labeled, report)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [modelID, run.createdAt, run.window.from, run.window.to, run.status.rawValue, run.labeled, run.reportJSON])
-            let runID = db.lastInsertedRowID
-            for f in run.findings {
-                try db.execute(sql: """
-                    INSERT INTO findings(run_id, rule, metric, class, severity, value, lower, upper, evidence, message)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [runID, f.rule, f.metric, f.className, f.severity.rawValue, f.value, f.interval?.lower,
-                                     f.interval?.upper, f.evidence, f.message])
-            }
-            let counts = Dictionary(grouping: run.findings, by: \.severity).mapValues(\.count)
-            let details = "{\"status\":\"\(run.status.rawValue)\",\"labeled\":\(run.labeled),\"window_from\":\(run.window.from),\"window_to\":\(run.window.to)"
-                + Severity.allCases.map { ",\"\($0.rawValue)\":\(counts[$0] ?? 0)" }.joined() + "}"
-            try Self.append(db, Event(ts: run.createdAt, actor: run.actor, kind: "evaluation.run", model: run.model,
-                                      subject: "run/\(runID)", details: details))
-            return runID
+                INSERT INTO findings(run_id, rule, metric, class, severity, value, lower, upper, evidence, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [runID, f.rule, f.metric, f.className, f.severity.rawValue, f.value, f.interval?.lower,
+                                 f.interval?.upper, f.evidence, f.message])
         }
+        let counts = Dictionary(grouping: run.findings, by: \.severity).mapValues(\.count)
+        let details = "{\"status\":\"\(run.status.rawValue)\",\"labeled\":\(run.labeled),\"window_from\":\(run.window.from),\"window_to\":\(run.window.to)"
+            + Severity.allCases.map { ",\"\($0.rawValue)\":\(counts[$0] ?? 0)" }.joined() + "}"
+        try Self.append(db, Event(ts: run.createdAt, actor: run.actor, kind: "evaluation.run", model: run.model,
+                                  subject: "run/\(runID)", details: details))
+        return runID
     }
 
     public func append(_ event: Event) throws {
@@ -118,8 +121,8 @@ public final class SQLiteStore: Store {
     }
 
     static func append(_ db: Database, _ e: Event) throws {
-        try db.execute(sql: "INSERT INTO events(ts, actor, kind, model, subject, details) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [e.ts, e.actor, e.kind, e.model, e.subject, e.details])
+        try db.cachedStatement(sql: "INSERT INTO events(ts, actor, kind, model, subject, details) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [e.ts, e.actor, e.kind, e.model, e.subject, e.details])
     }
 
     public func events(model: String?, limit: Int) throws -> [Event] {

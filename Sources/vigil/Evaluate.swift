@@ -88,7 +88,7 @@ struct Evaluate: ParsableCommand {
             } else {
                 selection = .policyDefault
             }
-            let job = EvaluateJob(store: store, clock: clock)
+            let job = EvaluateJob(store: store, clock: clock, alerts: try ws.alertSetup())
             if let backfill {
                 let parts = backfill.components(separatedBy: "..")
                 guard parts.count == 2, let f = Timestamp.parseMillis(parts[0]), let t = Timestamp.parseMillis(parts[1]) else {

@@ -17,8 +17,10 @@ struct Tick: ParsableCommand {
 
             Job kinds: sample, evaluate (judges the window that ended the policy's
             evaluation.label_delay before the slot), retention (returns expired review claims to
-            the queue); deliver-alerts and retrain-check are recorded as `unavailable`: their
-            runners are not in this build.
+            the queue); retrain-check is recorded as `unavailable`: its runner is not in this
+            build. After the scheduled jobs every tick also runs the alert pass: it queues
+            repeats of still-firing alerts and post-silence updates, then delivers the outbox
+            once (the same as `vigil alerts deliver`).
 
               # crontab
               * * * * * cd /srv/vigil && vigil tick
@@ -49,6 +51,14 @@ struct Tick: ParsableCommand {
         }
         for o in outcomes {
             print("\(o.slot.model)  \(o.slot.job)  slot \(Timestamp.format(millis: o.slot.slot))  run \(o.runID)  \(o.status.rawValue)  \(o.output)")
+        }
+        try reportingErrors(exitCode: 1) {
+            let job = try AlertContext(workspace).job()
+            let queued = try job.reconcile()
+            let s = try job.deliver()
+            if queued + s.delivered + s.retrying + s.dead > 0 {
+                print("alerts: \(queued) queued, \(s.delivered) delivered, \(s.retrying) retrying later, \(s.dead) dead-lettered")
+            }
         }
         if outcomes.contains(where: { $0.status == .failed }) { throw ExitCode(1) }
     }

@@ -40,8 +40,10 @@ import VigilStore
         #expect(report.findings.contains { $0.rule == "recall[bag]" && $0.severity == .critical })
         #expect(report.findings.contains { $0.rule == "recall[tube]" && $0.severity == .critical })
         let runID = try #require(report.runID)
-        let events = try ws.store.events(model: ExampleData.model, limit: 5)
-        #expect(events.first?.kind == "evaluation.run" && events.first?.subject == "run/\(runID)")
+        // Newest first: the run's alert events (same transaction) follow its evaluation.run event.
+        let events = try ws.store.events(model: ExampleData.model, limit: 50)
+        #expect(events.first { $0.kind == "evaluation.run" }?.subject == "run/\(runID)")
+        #expect(events.contains { $0.kind == "alert.firing" })
     }
 
     @Test func beforeTheDriftTheModelIsOK() throws {

@@ -1,0 +1,189 @@
+import Foundation
+import VigilCore
+import VigilStore
+
+/// Turns findings into alert state and alert state into notifications: the rules of alerting,
+/// with no I/O, run inside the store's transaction so that the run, the alerts and the outbox
+/// change together.
+///
+/// - A warning or critical finding fires the alert of its fingerprint (model, rule, class).
+/// - An `ok` finding, or a rule that no longer reports, resolves it.
+/// - An `insufficient-evidence` finding changes nothing: no verdict on too little evidence, so a
+///   firing alert keeps firing (and repeating) and a resolved one stays resolved.
+/// - Inhibition: of two findings with one fingerprint, the critical one wins; the warning is
+///   recorded on the alert as inhibited. A warning-only route hears nothing more of an alert
+///   that became critical, except its resolution.
+/// - Per receiver, one notification per model per run lists every firing alert routed to it
+///   plus the ones that just resolved (PagerDuty: one event per alert). It is sent when something
+///   changed for that receiver, or after `repeat_interval` for unchanged firing alerts.
+/// - Silenced alerts are left out; their state is still recorded. When the silence ends, the
+///   next pass tells each receiver the current state (a resolved alert is sent as resolved).
+///
+/// ```swift
+/// let planner = AlertPlanner(routing: policy.alerts, receivers: config.receivers, templates: templates, serverURL: nil, actor: "cli")
+/// let runID = try store.recordEvaluation(run) { runID, book in
+///     try planner.plan(book, findings: run.findings, run: .init(id: runID, window: run.window))
+/// }
+/// ```
+public struct AlertPlanner: Sendable {
+    public var routing: AlertRouting
+    public var receivers: [String: Receiver]
+    public var templates: TemplateSet
+    public var serverURL: String?
+    public var actor: String
+
+    /// The run the findings come from.
+    public struct Run: Sendable {
+        public var id: Int64
+        public var window: TimeWindow
+        public init(id: Int64, window: TimeWindow) { self.id = id; self.window = window }
+    }
+
+    public init(routing: AlertRouting, receivers: [Receiver], templates: TemplateSet, serverURL: String?, actor: String) {
+        self.routing = routing
+        self.receivers = Dictionary(receivers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.templates = templates
+        self.serverURL = serverURL
+        self.actor = actor
+    }
+
+    /// The fingerprint of (model, rule, class): 16 hex digits of SHA-256.
+    public static func fingerprint(model: String, rule: String, className: String?) -> String {
+        String(SHA256.hex([model, rule, className ?? ""].joined(separator: "\u{1f}")).prefix(16))
+    }
+
+    /// Alert changes and notifications for a run's findings.
+    public func plan(_ book: AlertBook, findings: [Finding], run: Run) throws -> AlertChanges {
+        var changes = AlertChanges()
+        var alerts = book.alerts
+        let now = book.now
+        var winners: [String: Finding] = [:]
+        var inhibited: [String: [Finding]] = [:]
+        var seen = Set<String>()
+        var undecided = Set<String>()
+        for f in findings {
+            let fp = Self.fingerprint(model: book.model, rule: f.rule, className: f.className)
+            seen.insert(fp)
+            if f.severity == .insufficientEvidence { undecided.insert(fp) }
+            guard f.severity == .warning || f.severity == .critical else { continue }
+            if let w = winners[fp], w.severity >= f.severity {
+                inhibited[fp, default: []].append(f)
+            } else {
+                if let w = winners[fp] { inhibited[fp, default: []].append(w) }
+                winners[fp] = f
+            }
+        }
+        for (fp, f) in winners.sorted(by: { $0.key < $1.key }) {
+            let old = alerts[fp]
+            let threshold = f.severity == .critical ? f.critical : f.warning
+            var a = AlertRecord(fingerprint: fp, model: book.model, rule: f.rule, metric: f.metric, className: f.className, severity: f.severity,
+                                state: .firing, startsAt: now, updatedAt: now, runID: run.id, window: run.window, value: f.value,
+                                threshold: threshold, evidence: f.evidence, message: f.message,
+                                inhibited: inhibited[fp].map { $0.map { "\($0.severity.rawValue): \($0.message)" }.joined(separator: "; ") })
+            if let old, old.state == .firing {
+                a.startsAt = old.startsAt
+                if old.severity != a.severity {
+                    changes.events.append(event("alert.\(a.severity > old.severity ? "escalated" : "deescalated")", a, book))
+                }
+            } else {
+                changes.events.append(event("alert.firing", a, book))
+            }
+            alerts[fp] = a
+            changes.alerts.append(a)
+        }
+        for (fp, old) in alerts.sorted(by: { $0.key < $1.key }) where old.state == .firing && winners[fp] == nil && !undecided.contains(fp) {
+            var a = old
+            a.state = .resolved
+            a.endsAt = now
+            a.updatedAt = now
+            a.runID = run.id
+            a.window = run.window
+            if let f = findings.first(where: { Self.fingerprint(model: book.model, rule: $0.rule, className: $0.className) == fp }) {
+                a.value = f.value
+                a.message = f.message
+                a.evidence = f.evidence
+            } else if !seen.contains(fp) {
+                a.message = "rule \(a.rule) no longer reports: resolved"
+            }
+            alerts[fp] = a
+            changes.alerts.append(a)
+            changes.events.append(event("alert.resolved", a, book))
+        }
+        var updated = book
+        updated.alerts = alerts
+        try notify(updated, run: run, into: &changes)
+        return changes
+    }
+
+    /// Notifications due without a new run: repeats, and current state after a silence ends.
+    public func reconcile(_ book: AlertBook) throws -> AlertChanges {
+        var changes = AlertChanges()
+        try notify(book, run: nil, into: &changes)
+        return changes
+    }
+
+    func notify(_ book: AlertBook, run: Run?, into changes: inout AlertChanges) throws {
+        let now = book.now
+        let ordered = book.alerts.values.sorted(by: Self.listOrder)
+        var names = routing.routes.flatMap(\.receivers)
+        for receipts in book.receipts.values { names += receipts.keys.sorted() }
+        var done = Set<String>()
+        for name in names where done.insert(name).inserted {
+            guard let receiver = receivers[name] else { continue }
+            var listed: [AlertRecord] = []
+            var changed: [AlertRecord] = []
+            for a in ordered {
+                let silenced = book.silences.contains { $0.mutes(a, at: now) }
+                let receipt = book.receipts[a.fingerprint]?[name]
+                if silenced { continue }
+                switch a.state {
+                case .firing:
+                    guard routing.receivers(model: a.model, severity: a.severity).contains(name) else { continue }
+                    listed.append(a)
+                        if let r = receipt, r.status == .firing, r.severity == a.severity, now - r.sentAt < routing.repeatSeconds * 1000 { continue }
+                    changed.append(a)
+                case .resolved:
+                    guard receipt?.status == .firing else { continue }
+                    if routing.sendResolved {
+                        listed.append(a)
+                        changed.append(a)
+                    } else {
+                        changes.receipts.append(AlertReceipt(fingerprint: a.fingerprint, receiver: name, status: .resolved, severity: a.severity, sentAt: now))
+                    }
+                }
+            }
+            guard !changed.isEmpty else { continue }
+            let groups = receiver.kind.isPerAlert ? changed.map { [$0] } : [listed]
+            for group in groups {
+                let runID = run?.id ?? group.compactMap(\.runID).max()
+                let window = run?.window ?? group.first(where: { $0.runID == runID })?.window
+                let id = AlertNotification.id([name, book.model, String(now)] + group.map { "\($0.fingerprint):\($0.state.rawValue):\($0.severity.rawValue)" })
+                let n = AlertNotification(id: id, receiver: receiver, topic: "alert", model: book.model, alerts: group, runID: runID, window: window,
+                                          createdAt: now, serverURL: serverURL)
+                changes.notifications.append(OutboxNotification(id: id, receiver: name, model: book.model, topic: "alert",
+                                                                body: try templates.render(n.context(), for: receiver), createdAt: now))
+                changes.events.append(Event(ts: now, actor: actor, kind: "alert.notification.queued", model: book.model, subject: "notification/\(id)",
+                                            details: JSONText.object(["receiver": name, "status": n.status.rawValue,
+                                                                             "alerts": String(group.count), "run_id": runID.map(String.init)])))
+                for a in group {
+                    changes.receipts.append(AlertReceipt(fingerprint: a.fingerprint, receiver: name, status: a.state, severity: a.severity, sentAt: now))
+                }
+            }
+        }
+    }
+
+    /// Firing before resolved, then critical before warning, then by rule.
+    static func listOrder(_ a: AlertRecord, _ b: AlertRecord) -> Bool {
+        if a.state != b.state { return a.state == .firing }
+        if a.severity != b.severity { return a.severity > b.severity }
+        return a.rule < b.rule
+    }
+
+    func event(_ kind: String, _ a: AlertRecord, _ book: AlertBook) -> Event {
+        let silenced = book.silences.first { $0.mutes(a, at: book.now) }
+        return Event(ts: book.now, actor: actor, kind: kind, model: a.model, subject: "alert/\(a.fingerprint)",
+                     details: JSONText.object(["rule": a.rule, "class": a.className, "severity": a.severity.rawValue,
+                                                      "message": a.message, "inhibited": a.inhibited,
+                                                      "silenced_by": silenced?.id.map { "silence/\($0)" }]))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import VigilCore
+import VigilStore
+
+/// Everything alerting needs from `vigil.yaml`, checked once: receivers, their parsed templates,
+/// the server URL for report links and the delivery settings.
+///
+/// ```swift
+/// let setup = try AlertSetup(receivers: config.receivers, serverURL: config.serverURL, delivery: config.delivery, workspaceRoot: root)
+/// let planner = try setup.planner(for: policy, actor: "cli")
+/// ```
+public struct AlertSetup: Sendable {
+    public var receivers: [Receiver]
+    public var templates: TemplateSet
+    public var serverURL: String?
+    public var delivery: DeliverySettings
+
+    /// Checks the receivers (unique names, a URL each, a `whsec_` secret when signing, a routing
+    /// key for PagerDuty) and parses their templates. Errors name the receiver and the field.
+    public init(receivers: [Receiver], serverURL: String?, delivery: DeliverySettings, workspaceRoot: String?) throws {
+        var seen = Set<String>()
+        for r in receivers {
+            let at = "vigil.yaml: receivers[\(r.name)]"
+            guard !r.name.isEmpty else { throw AlertError("vigil.yaml: receivers: every receiver needs a name") }
+            guard seen.insert(r.name).inserted else { throw AlertError("\(at): the name is used twice; names must be unique") }
+            guard !r.url.isEmpty else { throw AlertError("\(at).url: give the webhook URL (secrets as ${ENV_VAR})") }
+            if r.kind == .pagerduty, r.routingKey == nil { throw AlertError("\(at).routing_key: PagerDuty needs the integration's routing key, e.g. ${PAGERDUTY_ROUTING_KEY}") }
+            if let s = r.secret, !s.contains("${") { _ = try StandardWebhookSignature(secret: s) }
+        }
+        if delivery.maxAttempts < 1 { throw AlertError("vigil.yaml: delivery.max_attempts: must be at least 1") }
+        if delivery.workers < 1 { throw AlertError("vigil.yaml: delivery.workers: must be at least 1") }
+        self.receivers = receivers
+        self.serverURL = serverURL
+        self.delivery = delivery
+        self.templates = try TemplateSet(receivers: receivers, workspaceRoot: workspaceRoot)
+    }
+
+    /// No receivers: alert state is kept, nothing is sent.
+    public static func silent() -> AlertSetup {
+        // Cannot fail: no receivers, no templates to parse.
+        try! AlertSetup(receivers: [], serverURL: nil, delivery: DeliverySettings(), workspaceRoot: nil)
+    }
+
+    /// The planner for one model's policy; throws when a route names an unknown receiver.
+    public func planner(for policy: Policy, actor: String) throws -> AlertPlanner {
+        let names = Set(receivers.map(\.name))
+        for (i, route) in policy.alerts.routes.enumerated() {
+            for name in route.receivers where !names.contains(name) {
+                throw AlertError("policy of '\(policy.model)': alerts.routes[\(i)].receivers: no receiver '\(name)' in vigil.yaml (receivers: \(names.sorted().joined(separator: ", ")))")
+            }
+        }
+        return AlertPlanner(routing: policy.alerts, receivers: receivers, templates: templates, serverURL: serverURL, actor: actor)
+    }
+
+    /// The receiver called `name`.
+    public func receiver(_ name: String) throws -> Receiver {
+        guard let r = receivers.first(where: { $0.name == name }) else {
+            throw AlertError("no receiver '\(name)' in vigil.yaml (receivers: \(receivers.map(\.name).joined(separator: ", ")))")
+        }
+        return r
+    }
+}

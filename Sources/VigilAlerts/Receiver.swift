@@ -1,0 +1,150 @@
+import Foundation
+import VigilCore
+
+/// The webhook formats Vigil can send.
+public enum ReceiverKind: String, Sendable, Codable, CaseIterable {
+    case slack, teams, discord, alertmanager, pagerduty, webhook
+
+    /// True for formats that take one alert per request (PagerDuty: one incident per `dedup_key`).
+    public var isPerAlert: Bool { self == .pagerduty }
+}
+
+/// A webhook destination from `vigil.yaml`.
+///
+/// ```yaml
+/// receivers:
+///   - name: team-slack
+///     kind: slack
+///     url: ${SLACK_WEBHOOK_URL}        # secrets as ${ENV_VAR}, expanded at send time
+///   - name: oncall
+///     kind: pagerduty
+///     url: https://events.pagerduty.com/v2/enqueue
+///     routing_key: ${PAGERDUTY_ROUTING_KEY}
+///   - name: audit
+///     kind: webhook
+///     url: https://hooks.example.com/vigil
+///     secret: ${VIGIL_WEBHOOK_SECRET}  # whsec_<base64>: signs per Standard Webhooks
+///     template: alerts/audit.mustache  # optional: your own copy of alerts/webhook.mustache
+/// ```
+public struct Receiver: Sendable, Codable, Equatable {
+    public var name: String
+    public var kind: ReceiverKind
+    /// Where to POST; may contain `${VAR}` placeholders.
+    public var url: String
+    /// `webhook`: the signing secret (`whsec_…`), usually `${VAR}`.
+    public var secret: String?
+    /// `pagerduty`: the integration's routing key, usually `${VAR}`.
+    public var routingKey: String?
+    /// A template file (relative to the workspace) instead of `alerts/<kind>.mustache`.
+    public var template: String?
+
+    public init(name: String, kind: ReceiverKind, url: String, secret: String? = nil, routingKey: String? = nil, template: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.url = url
+        self.secret = secret
+        self.routingKey = routingKey
+        self.template = template
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, kind, url, secret, template
+        case routingKey = "routing_key"
+    }
+}
+
+/// `${VAR}` placeholders, expanded from the environment only when a request is built, so that
+/// secrets never reach the store, the outbox or the logs.
+public enum SecretText {
+    /// `text` with every `${VAR}` replaced by the variable's value; throws naming the missing variable.
+    public static func expand(_ text: String, environment: [String: String], field: String) throws -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            out += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                throw AlertError("\(field): '${' without a closing '}'")
+            }
+            let name = String(rest[open.upperBound..<close])
+            guard let value = environment[name] else {
+                throw AlertError("\(field): the environment variable \(name) is not set; export it where `vigil` runs")
+            }
+            out += value
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+}
+
+/// How the deliverer retries, from `delivery:` in `vigil.yaml` (every field optional).
+///
+/// ```yaml
+/// delivery:
+///   timeout: 15s         # per request
+///   max_attempts: 10     # then dead-letter
+///   max_age: 24h         # or when the notification is this old
+///   backoff_base: 5s     # full jitter: wait random(0, min(cap, base·2^attempt))
+///   backoff_cap: 2h
+///   lease: 5m            # how long a deliverer holds the rows it claimed
+///   workers: 4           # receivers served at once (each receiver stays in order)
+/// ```
+public struct DeliverySettings: Sendable, Codable, Equatable {
+    public var timeout: Double
+    public var maxAttempts: Int
+    public var maxAge: Double
+    public var backoffBase: Double
+    public var backoffCap: Double
+    public var lease: Double
+    public var workers: Int
+    /// Rows claimed per receiver at a time.
+    public var batch: Int
+
+    public init(timeout: Double = 15, maxAttempts: Int = 10, maxAge: Double = 86_400, backoffBase: Double = 5, backoffCap: Double = 7_200,
+                lease: Double = 300, workers: Int = 4, batch: Int = 100) {
+        self.timeout = timeout
+        self.maxAttempts = maxAttempts
+        self.maxAge = maxAge
+        self.backoffBase = backoffBase
+        self.backoffCap = backoffCap
+        self.lease = lease
+        self.workers = workers
+        self.batch = batch
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case timeout, lease, workers, batch
+        case maxAttempts = "max_attempts", maxAge = "max_age", backoffBase = "backoff_base", backoffCap = "backoff_cap"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = DeliverySettings()
+        func seconds(_ key: CodingKeys, _ fallback: Double) throws -> Double {
+            guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return fallback }
+            guard let s = Self.seconds(text) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "'\(text)' is not a duration such as 500ms, 15s, 5m or 2h")
+            }
+            return s
+        }
+        timeout = try seconds(.timeout, d.timeout)
+        maxAge = try seconds(.maxAge, d.maxAge)
+        backoffBase = try seconds(.backoffBase, d.backoffBase)
+        backoffCap = try seconds(.backoffCap, d.backoffCap)
+        lease = try seconds(.lease, d.lease)
+        maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? d.maxAttempts
+        workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
+        batch = try c.decodeIfPresent(Int.self, forKey: .batch) ?? d.batch
+    }
+
+    /// Seconds for `500ms`, `15s`, `5m`, `2h`, `1d`; `nil` otherwise.
+    public static func seconds(_ text: String) -> Double? {
+        if text.hasSuffix("ms"), let ms = Double(text.dropLast(2)), ms > 0 { return ms / 1000 }
+        return WindowLength.seconds(text).map(Double.init)
+    }
+}
+
+/// An alerting error meant for the person running Vigil: what, where, what to do.
+public struct AlertError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import VigilAlerts
+import VigilCore
+import VigilStore
+
+/// The alert work of `vigil tick` and `vigil alerts …`: re-planning notifications that are due
+/// without a new evaluation (repeats, silences that ended) and delivering the outbox.
+public struct AlertsJob: Sendable {
+    let store: any Store
+    let setup: AlertSetup
+    let policies: [Policy]
+    let clock: any VigilClock
+    let actor: String
+
+    public init(store: any Store, setup: AlertSetup, policies: [Policy], clock: any VigilClock, actor: String = "cli") {
+        self.store = store
+        self.setup = setup
+        self.policies = policies
+        self.clock = clock
+        self.actor = actor
+    }
+
+    /// Queues what is due for every model with a policy; returns how many notifications.
+    @discardableResult
+    public func reconcile() throws -> Int {
+        var queued = 0
+        for policy in policies {
+            let planner = try setup.planner(for: policy, actor: actor)
+            try store.updateAlerts(model: policy.model, now: Timestamp.millis(clock.now)) { book in
+                let changes = try planner.reconcile(book)
+                queued += changes.notifications.count
+                return changes
+            }
+        }
+        return queued
+    }
+
+    /// One delivery pass (blocking until done). `seed` fixes the backoff jitter.
+    public func deliver(seed: UInt64? = nil, owner: String? = nil) throws -> Deliverer.Summary {
+        let deliverer = Deliverer(store: store, receivers: setup.receivers, settings: setup.delivery, clock: clock, owner: owner, seed: seed)
+        return try deliverer.runPass()
+    }
+}
