@@ -56,7 +56,8 @@ struct Tick: ParsableCommand {
             let job = try AlertContext(workspace).job()
             let queued = try job.reconcile()
             let s = try job.deliver()
-            if queued + s.delivered + s.retrying + s.dead > 0 {
+            // Silent when no receiver is configured and nothing happened.
+            if !(try workspace.workspace().config.receivers.isEmpty) || queued + s.delivered + s.retrying + s.dead > 0 {
                 print("alerts: \(queued) queued, \(s.delivered) delivered, \(s.retrying) retrying later, \(s.dead) dead-lettered")
             }
         }
