@@ -1,4 +1,5 @@
 import Foundation
+import VigilAlerts
 import VigilCore
 import VigilSampling
 import VigilStore
@@ -30,15 +31,18 @@ public struct JobResult: Sendable {
 public typealias JobRunner = @Sendable (JobContext) throws -> JobResult
 
 /// The job kinds the scheduler knows, each with its runner. A kind without a runner in this
-/// build (`deliver-alerts`, `retrain-check`) is recorded as `unavailable`, never faked.
+/// build (`retrain-check`) is recorded as `unavailable`, never faked.
 public struct JobRegistry: Sendable {
     public var runners: [String: JobRunner]
 
     public init(runners: [String: JobRunner]) { self.runners = runners }
 
-    /// `sample`, `evaluate` and `retention`; `deliver-alerts` and `retrain-check` report that
-    /// they are not available in this build.
-    public static var standard: JobRegistry {
+    /// `sample`, `evaluate`, `retention` and `deliver-alerts` (evaluations queue their alerts
+    /// with `alerts`); `retrain-check` reports that it is not available in this build.
+    public static var standard: JobRegistry { standard(alerts: .silent()) }
+
+    /// The standard runners, with evaluations and alert delivery using `alerts`.
+    public static func standard(alerts: AlertSetup) -> JobRegistry {
         JobRegistry(runners: [
             "sample": { ctx in
                 let outcome = try SampleRun(store: ctx.store, actor: ctx.actor).run(policy: ctx.policy, now: ctx.slot)
@@ -48,7 +52,7 @@ public struct JobRegistry: Sendable {
                 // Ground truth arrives late: judge the window that ended label_delay before the slot.
                 let end = ctx.slot - ctx.policy.labelDelayMillis
                 let length = (WindowLength.seconds(ctx.policy.evaluation.window) ?? 7 * 86_400) * 1000
-                let report = try EvaluateJob(store: ctx.store, clock: ctx.clock, actor: ctx.actor).run(
+                let report = try EvaluateJob(store: ctx.store, clock: ctx.clock, actor: ctx.actor, alerts: alerts).run(
                     policy: ctx.policy, window: .range(from: Timestamp.date(millis: end - length), to: Timestamp.date(millis: end)))
                 return JobResult(output: "run \(report.runID.map(String.init) ?? "?"): \(report.status.rawValue), \(report.labeled) labelled, window \(report.window.from)..\(report.window.to), \(report.findings.count) findings")
             },
@@ -56,7 +60,12 @@ public struct JobRegistry: Sendable {
                 let expired = try ctx.store.expireLeases(now: ctx.now)
                 return JobResult(output: "returned \(expired) expired review claims to the queue; raw-prediction retention is not in this build")
             },
-            "deliver-alerts": { _ in JobResult(status: .unavailable, output: "deliver-alerts is not available in this build (alert delivery ships with the alerts module)") },
+            "deliver-alerts": { ctx in
+                let job = AlertsJob(store: ctx.store, setup: alerts, policies: [ctx.policy], clock: ctx.clock, actor: ctx.actor)
+                let queued = try job.reconcile()
+                let s = try job.deliver()
+                return JobResult(output: "\(queued) queued, \(s.delivered) delivered, \(s.retrying) retrying later, \(s.dead) dead-lettered")
+            },
             "retrain-check": { _ in JobResult(status: .unavailable, output: "retrain-check is not available in this build (retraining ships with the registry module)") },
         ])
     }

@@ -17,8 +17,8 @@ struct Tick: ParsableCommand {
 
             Job kinds: sample, evaluate (judges the window that ended the policy's
             evaluation.label_delay before the slot), retention (returns expired review claims to
-            the queue); retrain-check is recorded as `unavailable`: its runner is not in this
-            build. After the scheduled jobs every tick also runs the alert pass: it queues
+            the queue), deliver-alerts; retrain-check is recorded as `unavailable`: its runner
+            is not in this build. Scheduled evaluations queue their alerts. After the scheduled jobs every tick also runs the alert pass: it queues
             repeats of still-firing alerts and post-silence updates, then delivers the outbox
             once (the same as `vigil alerts deliver`).
 
@@ -47,7 +47,8 @@ struct Tick: ParsableCommand {
                 }
                 zone = z
             }
-            return try Scheduler(store: store, clock: clock, defaultZone: zone).tick(policies: policies)
+            return try Scheduler(store: store, clock: clock, registry: .standard(alerts: try ws.alertSetup()), defaultZone: zone)
+                .tick(policies: policies)
         }
         for o in outcomes {
             print("\(o.slot.model)  \(o.slot.job)  slot \(Timestamp.format(millis: o.slot.slot))  run \(o.runID)  \(o.status.rawValue)  \(o.output)")
