@@ -43,7 +43,7 @@ public struct DriftAnalysis: Sendable {
         let sm = PairedTests.stuartMaxwell(table)
         results.append(DriftTestResult(target: "prediction_bias", test: "stuart_maxwell", statistic: sm.statistic, pValue: sm.pValue.isNaN ? nil : sm.pValue,
                                        data: ["n": Double(n), "df": Double(sm.degreesOfFreedom)],
-                                       message: "marginal homogeneity of predicted vs observed classes over \(n) reviewed items"))
+                                       message: "Stuart–Maxwell: marginal homogeneity of predicted vs observed classes over \(n) reviewed items"))
         for c in 0..<k {
             let both = matrix[c, c]
             let observed = matrix.support(c), predicted = matrix.predictedCount(c)
@@ -62,7 +62,7 @@ public struct DriftAnalysis: Sendable {
             results.append(DriftTestResult(target: "prediction_bias", test: "mcnemar", className: name, statistic: test.statistic, pValue: test.pValue,
                                            effectSize: bias, effectName: "predicted_minus_observed_share", interval: interval, data: data,
                                            method: test.method,
-                                           message: "'\(name)' predicted for \(percent(Double(predicted) / Double(n))) of reviewed items, observed in \(percent(Double(observed) / Double(n)))"))
+                                           message: "McNemar: '\(name)' predicted for \(percent(Double(predicted) / Double(n))) of reviewed items, observed in \(percent(Double(observed) / Double(n)))"))
         }
     }
 
@@ -90,7 +90,7 @@ public struct DriftAnalysis: Sendable {
             d["df"] = Double(r.degreesOfFreedom)
             results.append(DriftTestResult(target: "class_distribution", test: statistic.rawValue, statistic: r.statistic, pValue: r.pValue,
                                            data: d, method: referenceIsShares ? "goodness_of_fit" : "contingency",
-                                           message: "predicted-class counts vs the \(referenceIsShares ? "training distribution" : "reference window")"))
+                                           message: "\(statistic == .pearson ? "χ²" : "G-test") of predicted-class counts vs the \(referenceIsShares ? "training distribution" : "reference window")"))
         }
         let psi = CategoricalTests.populationStabilityIndex(currentShares: curShares, referenceShares: refShares)
         results.append(DriftTestResult(target: "class_distribution", test: "psi", statistic: psi, effectSize: psi, effectName: "psi", data: data,
