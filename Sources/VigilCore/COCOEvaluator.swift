@@ -139,16 +139,7 @@ public struct COCOEvaluator: Sendable {
         defer { results.deallocate() }
         nonisolated(unsafe) let out = results
         DispatchQueue.concurrentPerform(iterations: resamples) { r in out[r] = pools.averagePrecision(counts: samples[r]) }
-        var values = Array(results).filter { $0 > -1 }
-        guard !values.isEmpty else { return nil }
-        values.sort()
-        func quantile(_ q: Double) -> Double {  // linear interpolation, numpy's default
-            let h = q * Double(values.count - 1)
-            let lo = Int(h.rounded(.down)), hi = min(lo + 1, values.count - 1)
-            return values[lo] + (h - Double(lo)) * (values[hi] - values[lo])
-        }
-        let alpha = (1 - confidence) / 2
-        return Interval(lower: quantile(alpha), upper: quantile(1 - alpha))
+        return Interval.percentile(of: Array(results).filter { $0 > -1 }, confidence: confidence)
     }
 
     /// Every kept detection of each category (area all) in pooled order — score, then image,

@@ -5,6 +5,21 @@ public struct Interval: Sendable, Equatable, Codable {
     public var lower: Double
     public var upper: Double
     public init(lower: Double, upper: Double) { self.lower = lower; self.upper = upper }
+
+    /// The percentile interval of bootstrap `values` at `confidence` (e.g. 0.95): the
+    /// (1−c)/2 and (1+c)/2 quantiles with linear interpolation (numpy's default), or `nil`
+    /// when there are no values.
+    public static func percentile(of values: [Double], confidence: Double) -> Interval? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        func quantile(_ q: Double) -> Double {
+            let h = q * Double(sorted.count - 1)
+            let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+            return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+        }
+        let alpha = (1 - confidence) / 2
+        return Interval(lower: quantile(alpha), upper: quantile(1 - alpha))
+    }
 }
 
 /// Wilson score interval for a binomial proportion (Wilson 1927); see `docs/statistics.md`.

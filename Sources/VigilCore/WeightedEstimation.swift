@@ -124,17 +124,7 @@ public struct WeightedEstimation: Sendable, Equatable, Codable {
                 samples.append(Self.point(valid, indices: idx, classCount: k))
             }
         }
-        let alpha = (1 - confidence) / 2
-        func interval(_ values: [Double]) -> Interval? {
-            guard !values.isEmpty else { return nil }
-            let sorted = values.sorted()
-            func q(_ p: Double) -> Double {
-                let h = p * Double(sorted.count - 1)
-                let lo = Int(h.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
-                return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
-            }
-            return Interval(lower: q(alpha), upper: q(1 - alpha))
-        }
+        func interval(_ values: [Double]) -> Interval? { Interval.percentile(of: values, confidence: confidence) }
         accuracyInterval = interval(samples.map(\.accuracy))
         macroF1Interval = interval(samples.map(\.macroF1))
         perClass = (0..<k).map { c in
