@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "VigilAlerts", targets: ["VigilAlerts"]),
         .library(name: "VigilJobs", targets: ["VigilJobs"]),
         .library(name: "VigilSampling", targets: ["VigilSampling"]),
+        .library(name: "VigilImaging", targets: ["VigilImaging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -21,6 +22,10 @@ let package = Package(
     targets: [
         // OpenBLAS (CBLAS) for the kernel matrices of the embedding-drift tests.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // libpng (simplified API) for reading and writing PNG images.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // Images: an RGB raster and its codecs.
+        .target(name: "VigilImaging", dependencies: ["CPNG"]),
         // Pure values, parsing and statistics: no I/O, no clock reads.
         .target(name: "VigilCore", dependencies: ["COpenBLAS"]),
         // The Store protocol and its SQLite backend.
@@ -59,6 +64,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VigilImagingTests", dependencies: ["VigilImaging"]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
