@@ -228,6 +228,7 @@ public struct PredictionLineParser: Sendable {
                 var score: Double?
                 var bbox: [Double] = []
                 var area: Double?
+                var isCrowd = false
                 try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
                     if s.equals(key, "label") {
                         at = (i, "label"); label = try s.readString(field: "label")
@@ -239,8 +240,17 @@ public struct PredictionLineParser: Sendable {
                         try s.scanArray { (s: inout JSONScanner, _) throws(JSONSyntaxError) in bbox.append(try s.readNumber(field: "bbox")) }
                     } else if s.equals(key, "area") {
                         at = (i, "area"); area = try s.readNumber(field: "area")
+                    } else if s.equals(key, "iscrowd") {
+                        at = (i, "iscrowd")
+                        switch s.peek() {
+                        case 0x74, 0x66: isCrowd = try s.readBool(field: "iscrowd")  // true / false
+                        default:
+                            let v = try s.readNumber(field: "iscrowd")
+                            guard v == 0 || v == 1 else { throw JSONSyntaxError(offset: s.offset, reason: "'iscrowd' must be 0 or 1, got \(v)") }
+                            isCrowd = v == 1
+                        }
                     } else {
-                        try s.skipValue()  // iscrowd, attributes…: kept in the raw JSON
+                        try s.skipValue()  // attributes…: kept in the raw JSON
                     }
                 }
                 at = (i, nil)
@@ -261,7 +271,7 @@ public struct PredictionLineParser: Sendable {
                     index = k
                 }
                 labels.append(label)
-                boxes.append(DetectionBox(labelIndex: index, score: score, bbox: (bbox[0], bbox[1], bbox[2], bbox[3]), area: area))
+                boxes.append(DetectionBox(labelIndex: index, score: score, bbox: (bbox[0], bbox[1], bbox[2], bbox[3]), area: area, isCrowd: isCrowd))
             }
         } catch {
             throw RecordError(line: line, field: fieldName(), reason: error.reason, id: id)
