@@ -85,7 +85,7 @@ public struct RetrainJob: Sendable {
         var outcome = Outcome(job: job)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: logFile, contents: Data("job \(job.id) attempt \(job.attempts) by \(actor)\n".utf8))
+            _ = FileManager.default.createFile(atPath: logFile, contents: Data("job \(job.id) attempt \(job.attempts) by \(actor)\n".utf8))
             outcome = try train(job: job, policy: policy, folder: folder, logFile: logFile)
             try store.finishRetrainJob(id: job.id, state: .succeeded, now: now, error: nil, log: Self.readLog(logFile),
                                        candidateVersion: outcome.candidate?.version)

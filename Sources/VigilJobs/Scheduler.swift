@@ -45,7 +45,7 @@ public struct JobRegistry: Sendable {
     /// The standard runners, with evaluations and alert delivery using `alerts`, and retraining
     /// jobs writing under `workspaceRoot` and registering in `registry` (default: the store's embedded registry).
     public static func standard(alerts: AlertSetup, workspaceRoot: String = FileManager.default.currentDirectoryPath,
-                                registry: (@Sendable (any Store) -> any ModelRegistry)? = nil) -> JobRegistry {
+                                registry: (@Sendable (any Store) throws -> any ModelRegistry)? = nil) -> JobRegistry {
         JobRegistry(runners: [
             "sample": { ctx in
                 let outcome = try SampleRun(store: ctx.store, actor: ctx.actor).run(policy: ctx.policy, now: ctx.slot)
@@ -71,7 +71,7 @@ public struct JobRegistry: Sendable {
             },
             "retrain-check": { ctx in
                 let notify = Promotion.notifier(store: ctx.store, setup: alerts, policy: ctx.policy, clock: ctx.clock, actor: ctx.actor)
-                let job = RetrainJob(store: ctx.store, workspaceRoot: workspaceRoot, registry: registry?(ctx.store) ?? EmbeddedRegistry(store: ctx.store),
+                let job = RetrainJob(store: ctx.store, workspaceRoot: workspaceRoot, registry: try registry?(ctx.store) ?? EmbeddedRegistry(store: ctx.store),
                                      clock: ctx.clock, actor: ctx.actor, notify: notify)
                 return JobResult(output: try job.check(policy: ctx.policy))
             },
