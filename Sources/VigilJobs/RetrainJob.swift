@@ -160,7 +160,7 @@ public struct RetrainJob: Sendable {
     }
 
     /// A string field of a lineage JSON object.
-    static func lineageField(_ json: String, _ key: String) -> String? {
+    public static func lineageField(_ json: String, _ key: String) -> String? {
         (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?[key] as? String
     }
 
