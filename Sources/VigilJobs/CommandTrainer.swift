@@ -3,7 +3,9 @@ import VigilCore
 
 /// Runs an external trainer: the policy's command template with `{train}`, `{holdout}`,
 /// `{out}` and `{model}` replaced by shell-quoted paths, through `/bin/sh -c`, with its output
-/// appended to the job's log and a time limit (SIGTERM, then SIGKILL 5 s later).
+/// appended to the job's log and a time limit. Foundation starts the shell as the leader of a
+/// new process group, so a timeout or a cancellation signals the whole group — the shell and
+/// whatever it started (SIGTERM, then SIGKILL 5 s later) — not only the shell.
 ///
 /// ```yaml
 /// retraining:
@@ -51,9 +53,11 @@ public struct CommandTrainer: Trainer {
             if Date() > deadline { stopped = "timed out after \(request.timeoutMillis / 1000) s (retraining.timeout)" }
             else if request.shouldStop() { stopped = "cancelled" }
             if stopped != nil {
-                p.terminate()
+                let group = -p.processIdentifier
+                if kill(group, SIGTERM) != 0 { p.terminate() }
                 let grace = Date().addingTimeInterval(5)
                 while p.isRunning && Date() < grace { Thread.sleep(forTimeInterval: 0.05) }
+                _ = kill(group, SIGKILL)  // whatever the trainer started and left behind
                 if p.isRunning { kill(p.processIdentifier, SIGKILL) }
                 break
             }
