@@ -5,7 +5,8 @@
 #
 #   scripts/mlflow-test-server.sh --install-only      # just make sure the venv exists
 #   scripts/mlflow-test-server.sh DIR                 # start a server with its files in DIR;
-#                                                     # prints "PORT PID" once /health answers
+#                                                     # prints "PORT PID" once /health answers,
+#                                                     # and writes it to DIR/server.addr
 # Stop it with: kill PID   (SIGTERM stops its workers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,10 +22,11 @@ mkdir -p "$dir/art"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false nohup "$venv/bin/mlflow" server \
   --backend-store-uri "sqlite:///$dir/mlflow.db" --default-artifact-root "$dir/art" \
-  --host 127.0.0.1 --port "$port" --workers 1 > "$dir/server.log" 2>&1 &
+  --host 127.0.0.1 --port "$port" --workers 1 < /dev/null > "$dir/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 240); do
   if curl -fsS "http://127.0.0.1:$port/health" > /dev/null 2>&1; then
+    echo "$port $pid" > "$dir/server.addr"
     echo "$port $pid"
     exit 0
   fi

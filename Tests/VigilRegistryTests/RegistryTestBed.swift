@@ -18,13 +18,13 @@ struct RegistryTestBed {
 
     /// `items` predictions an hour apart; production is right on 7 of 10.
     init(task: ModelTask = .classification, items: Int = 240, mode: String = "better", promote: String = "auto",
-         extraRetraining: String = "", schedule: Bool = false) throws {
+         extraRetraining: String = "", schedule: Bool = false, mlflowURL: String? = nil) throws {
         self.task = task
         model = task == .classification ? "shelf" : "shelf-detector"
         root = NSTemporaryDirectory() + "vigil-registry-\(UUID().uuidString)"
         let fm = FileManager.default
         try fm.createDirectory(atPath: root + "/policies", withIntermediateDirectories: true)
-        try """
+        try ("""
             store: sqlite:.vigil/vigil.db
             policies: policies
             receivers:
@@ -32,7 +32,7 @@ struct RegistryTestBed {
                 kind: webhook
                 url: http://127.0.0.1:9/never-sent
 
-            """.write(toFile: root + "/vigil.yaml", atomically: true, encoding: .utf8)
+            """ + (mlflowURL.map { "registry:\n  backend: mlflow\n  url: \($0)\n" } ?? "")).write(toFile: root + "/vigil.yaml", atomically: true, encoding: .utf8)
         try Self.trainerScript.write(toFile: root + "/trainer.py", atomically: true, encoding: .utf8)
         try policyYAML(mode: mode, promote: promote, extraRetraining: extraRetraining, schedule: schedule)
             .write(toFile: root + "/policies/\(model).yaml", atomically: true, encoding: .utf8)
