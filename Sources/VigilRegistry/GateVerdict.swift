@@ -58,11 +58,7 @@ public struct GateVerdict: Sendable, Equatable, Codable {
     }
 
     /// The verdict as compact JSON (sorted keys).
-    public var json: String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? e.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    public var json: String { compactJSON(self) }
 
     public static func decode(_ json: String) -> GateVerdict? {
         try? JSONDecoder().decode(GateVerdict.self, from: Data(json.utf8))
@@ -99,4 +95,12 @@ public struct GateCheck: Sendable, Equatable, Codable {
         self.passed = passed
         self.message = message
     }
+}
+
+/// `value` as compact JSON with sorted keys (`{}` if it cannot be encoded), as stored in the
+/// registry and in MLflow tags.
+func compactJSON<T: Encodable>(_ value: T) -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    return String(decoding: (try? e.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
 }

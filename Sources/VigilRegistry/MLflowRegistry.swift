@@ -187,10 +187,8 @@ public final class MLflowRegistry: ModelRegistry {
         let id = Int64((try history(model: r.model, limit: 1_000_000).first?.id ?? 0) + 1)
         let move = AliasMove(id: id, model: r.model, alias: r.alias, fromVersion: current, toVersion: r.version, kind: r.kind, actor: r.actor,
                              ts: r.now, verdict: r.verdict, reason: r.reason)
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
         _ = try call("POST", "registered-models/set-tag", body: ["name": r.model, "key": String(format: "vigil.move.%08lld", id),
-                                                                 "value": String(decoding: try e.encode(move), as: UTF8.self)])
+                                                                 "value": compactJSON(move)])
         return move
     }
 

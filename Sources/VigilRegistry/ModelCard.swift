@@ -44,11 +44,8 @@ public struct ModelCard: Sendable, Equatable, Codable {
         }
     }
 
-    public var json: String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? e.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+    /// The card as compact JSON (sorted keys).
+    public var json: String { compactJSON(self) }
 
     /// The card stored as `json`, or an empty card for `classes` when it is not one.
     public static func decode(_ json: String, classes: [String]) -> ModelCard {
