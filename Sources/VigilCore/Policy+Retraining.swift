@@ -59,7 +59,7 @@ public struct RetrainingSettings: Sendable, Equatable, Codable {
             if let command, !command.isEmpty {
                 if !command.contains("{out}") { out.append("retraining.command: must contain {out}, the folder the trainer writes its artifact and holdout predictions to") }
             } else {
-                out.append("retraining.command: give the trainer's command line (placeholders {train} {holdout} {out} {model}), or choose trainer: embedded")
+                out.append("retraining.command: give the trainer's command line with {train} {holdout} {out} {model} (docs/registry.md, \"Trainer contract\")")
             }
         }
         if WindowLength.seconds(timeout) == nil { out.append("retraining.timeout: '\(timeout)' is not a length such as 2h or 30m") }
