@@ -76,7 +76,8 @@ enum SVGChart {
         // the data's range (rules included) with a margin, inside `yRange` when one is given
         var lo = values.min() ?? 0, hi = values.max() ?? 1
         let pad = max((hi - lo) * 0.08, 0.01)
-        lo -= pad
+        // (a non-negative quantity keeps a floor of 0)
+        lo = (values.min() ?? 0) >= 0 ? max(0, lo - pad) : lo - pad
         hi += pad
         if let bounds = yRange { lo = max(lo, bounds.lowerBound); hi = min(hi, bounds.upperBound) }
         if !(hi > lo) { lo -= 0.5; hi += 0.5 }
