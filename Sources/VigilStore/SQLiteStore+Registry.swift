@@ -94,7 +94,14 @@ extension SQLiteStore: RegistryStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [r.model, r.alias, current, r.version, r.kind.rawValue, r.actor, r.now, r.verdict, r.reason])
             let id = db.lastInsertedRowID
-            try Self.append(db, Event(ts: r.now, actor: r.actor, kind: "registry.alias.\(r.kind.rawValue)", model: r.model,
+            // Kinds the HTML report marks as promotions (registry.promot…, registry.rollback…, registry.alias).
+            let kind = switch r.kind {
+            case .promote: "registry.promoted"
+            case .override: "registry.promoted.override"
+            case .rollback: "registry.rollback"
+            case .set: "registry.alias"
+            }
+            try Self.append(db, Event(ts: r.now, actor: r.actor, kind: kind, model: r.model,
                                       subject: "alias/\(r.alias)",
                                       details: JSONText.object(["from": current.map { "v\($0)" } ?? "", "to": "v\(r.version)", "reason": r.reason ?? ""])))
             return AliasMove(id: id, model: r.model, alias: r.alias, fromVersion: current, toVersion: r.version, kind: r.kind, actor: r.actor,
