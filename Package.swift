@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "VigilJobs", targets: ["VigilJobs"]),
         .library(name: "VigilSampling", targets: ["VigilSampling"]),
         .library(name: "VigilImaging", targets: ["VigilImaging"]),
+        .library(name: "VigilRegistry", targets: ["VigilRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -47,11 +48,13 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // Model versions, aliases, the gate, artifacts; the embedded and MLflow backends (URLSession).
+        .target(name: "VigilRegistry", dependencies: ["VigilCore", "VigilStore", "VigilAlerts"]),
         // Workspace, ingest and evaluation jobs, report rendering.
         .target(
             name: "VigilJobs",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling", "VigilRegistry",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -59,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "COpenBLAS",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,6 +73,10 @@ let package = Package(
         .testTarget(
             name: "VigilAlertsTests",
             dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "vigil"]
+        ),
+        .testTarget(
+            name: "VigilRegistryTests",
+            dependencies: ["VigilCore", "VigilStore", "VigilRegistry", "VigilJobs", "vigil"]
         ),
         .testTarget(
             name: "VigilJobsTests",

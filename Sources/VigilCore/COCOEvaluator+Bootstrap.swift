@@ -27,6 +27,21 @@ extension COCOEvaluator {
         return Interval.percentile(of: Array(results).filter { $0 > -1 }, confidence: confidence)
     }
 
+    /// AP (area all, maxDets 100) of `prepared` on each resample in `counts` (image `i` drawn
+    /// `counts[r][i]` times): over all IoU thresholds, or only threshold index `iouIndex`
+    /// (0 is IoU .50: AP50); −1 where undefined. Two evaluations prepared over the same images
+    /// and given the same `counts` make a paired bootstrap (the registry gate's test).
+    public func resampledAP(_ prepared: Prepared, counts: [[Int]], iouIndex: Int? = nil) -> [Double] {
+        guard !counts.isEmpty else { return [] }
+        let pools = BootstrapPools(prepared)
+        let range = iouIndex.map { $0..<($0 + 1) } ?? 0..<COCOEvaluator.iouThresholds.count
+        let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: counts.count)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let out = results
+        DispatchQueue.concurrentPerform(iterations: counts.count) { r in out[r] = pools.averagePrecision(counts: counts[r], thresholds: range) }
+        return Array(results)
+    }
+
     /// Every kept detection of each category (area all) in pooled order — score, then image,
     /// then rank — with one bit per IoU threshold, for fast re-accumulation over image counts.
     struct BootstrapPools: Sendable {
@@ -58,8 +73,7 @@ extension COCOEvaluator {
         }
 
         /// AP@[.50:.95] (area all, maxDets 100) with image `i` present `counts[i]` times; −1 when undefined.
-        func averagePrecision(counts: [Int]) -> Double {
-            let T = COCOEvaluator.iouThresholds.count
+        func averagePrecision(counts: [Int], thresholds iou: Range<Int> = 0..<COCOEvaluator.iouThresholds.count) -> Double {
             let thresholds = COCOEvaluator.recallThresholds
             var sum = 0.0, defined = 0
             return counts.withUnsafeBufferPointer { counts in
@@ -78,7 +92,7 @@ extension COCOEvaluator {
                         let rc = UnsafeMutablePointer<Double>.allocate(capacity: max(1, length))
                         defer { pr.deallocate(); rc.deallocate() }
                         let relevantCount = Double(npig)
-                        for t in 0..<T {
+                        for t in iou {
                             let bit: UInt16 = 1 << t
                             var tp = 0.0, fp = 0.0, nd = 0
                             for e in pool {

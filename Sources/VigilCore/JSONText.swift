@@ -14,4 +14,9 @@ public enum JSONText {
     public static func object(_ fields: [String: String?]) -> String {
         "{" + fields.keys.sorted().compactMap { k in (fields[k] ?? nil).map { "\(quote(k)):\(quote($0))" } }.joined(separator: ",") + "}"
     }
+
+    /// `["a","b",…]`.
+    public static func array(_ items: [String]) -> String {
+        "[" + items.map { quote($0) }.joined(separator: ",") + "]"
+    }
 }

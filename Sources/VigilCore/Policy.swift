@@ -34,6 +34,10 @@ public struct Policy: Sendable, Equatable, Codable {
     /// How `vigil sample` spends the review budget, and how the review queue hands items out.
     public var sampling = SamplingSettings()
     public var review = ReviewSettings()
+    /// When retraining jobs start and how they train (`nil`: no automatic retraining).
+    public var retraining: RetrainingSettings?
+    /// What a candidate version must show before it is promoted (defaults when absent).
+    public var gate = GateSettings()
 
     /// Where this model's alerts go (``AlertRouting``); no routes: alerts are kept, nobody is paged.
     public var alerts: AlertRouting
@@ -49,7 +53,7 @@ public struct Policy: Sendable, Equatable, Codable {
         self.alerts = alerts
     }
 
-    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift, schedule, timezone, sampling, review, alerts }
+    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift, schedule, timezone, sampling, review, retraining, gate, alerts }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -63,6 +67,8 @@ public struct Policy: Sendable, Equatable, Codable {
         timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
         sampling = try c.decodeIfPresent(SamplingSettings.self, forKey: .sampling) ?? SamplingSettings()
         review = try c.decodeIfPresent(ReviewSettings.self, forKey: .review) ?? ReviewSettings()
+        retraining = try c.decodeIfPresent(RetrainingSettings.self, forKey: .retraining)
+        gate = try c.decodeIfPresent(GateSettings.self, forKey: .gate) ?? GateSettings()
         alerts = try c.decodeIfPresent(AlertRouting.self, forKey: .alerts) ?? AlertRouting()
     }
 
@@ -104,6 +110,7 @@ public struct Policy: Sendable, Equatable, Codable {
         }
         out += drift.problems(classes: classes)
         out += sampling.problems() + review.problems() + schedulingProblems()
+        out += (retraining?.problems() ?? []) + gate.problems(task: task)
         return out
     }
 }

@@ -120,6 +120,22 @@ public enum ExamplePolicies {
             #       severity: [warning, critical]
             #     - receivers: [oncall-pagerduty]
             #       severity: [critical]
+            # Retraining and the registry gate (docs/registry.md). Uncomment with a trainer;
+            # the scheduled job `retrain-check` (schedule:) applies the trigger.
+            # retraining:
+            #   trigger: {severity: critical, min_new_labels: 100, cooldown: 7d}
+            #   trainer: command
+            #   command: "python3 train.py --train {train} --holdout {holdout} --out {out} --init {model}"
+            #   timeout: 2h
+            #   holdout_fraction: 0.3          # newest reviewed items kept out of training (+ gold items)
+            #   max_attempts: 2                # a job whose process died is retried once
+            # gate:
+            #   primary_metric: macro_f1       # map50 for detectors
+            #   min_improvement: 0.01          # δ
+            #   alpha: 0.05                    # paired bootstrap, one-sided
+            #   max_class_drop: 0.05           # ε on any class's recall (AP50 for detectors)
+            #   min_holdout_per_class: 20
+            #   promote: manual                # or auto
 
             """
         return s

@@ -1,6 +1,7 @@
 import Foundation
 import VigilAlerts
 import VigilCore
+import VigilRegistry
 import VigilSampling
 import VigilStore
 
@@ -31,18 +32,20 @@ public struct JobResult: Sendable {
 public typealias JobRunner = @Sendable (JobContext) throws -> JobResult
 
 /// The job kinds the scheduler knows, each with its runner. A kind without a runner in this
-/// build (`retrain-check`) is recorded as `unavailable`, never faked.
+/// build is recorded as `unavailable`, never faked.
 public struct JobRegistry: Sendable {
     public var runners: [String: JobRunner]
 
     public init(runners: [String: JobRunner]) { self.runners = runners }
 
-    /// `sample`, `evaluate`, `retention` and `deliver-alerts` (evaluations queue their alerts
-    /// with `alerts`); `retrain-check` reports that it is not available in this build.
+    /// `sample`, `evaluate`, `retention`, `deliver-alerts` (evaluations queue their alerts
+    /// with `alerts`) and `retrain-check` (retraining jobs of the workspace in the current folder).
     public static var standard: JobRegistry { standard(alerts: .silent()) }
 
-    /// The standard runners, with evaluations and alert delivery using `alerts`.
-    public static func standard(alerts: AlertSetup) -> JobRegistry {
+    /// The standard runners, with evaluations and alert delivery using `alerts`, and retraining
+    /// jobs writing under `workspaceRoot` and registering in `registry` (default: the store's embedded registry).
+    public static func standard(alerts: AlertSetup, workspaceRoot: String = FileManager.default.currentDirectoryPath,
+                                registry: (@Sendable (any Store) throws -> any ModelRegistry)? = nil) -> JobRegistry {
         JobRegistry(runners: [
             "sample": { ctx in
                 let outcome = try SampleRun(store: ctx.store, actor: ctx.actor).run(policy: ctx.policy, now: ctx.slot)
@@ -66,7 +69,12 @@ public struct JobRegistry: Sendable {
                 let s = try job.deliver()
                 return JobResult(output: "\(queued) queued, \(s.delivered) delivered, \(s.retrying) retrying later, \(s.dead) dead-lettered")
             },
-            "retrain-check": { _ in JobResult(status: .unavailable, output: "retrain-check is not available in this build (retraining ships with the registry module)") },
+            "retrain-check": { ctx in
+                let notify = Promotion.notifier(store: ctx.store, setup: alerts, policy: ctx.policy, clock: ctx.clock, actor: ctx.actor)
+                let job = RetrainJob(store: ctx.store, workspaceRoot: workspaceRoot, registry: try registry?(ctx.store) ?? EmbeddedRegistry(store: ctx.store),
+                                     clock: ctx.clock, actor: ctx.actor, notify: notify)
+                return JobResult(output: try job.check(policy: ctx.policy))
+            },
         ])
     }
 }

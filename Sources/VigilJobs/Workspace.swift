@@ -18,6 +18,8 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
     public var serverURL: String?
     /// Retry and timeout settings of the alert deliverer.
     public var delivery: DeliverySettings
+    /// Where model versions and aliases live: the store (default) or MLflow.
+    public var registry: RegistryConfig = RegistryConfig()
 
     public init(store: String = "sqlite:.vigil/vigil.db", policies: String = "policies", timezone: String? = nil, receivers: [Receiver] = [],
                 serverURL: String? = nil, delivery: DeliverySettings = .init()) {
@@ -30,7 +32,7 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case store, policies, timezone, receivers, delivery
+        case store, policies, timezone, receivers, delivery, registry
         case serverURL = "server_url"
     }
 
@@ -42,6 +44,7 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
         receivers = try c.decodeIfPresent([Receiver].self, forKey: .receivers) ?? []
         serverURL = try c.decodeIfPresent(String.self, forKey: .serverURL)
         delivery = try c.decodeIfPresent(DeliverySettings.self, forKey: .delivery) ?? DeliverySettings()
+        registry = try c.decodeIfPresent(RegistryConfig.self, forKey: .registry) ?? RegistryConfig()
     }
 }
 
@@ -179,6 +182,11 @@ extension WorkspaceConfig {
         #   timeout: 15s
         #   max_attempts: 10
         #   max_age: 24h
+        # Model registry (docs/registry.md): the store (default) or an MLflow tracking server.
+        # registry:
+        #   backend: mlflow
+        #   url: http://127.0.0.1:5000
+        #   token: ${MLFLOW_TRACKING_TOKEN}
 
         """
 }

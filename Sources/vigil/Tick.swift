@@ -17,8 +17,9 @@ struct Tick: ParsableCommand {
 
             Job kinds: sample, evaluate (judges the window that ended the policy's
             evaluation.label_delay before the slot), retention (returns expired review claims to
-            the queue), deliver-alerts; retrain-check is recorded as `unavailable`: its runner
-            is not in this build. Scheduled evaluations queue their alerts. After the scheduled jobs every tick also runs the alert pass: it queues
+            the queue), deliver-alerts, retrain-check (fails retraining jobs whose lease expired
+            and retries them, queues a job when the policy's retraining trigger holds, runs the
+            queued jobs: `vigil retrain --help`). Scheduled evaluations queue their alerts. After the scheduled jobs every tick also runs the alert pass: it queues
             repeats of still-firing alerts and post-silence updates, then delivers the outbox
             once (the same as `vigil alerts deliver`).
 
@@ -47,7 +48,8 @@ struct Tick: ParsableCommand {
                 }
                 zone = z
             }
-            return try Scheduler(store: store, clock: clock, registry: .standard(alerts: try ws.alertSetup()), defaultZone: zone)
+            return try Scheduler(store: store, clock: clock, registry: .standard(alerts: try ws.alertSetup(), workspaceRoot: ws.root, registry: { try ws.modelRegistry(store: $0) }),
+                                 defaultZone: zone)
                 .tick(policies: policies)
         }
         for o in outcomes {

@@ -1,0 +1,168 @@
+import Foundation
+import VigilCore
+import VigilRegistry
+import VigilStore
+
+/// The files a retraining job writes before its trainer runs, in the job's folder:
+///
+/// - `train.ndjson` (classifiers: `{"id","input","label"}` per line) or `train.coco.json`
+///   (detectors: COCO images, annotations, categories): the parent's training data, then the
+///   reviewed labels not kept for the holdout;
+/// - `holdout.ndjson`: the holdout's inputs only (`{"id","input"}`), for the trainer to predict;
+/// - `holdout-truth.ndjson`: the holdout's labels (`{"id","label"}` or `{"id","boxes"}`), never shown to the trainer;
+/// - `champion-predictions.ndjson`: what the serving model predicted on those items;
+/// - `classes.json`: the class list the training set was exported with.
+///
+/// The holdout is a time split: gold items, plus the newest `holdout_fraction` of the other
+/// reviewed items; everything older trains.
+public struct RetrainExport: Sendable {
+    public var directory: String
+    public var trainingItems = 0
+    public var holdoutItems = 0
+    public var goldItems = 0
+    /// SHA-256 of the training set file.
+    public var fingerprint = ""
+
+    public var trainingSet: String { directory + "/" + (isDetection ? "train.coco.json" : "train.ndjson") }
+    public var holdout: String { directory + "/holdout.ndjson" }
+    public var holdoutTruth: String { directory + "/holdout-truth.ndjson" }
+    public var championPredictions: String { directory + "/champion-predictions.ndjson" }
+    public var classesFile: String { directory + "/classes.json" }
+    var isDetection: Bool
+
+    public init(directory: String, task: ModelTask) {
+        self.directory = directory
+        self.isDetection = task == .detection
+    }
+
+    /// Exports `policy`'s model from `store`, with `parentTrainingSet` (the champion's data) first.
+    public static func write(store: any Store, policy: Policy, directory: String, parentTrainingSet: String?) throws -> RetrainExport {
+        var export = RetrainExport(directory: directory, task: policy.task)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let classes = policy.classes
+        var items: [ReviewedPrediction] = []
+        try store.forEachReviewedPrediction(model: policy.model) { items.append($0) }
+        let gold = items.filter(\.isGold)
+        let rest = items.filter { !$0.isGold }  // oldest first
+        let holdoutCount = Int((Double(rest.count) * (policy.retraining?.holdoutFraction ?? 0.3)).rounded())
+        let training = Array(rest.prefix(rest.count - holdoutCount))
+        let holdout = Array(rest.suffix(holdoutCount)) + gold
+        export.trainingItems = training.count
+        export.holdoutItems = holdout.count
+        export.goldItems = gold.count
+
+        func input(_ p: ReviewedPrediction) -> Any { (try? JSONSerialization.jsonObject(with: Data(p.payload.utf8)) as? [String: Any])?["input"] ?? [:] }
+        func label(_ i: Int?) -> String? { i.flatMap { $0 >= 0 && $0 < classes.count ? classes[$0] : nil } }
+        func boxes(_ json: String?) -> Any { json.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? [] }
+        func line(_ object: [String: Any]) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        }
+
+        if export.isDetection {
+            var dataset: [String: Any] = ["images": [Any](), "annotations": [Any](),
+                                          "categories": classes.enumerated().map { ["id": $0.offset + 1, "name": $0.element] }]
+            if let parentTrainingSet, let data = FileManager.default.contents(atPath: parentTrainingSet),
+               let parent = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                dataset["images"] = parent["images"] ?? []
+                dataset["annotations"] = parent["annotations"] ?? []
+            }
+            var images = dataset["images"] as? [[String: Any]] ?? []
+            var annotations = dataset["annotations"] as? [[String: Any]] ?? []
+            var nextImage = (images.compactMap { $0["id"] as? Int }.max() ?? 0) + 1
+            var nextAnnotation = (annotations.compactMap { $0["id"] as? Int }.max() ?? 0) + 1
+            for p in training {
+                var image: [String: Any] = ["id": nextImage, "file_name": p.id]
+                if let i = input(p) as? [String: Any] { image["input"] = i }
+                images.append(image)
+                for b in boxes(p.boxes) as? [[String: Any]] ?? [] {
+                    guard let name = b["label"] as? String, let k = classes.firstIndex(of: name), let bbox = b["bbox"] as? [Double], bbox.count == 4 else { continue }
+                    annotations.append(["id": nextAnnotation, "image_id": nextImage, "category_id": k + 1, "bbox": bbox,
+                                        "area": (b["area"] as? Double) ?? bbox[2] * bbox[3], "iscrowd": (b["iscrowd"] as? Int) ?? 0])
+                    nextAnnotation += 1
+                }
+                nextImage += 1
+            }
+            dataset["images"] = images
+            dataset["annotations"] = annotations
+            try JSONSerialization.data(withJSONObject: dataset, options: [.sortedKeys]).write(to: URL(fileURLWithPath: export.trainingSet))
+        } else {
+            var text = ""
+            if let parentTrainingSet, let parent = try? String(contentsOfFile: parentTrainingSet, encoding: .utf8) {
+                text = parent.hasSuffix("\n") || parent.isEmpty ? parent : parent + "\n"
+            }
+            for p in training {
+                guard let l = label(p.labelIndex) else { continue }
+                text += try line(["id": p.id, "input": input(p), "label": l]) + "\n"
+            }
+            try text.write(toFile: export.trainingSet, atomically: true, encoding: .utf8)
+        }
+        var inputs = "", truth = "", champion = ""
+        for p in holdout {
+            inputs += try line(["id": p.id, "input": input(p)]) + "\n"
+            if export.isDetection {
+                truth += try line(["id": p.id, "boxes": boxes(p.boxes), "gold": p.isGold]) + "\n"
+                let payload = (try? JSONSerialization.jsonObject(with: Data(p.payload.utf8)) as? [String: Any]) ?? [:]
+                champion += try line(["id": p.id, "boxes": payload["boxes"] ?? []]) + "\n"
+            } else {
+                truth += try line(["id": p.id, "label": label(p.labelIndex) ?? "", "gold": p.isGold]) + "\n"
+                var c: [String: Any] = ["id": p.id, "label": label(p.predictedIndex) ?? ""]
+                if let s = p.score { c["score"] = s }
+                champion += try line(c) + "\n"
+            }
+        }
+        try inputs.write(toFile: export.holdout, atomically: true, encoding: .utf8)
+        try truth.write(toFile: export.holdoutTruth, atomically: true, encoding: .utf8)
+        try champion.write(toFile: export.championPredictions, atomically: true, encoding: .utf8)
+        try JSONText.array(classes).write(toFile: export.classesFile, atomically: true, encoding: .utf8)
+        export.fingerprint = ArtifactStore.sha256(file: export.trainingSet) ?? ""
+        return export
+    }
+}
+
+/// Reads a job's holdout files back into the gate's input: the truth, the candidate's
+/// predictions (the trainer's `predictions.ndjson`) and the champion's, aligned by id.
+public enum HoldoutFiles {
+    /// One line of a predictions or truth file: `{"id","label"}` or `{"id","boxes"}`.
+    struct Entry {
+        var label: Int
+        var boxes: [DetectionBox]
+    }
+
+    static func read(_ path: String, schema: ModelSchema, what: String) throws -> [String: Entry] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw JobError("cannot read \(what) \(path)") }
+        var out: [String: Entry] = [:]
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: Any], let id = object["id"] as? String else {
+                throw JobError("\(path):\(n + 1): not a JSON object with an \"id\" (see docs/registry.md, \"Trainer contract\")")
+            }
+            var entry = Entry(label: -1, boxes: [])
+            if let name = object["label"] as? String { entry.label = schema.index(of: name) ?? -1 }
+            if let boxes = object["boxes"] {
+                let json = String(decoding: try JSONSerialization.data(withJSONObject: boxes), as: UTF8.self)
+                do { entry.boxes = try DetectionBox.parse(json: json, schema: schema) } catch {
+                    throw JobError("\(path):\(n + 1): boxes: \(error)")
+                }
+            }
+            out[id] = entry
+        }
+        return out
+    }
+
+    /// The holdout of the job folder `directory`, with the candidate's predictions at `candidatePredictions`.
+    public static func load(directory: String, candidatePredictions: String, schema: ModelSchema) throws -> GateHoldout {
+        let export = RetrainExport(directory: directory, task: schema.task)
+        guard let text = try? String(contentsOfFile: export.holdoutTruth, encoding: .utf8) else {
+            throw JobError("cannot read the holdout of \(directory): the job folder is incomplete")
+        }
+        let ids = text.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String }
+        let truth = try read(export.holdoutTruth, schema: schema, what: "the holdout truth")
+        let candidate = try read(candidatePredictions, schema: schema, what: "the candidate's holdout predictions")
+        let champion = try read(export.championPredictions, schema: schema, what: "the champion's holdout predictions")
+        if schema.task == .detection {
+            return .detection(truth: ids.map { truth[$0]?.boxes ?? [] }, candidate: ids.map { candidate[$0]?.boxes ?? [] },
+                              champion: ids.map { champion[$0]?.boxes ?? [] })
+        }
+        return .classification(truth: ids.map { truth[$0]?.label ?? -1 }, candidate: ids.map { candidate[$0]?.label ?? -1 },
+                               champion: ids.map { champion[$0]?.label ?? -1 })
+    }
+}

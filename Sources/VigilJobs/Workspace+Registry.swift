@@ -1,0 +1,69 @@
+import Foundation
+import VigilAlerts
+import VigilCore
+import VigilRegistry
+import VigilStore
+
+/// `vigil.yaml`'s `registry:` section.
+///
+/// ```yaml
+/// registry:
+///   backend: mlflow              # or embedded (the default: the store)
+///   url: http://127.0.0.1:5000
+///   token: ${MLFLOW_TRACKING_TOKEN}
+/// ```
+public struct RegistryConfig: Sendable, Codable, Equatable {
+    public var backend: String
+    public var url: String?
+    public var token: String?
+
+    public init(backend: String = "embedded", url: String? = nil, token: String? = nil) {
+        self.backend = backend
+        self.url = url
+        self.token = token
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        backend = try c.decodeIfPresent(String.self, forKey: .backend) ?? "embedded"
+        url = try c.decodeIfPresent(String.self, forKey: .url)
+        token = try c.decodeIfPresent(String.self, forKey: .token)
+    }
+}
+
+extension Workspace {
+    /// The configured registry backend over `store`.
+    public func modelRegistry(store: any Store) throws -> any ModelRegistry {
+        let r = config.registry
+        switch r.backend {
+        case "embedded": return EmbeddedRegistry(store: store)
+        case "mlflow":
+            guard let url = r.url else { throw JobError("vigil.yaml: registry.url: give the MLflow tracking server, e.g. http://127.0.0.1:5000") }
+            let token = r.token.map { Self.expandEnvironment($0) }
+            return try MLflowRegistry(baseURL: url, token: token?.isEmpty == true ? nil : token)
+        default:
+            throw JobError("vigil.yaml: registry.backend: '\(r.backend)' is not embedded or mlflow")
+        }
+    }
+
+    /// `${VAR}` replaced by the environment's value.
+    static func expandEnvironment(_ text: String) -> String {
+        guard text.hasPrefix("${"), text.hasSuffix("}") else { return text }
+        return ProcessInfo.processInfo.environment[String(text.dropFirst(2).dropLast())] ?? ""
+    }
+
+    /// Where retraining jobs keep their files and where artifacts are stored.
+    public var artifactStore: ArtifactStore { ArtifactStore(root: path(".vigil/artifacts")) }
+
+    /// A retraining job runner for this workspace: the configured registry, notices through `policy`'s alert routes.
+    public func retrainJob(store: any Store, policy: Policy, clock: any VigilClock, actor: String) throws -> RetrainJob {
+        let notify = Promotion.notifier(store: store, setup: try alertSetup(), policy: policy, clock: clock, actor: actor)
+        return RetrainJob(store: store, workspaceRoot: root, registry: try modelRegistry(store: store), clock: clock, actor: actor, notify: notify)
+    }
+
+    /// Promotions and rollbacks for `policy`'s model, notified through its alert routes.
+    public func promotion(store: any Store, policy: Policy, clock: any VigilClock, actor: String) throws -> Promotion {
+        Promotion(registry: try modelRegistry(store: store),
+                  notify: Promotion.notifier(store: store, setup: try alertSetup(), policy: policy, clock: clock, actor: actor), actor: actor)
+    }
+}
