@@ -13,6 +13,7 @@ quickstart: deps
 
 ## Install what is missing and run the whole test suite.
 test: deps
+	scripts/install-test-peers.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -1,0 +1,110 @@
+import Foundation
+import VigilCore
+
+/// A trained detector: its network and config, saved as `<name>.safetensors` (the weights,
+/// whose SHA-256 is the version's identity) and `<name>.json` (the config).
+///
+/// ```swift
+/// let detector = try Detector.load(from: URL(fileURLWithPath: "models/v1.safetensors"))
+/// let boxes = detector.predict(holdout)          // per image, best first
+/// let map50 = detector.evaluate(holdout).stats[1]
+/// ```
+public final class Detector {
+    public let network: DetectorNetwork
+    public var config: ModelConfig
+
+    /// A detector with fresh weights from `seed`.
+    public init(config: ModelConfig, seed: UInt64) {
+        self.network = DetectorNetwork(config: config, seed: seed)
+        self.config = config
+    }
+
+    // MARK: - Artifact
+
+    /// The config file next to a weights file: `x.safetensors` → `x.json`.
+    public static func configURL(for weights: URL) -> URL {
+        weights.deletingPathExtension().appendingPathExtension("json")
+    }
+
+    /// Writes the weights and the config (with the weights' SHA-256); returns the SHA-256.
+    @discardableResult
+    public func save(to weights: URL) throws -> String {
+        let tensors = network.storedTensors().map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $0.values) }
+        let configJSON = String(decoding: try ModelConfig.encoder().encode(modelConfigWithoutHash()), as: UTF8.self)
+        let bytes = SafeTensors.encode(tensors, metadata: ["format": "pt", "vigil.config": configJSON])
+        let dir = weights.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data(bytes).write(to: weights)
+        let sha = SHA256.hash(bytes).hexString
+        config.weightsSHA256 = sha
+        try ModelConfig.encoder().encode(config).write(to: Self.configURL(for: weights))
+        return sha
+    }
+
+    private func modelConfigWithoutHash() -> ModelConfig {
+        var c = config
+        c.weightsSHA256 = nil
+        return c
+    }
+
+    /// Reads `x.safetensors` and `x.json`; checks that the config's SHA-256 matches the file.
+    public static func load(from weights: URL) throws -> Detector {
+        let configURL = configURL(for: weights)
+        guard let bytes = FileManager.default.contents(atPath: weights.path) else {
+            throw DetectorError("cannot read \(weights.path): train one with `vigil detector train --out \(weights.path)`")
+        }
+        guard let configData = FileManager.default.contents(atPath: configURL.path) else {
+            throw DetectorError("cannot read \(configURL.path), the config that goes with \(weights.lastPathComponent)")
+        }
+        let config: ModelConfig
+        do { config = try ModelConfig.decoder().decode(ModelConfig.self, from: configData) } catch {
+            throw DetectorError("\(configURL.path) is not a detector config (\(error))")
+        }
+        try config.validate()
+        let sha = SHA256.hash(bytes).hexString
+        if let expected = config.weightsSHA256, expected != sha {
+            throw DetectorError("\(weights.path) has SHA-256 \(sha) but \(configURL.lastPathComponent) names \(expected): the two files are from different versions")
+        }
+        let decoded = try SafeTensors.decode(Array(bytes))
+        let detector = Detector(config: config, seed: 0)
+        try detector.network.load(Dictionary(uniqueKeysWithValues: decoded.tensors.map { ($0.name, $0.values) }))
+        detector.config.weightsSHA256 = sha
+        return detector
+    }
+
+    // MARK: - Use
+
+    /// Detections for every image of `set`, best first, in batches of `batchSize`.
+    public func predict(_ set: SceneSet, batchSize: Int = 256, minScore: Double = 0.01) throws -> [[LabeledBox]] {
+        guard set.size == config.inputSize else {
+            throw DetectorError("the images are \(set.size)×\(set.size) but the model takes \(config.inputSize)×\(config.inputSize)")
+        }
+        var decoder = HeadDecoder(config: config)
+        decoder.minScore = minScore
+        var out: [[LabeledBox]] = []
+        out.reserveCapacity(set.count)
+        for from in stride(from: 0, to: set.count, by: batchSize) {
+            let indices = Array(from..<min(from + batchSize, set.count))
+            let head = network.forward(set.batch(indices), training: false)
+            for b in 0..<indices.count { out.append(decoder.decode(head, image: b)) }
+        }
+        return out
+    }
+
+    /// COCO evaluation (Vigil's `COCOEvaluator`) of the predictions on `set` against its boxes.
+    public func evaluate(_ set: SceneSet) throws -> COCOEvaluator.Result {
+        Self.evaluate(predictions: try predict(set), on: set)
+    }
+
+    /// COCO evaluation of given predictions against `set`'s boxes.
+    public static func evaluate(predictions: [[LabeledBox]], on set: SceneSet) -> COCOEvaluator.Result {
+        var gts: [COCOGroundTruth] = []
+        var dts: [COCODetection] = []
+        for i in 0..<set.count {
+            let id = set.imageIDs[i]
+            for b in set.boxes[i] { gts.append(COCOGroundTruth(imageID: id, categoryID: b.classIndex + 1, bbox: (b.x, b.y, b.w, b.h))) }
+            for b in predictions[i] { dts.append(COCODetection(imageID: id, categoryID: b.classIndex + 1, bbox: (b.x, b.y, b.w, b.h), score: b.score)) }
+        }
+        return COCOEvaluator().evaluate(imageIDs: set.imageIDs, categoryIDs: Array(1...set.classes.count), groundTruth: gts, detections: dts)
+    }
+}
