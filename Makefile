@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -44,6 +44,10 @@ bench-sampling: deps
 ## Alerts: 10,000 signed notifications to a local webhook receiver (target <= 10 s).
 bench-alerts: deps
 	scripts/bench_alerts.sh
+
+## Embedded detector: train, shift, fine-tune, inference speed, and the PyTorch peer, release build.
+bench-detector: deps
+	scripts/bench_detector.sh
 
 deps:
 	@scripts/install-deps.sh

@@ -92,20 +92,29 @@ final class Conv2D: Layer {
             }
         }
         guard needsInputGradient else { return FeatureMap(batch: 0, height: 0, width: 0, channels: 0) }
-        var gradColumns = [Float](repeating: 0, count: n * k)
+        if size == 1 {
+            var gradInput = [Float](repeating: 0, count: n * k)
+            g.withUnsafeBufferPointer { gp in
+                weight.values.withUnsafeBufferPointer { w in
+                    gradInput.withUnsafeMutableBufferPointer { gi in
+                        BLAS.sgemm(transA: false, transB: false, m: n, n: k, k: outChannels,
+                                   a: gp.baseAddress!, b: w.baseAddress!, beta: 0, c: gi.baseAddress!)
+                    }
+                }
+            }
+            return FeatureMap(batch: shape.batch, height: shape.height, width: shape.width, channels: inChannels, values: gradInput)
+        }
+        // The column buffer is not needed any more: reuse it for the columns' gradient.
         g.withUnsafeBufferPointer { gp in
             weight.values.withUnsafeBufferPointer { w in
-                gradColumns.withUnsafeMutableBufferPointer { gc in
+                columns.withUnsafeMutableBufferPointer { gc in
                     BLAS.sgemm(transA: false, transB: false, m: n, n: k, k: outChannels,
                                a: gp.baseAddress!, b: w.baseAddress!, beta: 0, c: gc.baseAddress!)
                 }
             }
         }
-        if size == 1 {
-            return FeatureMap(batch: shape.batch, height: shape.height, width: shape.width, channels: inChannels, values: gradColumns)
-        }
         var gradInput = FeatureMap(batch: shape.batch, height: shape.height, width: shape.width, channels: inChannels)
-        gradColumns.withUnsafeBufferPointer { Im2Col.fold($0.baseAddress!, size: size, into: &gradInput) }
+        columns.withUnsafeBufferPointer { Im2Col.fold($0.baseAddress!, size: size, into: &gradInput) }
         return gradInput
     }
 }

@@ -42,16 +42,16 @@ struct DetectionLoss {
                         total += softplus(-z)
                         gr[base] = Float(scale * (sigmoid(z) - 1))
                         let col = Double(c % g), row = Double(c / g)
-                        let goals = [box.centreX / cell - col, box.centreY / cell - row]
                         for j in 0..<2 {
+                            let goal = j == 0 ? box.centreX / cell - col : box.centreY / cell - row
                             let s = sigmoid(Double(out[base + 1 + j]))
-                            let d = s - goals[j]
+                            let d = s - goal
                             total += boxWeight * d * d
                             gr[base + 1 + j] = Float(scale * boxWeight * 2 * d * s * (1 - s))
                         }
-                        let sizes = [log(max(box.w, 1) / config.anchor), log(max(box.h, 1) / config.anchor)]
                         for j in 0..<2 {
-                            let d = Double(out[base + 3 + j]) - sizes[j]
+                            let goal = log(max(j == 0 ? box.w : box.h, 1) / config.anchor)
+                            let d = Double(out[base + 3 + j]) - goal
                             total += boxWeight * d * d
                             gr[base + 3 + j] = Float(scale * boxWeight * 2 * d)
                         }

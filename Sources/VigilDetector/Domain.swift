@@ -19,7 +19,7 @@ public struct Domain: Codable, Sendable, Equatable {
     public enum Palette: String, Codable, Sendable, CaseIterable {
         /// Saturated red, green, blue, yellow, magenta.
         case standard
-        /// The standard colours blended halfway towards grey.
+        /// The standard colours blended 40% of the way towards grey.
         case muted
         /// The standard colours given to other classes (a rotation by two).
         case swapped
@@ -61,13 +61,13 @@ public struct Domain: Codable, Sendable, Equatable {
     /// smaller objects and cloudy backgrounds.
     public static let shifted: Domain = {
         var d = Domain(name: "shifted")
-        d.brightness = 0.7
-        d.contrast = 0.8
+        d.brightness = 0.75
+        d.contrast = 0.9
         d.tintRed = 1.15
         d.tintBlue = 0.75
         d.textures = [.clouds]
-        d.textureStrength = 45
-        d.noise = 10
+        d.textureStrength = 35
+        d.noise = 8
         d.blur = 1
         d.scaleMin = 8
         d.scaleMax = 16

@@ -115,7 +115,7 @@ public struct SceneGenerator: Sendable {
         var c: [Double]
         switch domain.palette {
         case .standard: c = Self.standardColours[cls]
-        case .muted: c = Self.standardColours[cls].map { 0.5 * $0 + 0.5 * 128 }
+        case .muted: c = Self.standardColours[cls].map { 0.6 * $0 + 0.4 * 128 }
         case .swapped: c = Self.standardColours[(cls + 2) % k]
         }
         return c.map { $0 + (rng.unit() - 0.5) * 30 }
