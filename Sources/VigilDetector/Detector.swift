@@ -75,7 +75,7 @@ public final class Detector {
     // MARK: - Use
 
     /// Detections for every image of `set`, best first, in batches of `batchSize`.
-    public func predict(_ set: SceneSet, batchSize: Int = 256, minScore: Double = 0.01) throws -> [[LabeledBox]] {
+    public func predict(_ set: SceneSet, batchSize: Int = 64, minScore: Double = 0.01) throws -> [[LabeledBox]] {
         guard set.size == config.inputSize else {
             throw DetectorError("the images are \(set.size)×\(set.size) but the model takes \(config.inputSize)×\(config.inputSize)")
         }

@@ -67,10 +67,10 @@ public struct Domain: Codable, Sendable, Equatable {
         d.tintBlue = 0.75
         d.textures = [.clouds]
         d.textureStrength = 35
-        d.noise = 8
+        d.noise = 6
         d.blur = 1
-        d.scaleMin = 8
-        d.scaleMax = 16
+        d.scaleMin = 9
+        d.scaleMax = 18
         d.palette = .muted
         return d
     }()

@@ -18,10 +18,12 @@ enum Im2Col {
                             let sy = y + dy - pad
                             for dx in 0..<size {
                                 let sx = xx + dx - pad
+                                // Element loops: c is small (3 to 32), where memcpy calls cost more than the copy.
                                 if sy < 0 || sy >= h || sx < 0 || sx >= w {
-                                    out.update(repeating: 0, count: c)
+                                    for k in 0..<c { out[k] = 0 }
                                 } else {
-                                    out.update(from: image + (sy * w + sx) * c, count: c)
+                                    let p = image + (sy * w + sx) * c
+                                    for k in 0..<c { out[k] = p[k] }
                                 }
                                 out += c
                             }

@@ -120,18 +120,34 @@ public struct SceneSet: Sendable {
                         fingerprint: hash.finalize().hexString, description: coco.info?.description ?? directory.lastPathComponent)
     }
 
-    /// Images `indices` as a network input: bytes / 255, NHWC.
-    func batch(_ indices: [Int]) -> FeatureMap {
-        let n = size * size * 3
+    /// Images `indices` as a network input: bytes / 255, NHWC; image j mirrored left–right
+    /// when `mirrored[j]` (training's augmentation).
+    func batch(_ indices: [Int], mirrored: [Bool]? = nil) -> FeatureMap {
+        let n = size * size * 3, row = size * 3
         var values = [Float](repeating: 0, count: indices.count * n)
         values.withUnsafeMutableBufferPointer { dst in
             pixels.withUnsafeBufferPointer { src in
                 for (j, i) in indices.enumerated() {
-                    for k in 0..<n { dst[j * n + k] = Float(src[i * n + k]) * (1 / 255) }
+                    if mirrored?[j] == true {
+                        for y in 0..<size {
+                            for x in 0..<size {
+                                let d = j * n + y * row + x * 3, s = i * n + y * row + (size - 1 - x) * 3
+                                for c in 0..<3 { dst[d + c] = Float(src[s + c]) * (1 / 255) }
+                            }
+                        }
+                    } else {
+                        for k in 0..<n { dst[j * n + k] = Float(src[i * n + k]) * (1 / 255) }
+                    }
                 }
             }
         }
         return FeatureMap(batch: indices.count, height: size, width: size, channels: 3, values: values)
+    }
+
+    /// The boxes of image `i`, mirrored left–right when asked (every class is symmetric).
+    func boxes(_ i: Int, mirrored: Bool) -> [LabeledBox] {
+        guard mirrored else { return boxes[i] }
+        return boxes[i].map { var b = $0; b.x = Double(size) - b.x - b.w; return b }
     }
 
     /// This set followed by `other` (same classes and size); ids and names kept.

@@ -2,7 +2,9 @@ import Foundation
 import VigilCore
 
 /// Minibatch training with Adam: shuffled epochs (a permutation drawn from the seed per
-/// epoch), a cosine learning-rate decay to 5% of the initial rate, mean loss per batch.
+/// epoch), each image mirrored left–right with probability ½ (drawn from the same stream;
+/// every class is left–right symmetric), a cosine learning-rate decay to 5% of the initial
+/// rate, mean loss per batch.
 ///
 /// Deterministic: the same seed, data, settings and BLAS thread count give bit-identical
 /// weights (the initialisation, the order of the images and every sum are fixed).
@@ -19,13 +21,16 @@ public struct Trainer: Sendable {
         public var learningRate: Double
         public var seed: UInt64
         public var blasThreads: Int
+        /// Mirror images left–right at random.
+        public var mirror: Bool
 
-        public init(epochs: Int = 12, batchSize: Int = 32, learningRate: Double = 3e-3, seed: UInt64 = 1, blasThreads: Int = 2) {
+        public init(epochs: Int = 12, batchSize: Int = 32, learningRate: Double = 3e-3, seed: UInt64 = 1, blasThreads: Int = 1, mirror: Bool = true) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
             self.seed = seed
             self.blasThreads = blasThreads
+            self.mirror = mirror
         }
     }
 
@@ -75,10 +80,11 @@ public struct Trainer: Sendable {
             var sum = 0.0, batches = 0
             for from in stride(from: 0, to: data.count, by: settings.batchSize) {
                 let indices = Array(order[from..<min(from + settings.batchSize, data.count)])
-                let x = data.batch(indices)
+                let mirrored = indices.map { _ in settings.mirror && rng.next() >> 63 == 1 }
+                let x = data.batch(indices, mirrored: mirrored)
                 network.zeroGradients()
                 let head = network.forward(x, training: true)
-                let (l, g) = loss.evaluate(head, targets: indices.map { data.boxes[$0] })
+                let (l, g) = loss.evaluate(head, targets: zip(indices, mirrored).map { data.boxes($0, mirrored: $1) })
                 network.backward(g)
                 let progressShare = Double(step) / Double(max(1, steps - 1))
                 adam.learningRate = Float(settings.learningRate * (0.05 + 0.95 * 0.5 * (1 + cos(Double.pi * progressShare))))
@@ -95,7 +101,7 @@ public struct Trainer: Sendable {
         let seconds = Date().timeIntervalSince(start)
         return ModelConfig.TrainingRecord(
             seed: settings.seed, epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,
-            optimizer: "adam(0.9, 0.999, 1e-8), cosine decay to 5%", blasThreads: settings.blasThreads, images: data.count,
+            optimizer: "adam(0.9, 0.999, 1e-8), cosine decay to 5%" + (settings.mirror ? ", left-right mirroring" : ""), blasThreads: settings.blasThreads, images: data.count,
             dataFingerprint: data.fingerprint, seconds: seconds, imagesPerSecond: Double(settings.epochs * data.count) / seconds,
             finalLoss: lastLoss, finetunedFrom: finetunedFrom, metrics: [:])
     }

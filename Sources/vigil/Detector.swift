@@ -67,7 +67,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Minibatch size.") var batch: Int = 32
     @Option(help: "Adam's initial learning rate.") var lr: Double?
     @Option(help: "Seed (initialisation and shuffling).") var seed: UInt64 = 1
-    @Option(help: "OpenBLAS threads (results are repeatable for a fixed count).") var threads: Int = 2
+    @Option(help: "OpenBLAS threads (results are repeatable for a fixed count).") var threads: Int = 1
     @Option(name: .customLong("holdout"), help: "A scene folder to evaluate after training; its mAP is recorded in the config (repeatable).") var holdout: [String] = []
 
     func loadData() throws -> SceneSet {
@@ -116,7 +116,7 @@ struct DetectorTrain: ParsableCommand {
             var config = ModelConfig(classes: set.classes, inputSize: set.size, channels: ch)
             config.training = nil
             try config.validate()
-            try options.train(Detector(config: config, seed: options.seed), defaults: (12, 3e-3), finetunedFrom: nil)
+            try options.train(Detector(config: config, seed: options.seed), defaults: (8, 3e-3), finetunedFrom: nil)
         }
     }
 }
@@ -136,7 +136,7 @@ struct DetectorFinetune: ParsableCommand {
     func run() throws {
         try reportingErrors(exitCode: 1) {
             let base = try Detector.load(from: URL(fileURLWithPath: from))
-            try options.train(base, defaults: (8, 1e-3), finetunedFrom: base.config.weightsSHA256)
+            try options.train(base, defaults: (15, 3e-3), finetunedFrom: base.config.weightsSHA256)
         }
     }
 }
@@ -155,7 +155,8 @@ struct DetectorPredict: ParsableCommand {
     @Option(help: "Model name written in each line (the policy's `model:`).") var name: String = "embedded-detector"
     @Option(help: "Timestamp of the predictions (RFC 3339; default now).") var ts: String?
     @Option(help: "Lowest score kept.") var minScore: Double = 0.05
-    @Option(help: "OpenBLAS threads.") var threads: Int = 2
+    @Option(help: "OpenBLAS threads.") var threads: Int = 1
+    @Option(help: "Images per forward pass.") var batch: Int = 64
 
     func run() throws {
         try reportingErrors(exitCode: 1) {
@@ -165,7 +166,7 @@ struct DetectorPredict: ParsableCommand {
             let stamp = ts ?? Timestamp.format(millis: Timestamp.millis(Date()))
             guard Timestamp.parseMillis(stamp) != nil else { throw DetectorError("--ts '\(stamp)' is not RFC 3339, e.g. 2026-10-01T00:00:00Z") }
             let start = Date()
-            let predictions = try detector.predict(set, minScore: minScore)
+            let predictions = try detector.predict(set, batchSize: batch, minScore: minScore)
             let seconds = Date().timeIntervalSince(start)
             let text = PredictionLines.ndjson(predictions, for: set, model: name, timestamp: stamp, weightsSHA256: detector.config.weightsSHA256)
             if out == "-" { print(text, terminator: "") } else { try text.write(toFile: out, atomically: true, encoding: .utf8) }
@@ -185,16 +186,17 @@ struct DetectorEval: ParsableCommand {
     @Option(help: "The weights (.safetensors).") var model: String
     @Option(help: "Scene folder (annotations.json + images/).") var data: String
     @Option(help: "text or json.") var format: String = "text"
-    @Option(help: "OpenBLAS threads.") var threads: Int = 2
+    @Option(help: "OpenBLAS threads.") var threads: Int = 1
+    @Option(help: "Images per forward pass.") var batch: Int = 64
 
     func run() throws {
         try reportingErrors(exitCode: 1) {
             BLAS.setThreads(threads)
             let detector = try Detector.load(from: URL(fileURLWithPath: model))
             let set = try SceneSet.load(from: URL(fileURLWithPath: data))
-            _ = try detector.predict(set.prefix(256))  // warm-up: first-touch allocations and BLAS buffers
+            _ = try detector.predict(set.prefix(256), batchSize: batch)  // warm-up: first-touch allocations and BLAS buffers
             let start = Date()
-            let predictions = try detector.predict(set)
+            let predictions = try detector.predict(set, batchSize: batch)
             let seconds = Date().timeIntervalSince(start)
             let r = Detector.evaluate(predictions: predictions, on: set)
             let perClass = set.classes.indices.map { r.averagePrecision(k: $0, t: 0) }
