@@ -79,22 +79,21 @@ public final class DetectorNetwork {
 extension Conv2D {
     /// Internal `[out][dy][dx][in]` → PyTorch's `[out][in][dy][dx]`; biases unchanged.
     static func toStorageOrder(_ v: [Float], parameter p: Parameter, size: Int) -> [Float] {
-        guard p.shape.count == 4 else { return v }
-        let (o, i) = (p.shape[0], p.shape[1])
-        var out = [Float](repeating: 0, count: v.count)
-        for a in 0..<o { for c in 0..<i { for dy in 0..<size { for dx in 0..<size {
-            out[((a * i + c) * size + dy) * size + dx] = v[((a * size + dy) * size + dx) * i + c]
-        } } } }
-        return out
+        reorder(v, parameter: p, size: size, toStorage: true)
     }
 
     /// PyTorch's `[out][in][dy][dx]` → internal `[out][dy][dx][in]`.
     static func fromStorageOrder(_ v: [Float], parameter p: Parameter, size: Int) -> [Float] {
+        reorder(v, parameter: p, size: size, toStorage: false)
+    }
+
+    private static func reorder(_ v: [Float], parameter p: Parameter, size: Int, toStorage: Bool) -> [Float] {
         guard p.shape.count == 4 else { return v }
         let (o, i) = (p.shape[0], p.shape[1])
         var out = [Float](repeating: 0, count: v.count)
         for a in 0..<o { for c in 0..<i { for dy in 0..<size { for dx in 0..<size {
-            out[((a * size + dy) * size + dx) * i + c] = v[((a * i + c) * size + dy) * size + dx]
+            let stored = ((a * i + c) * size + dy) * size + dx, held = ((a * size + dy) * size + dx) * i + c
+            if toStorage { out[stored] = v[held] } else { out[held] = v[stored] }
         } } } }
         return out
     }

@@ -51,7 +51,10 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         public var images: Int
         /// SHA-256 over the training sets' annotation files and image bytes.
         public var dataFingerprint: String
+        /// Wall time of the training loop (images already decoded).
         public var seconds: Double
+        /// CPU time (user + system, all threads) of the loop.
+        public var cpuSeconds: Double
         public var imagesPerSecond: Double
         public var finalLoss: Double
         /// The weights' SHA-256 this run fine-tuned, when it did.

@@ -72,7 +72,7 @@ public struct Trainer: Sendable {
         let steps = settings.epochs * ((data.count + settings.batchSize - 1) / settings.batchSize)
         var step = 0
         var lastLoss = 0.0
-        let start = Date()
+        let start = Date(), startCPU = CPUTime.seconds()
         for epoch in 1...settings.epochs {
             var rng = SplitMix64(seed: settings.seed ^ (UInt64(epoch) &* 0xA076_1D64_78BD_642F))
             var order = Array(0..<data.count)
@@ -102,7 +102,7 @@ public struct Trainer: Sendable {
         return ModelConfig.TrainingRecord(
             seed: settings.seed, epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,
             optimizer: "adam(0.9, 0.999, 1e-8), cosine decay to 5%" + (settings.mirror ? ", left-right mirroring" : ""), blasThreads: settings.blasThreads, images: data.count,
-            dataFingerprint: data.fingerprint, seconds: seconds, imagesPerSecond: Double(settings.epochs * data.count) / seconds,
+            dataFingerprint: data.fingerprint, seconds: seconds, cpuSeconds: CPUTime.seconds() - startCPU, imagesPerSecond: Double(settings.epochs * data.count) / seconds,
             finalLoss: lastLoss, finetunedFrom: finetunedFrom, metrics: [:])
     }
 }

@@ -141,6 +141,20 @@ struct DetectorFinetune: ParsableCommand {
     }
 }
 
+/// Options of `predict` and `eval`.
+struct InferenceOptions: ParsableArguments {
+    @Option(help: "The weights (.safetensors; the .json config next to it).") var model: String
+    @Option(help: "Scene folder (annotations.json + images/).") var data: String
+    @Option(help: "OpenBLAS threads.") var threads: Int = 1
+    @Option(help: "Images per forward pass.") var batch: Int = 64
+
+    /// Sets the thread count, loads the version and the scenes.
+    func load() throws -> (Detector, SceneSet) {
+        BLAS.setThreads(threads)
+        return (try Detector.load(from: URL(fileURLWithPath: model)), try SceneSet.load(from: URL(fileURLWithPath: data)))
+    }
+}
+
 struct DetectorPredict: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict", abstract: "Write prediction NDJSON for a scene folder, ready for `vigil ingest predictions`.",
@@ -149,20 +163,16 @@ struct DetectorPredict: ParsableCommand {
               vigil ingest predictions night.ndjson
             """)
 
-    @Option(help: "The weights (.safetensors).") var model: String
-    @Option(help: "Scene folder (annotations.json + images/).") var data: String
+    @OptionGroup var inference: InferenceOptions
     @Option(help: "Output NDJSON file, or - for stdout.") var out: String = "-"
     @Option(help: "Model name written in each line (the policy's `model:`).") var name: String = "embedded-detector"
     @Option(help: "Timestamp of the predictions (RFC 3339; default now).") var ts: String?
     @Option(help: "Lowest score kept.") var minScore: Double = 0.05
-    @Option(help: "OpenBLAS threads.") var threads: Int = 1
-    @Option(help: "Images per forward pass.") var batch: Int = 64
 
     func run() throws {
         try reportingErrors(exitCode: 1) {
-            BLAS.setThreads(threads)
-            let detector = try Detector.load(from: URL(fileURLWithPath: model))
-            let set = try SceneSet.load(from: URL(fileURLWithPath: data))
+            let (detector, set) = try inference.load()
+            let batch = inference.batch
             let stamp = ts ?? Timestamp.format(millis: Timestamp.millis(Date()))
             guard Timestamp.parseMillis(stamp) != nil else { throw DetectorError("--ts '\(stamp)' is not RFC 3339, e.g. 2026-10-01T00:00:00Z") }
             let start = Date()
@@ -183,26 +193,22 @@ struct DetectorEval: ParsableCommand {
               vigil detector eval --model models/v1.safetensors --data data/night --format json
             """)
 
-    @Option(help: "The weights (.safetensors).") var model: String
-    @Option(help: "Scene folder (annotations.json + images/).") var data: String
+    @OptionGroup var inference: InferenceOptions
     @Option(help: "text or json.") var format: String = "text"
-    @Option(help: "OpenBLAS threads.") var threads: Int = 1
-    @Option(help: "Images per forward pass.") var batch: Int = 64
 
     func run() throws {
         try reportingErrors(exitCode: 1) {
-            BLAS.setThreads(threads)
-            let detector = try Detector.load(from: URL(fileURLWithPath: model))
-            let set = try SceneSet.load(from: URL(fileURLWithPath: data))
+            let (detector, set) = try inference.load()
+            let batch = inference.batch
             _ = try detector.predict(set.prefix(256), batchSize: batch)  // warm-up: first-touch allocations and BLAS buffers
-            let start = Date()
+            let start = Date(), startCPU = CPUTime.seconds()
             let predictions = try detector.predict(set, batchSize: batch)
-            let seconds = Date().timeIntervalSince(start)
+            let seconds = Date().timeIntervalSince(start), cpu = CPUTime.seconds() - startCPU
             let r = Detector.evaluate(predictions: predictions, on: set)
             let perClass = set.classes.indices.map { r.averagePrecision(k: $0, t: 0) }
             if format == "json" {
                 let classes = zip(set.classes, perClass).map { "\(JSONText.quote($0)):\($1)" }.joined(separator: ",")
-                print("{\"images\":\(set.count),\"map\":\(r.stats[0]),\"map50\":\(r.stats[1]),\"map75\":\(r.stats[2]),\"seconds\":\(seconds),\"images_per_second\":\(Double(set.count) / seconds),\"ap50\":{\(classes)},\"sha256\":\(JSONText.quote(detector.config.weightsSHA256 ?? ""))}")
+                print("{\"images\":\(set.count),\"map\":\(r.stats[0]),\"map50\":\(r.stats[1]),\"map75\":\(r.stats[2]),\"seconds\":\(seconds),\"cpu_seconds\":\(cpu),\"images_per_second\":\(Double(set.count) / seconds),\"images_per_cpu_second\":\(Double(set.count) / cpu),\"ap50\":{\(classes)},\"sha256\":\(JSONText.quote(detector.config.weightsSHA256 ?? ""))}")
             } else {
                 print(String(format: "%d images  mAP %.4f  mAP50 %.4f  mAP75 %.4f  (%.0f images/s)", set.count, r.stats[0], r.stats[1], r.stats[2], Double(set.count) / seconds))
                 for (c, ap) in zip(set.classes, perClass) { print("  " + c.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " AP50 %.4f", ap)) }

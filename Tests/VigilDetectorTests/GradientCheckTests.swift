@@ -27,29 +27,29 @@ struct GradientCheckTests {
         let r = random(out.values.count, &rng)
         for p in layer.parameters { p.zeroGradient() }
         let gradInput = layer.backward(out.with(r), needsInputGradient: true)
-        let eps: Float = 1e-3
         var x = input
         for i in x.values.indices {
-            let keep = x.values[i]
-            x.values[i] = keep + eps
-            let up = objective(layer, x, r)
-            x.values[i] = keep - eps
-            let down = objective(layer, x, r)
-            x.values[i] = keep
-            expectClose((up - down) / Double(2 * eps), gradInput.values[i], "input[\(i)]")
+            let numeric = centralDifference(x.values[i], set: { x.values[i] = $0 }) { objective(layer, x, r) }
+            expectClose(numeric, gradInput.values[i], "input[\(i)]")
         }
         for p in layer.parameters {
             let analytic = p.gradient
             for i in p.values.indices {
-                let keep = p.values[i]
-                p.values[i] = keep + eps
-                let up = objective(layer, input, r)
-                p.values[i] = keep - eps
-                let down = objective(layer, input, r)
-                p.values[i] = keep
-                expectClose((up - down) / Double(2 * eps), analytic[i], "\(p.name)[\(i)]")
+                let numeric = centralDifference(p.values[i], set: { p.values[i] = $0 }) { objective(layer, input, r) }
+                expectClose(numeric, analytic[i], "\(p.name)[\(i)]")
             }
         }
+    }
+
+    /// (f(v + ε) − f(v − ε)) / 2ε with ε = 10⁻³, where `set` moves the value f reads; restores v.
+    static func centralDifference(_ v: Float, set: (Float) -> Void, _ f: () -> Double) -> Double {
+        let eps: Float = 1e-3
+        set(v + eps)
+        let up = f()
+        set(v - eps)
+        let down = f()
+        set(v)
+        return (up - down) / Double(2 * eps)
     }
 
     @Test(arguments: [(3, true), (3, false), (1, false), (1, true)])
@@ -90,15 +90,9 @@ struct GradientCheckTests {
             [LabeledBox(classIndex: 0, x: 4, y: 4, w: 3, h: 8)],
         ]
         let analytic = loss.evaluate(head, targets: targets).gradient
-        let eps: Float = 1e-3
         for i in head.values.indices {
-            let keep = head.values[i]
-            head.values[i] = keep + eps
-            let up = loss.evaluate(head, targets: targets).loss
-            head.values[i] = keep - eps
-            let down = loss.evaluate(head, targets: targets).loss
-            head.values[i] = keep
-            Self.expectClose((up - down) / Double(2 * eps), analytic.values[i], "head[\(i)]")
+            let numeric = Self.centralDifference(head.values[i], set: { head.values[i] = $0 }) { loss.evaluate(head, targets: targets).loss }
+            Self.expectClose(numeric, analytic.values[i], "head[\(i)]")
         }
     }
 
@@ -112,16 +106,12 @@ struct GradientCheckTests {
         let targets = [[LabeledBox(classIndex: 1, x: 2, y: 3, w: 6, h: 5)], [LabeledBox(classIndex: 0, x: 8, y: 9, w: 5, h: 5)]]
         net.zeroGradients()
         net.backward(loss.evaluate(net.forward(x, training: true), targets: targets).gradient)
-        let eps: Float = 1e-3
         for p in net.parameters {
             for i in [0, p.values.count / 2, p.values.count - 1] {
-                let keep = p.values[i]
-                p.values[i] = keep + eps
-                let up = loss.evaluate(net.forward(x, training: false), targets: targets).loss
-                p.values[i] = keep - eps
-                let down = loss.evaluate(net.forward(x, training: false), targets: targets).loss
-                p.values[i] = keep
-                Self.expectClose((up - down) / Double(2 * eps), p.gradient[i], "\(p.name)[\(i)]")
+                let numeric = Self.centralDifference(p.values[i], set: { p.values[i] = $0 }) {
+                    loss.evaluate(net.forward(x, training: false), targets: targets).loss
+                }
+                Self.expectClose(numeric, p.gradient[i], "\(p.name)[\(i)]")
             }
         }
     }
