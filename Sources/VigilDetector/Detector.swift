@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import VigilCore
 
@@ -74,21 +75,29 @@ public final class Detector {
 
     // MARK: - Use
 
-    /// Detections for every image of `set`, best first, in batches of `batchSize`.
-    public func predict(_ set: SceneSet, batchSize: Int = 64, minScore: Double = 0.01) throws -> [[LabeledBox]] {
+    /// Detections for every image of `set`, best first, in batches of `batchSize`; with
+    /// `workers` > 1, that many copies of the network take every `workers`-th batch on their
+    /// own threads (the detections are the same for any number of workers; another batch size
+    /// may change their last bits, as OpenBLAS blocks the GEMMs differently).
+    public func predict(_ set: SceneSet, batchSize: Int = 64, minScore: Double = 0.01, workers: Int = 1) throws -> [[LabeledBox]] {
         guard set.size == config.inputSize else {
             throw DetectorError("the images are \(set.size)×\(set.size) but the model takes \(config.inputSize)×\(config.inputSize)")
         }
         var decoder = HeadDecoder(config: config)
         decoder.minScore = minScore
-        var out: [[LabeledBox]] = []
-        out.reserveCapacity(set.count)
-        for from in stride(from: 0, to: set.count, by: batchSize) {
-            let indices = Array(from..<min(from + batchSize, set.count))
-            let head = network.forward(set.batch(indices), training: false)
-            for b in 0..<indices.count { out.append(decoder.decode(head, image: b)) }
+        let batches = stride(from: 0, to: set.count, by: max(1, batchSize)).map { $0..<min($0 + max(1, batchSize), set.count) }
+        var networks = [network]
+        for _ in 1..<max(1, min(workers, batches.count)) { networks.append(try network.copy()) }
+        let slots = UnsafeMutableBufferPointer<[LabeledBox]>.allocate(capacity: set.count)
+        slots.initialize(repeating: [])
+        defer { slots.deinitialize(); slots.deallocate() }
+        let shared = PredictionWork(networks: networks, set: set, decoder: decoder, batches: batches, slots: slots)
+        if networks.count == 1 {
+            shared.run(worker: 0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: networks.count) { shared.run(worker: $0) }
         }
-        return out
+        return Array(slots)
     }
 
     /// COCO evaluation (Vigil's `COCOEvaluator`) of the predictions on `set` against its boxes.
@@ -106,5 +115,23 @@ public final class Detector {
             for b in predictions[i] { dts.append(COCODetection(imageID: id, categoryID: b.classIndex + 1, bbox: (b.x, b.y, b.w, b.h), score: b.score)) }
         }
         return COCOEvaluator().evaluate(imageIDs: set.imageIDs, categoryIDs: Array(1...set.classes.count), groundTruth: gts, detections: dts)
+    }
+}
+
+/// What the prediction workers share: each network is used by one worker only, and each
+/// worker writes the slots of its own batches only.
+private struct PredictionWork: @unchecked Sendable {
+    let networks: [DetectorNetwork]
+    let set: SceneSet
+    let decoder: HeadDecoder
+    let batches: [Range<Int>]
+    let slots: UnsafeMutableBufferPointer<[LabeledBox]>
+
+    func run(worker w: Int) {
+        for b in stride(from: w, to: batches.count, by: networks.count) {
+            let range = batches[b]
+            let head = networks[w].forward(set.batch(Array(range)), training: false)
+            for (j, i) in range.enumerated() { slots[i] = decoder.decode(head, image: j) }
+        }
     }
 }

@@ -68,6 +68,14 @@ public final class DetectorNetwork {
         }
     }
 
+    /// An independent network with the same weights (layers keep per-pass buffers, so
+    /// concurrent passes need one network each).
+    func copy() throws -> DetectorNetwork {
+        let other = DetectorNetwork(config: config, seed: 0)
+        try other.load(Dictionary(uniqueKeysWithValues: storedTensors().map { ($0.name, $0.values) }))
+        return other
+    }
+
     /// The tensors in the artifact's (PyTorch) layout.
     func storedTensors() -> [(name: String, shape: [Int], values: [Float])] {
         parameters.map { p in (p.name, p.shape, Conv2D.toStorageOrder(p.values, parameter: p, size: sizeOf(p))) }

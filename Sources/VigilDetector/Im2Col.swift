@@ -14,19 +14,28 @@ enum Im2Col {
                 for y in 0..<h {
                     for xx in 0..<w {
                         var out = columns + ((b * h + y) * w + xx) * rowLength
+                        let interior = xx - pad >= 0 && xx + pad < w
                         for dy in 0..<size {
                             let sy = y + dy - pad
-                            for dx in 0..<size {
-                                let sx = xx + dx - pad
-                                // Element loops: c is small (3 to 32), where memcpy calls cost more than the copy.
-                                if sy < 0 || sy >= h || sx < 0 || sx >= w {
-                                    for k in 0..<c { out[k] = 0 }
-                                } else {
-                                    let p = image + (sy * w + sx) * c
-                                    for k in 0..<c { out[k] = p[k] }
+                            // Element loops: c is small (3 to 32), where memcpy calls cost more than the copy.
+                            if sy < 0 || sy >= h {
+                                for k in 0..<(size * c) { out[k] = 0 }
+                            } else if interior {
+                                // The patch row is `size` adjacent pixels: one contiguous run.
+                                let p = image + (sy * w + xx - pad) * c
+                                for k in 0..<(size * c) { out[k] = p[k] }
+                            } else {
+                                for dx in 0..<size {
+                                    let sx = xx + dx - pad
+                                    if sx < 0 || sx >= w {
+                                        for k in 0..<c { out[dx * c + k] = 0 }
+                                    } else {
+                                        let p = image + (sy * w + sx) * c
+                                        for k in 0..<c { out[dx * c + k] = p[k] }
+                                    }
                                 }
-                                out += c
                             }
+                            out += size * c
                         }
                     }
                 }

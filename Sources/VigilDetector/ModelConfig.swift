@@ -54,7 +54,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         /// Wall time of the training loop (images already decoded).
         public var seconds: Double
         /// CPU time (user + system, all threads) of the loop.
-        public var cpuSeconds: Double
+        public var cpuSeconds: Double?
         public var imagesPerSecond: Double
         public var finalLoss: Double
         /// The weights' SHA-256 this run fine-tuned, when it did.

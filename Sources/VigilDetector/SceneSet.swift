@@ -91,7 +91,7 @@ public struct SceneSet: Sendable {
             throw DetectorError("\(annURL.path): category ids must be 1…K")
         }
         var hash = SHA256()
-        hash.update(data)
+        data.withUnsafeBytes { hash.update($0) }
         let images = coco.images.sorted { $0.id < $1.id }
         guard let size = images.first?.width else { throw DetectorError("\(annURL.path) lists no images") }
         var pixels: [UInt8] = []
@@ -100,7 +100,7 @@ public struct SceneSet: Sendable {
         for (i, im) in images.enumerated() {
             let url = directory.appendingPathComponent("images").appendingPathComponent(im.file_name)
             guard let bytes = FileManager.default.contents(atPath: url.path) else { throw DetectorError("cannot read image \(url.path) listed in \(annURL.path)") }
-            hash.update(bytes)
+            bytes.withUnsafeBytes { hash.update($0) }
             let rgb = try PNGCodec.decode(bytes)
             guard rgb.width == size, rgb.height == size else {
                 throw DetectorError("\(url.path) is \(rgb.width)×\(rgb.height); every image of a set must be \(size)×\(size)")

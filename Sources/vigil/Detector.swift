@@ -147,6 +147,7 @@ struct InferenceOptions: ParsableArguments {
     @Option(help: "Scene folder (annotations.json + images/).") var data: String
     @Option(help: "OpenBLAS threads.") var threads: Int = 1
     @Option(help: "Images per forward pass.") var batch: Int = 64
+    @Option(help: "Batches run side by side, each on its own network copy and thread.") var workers: Int = 2
 
     /// Sets the thread count, loads the version and the scenes.
     func load() throws -> (Detector, SceneSet) {
@@ -176,7 +177,7 @@ struct DetectorPredict: ParsableCommand {
             let stamp = ts ?? Timestamp.format(millis: Timestamp.millis(Date()))
             guard Timestamp.parseMillis(stamp) != nil else { throw DetectorError("--ts '\(stamp)' is not RFC 3339, e.g. 2026-10-01T00:00:00Z") }
             let start = Date()
-            let predictions = try detector.predict(set, batchSize: batch, minScore: minScore)
+            let predictions = try detector.predict(set, batchSize: batch, minScore: minScore, workers: inference.workers)
             let seconds = Date().timeIntervalSince(start)
             let text = PredictionLines.ndjson(predictions, for: set, model: name, timestamp: stamp, weightsSHA256: detector.config.weightsSHA256)
             if out == "-" { print(text, terminator: "") } else { try text.write(toFile: out, atomically: true, encoding: .utf8) }
@@ -200,9 +201,9 @@ struct DetectorEval: ParsableCommand {
         try reportingErrors(exitCode: 1) {
             let (detector, set) = try inference.load()
             let batch = inference.batch
-            _ = try detector.predict(set.prefix(256), batchSize: batch)  // warm-up: first-touch allocations and BLAS buffers
+            _ = try detector.predict(set.prefix(256), batchSize: batch, workers: inference.workers)  // warm-up: first-touch allocations and BLAS buffers
             let start = Date(), startCPU = CPUTime.seconds()
-            let predictions = try detector.predict(set, batchSize: batch)
+            let predictions = try detector.predict(set, batchSize: batch, workers: inference.workers)
             let seconds = Date().timeIntervalSince(start), cpu = CPUTime.seconds() - startCPU
             let r = Detector.evaluate(predictions: predictions, on: set)
             let perClass = set.classes.indices.map { r.averagePrecision(k: $0, t: 0) }

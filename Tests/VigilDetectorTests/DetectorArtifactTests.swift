@@ -18,6 +18,14 @@ struct DetectorArtifactTests {
         #expect(try back.save(to: url.deletingLastPathComponent().appendingPathComponent("copy.safetensors")) == sha)
     }
 
+    @Test func workersGiveTheSameDetections() throws {
+        let d = try Tiny.trained()
+        let one = try d.predict(Tiny.data, batchSize: 5, minScore: 0, workers: 1)
+        #expect(one.count == Tiny.data.count && one.allSatisfy { !$0.isEmpty })
+        #expect(try d.predict(Tiny.data, batchSize: 5, minScore: 0, workers: 2) == one)
+        #expect(try d.predict(Tiny.data, batchSize: 5, minScore: 0, workers: 3) == one)
+    }
+
     @Test func aChangedWeightsFileIsRefused() throws {
         let url = Tiny.temporaryDirectory().appendingPathComponent("v1.safetensors")
         try Tiny.trained().save(to: url)
