@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """The embedded detector's architecture and loss written in PyTorch (CPU), trained on the same
-PNG scenes with the same batch size, epochs, optimiser and schedule, as the peer of
+PNG scenes with the same batch size, epochs, optimiser, schedule and left-right mirroring
+(a centre exactly on a cell border may land one cell over after mirroring), as the peer of
 `vigil detector train` in scripts/bench_detector.sh. Prints one JSON line: images, epochs,
 seconds and cpu_seconds (training only: the images are decoded before the clocks start),
 images_per_second, images_per_cpu_second, final_loss.
 
-    python scripts/detector_torch.py DATA_DIR [--epochs 12] [--batch 32] [--lr 3e-3]
-        [--channels 8,16,32,32] [--threads 2] [--seed 1]
+    python scripts/detector_torch.py DATA_DIR [--epochs 8] [--batch 32] [--lr 3e-3]
+        [--channels 8,16,32,32] [--threads 2] [--seed 1] [--no-mirror]
 """
 import argparse, json, math, os, time
 
@@ -87,7 +88,7 @@ def loss_fn(out, obj, off, size, cls, box_weight=5.0):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data")
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--channels", default="8,16,32,32")
@@ -95,6 +96,7 @@ def main():
     ap.add_argument("--anchor", type=float, default=14)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-mirror", dest="mirror", action="store_false", help="no left-right mirroring")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -115,10 +117,22 @@ def main():
         total, batches = 0.0, 0
         for s in range(0, n, a.batch):
             idx = order[s:s + a.batch]
+            xb, objb, offb, sizeb, clsb = x[idx], obj[idx], off[idx], size[idx], cls[idx]
+            flip = torch.rand(len(idx), generator=g) < 0.5
+            if a.mirror and flip.any():
+                # Left-right mirroring as Vigil's trainer does: columns reversed, x offsets 1 - x.
+                xb, objb, offb, sizeb, clsb = xb.clone(), objb.clone(), offb.clone(), sizeb.clone(), clsb.clone()
+                xb[flip] = xb[flip].flip(-1)
+                objb[flip] = objb[flip].flip(-1)
+                t = offb[flip].flip(-2)
+                t[..., 0] = 1 - t[..., 0]
+                offb[flip] = t
+                sizeb[flip] = sizeb[flip].flip(-2)
+                clsb[flip] = clsb[flip].flip(-1)
             for group in opt.param_groups:
                 group["lr"] = a.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / max(1, steps - 1))))
             opt.zero_grad(set_to_none=False)
-            loss = loss_fn(net(x[idx]), obj[idx], off[idx], size[idx], cls[idx])
+            loss = loss_fn(net(xb), objb, offb, sizeb, clsb)
             loss.backward()
             opt.step()
             step += 1

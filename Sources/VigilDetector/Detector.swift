@@ -31,7 +31,9 @@ public final class Detector {
     @discardableResult
     public func save(to weights: URL) throws -> String {
         let tensors = network.storedTensors().map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $0.values) }
-        let configJSON = String(decoding: try ModelConfig.encoder().encode(modelConfigWithoutHash()), as: UTF8.self)
+        // Only what describes the weights goes into the file, so the same weights always have
+        // the same SHA-256; the run's timings and metrics stay in the .json.
+        let configJSON = String(decoding: try ModelConfig.encoder().encode(architecture()), as: UTF8.self)
         let bytes = SafeTensors.encode(tensors, metadata: ["format": "pt", "vigil.config": configJSON])
         let dir = weights.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -42,9 +44,10 @@ public final class Detector {
         return sha
     }
 
-    private func modelConfigWithoutHash() -> ModelConfig {
+    private func architecture() -> ModelConfig {
         var c = config
         c.weightsSHA256 = nil
+        c.training = nil
         return c
     }
 
