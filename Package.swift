@@ -68,7 +68,7 @@ let package = Package(
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilImagingTests", dependencies: ["VigilImaging"]),
-        .testTarget(name: "VigilDetectorTests", dependencies: ["VigilDetector", "VigilCore", "VigilImaging", "VigilJobs", "VigilStore"]),
+        .testTarget(name: "VigilDetectorTests", dependencies: ["VigilDetector", "VigilCore", "VigilImaging", "VigilJobs", "VigilStore", "vigil"]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
