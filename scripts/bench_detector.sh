@@ -5,7 +5,9 @@
 #   2. train from scratch (timed), evaluate mAP50 on the source holdout and the shifted holdout;
 #   3. fine-tune on the 500 shifted scenes plus 500 of the training scenes, evaluate both again;
 #   4. inference images/s at 64×64 (network + decoding + NMS, images in memory);
-#   5. the same architecture, loss, optimiser and schedule in PyTorch (CPU, 2 threads) trained
+#   5. PyTorch loads v1.safetensors and reproduces Vigil's scores on the holdout (artifact and
+#      forward-pass cross-check);
+#   6. the same architecture, loss, optimiser and schedule in PyTorch (CPU, 2 threads) trained
 #      on the same PNG files with the same batch size and epochs, timed in the same run.
 #
 # Vigil runs OpenBLAS single-threaded by default (THREADS=1): on a shared 2-core machine the
@@ -28,7 +30,7 @@ DATA=bench-data/detector
 VIGIL=${VIGIL:-.build/release/vigil}
 [ -x "$VIGIL" ] || swift build -c release --product vigil
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/python" -c "import torch, numpy, PIL" 2>/dev/null || "$VENV/bin/pip" install -q torch numpy pillow
+"$VENV/bin/python" -c "import torch, numpy, PIL, safetensors" 2>/dev/null || "$VENV/bin/pip" install -q torch numpy pillow safetensors
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -55,6 +57,11 @@ echo "== fine-tune on 500 shifted scenes + 500 replayed training scenes, $FT_EPO
 echo "== inference"
 "$VIGIL" detector eval --model "$DATA/models/v1.safetensors" --data "$DATA/speed" --format json --threads "$THREADS" > "$DATA/speed.json"
 
+echo "== PyTorch reads v1.safetensors and reproduces Vigil's scores on the holdout"
+"$VIGIL" detector predict --model "$DATA/models/v1.safetensors" --data "$DATA/holdout" --out "$DATA/v1-holdout.ndjson" \
+  --ts 2026-10-01T00:00:00Z --min-score 0.01
+"$VENV/bin/python" scripts/detector_torch_forward.py "$DATA/models/v1.safetensors" "$DATA/holdout" "$DATA/v1-holdout.ndjson" > "$DATA/forward.json"
+
 echo "== PyTorch peer: same images, batch, epochs; torch.set_num_threads($TORCH_THREADS)"
 "$VENV/bin/python" scripts/detector_torch.py "$DATA/train" --epochs "$EPOCHS" --batch "$BATCH" --threads "$TORCH_THREADS" > "$DATA/torch.json"
 
@@ -66,6 +73,7 @@ v1 = j("models/v1.json")["training"]
 v2 = j("models/v2.json")["training"]
 torch = j("torch.json")
 h1, s1, h2, s2, speed = j("v1-holdout.json"), j("v1-shifted.json"), j("v2-holdout.json"), j("v2-shifted.json"), j("speed.json")
+forward = j("forward.json")
 rows = [
     ("mAP50 source holdout (v1)", f"{h1['map50']:.4f}", ">= 0.90"),
     ("mAP50 shifted holdout (v1)", f"{s1['map50']:.4f}", f"drop {h1['map50'] - s1['map50']:.4f} >= 0.15"),
@@ -82,11 +90,12 @@ rows = [
     ("training images per CPU-second: PyTorch", f"{torch['images_per_cpu_second']:.0f}", ""),
     ("ratio Vigil / PyTorch (wall images/s)", f"{v1['images_per_second'] / torch['images_per_second']:.2f}x", ">= 1x"),
     ("ratio Vigil / PyTorch (images per CPU-second)", f"{v1['images'] * v1['epochs'] / v1['cpu_seconds'] / torch['images_per_cpu_second']:.2f}x", ""),
+    (f"PyTorch on v1.safetensors: max |best score - Vigil's| ({forward['images']} images)", f"{forward['max_abs_diff']:.1e}", "~1e-5 (NDJSON rounds to 1e-5)"),
 ]
 print()
-print(f"{'figure':<52} {'value':>10}  target")
+print(f"{'figure':<64} {'value':>10}  target")
 for name, value, target in rows:
-    print(f"{name:<52} {value:>10}  {target}")
+    print(f"{name:<64} {value:>10}  {target}")
 print(f"\nload average at end: {' '.join(open('/proc/loadavg').read().split()[:3])}")
 print(f"v1 sha256 {j('models/v1.json')['weights_sha256']}\nv2 sha256 {j('models/v2.json')['weights_sha256']} (fine-tuned from {v2['finetuned_from'][:12]}…)")
 PY
