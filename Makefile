@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -16,6 +16,7 @@ quickstart: deps
 ## a missing MLflow fails that test instead of skipping it.
 test: deps
 	scripts/mlflow-test-server.sh --install-only
+	scripts/install-test-peers.sh
 	$(SWIFT) build --build-tests
 	VIGIL_REQUIRE_MLFLOW=1 $(SWIFT) test --skip-build
 
@@ -46,6 +47,10 @@ bench-sampling: deps
 ## Alerts: 10,000 signed notifications to a local webhook receiver (target <= 10 s).
 bench-alerts: deps
 	scripts/bench_alerts.sh
+
+## Embedded detector: train, shift, fine-tune, inference speed, and the PyTorch peer, release build.
+bench-detector: deps
+	scripts/bench_detector.sh
 
 deps:
 	@scripts/install-deps.sh

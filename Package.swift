@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "VigilSampling", targets: ["VigilSampling"]),
         .library(name: "VigilImaging", targets: ["VigilImaging"]),
         .library(name: "VigilRegistry", targets: ["VigilRegistry"]),
+        .library(name: "VigilDetector", targets: ["VigilDetector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -27,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // Images: an RGB raster and its codecs.
         .target(name: "VigilImaging", dependencies: ["CPNG"]),
+        // The embedded detector: synthetic scenes, a small CNN on OpenBLAS, safetensors artifacts.
+        .target(name: "VigilDetector", dependencies: ["VigilCore", "VigilImaging", "COpenBLAS"]),
         // Pure values, parsing and statistics: no I/O, no clock reads.
         .target(name: "VigilCore", dependencies: ["COpenBLAS"]),
         // The Store protocol and its SQLite backend.
@@ -62,12 +65,13 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "COpenBLAS",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "VigilDetector", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilImagingTests", dependencies: ["VigilImaging"]),
+        .testTarget(name: "VigilDetectorTests", dependencies: ["VigilDetector", "VigilCore", "VigilImaging", "VigilJobs", "VigilStore", "vigil"]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(

@@ -1,0 +1,35 @@
+import Foundation
+import VigilCore
+
+/// Detections as the prediction NDJSON that `vigil ingest predictions` reads: one line per
+/// image, `id` the image's `file_name` (as `vigil ingest labels --coco` names the same image,
+/// so predictions and reviewed labels meet), `boxes` with `label`, `score` and COCO `bbox`.
+///
+/// ```
+/// {"id":"holdout-000000.png","ts":"2026-10-01T00:00:00Z","model":"embedded-detector","boxes":[{"label":"circle","score":0.97,"bbox":[12.5,8,14,13.5]}],"image":{"coco_id":1,"file_name":"holdout-000000.png","width":64,"height":64}}
+/// ```
+public enum PredictionLines {
+    /// The NDJSON text (one line per image of `set`, `\n`-terminated).
+    public static func ndjson(_ predictions: [[LabeledBox]], for set: SceneSet, model: String, timestamp: String, weightsSHA256: String?) -> String {
+        var out = ""
+        let ts = JSONText.quote(timestamp), m = JSONText.quote(model)
+        let version = weightsSHA256.map { ",\"model_sha256\":" + JSONText.quote($0) } ?? ""
+        for i in 0..<set.count {
+            let boxes = predictions[i].map { b in
+                "{\"label\":" + JSONText.quote(set.classes[b.classIndex]) + ",\"score\":" + number(b.score, 5)
+                    + ",\"bbox\":[" + [b.x, b.y, b.w, b.h].map { number($0, 2) }.joined(separator: ",") + "]}"
+            }
+            out += "{\"id\":" + JSONText.quote(set.fileNames[i]) + ",\"ts\":" + ts + ",\"model\":" + m
+                + ",\"boxes\":[" + boxes.joined(separator: ",") + "],\"image\":{\"coco_id\":\(set.imageIDs[i]),\"file_name\":"
+                + JSONText.quote(set.fileNames[i]) + ",\"width\":\(set.size),\"height\":\(set.size)\(version)}}\n"
+        }
+        return out
+    }
+
+    /// `v` rounded to `digits` decimals, without a trailing `.0`.
+    static func number(_ v: Double, _ digits: Int) -> String {
+        let p = pow(10, Double(digits))
+        let r = (v * p).rounded() / p
+        return r == r.rounded() ? String(Int64(r)) : String(r)
+    }
+}
