@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-review deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -43,6 +43,10 @@ bench-sampling: deps
 ## Alerts: 10,000 signed notifications to a local webhook receiver (target <= 10 s).
 bench-alerts: deps
 	scripts/bench_alerts.sh
+
+## Review UI: keystroke → next 640×480 PNG item fully drawn, prefetch warm (target <= 30 ms), in tmux.
+bench-review: deps
+	scripts/bench_review.sh
 
 deps:
 	@scripts/install-deps.sh

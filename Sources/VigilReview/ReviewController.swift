@@ -31,6 +31,10 @@ public final class ReviewController {
     private var progressAt: Int64 = 0
     /// Milliseconds from reading a key that brought the next item to the last byte of its frame.
     private var latencies: [Double] = []
+    /// Of those: answering and taking the next item; laying out and encoding the frame; writing it.
+    private var phases: (answer: [Double], frame: [Double], write: [Double]) = ([], [], [])
+    private var lastFrame: (render: UInt64, written: UInt64) = (0, 0)
+    private var answered: UInt64 = 0
 
     public init(work: ReviewWork, options: Options) {
         self.work = work
@@ -66,6 +70,7 @@ public final class ReviewController {
                     let action = session.handle(key)
                     if action == .quit { break loop }
                     if let message = work.perform(action) { session.message = message }
+                    answered = DispatchTime.now().uptimeNanoseconds
                     if action == .undo { refreshProgress(force: true) }
                     if work.current?.claim.assignment != before || action == .refresh || action == .undo {
                         if case .submit(let outcome) = action, case .label = outcome { progress.doneToday += 1 }
@@ -82,6 +87,9 @@ public final class ReviewController {
                 if dirty { draw() }
                 if advanced, options.measurePath != nil, keys.count == 1 {
                     latencies.append(Double(DispatchTime.now().uptimeNanoseconds - keyTime) / 1e6)
+                    phases.answer.append(Double(answered - keyTime) / 1e6)
+                    phases.frame.append(Double(lastFrame.render - answered) / 1e6)
+                    phases.write.append(Double(lastFrame.written - lastFrame.render) / 1e6)
                 }
             }
         }
@@ -108,14 +116,20 @@ public final class ReviewController {
         let (w, h) = terminal.size
         progress.now = Self.millis()
         let screen = ReviewScreen.render(session, progress: progress, tally: work.tally, model: work.model, width: w, height: h)
-        terminal.write(screen.ansi(options.colour))
+        let bytes = screen.ansi(options.colour)
+        lastFrame.render = DispatchTime.now().uptimeNanoseconds
+        terminal.write(bytes)
+        lastFrame.written = DispatchTime.now().uptimeNanoseconds
     }
 
     private func writeMeasurements(_ path: String) throws {
-        let sorted = latencies.sorted()
-        func quantile(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))] }
-        let text = String(format: "{\"samples\":%d,\"median_ms\":%.3f,\"p95_ms\":%.3f,\"max_ms\":%.3f,\"latencies_ms\":[%@]}\n",
-                          sorted.count, quantile(0.5), quantile(0.95), sorted.last ?? 0,
+        func quantile(_ values: [Double], _ q: Double) -> Double {
+            let sorted = values.sorted()
+            return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
+        }
+        let text = String(format: "{\"samples\":%d,\"median_ms\":%.3f,\"p95_ms\":%.3f,\"max_ms\":%.3f,\"answer_median_ms\":%.3f,\"frame_median_ms\":%.3f,\"write_median_ms\":%.3f,\"latencies_ms\":[%@]}\n",
+                          latencies.count, quantile(latencies, 0.5), quantile(latencies, 0.95), quantile(latencies, 1),
+                          quantile(phases.answer, 0.5), quantile(phases.frame, 0.5), quantile(phases.write, 0.5),
                           latencies.map { String(format: "%.3f", $0) }.joined(separator: ","))
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }

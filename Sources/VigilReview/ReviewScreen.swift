@@ -227,7 +227,7 @@ public enum ReviewScreen {
             "",
             "any key closes this",
         ]
-        let w = 58, h = lines.count + 2
+        let w = 64, h = lines.count + 2
         let x0 = max(0, (screen.width - w) / 2), y0 = max(1, (screen.height - h) / 2)
         screen.fill(x: x0, y: y0, width: w, height: h, bg: .dark)
         for (i, text) in lines.enumerated() {

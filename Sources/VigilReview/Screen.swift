@@ -44,14 +44,14 @@ public enum ColourMode: String, Sendable, CaseIterable {
     }
 }
 
-/// One character cell: a character with foreground and background colours.
+/// One character cell: a character (one Unicode scalar: a cell is never wider) with foreground and background colours.
 public struct Cell: Equatable, Sendable {
-    public var char: Character
+    public var char: Unicode.Scalar
     public var fg: RGB
     public var bg: RGB
     public var bold: Bool
 
-    public init(_ char: Character = " ", fg: RGB = .white, bg: RGB = Screen.background, bold: Bool = false) {
+    public init(_ char: Unicode.Scalar = " ", fg: RGB = .white, bg: RGB = Screen.background, bold: Bool = false) {
         self.char = char
         self.fg = fg
         self.bg = bg
@@ -87,7 +87,7 @@ public struct Screen: Equatable, Sendable {
         guard y >= 0, y < height else { return x }
         let limit = min(width, x + (maxWidth ?? width))
         var col = x
-        for ch in text {
+        for ch in text.unicodeScalars {
             if col >= limit { break }
             if col >= 0 {
                 let keepBG = bg ?? cells[y * width + col].bg
@@ -106,46 +106,63 @@ public struct Screen: Equatable, Sendable {
     }
 
     /// The text of row `y` (for tests and captures).
-    public func text(row y: Int) -> String { String(cells[(y * width)..<((y + 1) * width)].map(\.char)) }
+    public func text(row y: Int) -> String {
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: cells[(y * width)..<((y + 1) * width)].map(\.char))
+        return String(out)
+    }
 
-    /// The bytes that paint this frame over the whole terminal.
+    /// Decimal digits of 0…255, for colour parameters without formatting.
+    private static let decimal: [[UInt8]] = (0...255).map { Array(String($0).utf8) }
+
+    /// The bytes that paint this frame over the whole terminal. A frame is mostly image cells
+    /// whose colours all differ, so this is the hot path of a keystroke: bytes are appended
+    /// directly, and a cell whose two colours both change gets one combined SGR sequence.
     public func ansi(_ mode: ColourMode) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(width * height * 12)
-        func append(_ s: String) { out.append(contentsOf: s.utf8) }
-        func number(_ n: Int) {
-            if n >= 100 { out.append(UInt8(48 + n / 100)) }
-            if n >= 10 { out.append(UInt8(48 + n / 10 % 10)) }
-            out.append(UInt8(48 + n % 10))
-        }
-        func colour(_ c: RGB, background: Bool) {
-            out += [0x1B, 0x5B]  // ESC [
+        out.reserveCapacity(width * height * (mode == .trueColour ? 40 : 24) + 64)
+        func colourParameters(_ c: RGB, background: Bool) {
             switch mode {
             case .trueColour:
-                out += background ? Array("48;2;".utf8) : Array("38;2;".utf8)
-                number(Int(c.r)); out.append(0x3B); number(Int(c.g)); out.append(0x3B); number(Int(c.b))
+                out += background ? [0x34, 0x38, 0x3B, 0x32, 0x3B] : [0x33, 0x38, 0x3B, 0x32, 0x3B]  // 48;2; or 38;2;
+                out += Self.decimal[Int(c.r)]; out.append(0x3B)
+                out += Self.decimal[Int(c.g)]; out.append(0x3B)
+                out += Self.decimal[Int(c.b)]
             case .palette256:
-                out += background ? Array("48;5;".utf8) : Array("38;5;".utf8)
-                number(Int(c.palette256))
+                out += background ? [0x34, 0x38, 0x3B, 0x35, 0x3B] : [0x33, 0x38, 0x3B, 0x35, 0x3B]  // 48;5; or 38;5;
+                out += Self.decimal[Int(c.palette256)]
             }
-            out.append(UInt8(ascii: "m"))
         }
-        append("\u{1B}[?25l\u{1B}[0m")
+        out += Array("\u{1B}[?25l\u{1B}[0m".utf8)
         for y in 0..<height {
-            append("\u{1B}["); number(y + 1); append(";1H")
+            out += [0x1B, 0x5B]; out += y < 255 ? Self.decimal[y + 1] : Array(String(y + 1).utf8); out += [0x3B, 0x31, 0x48]  // ESC [ row ; 1 H
             var fg: RGB?, bg: RGB?, bold = false
             for x in 0..<width {
                 let cell = cells[y * width + x]
                 if cell.bold != bold {
-                    append(cell.bold ? "\u{1B}[1m" : "\u{1B}[22m")
+                    out += cell.bold ? [0x1B, 0x5B, 0x31, 0x6D] : [0x1B, 0x5B, 0x32, 0x32, 0x6D]
                     bold = cell.bold
                 }
-                if cell.fg != fg { colour(cell.fg, background: false); fg = cell.fg }
-                if cell.bg != bg { colour(cell.bg, background: true); bg = cell.bg }
-                if let ascii = cell.char.asciiValue { out.append(ascii) } else { out += Array(String(cell.char).utf8) }
+                let newFG = cell.fg != fg, newBG = cell.bg != bg
+                if newFG || newBG {
+                    out += [0x1B, 0x5B]
+                    if newFG { colourParameters(cell.fg, background: false) }
+                    if newFG && newBG { out.append(0x3B) }
+                    if newBG { colourParameters(cell.bg, background: true) }
+                    out.append(0x6D)  // m
+                    fg = cell.fg
+                    bg = cell.bg
+                }
+                let v = cell.char.value
+                switch v {
+                case 0..<0x80: out.append(UInt8(v))
+                case 0x80..<0x800: out += [UInt8(0xC0 | v >> 6), UInt8(0x80 | v & 0x3F)]
+                case 0x800..<0x10000: out += [UInt8(0xE0 | v >> 12), UInt8(0x80 | v >> 6 & 0x3F), UInt8(0x80 | v & 0x3F)]
+                default: out += [UInt8(0xF0 | v >> 18), UInt8(0x80 | v >> 12 & 0x3F), UInt8(0x80 | v >> 6 & 0x3F), UInt8(0x80 | v & 0x3F)]
+                }
             }
         }
-        append("\u{1B}[0m")
+        out += [0x1B, 0x5B, 0x30, 0x6D]
         return out
     }
 }

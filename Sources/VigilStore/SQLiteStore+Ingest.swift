@@ -15,13 +15,17 @@ extension SQLiteStore {
         // work, and one passive checkpoint at the end copies the rest. The WAL keeps every
         // committed batch safe from a crash meanwhile.
         // A larger page cache while writing keeps the indexes' hot pages in memory.
-        try db.execute(sql: "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536")
-        let checkpointer = BackgroundCheckpointer(path: path)
-        checkpointer.start()
+        let checkpointer = options.bulk ? BackgroundCheckpointer(path: path) : nil
+        if let checkpointer {
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536")
+            checkpointer.start()
+        }
         defer {
-            checkpointer.stop()
-            try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -2000")
-            _ = try? db.checkpoint(.passive)
+            if let checkpointer {
+                checkpointer.stop()
+                try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -2000")
+                _ = try? db.checkpoint(.passive)
+            }
         }
         do {
             if options.atomic { try db.beginTransaction(.immediate); open = true }

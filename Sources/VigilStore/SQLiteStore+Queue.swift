@@ -276,7 +276,9 @@ extension SQLiteStore: QueueStore {
         // becomes a new revision, so history is kept.
         var batch: [LabelRecord]? = [labelRecord]
         do {
-            let outcome = try ingestLabels(options: IngestOptions(now: now, allowRelabel: true, actor: reviewer),
+            var options = IngestOptions(now: now, allowRelabel: true, actor: reviewer)
+            options.bulk = false
+            let outcome = try ingestLabels(options: options,
                                            nextBatch: { defer { batch = nil }; return batch }, progress: { _ in })
             if let reject = outcome.rejected.first { throw StoreError("the label was not stored: \(reject.reason)") }
             if outcome.inserted + outcome.relabeled > 0 {

@@ -75,9 +75,10 @@ import VigilReview
         }
         let unanswered = try #require(current)
         try pane.send("q")
-        let end1 = try pane.wait(forText: "EXITED=")
+        let end1 = try pane.wait(forText: "TERMINAL-CHECKED")
         #expect(end1.contains("EXITED=0") && end1.contains("10 labelled") && end1.contains("1 undone"), "\(end1)")
         #expect(end1.contains("2 claims released"), "the item on screen and the prefetched one: \(end1)")
+        #expect(end1.contains("\nicanon echo"), "the terminal is back in canonical mode with echo: \(end1)")
 
         // Session 2: a restart carries on with the item left on screen, and finishes the classifier.
         try pane.start(review + " --model shelf-classifier")
@@ -90,8 +91,11 @@ import VigilReview
             current = try Self.shownItem(pane, after: id)
         }
         #expect(current == nil)
-        try pane.send("q")
-        try pane.wait(forText: "EXITED=0")
+        // SIGTERM (a stopped service, a closed SSH session) ends it like q: terminal restored.
+        let pid = try #require(try pane.programPID())
+        kill(pid, SIGTERM)
+        let end2 = try pane.wait(forText: "TERMINAL-CHECKED")
+        #expect(end2.contains("EXITED=0") && end2.contains("10 labelled") && end2.contains("\nicanon echo"), "\(end2)")
 
         // Session 3: the detector; boxes are (1) can at [10,10,26,24] 0.91 and (2) bottle at [80,60,32,40] 0.62.
         try pane.start(review + " --model shelf-detector")
@@ -114,7 +118,8 @@ import VigilReview
             current = try Self.shownItem(pane, after: id)
         }
         try pane.send("q")
-        try pane.wait(forText: "EXITED=0")
+        let end3 = try pane.wait(forText: "TERMINAL-CHECKED")
+        #expect(end3.contains("EXITED=0") && end3.contains("5 labelled"), "\(end3)")
         #expect(detectionIDs.count == 5)
 
         // Every label is in the store, as ground truth from review.

@@ -59,14 +59,22 @@ final class TmuxPane {
     }
 
     /// Starts `command` (a shell command line) in a new window of the given size; it stays
-    /// open after the command ends so its last output can be read.
+    /// open after the command ends so its last output can be read: `EXITED=<status>`, then the
+    /// terminal's `icanon`/`echo` modes from `stty -a` (restored or not), then `TERMINAL-CHECKED`.
     func start(_ command: String) throws {
         sessions += 1
-        try tmux(["new-session", "-d", "-s", "s\(sessions)", "-x", String(width), "-y", String(height), command + "; echo EXITED=$?; sleep 600"])
+        try tmux(["new-session", "-d", "-s", "s\(sessions)", "-x", String(width), "-y", String(height), command + "; echo EXITED=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; echo TERMINAL-CHECKED; sleep 600"])
     }
 
     func send(_ keys: String...) throws { try tmux(["send-keys", "-t", "s\(sessions)"] + keys) }
     func type(_ text: String) throws { try tmux(["send-keys", "-t", "s\(sessions)", "-l", text]) }
+
+    /// The pid of the program the shell of the current window runs (the shell's child).
+    func programPID() throws -> Int32? {
+        let shell = try tmux(["display-message", "-p", "-t", "s\(sessions)", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+        return children.split(separator: " ").first.flatMap { Int32($0) }
+    }
 
     func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "s\(sessions)"]) }
 
