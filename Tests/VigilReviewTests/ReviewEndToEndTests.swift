@@ -54,7 +54,7 @@ import VigilReview
         // Session 1: ten classification items, one wrong answer undone on the way, then q mid-item.
         try pane.start(review + " --model shelf-classifier")
         var current = try Self.shownItem(pane, after: nil)
-        screens.append(try pane.screen())
+        screens.append(try pane.wait(forText: "? keys · q quit"))  // the whole frame, key line last
         var labelled = 0
         while labelled < 10, let id = current {
             let i = Int(id.dropFirst(2))!
@@ -71,7 +71,7 @@ import VigilReview
             expected[id] = label
             labelled += 1
             current = try Self.shownItem(pane, after: id)
-            if labelled == 2 { try pane.send("?"); screens.append(try pane.wait(forText: "any key closes this")); try pane.send("Escape") }
+            if labelled == 2 { try pane.send("?"); try pane.wait(forText: "any key closes this"); usleep(300_000); screens.append(try pane.screen()); try pane.send("Escape") }
         }
         let unanswered = try #require(current)
         try pane.send("q")
@@ -101,7 +101,7 @@ import VigilReview
         try pane.start(review + " --model shelf-detector")
         var detectionIDs: [String] = []
         current = try Self.shownItem(pane, after: nil)
-        screens.append(try pane.screen())
+        screens.append(try pane.wait(forText: "Enter submit"))
         while let id = current, id.hasPrefix("d-") {
             switch detectionIDs.count {
             case 0: try pane.send("Enter")                                             // accept both
@@ -109,7 +109,9 @@ import VigilReview
             case 2: try pane.send("c"); try pane.send("3"); try pane.send("Enter")     // box 1 is a box, not a can
             case 3:                                                                   // a missed can, moved right by 2 steps
                 try pane.send("n"); try pane.send("1"); try pane.send("Right"); try pane.send("Right")
-                screens.append(try pane.wait(forText: "3 can added"))
+                try pane.wait(forText: "3 can added")
+                usleep(300_000)  // the rest of the frame (the overlay's rows come in as tmux reads them)
+                screens.append(try pane.screen())
                 try pane.send("Enter")
             default:                                                                  // box 2 one step wider, accepted
                 try pane.send("Tab"); try pane.send("S-Right"); try pane.send("Enter")
