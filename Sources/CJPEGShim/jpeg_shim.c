@@ -27,17 +27,23 @@ static void vigil_error_exit(j_common_ptr cinfo) {
 // Warnings (e.g. "premature end of data") are not fatal to libjpeg; they are not printed either.
 static void vigil_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
+// libjpeg's standard error manager with exit() replaced by a jump back to the caller's setjmp.
+static struct jpeg_error_mgr *vigil_errors(struct vigil_error_mgr *err, char *message, size_t message_size) {
+    struct jpeg_error_mgr *pub = jpeg_std_error(&err->pub);
+    err->pub.error_exit = vigil_error_exit;
+    err->pub.output_message = vigil_output_message;
+    err->message = message;
+    err->message_size = message_size;
+    return pub;
+}
+
 int vigil_jpeg_decode(const unsigned char *data, size_t size, unsigned char **pixels,
                       int *width, int *height, char *message, size_t message_size) {
     struct jpeg_decompress_struct cinfo;
     struct vigil_error_mgr jerr;
     unsigned char *volatile out = NULL;
     *pixels = NULL;
-    cinfo.err = jpeg_std_error(&jerr.pub);
-    jerr.pub.error_exit = vigil_error_exit;
-    jerr.pub.output_message = vigil_output_message;
-    jerr.message = message;
-    jerr.message_size = message_size;
+    cinfo.err = vigil_errors(&jerr, message, message_size);
     if (setjmp(jerr.jump)) {
         jpeg_destroy_decompress(&cinfo);
         free(out);
@@ -87,11 +93,7 @@ int vigil_jpeg_encode(const unsigned char *pixels, int width, int height, int qu
     unsigned long size = 0;
     *out = NULL;
     *out_size = 0;
-    cinfo.err = jpeg_std_error(&jerr.pub);
-    jerr.pub.error_exit = vigil_error_exit;
-    jerr.pub.output_message = vigil_output_message;
-    jerr.message = message;
-    jerr.message_size = message_size;
+    cinfo.err = vigil_errors(&jerr, message, message_size);
     if (setjmp(jerr.jump)) {
         jpeg_destroy_compress(&cinfo);
         free(buffer);

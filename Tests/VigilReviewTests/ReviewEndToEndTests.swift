@@ -102,6 +102,14 @@ import VigilReview
         var detectionIDs: [String] = []
         current = try Self.shownItem(pane, after: nil)
         screens.append(try pane.wait(forText: "Enter submit"))
+        // SIGWINCH: a smaller window is laid out again at its size (the key line moves up to row 30).
+        try pane.tmux(["resize-window", "-t", "s3", "-x", "100", "-y", "30"])
+        try pane.wait(for: "the layout at 100×30") { screen in
+            let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return rows.count >= 30 && rows[29].contains("Tab box") && rows[0].contains("item \(current!)")
+        }
+        try pane.tmux(["resize-window", "-t", "s3", "-x", "120", "-y", "40"])
+        try pane.wait(for: "the layout at 120×40 again") { $0.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(39).first?.contains("Tab box") == true }
         while let id = current, id.hasPrefix("d-") {
             switch detectionIDs.count {
             case 0: try pane.send("Enter")                                             // accept both
