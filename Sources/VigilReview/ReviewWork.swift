@@ -155,11 +155,7 @@ public final class ReviewWork: @unchecked Sendable {
     public func progress(budget: Int) -> QueueProgress {
         let now = clock()
         let midnight = now - now % 86_400_000
-        var done = 0
-        for name in model.map({ [$0] }) ?? Array(schemas.keys) {
-            let finished = (try? store.finishedAssignments(model: name)) ?? []
-            done += Set(finished.filter { $0.state == "labeled" && $0.finishedAt >= midnight }.map(\.item)).count
-        }
+        let done = (try? store.labeledItemCount(model: model, since: midnight)) ?? 0
         let open = (try? store.queueStatus(model: model, now: now).open) ?? 0
         return QueueProgress(doneToday: done, budget: budget > 0 ? budget : done + open, open: open, now: now)
     }

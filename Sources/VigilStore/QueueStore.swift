@@ -52,6 +52,9 @@ public protocol QueueStore {
     /// or claimed the item since, or its ground truth has a later revision (docs/review.md).
     func undoLast(reviewer: String, model: String?, now: Int64, leaseMillis: Int64) throws -> ReviewClaim
 
+    /// Items labelled since `since` (all reviewers; one model or all): the review screen's progress.
+    func labeledItemCount(model: String?, since: Int64) throws -> Int
+
     /// Ends claims whose lease has passed (their items go back to the queue); returns how many.
     func expireLeases(now: Int64) throws -> Int
 

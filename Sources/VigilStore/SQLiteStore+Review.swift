@@ -16,6 +16,15 @@ extension SQLiteStore {
         }
     }
 
+    public func labeledItemCount(model: String?, since: Int64) throws -> Int {
+        try queue.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(DISTINCT a.item_id) FROM review_assignments a JOIN review_items i ON i.id = a.item_id
+                WHERE a.state = 'labeled' AND a.finished_at >= ?1 AND (?2 IS NULL OR i.model_id = (SELECT id FROM models WHERE name = ?2))
+                """, arguments: [since, model]) ?? 0
+        }
+    }
+
     public func undoLast(reviewer: String, model: String?, now: Int64, leaseMillis: Int64) throws -> ReviewClaim {
         try immediate { db in
             _ = try Self.expire(db, now: now)

@@ -37,6 +37,8 @@ struct ReviewWorkTests {
         #expect(w.tally.labeled == 2 && w.tally.skipped == 1 && w.tally.flagged == 1 && w.tally.agreed == 1)
         let flagged = try store.reviewItems(model: "shelf", state: "flagged", limit: 10)
         #expect(flagged.map(\.predictionID) == ["c3"])
+        #expect(try store.labeledItemCount(model: "shelf", since: t0) == 2 && store.labeledItemCount(model: "dock", since: t0) == 0)
+        #expect(w.progress(budget: 10) == QueueProgress(doneToday: 2, budget: 10, open: 1, now: t0 + 86_400_000))  // c2 was skipped: open for others
         #expect(try store.verify().aggregateMismatches.isEmpty)
     }
 
