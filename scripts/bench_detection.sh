@@ -6,7 +6,8 @@
 #
 # Vigil's "load" is ingesting the COCO files into a fresh store (`vigil ingest … --coco…`);
 # its compute is the whole `vigil evaluate` process (start-up, reading the store, parsing the
-# stored boxes, COCO evaluation; bootstrap off, as the peers have none). The peers' compute is
+# stored boxes, COCO evaluation, the operating point and confusion table, storing the run;
+# bootstrap and drift off, as the peers have neither). The peers' compute is
 # evaluate()+accumulate() timed inside Python; their loading (COCO() + loadRes) apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +45,7 @@ for r in $(seq 1 "$RUNS"); do
   echo "run $r/$RUNS" >&2
   s=$(date +%s.%N)
   /usr/bin/time -f "%M" -o /tmp/vigil-det-rss \
-    env VIGIL_NOW=2026-10-01T12:00:00Z "$VIGIL" evaluate --workspace "$ws" --model bench-detector --format json > "$DATA/vigil.json" || true
+    env VIGIL_NOW=2026-10-01T12:00:00Z "$VIGIL" evaluate --workspace "$ws" --model bench-detector --no-drift --format json > "$DATA/vigil.json" || true
   e=$(date +%s.%N)
   vigil_s=$(awk "BEGIN{print $e - $s}")
   vigil_rss=$(( $(cat /tmp/vigil-det-rss) / 1024 ))

@@ -23,7 +23,8 @@ and the case records:
 with k the index of the category in E.params.catIds (sorted ids). Annotations and detections are
 stored in the order they were given to pycocotools (ties in score keep that order: pycocotools
 sorts with a stable mergesort). Ground-truth `area` is w*h except where a case says otherwise;
-COCO uses the annotation's `area` for the area ranges but the bbox for IoU. All iscrowd = 0.
+COCO uses the annotation's `area` for the area ranges but the bbox for IoU. Only the case
+"crowd_regions" has iscrowd = 1 annotations.
 
 The top-level "params" block holds pycocotools' own threshold arrays: iouThrs and recThrs are
 numpy linspace values, which are NOT all equal to the decimal literals (e.g. iouThrs[8] is
@@ -67,11 +68,11 @@ class Case:
         self.images.append({"id": img_id, "width": int(w), "height": int(h)})
         return img_id
 
-    def gt(self, img_id, cat, bbox, area=None):
+    def gt(self, img_id, cat, bbox, area=None, crowd=False):
         bbox = [r2(v) for v in bbox]
         self.annotations.append({
             "id": len(self.annotations) + 1, "image_id": img_id, "category_id": int(cat), "bbox": bbox,
-            "area": float(bbox[2] * bbox[3]) if area is None else float(area), "iscrowd": 0,
+            "area": float(bbox[2] * bbox[3]) if area is None else float(area), "iscrowd": 1 if crowd else 0,
         })
         return bbox
 
@@ -433,9 +434,42 @@ def case_single_detection(rng):
     return c
 
 
+def case_crowd(rng):
+    c = Case("crowd_regions", [1, 2],
+             ["iscrowd = 1 ground truth: ignored, IoU against it is intersection / detection area",
+              "several detections inside one crowd region (a crowd box can be matched many times)",
+              "a detection overlapping both an ordinary object and a crowd region (the ordinary one wins)",
+              "a crowd region of one class with detections of the other class",
+              "an image whose only ground truth is a crowd region"])
+    W, H = 800, 600
+    img = c.image(W, H)
+    crowd = c.gt(img, 1, [100.0, 100.0, 300.0, 200.0], crowd=True)
+    for _ in range(5):  # people inside the crowd region
+        x, y = rng.uniform(110, 340), rng.uniform(110, 240)
+        c.det(img, 1, [r2(x), r2(y), r2(rng.uniform(20, 50)), r2(rng.uniform(40, 60))], score(rng, True, False))
+    person = c.gt(img, 1, [380.0, 150.0, 60.0, 120.0])          # straddles the crowd's right edge
+    c.det(img, 1, jitter(rng, person, W, H, s=0.05), score(rng, True, False))
+    c.det(img, 2, [150.0, 150.0, 40.0, 40.0], score(rng, False, False))  # other class inside the crowd
+    c.gt(img, 2, [600.0, 400.0, 80.0, 80.0], crowd=True)
+    c.det(img, 2, [620.0, 420.0, 30.0, 30.0], score(rng, True, False))
+    img = c.image(W, H)                                          # only a crowd region
+    c.gt(img, 2, [50.0, 50.0, 400.0, 300.0], crowd=True)
+    for _ in range(3):
+        c.det(img, 2, rand_box(rng, 400, 300, "small"), score(rng, True, True))
+    c.det(img, 1, [500.0, 400.0, 60.0, 60.0], score(rng, False, True))
+    for _ in range(4):
+        img, W2, H2, gts = random_image(rng, c, n_gt=int(rng.integers(2, 6)))
+        if rng.random() < 0.75:
+            b = rand_box(rng, W2, H2, "large")
+            c.gt(img, int(rng.choice(c.categories)), b, crowd=True)
+            for _ in range(int(rng.integers(1, 4))):
+                c.det(img, int(rng.choice(c.categories)), jitter(rng, b, W2, H2, s=0.3), score(rng, True, False))
+    return c
+
+
 CASES = [case_basic, case_empty_images, case_duplicates_ties, case_over_100_single, case_over_100_multi,
          case_tiny_border, case_area_boundaries, case_explicit_area, case_class_presence, case_exact_iou,
-         case_recall_grid, case_large_random, case_single_detection]
+         case_recall_grid, case_large_random, case_single_detection, case_crowd]
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -484,7 +518,7 @@ def check_coverage(cases):
     for c in cases:
         assert c["detections"], c["name"]
         assert [a["id"] for a in c["annotations"]] == list(range(1, len(c["annotations"]) + 1))
-        assert all(a["iscrowd"] == 0 for a in c["annotations"])
+        assert c["name"] == "crowd_regions" or all(a["iscrowd"] == 0 for a in c["annotations"])
         assert 3 <= len(c["images"]) <= 40 and 1 <= len(c["categories"]) <= 6, c["name"]
         for d in c["detections"] + c["annotations"]:
             assert all(type(v) is float for v in d["bbox"]), d

@@ -71,8 +71,8 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
         var dtCount = [Int](repeating: 0, count: policy.classes.count)
         for (i, image) in images.enumerated() {
             for b in image.groundTruth where b.labelIndex >= 0 && b.labelIndex < policy.classes.count {
-                gts.append(COCOGroundTruth(imageID: i + 1, categoryID: b.labelIndex + 1, bbox: b.bbox, area: b.area))
-                gtCount[b.labelIndex] += 1
+                gts.append(COCOGroundTruth(imageID: i + 1, categoryID: b.labelIndex + 1, bbox: b.bbox, area: b.area, isCrowd: b.isCrowd))
+                if !b.isCrowd { gtCount[b.labelIndex] += 1 }  // a crowd region is not evidence about one object
             }
             for b in image.predicted where b.labelIndex >= 0 && b.labelIndex < policy.classes.count {
                 dts.append(COCODetection(imageID: i + 1, categoryID: b.labelIndex + 1, bbox: b.bbox, score: b.score ?? 0))

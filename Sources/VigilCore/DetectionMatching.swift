@@ -6,6 +6,10 @@
 /// first (stable for ties), each takes the unmatched ground truth with the highest IoU ≥ the
 /// threshold. Per class for precision/recall; across classes for the confusion table, so a
 /// box found in the right place with the wrong class is a confusion, not a miss.
+///
+/// Crowd regions (`iscrowd`) are ignored as COCO ignores them: never a miss, and a detection
+/// that matches no ordinary box but covers a crowd region (intersection / detection area ≥ the
+/// threshold; of the same class for the per-class counts) is neither a true nor a false positive.
 public struct DetectionOperatingPoint: Sendable, Equatable, Codable {
     public struct ClassCounts: Sendable, Equatable, Codable {
         public var truePositives = 0
@@ -43,7 +47,9 @@ public struct DetectionOperatingPoint: Sendable, Equatable, Codable {
         var perClass = [ClassCounts](repeating: ClassCounts(), count: K)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: K + 1), count: K + 1)
         for image in images {
-            let gts = image.groundTruth.filter { $0.labelIndex >= 0 && $0.labelIndex < K }
+            let all = image.groundTruth.filter { $0.labelIndex >= 0 && $0.labelIndex < K }
+            let gts = all.filter { !$0.isCrowd }
+            let crowds = all.filter(\.isCrowd)
             let dets = image.predicted.enumerated()
                 .filter { $0.element.labelIndex >= 0 && $0.element.labelIndex < K && ($0.element.score ?? 0) >= scoreThreshold }
                 .sorted { a, b in
@@ -51,13 +57,19 @@ public struct DetectionOperatingPoint: Sendable, Equatable, Codable {
                     return sa != sb ? sa > sb : a.offset < b.offset
                 }.map(\.element)
             let ious = COCOEvaluator.iou(dets.map(\.bbox), gts.map(\.bbox), gts.map { _ in false })
+            let crowdIoUs = COCOEvaluator.iou(dets.map(\.bbox), crowds.map(\.bbox), crowds.map { _ in true })
+            func inCrowd(_ d: Int, sameClassAs label: Int?) -> Bool {
+                crowds.indices.contains { c in
+                    crowdIoUs[d * crowds.count + c] >= iouThreshold && (label == nil || crowds[c].labelIndex == label)
+                }
+            }
             // Per class.
             var taken = [Bool](repeating: false, count: gts.count)
             for (d, det) in dets.enumerated() {
                 if let g = Self.bestMatch(d, ious, gts.count, taken, iouThreshold, where: { gts[$0].labelIndex == det.labelIndex }) {
                     taken[g] = true
                     perClass[det.labelIndex].truePositives += 1
-                } else {
+                } else if !inCrowd(d, sameClassAs: det.labelIndex) {
                     perClass[det.labelIndex].falsePositives += 1
                 }
             }
@@ -68,7 +80,7 @@ public struct DetectionOperatingPoint: Sendable, Equatable, Codable {
                 if let g = Self.bestMatch(d, ious, gts.count, used, iouThreshold, where: { _ in true }) {
                     used[g] = true
                     confusion[gts[g].labelIndex][det.labelIndex] += 1
-                } else {
+                } else if !inCrowd(d, sameClassAs: nil) {
                     confusion[K][det.labelIndex] += 1
                 }
             }

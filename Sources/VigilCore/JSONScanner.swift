@@ -270,6 +270,16 @@ public struct JSONScanner {
         return false
     }
 
+    /// Reads `true` or `false`.
+    public mutating func readBool(field: StaticString) throws(JSONSyntaxError) -> Bool {
+        guard let c = peek() else { throw fail("unexpected end of input, expected true or false for '\(field)'") }
+        switch c {
+        case 0x74: try literal("true"); return true
+        case 0x66: try literal("false"); return false
+        default: throw fail("'\(field)' must be true or false, found \(kindName(c))")
+        }
+    }
+
     /// Reads a number value.
     public mutating func readNumber(field: StaticString) throws(JSONSyntaxError) -> Double {
         guard let c = peek() else { throw fail("unexpected end of input, expected a number for '\(field)'") }

@@ -208,13 +208,16 @@ public struct PredictionLineParser: Sendable {
         if let problem { throw problem }
     }
 
-    /// Reads a `boxes` array: `[{label, score?, bbox:[x,y,w,h], …}]`.
+    /// Reads a `boxes` array: `[{label, score?, bbox:[x,y,w,h], area?, iscrowd?, …}]`. With a
+    /// `schema` each label must be one of its classes and becomes the box's index (`labels` is
+    /// then empty); without one, boxes get index −1 and `labels` lists their labels in order.
     public static func parseBoxes(_ base: JSONScanner, _ r: Range<Int>, schema: ModelSchema?, line: Int, id: String,
                                   requireScore: Bool) throws(RecordError) -> (boxes: [DetectionBox], labels: [String]) {
         var s = base
         s.offset = r.lowerBound
         var boxes: [DetectionBox] = []
         var labels: [String] = []
+        var lastIndex = -1  // boxes of one image are often of one class
         var problem: RecordError?
         // Where the scanner is, as (box index, member); the field name is only spelled out on error.
         var at: (box: Int, member: String?)? = nil
@@ -225,12 +228,20 @@ public struct PredictionLineParser: Sendable {
                 at = (i, nil)
                 guard s.peek() == 0x7B else { throw JSONSyntaxError(offset: s.offset, reason: "each box must be an object {label, score, bbox}") }
                 var label: String?
+                // With a schema the label is looked up by its bytes; its String is made only for an error.
+                var labelToken: JSONScanner.JSONString?
                 var score: Double?
                 var bbox: [Double] = []
                 var area: Double?
+                var isCrowd = false
                 try s.scanObject { (s: inout JSONScanner, key) throws(JSONSyntaxError) in
                     if s.equals(key, "label") {
-                        at = (i, "label"); label = try s.readString(field: "label")
+                        at = (i, "label")
+                        if schema != nil, s.peek() == 0x22 {
+                            labelToken = try s.scanString()
+                        } else {
+                            label = try s.readString(field: "label")
+                        }
                     } else if s.equals(key, "score") {
                         at = (i, "score"); score = try s.readNumber(field: "score")
                     } else if s.equals(key, "bbox") {
@@ -239,29 +250,46 @@ public struct PredictionLineParser: Sendable {
                         try s.scanArray { (s: inout JSONScanner, _) throws(JSONSyntaxError) in bbox.append(try s.readNumber(field: "bbox")) }
                     } else if s.equals(key, "area") {
                         at = (i, "area"); area = try s.readNumber(field: "area")
+                    } else if s.equals(key, "iscrowd") {
+                        at = (i, "iscrowd")
+                        switch s.peek() {
+                        case 0x74, 0x66: isCrowd = try s.readBool(field: "iscrowd")  // true / false
+                        default:
+                            let v = try s.readNumber(field: "iscrowd")
+                            guard v == 0 || v == 1 else { throw JSONSyntaxError(offset: s.offset, reason: "'iscrowd' must be 0 or 1, got \(v)") }
+                            isCrowd = v == 1
+                        }
                     } else {
-                        try s.skipValue()  // iscrowd, attributes…: kept in the raw JSON
+                        try s.skipValue()  // attributes…: kept in the raw JSON
                     }
                 }
                 at = (i, nil)
                 func note(_ f: String, _ reason: String) {
                     if problem == nil { problem = RecordError(line: line, field: f, reason: reason, id: id) }
                 }
-                guard let label else { note("boxes[\(i)].label", "missing 'label'"); return }
+                var index = -1
+                if let schema, let token = labelToken {
+                    if !token.hasEscapes, let k = schema.index(ofBytes: s.slice(token.start..<token.end), hint: lastIndex) {
+                        index = k
+                        lastIndex = k
+                    } else {
+                        label = try s.decode(token)
+                    }
+                }
+                guard index >= 0 || label != nil else { note("boxes[\(i)].label", "missing 'label'"); return }
                 if bbox.count != 4 { note("boxes[\(i)].bbox", "'bbox' must have 4 numbers [x, y, width, height], got \(bbox.count)"); return }
                 if bbox[2] < 0 || bbox[3] < 0 { note("boxes[\(i)].bbox", "box width and height must not be negative") }
                 if requireScore, score == nil { note("boxes[\(i)].score", "missing 'score'") }
                 if let score, !(score >= 0 && score <= 1) { note("boxes[\(i)].score", "score must be between 0 and 1, got \(score)") }
-                var index = -1
-                if let schema {
+                if let schema, index < 0, let label {
                     guard let k = schema.index(of: label) else {
                         note("boxes[\(i)].label", "'\(label)' is not a class of model '\(schema.name)'")
                         return
                     }
                     index = k
                 }
-                labels.append(label)
-                boxes.append(DetectionBox(labelIndex: index, score: score, bbox: (bbox[0], bbox[1], bbox[2], bbox[3]), area: area))
+                if schema == nil, let label { labels.append(label) }
+                boxes.append(DetectionBox(labelIndex: index, score: score, bbox: (bbox[0], bbox[1], bbox[2], bbox[3]), area: area, isCrowd: isCrowd))
             }
         } catch {
             throw RecordError(line: line, field: fieldName(), reason: error.reason, id: id)

@@ -8,16 +8,20 @@ public struct DetectionBox: Sendable, Equatable {
     public var bbox: (Double, Double, Double, Double)
     /// An explicit area (ground truth in COCO form may give one), else `nil` for w·h.
     public var area: Double?
+    /// COCO's `iscrowd`: a ground-truth region covering many objects. Evaluation ignores it
+    /// (neither a miss nor a match), and detections inside it are neither true nor false positives.
+    public var isCrowd: Bool
 
-    public init(labelIndex: Int, score: Double?, bbox: (Double, Double, Double, Double), area: Double? = nil) {
+    public init(labelIndex: Int, score: Double?, bbox: (Double, Double, Double, Double), area: Double? = nil, isCrowd: Bool = false) {
         self.labelIndex = labelIndex
         self.score = score
         self.bbox = bbox
         self.area = area
+        self.isCrowd = isCrowd
     }
 
     public static func == (a: DetectionBox, b: DetectionBox) -> Bool {
-        a.labelIndex == b.labelIndex && a.score == b.score && a.bbox == b.bbox && a.area == b.area
+        a.labelIndex == b.labelIndex && a.score == b.score && a.bbox == b.bbox && a.area == b.area && a.isCrowd == b.isCrowd
     }
 
     /// Parses a stored `boxes` JSON array (as ingest kept it) with `schema`'s classes.

@@ -102,7 +102,7 @@ public struct EvaluateJob: Sendable {
             report.detection = DetectionMetrics(evaluation)
             report.findings = evaluation.findings
             report.status = evaluation.status
-            report.notes.append("detection: COCO bbox statistics as pycocotools computes them; precision/recall/F1 and the confusion table at IoU \(ordered.evaluation.iouThreshold), score ≥ \(ordered.evaluation.scoreThreshold); crowd annotations are evaluated as ordinary boxes")
+            report.notes.append("detection: COCO bbox statistics as pycocotools computes them; precision/recall/F1 and the confusion table at IoU \(ordered.evaluation.iouThreshold), score ≥ \(ordered.evaluation.scoreThreshold); crowd regions (iscrowd) are ignored as COCO ignores them")
             if images.isEmpty {
                 report.notes.append("no reviewed images in the window: label some (vigil ingest labels) before judging the model")
             }

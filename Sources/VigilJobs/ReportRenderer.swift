@@ -111,6 +111,22 @@ public enum ReportRenderer {
         return out
     }
 
+    /// Sparklines of the headline metrics over the stored windows (oldest first), one line
+    /// each, scaled to the line's own range; empty with fewer than two windows.
+    public static func trend(_ h: ReportHistory) -> String {
+        guard h.reports.count >= 2, let task = h.reports.last?.task else { return "" }
+        var out = "\ntrend over the last \(h.reports.count) windows (" + String(h.reports.first!.window.to.prefix(10)) + " → "
+            + String(h.reports.last!.window.to.prefix(10)) + "; each line scaled to its own min–max)\n"
+        for metric in ReportHistory.headlineMetrics(task) {
+            let values = h.reports.map { ReportHistory.value(metric, in: $0)?.value }
+            guard let last = values.last ?? nil else { continue }
+            let known = values.compactMap { $0 }
+            out += pad(metric, 13) + Sparkline.render(values) + "  now " + fmt(last, 4)
+                + "  (min " + fmt(known.min()!, 4) + ", max " + fmt(known.max()!, 4) + ")\n"
+        }
+        return out
+    }
+
     static func pValue(_ p: Double) -> String { p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p) }
 
     static func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }

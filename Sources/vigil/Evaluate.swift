@@ -61,6 +61,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        var trends: [String: String] = [:]
         let reports = try reportingErrors(exitCode: 3) { () throws -> [EvaluationReport] in
             let ws = try workspace.workspace()
             let clock = try workspace.clock()
@@ -108,7 +109,12 @@ struct Evaluate: ParsableCommand {
             return try policies.map { policy in
                 var policy = policy
                 if noDrift { policy.drift.enabled = false }
-                return try job.run(policy: policy, window: selection)
+                let report = try job.run(policy: policy, window: selection)
+                if format == .table {
+                    let since = Timestamp.millis(clock.now) - 365 * 86_400_000
+                    trends[policy.model] = ReportRenderer.trend(try ReportHistory.load(store: store, model: policy.model, since: since, limit: 30))
+                }
+                return report
             }
         }
         switch format {
@@ -122,7 +128,7 @@ struct Evaluate: ParsableCommand {
             if backfill != nil {
                 print(reports.map(ReportRenderer.statusLine).joined(separator: "\n"))
             } else {
-                print(reports.map(ReportRenderer.table).joined(separator: "\n"))
+                print(reports.map { ReportRenderer.table($0) + (trends[$0.model] ?? "") }.joined(separator: "\n"))
             }
         }
         let worst = EvaluationBatch(reports: reports).exitCode

@@ -84,7 +84,8 @@ struct COCOEvaluatorTests {
     @Test(arguments: COCOFixture.loaded?.cases ?? [])
     func bootstrapPoolsGiveCOCOsAPWithEveryImageOnce(_ c: COCOFixture.Case) {
         let gts = c.annotations.map {
-            COCOGroundTruth(imageID: $0.image_id, categoryID: $0.category_id, bbox: ($0.bbox[0], $0.bbox[1], $0.bbox[2], $0.bbox[3]), area: $0.area)
+            COCOGroundTruth(imageID: $0.image_id, categoryID: $0.category_id, bbox: ($0.bbox[0], $0.bbox[1], $0.bbox[2], $0.bbox[3]),
+                            area: $0.area, isCrowd: $0.iscrowd != 0)
         }
         let dts = c.detections.map {
             COCODetection(imageID: $0.image_id, categoryID: $0.category_id, bbox: ($0.bbox[0], $0.bbox[1], $0.bbox[2], $0.bbox[3]), score: $0.score)
@@ -96,6 +97,43 @@ struct COCOEvaluatorTests {
         // Doubling every image leaves AP unchanged only up to ties; it must stay defined and in range.
         let doubled = pools.averagePrecision(counts: [Int](repeating: 2, count: c.images.count))
         #expect(doubled >= 0 && doubled <= 1)
+    }
+
+    /// The path `vigil evaluate` takes: boxes as ingest parses them (with `iscrowd`) through
+    /// `DetectionEvaluation`, on the fixture's crowd case.
+    @Test func crowdRegionsThroughTheEvaluationPathMatchPycocotools() throws {
+        let c = try #require(COCOFixture.loaded?.cases.first { $0.name == "crowd_regions" })
+        #expect(c.annotations.contains { $0.iscrowd == 1 })
+        let schema = ModelSchema(name: "d", task: .detection, classes: c.categories.map { "c\($0)" })
+        func json(_ items: [(Int, [Double], Double?, Int?)]) -> String {
+            "[" + items.map { k, b, score, crowd in
+                "{\"label\":\"c\(k)\",\"bbox\":[\(b.map { "\($0)" }.joined(separator: ","))]"
+                    + (score.map { ",\"score\":\($0)" } ?? "") + (crowd.map { ",\"iscrowd\":\($0)" } ?? "") + "}"
+            }.joined(separator: ",") + "]"
+        }
+        let images = try c.images.map { image in
+            let gt = json(c.annotations.filter { $0.image_id == image.id }.map { ($0.category_id, $0.bbox, nil, $0.iscrowd) })
+            let dt = json(c.detections.filter { $0.image_id == image.id }.map { ($0.category_id, $0.bbox, $0.score, nil) })
+            return DetectionEvaluation.Image(predicted: try DetectionBox.parse(json: dt, schema: schema),
+                                             groundTruth: try DetectionBox.parse(json: gt, schema: schema))
+        }
+        #expect(images.flatMap(\.groundTruth).filter(\.isCrowd).count == c.annotations.filter { $0.iscrowd == 1 }.count)
+        let policy = Policy(model: "d", task: .detection, classes: schema.classes, thresholds: [])
+        let e = DetectionEvaluation(images: images, policy: policy)
+        for (i, (mine, theirs)) in zip(e.stats, c.stats).enumerated() {
+            #expect(abs(mine - theirs) <= 1e-9, "stat \(i): \(mine) vs pycocotools \(theirs)")
+        }
+        // The case has teeth: evaluating the crowd regions as ordinary boxes gives other numbers.
+        let plain = images.map { DetectionEvaluation.Image(predicted: $0.predicted, groundTruth: $0.groundTruth.map {
+            DetectionBox(labelIndex: $0.labelIndex, score: nil, bbox: $0.bbox, area: $0.area) }) }
+        #expect(abs(DetectionEvaluation(images: plain, policy: policy).stats[0] - c.stats[0]) > 1e-3)
+    }
+
+    @Test func iscrowdMustBeZeroOneOrBoolean() throws {
+        let schema = ModelSchema(name: "d", task: .detection, classes: ["a"])
+        let ok = try DetectionBox.parse(json: #"[{"label":"a","bbox":[0,0,1,1],"iscrowd":1},{"label":"a","bbox":[0,0,1,1],"iscrowd":false}]"#, schema: schema)
+        #expect(ok.map(\.isCrowd) == [true, false])
+        #expect(throws: RecordError.self) { try DetectionBox.parse(json: #"[{"label":"a","bbox":[0,0,1,1],"iscrowd":2}]"#, schema: schema) }
     }
 
     @Test func thresholdsAreNumPysLinspace() {

@@ -34,6 +34,35 @@ import Testing
         #expect(strict.perClass[0].truePositives == 0 && strict.perClass[0].falsePositives == 1 && strict.perClass[0].falseNegatives == 1)
     }
 
+    @Test func crowdRegionsAreNeitherMissesNorFalsePositives() {
+        let crowd = DetectionBox(labelIndex: 0, score: nil, bbox: (0, 0, 100, 100), isCrowd: true)
+        let image = DetectionEvaluation.Image(
+            predicted: [DetectionBox(labelIndex: 0, score: 0.9, bbox: (10, 10, 10, 20)),   // inside the crowd: ignored
+                        DetectionBox(labelIndex: 0, score: 0.8, bbox: (50, 50, 10, 10)),   // inside the crowd: ignored
+                        DetectionBox(labelIndex: 1, score: 0.8, bbox: (30, 30, 10, 10)),   // other class: a false positive…
+                        DetectionBox(labelIndex: 0, score: 0.7, bbox: (200, 200, 10, 10)), // on the ordinary object
+                        DetectionBox(labelIndex: 0, score: 0.6, bbox: (95, 95, 20, 20))],  // mostly outside: a false positive
+            groundTruth: [crowd, box(0, 200)])
+        let p = DetectionOperatingPoint(images: [image], classCount: 2, iouThreshold: 0.5, scoreThreshold: 0.5)
+        let counts = p.perClass.map { [$0.truePositives, $0.falsePositives, $0.falseNegatives] }
+        #expect(counts == [[1, 1, 0], [0, 1, 0]])
+        // …per class; across classes the confusion table lets any class sit inside a crowd region.
+        #expect(p.confusion == [[1, 0, 0], [0, 0, 0], [1, 0, 0]])
+        // Treated as an ordinary box the same region would be a miss and three false positives.
+        let plain = DetectionOperatingPoint(images: [DetectionEvaluation.Image(predicted: image.predicted, groundTruth: [
+            DetectionBox(labelIndex: 0, score: nil, bbox: (0, 0, 100, 100)), box(0, 200)])], classCount: 2, iouThreshold: 0.5, scoreThreshold: 0.5)
+        #expect(plain.perClass[0].falseNegatives == 1 && plain.perClass[0].falsePositives == 3)
+    }
+
+    @Test func crowdBoxesAreNotEvidence() {
+        let images = (0..<20).map { _ in
+            DetectionEvaluation.Image(predicted: [box(0, 0, 0.9)], groundTruth: [box(0, 0), DetectionBox(labelIndex: 0, score: nil, bbox: (300, 300, 90, 90), isCrowd: true)])
+        }
+        let policy = Policy(model: "d", task: .detection, classes: ["a"], thresholds: [])
+        let e = DetectionEvaluation(images: images, policy: policy)
+        #expect(e.perClass[0].groundTruthBoxes == 20 && e.perClass[0].recall == 1)
+    }
+
     @Test func detectionPolicyThresholdsOnRecall() {
         let images = (0..<20).map { i in
             DetectionEvaluation.Image(predicted: i < 10 ? [box(0, 0, 0.9)] : [], groundTruth: [box(0, 0)])

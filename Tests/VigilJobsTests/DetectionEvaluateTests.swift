@@ -9,7 +9,7 @@ import VigilStore
 @Suite struct DetectionEvaluateTests {
     struct Fixture: Decodable {
         struct Image: Decodable { var id: Int }
-        struct Annotation: Decodable { var image_id: Int; var category_id: Int; var bbox: [Double]; var area: Double }
+        struct Annotation: Decodable { var image_id: Int; var category_id: Int; var bbox: [Double]; var area: Double; var iscrowd: Int }
         struct Detection: Decodable { var image_id: Int; var category_id: Int; var bbox: [Double]; var score: Double }
         struct Case: Decodable, CustomStringConvertible {
             var name: String
@@ -51,7 +51,8 @@ import VigilStore
                 "{\"label\":\"c\($0.category_id)\",\"score\":\(Self.json($0.score)),\"bbox\":[\($0.bbox.map(Self.json).joined(separator: ","))]}"
             }
             let truth = c.annotations.filter { $0.image_id == image.id }.map {
-                "{\"label\":\"c\($0.category_id)\",\"bbox\":[\($0.bbox.map(Self.json).joined(separator: ","))],\"area\":\(Self.json($0.area))}"
+                "{\"label\":\"c\($0.category_id)\",\"bbox\":[\($0.bbox.map(Self.json).joined(separator: ","))],\"area\":\(Self.json($0.area))"
+                    + ($0.iscrowd != 0 ? ",\"iscrowd\":1}" : "}")
             }
             predictions.append("{\"id\":\"img-\(image.id)\",\"ts\":\"\(Timestamp.format(millis: start + Int64(n) * 1000))\",\"model\":\"dock\",\"boxes\":[\(boxes.joined(separator: ","))]}")
             labels.append("{\"prediction_id\":\"img-\(image.id)\",\"boxes\":[\(truth.joined(separator: ","))]}")
@@ -82,7 +83,7 @@ import VigilStore
         let images = c.images.map { "{\"id\":\($0.id),\"file_name\":\"f\($0.id).jpg\",\"width\":640,\"height\":480}" }
         let categories = c.categories.map { "{\"id\":\($0),\"name\":\"c\($0)\"}" }
         let annotations = c.annotations.enumerated().map { n, a in
-            "{\"id\":\(n + 1),\"image_id\":\(a.image_id),\"category_id\":\(a.category_id),\"bbox\":[\(a.bbox.map(Self.json).joined(separator: ","))],\"area\":\(Self.json(a.area)),\"iscrowd\":0}"
+            "{\"id\":\(n + 1),\"image_id\":\(a.image_id),\"category_id\":\(a.category_id),\"bbox\":[\(a.bbox.map(Self.json).joined(separator: ","))],\"area\":\(Self.json(a.area)),\"iscrowd\":\(a.iscrowd)}"
         }
         let gt = try ws.file("gt.json", "{\"images\":[\(images.joined(separator: ","))],\"categories\":[\(categories.joined(separator: ","))],\"annotations\":[\(annotations.joined(separator: ","))]}")
         let dt = try ws.file("dt.json", "[" + c.detections.map {
