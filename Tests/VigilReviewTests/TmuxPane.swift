@@ -91,6 +91,7 @@ final class TmuxPane {
         throw TmuxTimeout(description: "waited \(timeout) s for \(what); the last screen was:\n\(last)")
     }
 
+    @discardableResult
     func wait(forText text: String, timeout: Double = 20) throws -> String { try wait(for: "'\(text)'", timeout: timeout) { $0.contains(text) } }
 
     func kill() { _ = try? tmux(["kill-server"]) }
