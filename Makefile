@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -51,6 +51,10 @@ bench-alerts: deps
 ## Embedded detector: train, shift, fine-tune, inference speed, and the PyTorch peer, release build.
 bench-detector: deps
 	scripts/bench_detector.sh
+
+## Review UI: keystroke → next 640×480 PNG item fully drawn, prefetch warm (target <= 30 ms), in tmux.
+bench-review: deps
+	scripts/bench_review.sh
 
 deps:
 	@scripts/install-deps.sh

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "VigilImaging", targets: ["VigilImaging"]),
         .library(name: "VigilRegistry", targets: ["VigilRegistry"]),
         .library(name: "VigilDetector", targets: ["VigilDetector"]),
+        .library(name: "VigilReview", targets: ["VigilReview"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -26,8 +27,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libpng (simplified API) for reading and writing PNG images.
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // libjpeg (libjpeg-dev) behind a C shim whose error manager longjmps instead of exit().
+        .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
         // Images: an RGB raster and its codecs.
-        .target(name: "VigilImaging", dependencies: ["CPNG"]),
+        .target(name: "VigilImaging", dependencies: ["CPNG", "CJPEGShim"]),
         // The embedded detector: synthetic scenes, a small CNN on OpenBLAS, safetensors artifacts.
         .target(name: "VigilDetector", dependencies: ["VigilCore", "VigilImaging", "COpenBLAS"]),
         // Pure values, parsing and statistics: no I/O, no clock reads.
@@ -61,17 +64,20 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // `vigil review`: the reviewers' terminal UI (terminal control, keys, screen, images, session).
+        .target(name: "VigilReview", dependencies: ["VigilCore", "VigilStore", "VigilImaging"]),
         // The command line: thin, parses arguments and calls the modules.
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "VigilDetector", "COpenBLAS",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilReview", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilImagingTests", dependencies: ["VigilImaging"]),
         .testTarget(name: "VigilDetectorTests", dependencies: ["VigilDetector", "VigilCore", "VigilImaging", "VigilJobs", "VigilStore", "vigil"]),
+        .testTarget(name: "VigilReviewTests", dependencies: ["VigilCore", "VigilStore", "VigilImaging", "VigilReview", "vigil", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(

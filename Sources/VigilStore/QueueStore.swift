@@ -43,6 +43,18 @@ public protocol QueueStore {
     /// so revisions keep history), a skip or a flag, each with an optional reason.
     func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws
 
+    /// The live claims of `reviewer` (oldest first): what a restarted `vigil review` resumes.
+    func liveClaims(reviewer: String, model: String?, now: Int64) throws -> [ReviewClaim]
+
+    /// Takes back `reviewer`'s last answer (label, boxes, skip or flag) and gives the item back
+    /// to them as a new live claim. Refused with ``QueueError/cannotUndo(_:)`` when there is
+    /// nothing to undo or the answer is already used elsewhere: another reviewer has answered
+    /// or claimed the item since, or its ground truth has a later revision (docs/review.md).
+    func undoLast(reviewer: String, model: String?, now: Int64, leaseMillis: Int64) throws -> ReviewClaim
+
+    /// Items labelled since `since` (all reviewers; one model or all): the review screen's progress.
+    func labeledItemCount(model: String?, since: Int64) throws -> Int
+
     /// Ends claims whose lease has passed (their items go back to the queue); returns how many.
     func expireLeases(now: Int64) throws -> Int
 
@@ -120,6 +132,56 @@ public enum ReviewOutcome: Sendable, Equatable {
     case label(String)
     case skip(reason: String?)
     case flag(reason: String)
+    /// The reviewed boxes of a detection image: accepted, changed and added boxes become its
+    /// ground truth; rejected ones are kept with the answer only.
+    case boxes([ReviewedBox])
+}
+
+/// One box of a reviewed detection image, in COCO pixels.
+public struct ReviewedBox: Sendable, Equatable, Codable {
+    /// What the reviewer did with the box.
+    public enum Verdict: String, Sendable, Codable, CaseIterable {
+        /// A predicted box confirmed as is.
+        case accepted
+        /// A predicted box with a new class, position or size.
+        case changed
+        /// A predicted box that is a false positive.
+        case rejected
+        /// A box for an object the model missed.
+        case added
+    }
+
+    public var label: String
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+    public var verdict: Verdict
+
+    public init(label: String, x: Double, y: Double, width: Double, height: Double, verdict: Verdict) {
+        self.label = label
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+        self.verdict = verdict
+    }
+
+    /// The ground-truth JSON array of `boxes` — every box but the rejected ones — in the form
+    /// `vigil ingest labels` takes: `[{"label":"can","bbox":[x,y,w,h],"review":"accepted"}, …]`.
+    public static func groundTruthJSON(_ boxes: [ReviewedBox]) -> String {
+        "[" + boxes.filter { $0.verdict != .rejected }.map { $0.json }.joined(separator: ",") + "]"
+    }
+
+    /// All boxes with their verdicts, as kept with the answer.
+    public static func answerJSON(_ boxes: [ReviewedBox]) -> String {
+        "[" + boxes.map { $0.json }.joined(separator: ",") + "]"
+    }
+
+    var json: String {
+        func n(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
+        return "{\"label\":\(JSONText.quote(label)),\"bbox\":[\(n(x)),\(n(y)),\(n(width)),\(n(height))],\"review\":\"\(verdict.rawValue)\"}"
+    }
 }
 
 /// Queue counts.
@@ -223,6 +285,8 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     case finished(assignment: Int64, state: String)
     /// A label that is not one of the model's classes.
     case unknownClass(String, known: [String])
+    /// Undo refused: nothing to undo, or the answer is already used elsewhere (the message says which).
+    case cannotUndo(String)
 
     public var description: String {
         switch self {
@@ -231,6 +295,7 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
         case .leaseLost(let message): message
         case .finished(let a, let state): "claim \(a) is already \(state): claim another item"
         case .unknownClass(let c, let known): "'\(c)' is not a class of this model (classes: \(known.joined(separator: ", ")))"
+        case .cannotUndo(let message): message
         }
     }
 }

@@ -15,13 +15,17 @@ extension SQLiteStore {
         // work, and one passive checkpoint at the end copies the rest. The WAL keeps every
         // committed batch safe from a crash meanwhile.
         // A larger page cache while writing keeps the indexes' hot pages in memory.
-        try db.execute(sql: "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536")
-        let checkpointer = BackgroundCheckpointer(path: path)
-        checkpointer.start()
+        let checkpointer = options.bulk ? BackgroundCheckpointer(path: path) : nil
+        if let checkpointer {
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536")
+            checkpointer.start()
+        }
         defer {
-            checkpointer.stop()
-            try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -2000")
-            _ = try? db.checkpoint(.passive)
+            if let checkpointer {
+                checkpointer.stop()
+                try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -2000")
+                _ = try? db.checkpoint(.passive)
+            }
         }
         do {
             if options.atomic { try db.beginTransaction(.immediate); open = true }
@@ -158,6 +162,7 @@ extension SQLiteStore {
             let models = try Self.allModels(db)
             let prediction = try RawStatement(conn, "SELECT seq, model_id, ts, label_idx FROM predictions WHERE id = ?")
             let current = try RawStatement(conn, "SELECT revision, content_hash, label_idx FROM ground_truth WHERE prediction_seq = ?")
+            let lastRevision = try RawStatement(conn, "SELECT MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = ?")
             let confusionUpsert = try RawStatement(conn, AggregateDelta.confusionUpsert)
             var delta = AggregateDelta()
             let insertCurrent = try RawStatement(conn, """
@@ -228,6 +233,10 @@ extension SQLiteStore {
                                                   subject: r.predictionID, details: "{\"revision\":\(revision),\"line\":\(r.line)}"))
                     } else {
                         current.reset()
+                        // A label withdrawn by an undo left its revisions behind (they are append-only): continue after them.
+                        lastRevision.bind(1, seq)
+                        if try lastRevision.step(), !lastRevision.isNull(0) { revision = lastRevision.int64(0) + 1 }
+                        lastRevision.reset()
                         insertCurrent.bind(1, seq); insertCurrent.bind(2, modelID); insertCurrent.bind(3, ts); insertCurrent.bind(4, predicted)
                         insertCurrent.bind(5, labelIndex); insertCurrent.bind(6, r.boxesJSON); insertCurrent.bind(7, revision)
                         insertCurrent.bind(8, r.contentHash); insertCurrent.bind(9, r.source); insertCurrent.bind(10, r.reviewer)

@@ -130,7 +130,7 @@ extension SQLiteStore {
         }
         m.registerMigration("v3-alerts", migrate: migrateAlerts)
         m.registerMigration("v4-sampling", migrate: migrateSampling)
-        // v5-review ships on another branch; v6 does not depend on it.
+        m.registerMigration("v5-review", migrate: migrateReview)
         m.registerMigration("v6-registry", migrate: migrateRegistry)
         return m
     }

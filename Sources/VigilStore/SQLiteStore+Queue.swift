@@ -210,18 +210,22 @@ extension SQLiteStore: QueueStore {
             guard let modelName = try String.fetchOne(db, sql: "SELECT name FROM models WHERE id = ?", arguments: [modelID]),
                   let (_, schema) = try Self.schema(db, name: modelName) else { throw StoreError("the item's model is missing") }
             let predictionID = try String.fetchOne(db, sql: "SELECT id FROM predictions WHERE seq = ?", arguments: [row["prediction_seq"] as Int64]) ?? ""
-            switch outcome {
-            case .label(let label):
-                guard schema.task == .classification else {
-                    throw StoreError("item \(item) belongs to detection model '\(modelName)': its ground truth is boxes, which the queue does not take yet; skip or flag it, or import its boxes with `vigil ingest labels`")
-                }
-                guard let k = schema.index(of: label) else { throw QueueError.unknownClass(label, known: schema.classes) }
-                try db.execute(sql: "UPDATE review_assignments SET state = 'labeled', finished_at = ?, label_idx = ? WHERE id = ?",
-                               arguments: [now, k, assignment])
+            // A label or boxes finish the assignment; the item is done when it has all its reviews.
+            func finishLabeled(labelIndex: Int?, boxes: String?) throws {
+                try db.execute(sql: "UPDATE review_assignments SET state = 'labeled', finished_at = ?, label_idx = ?, boxes = ? WHERE id = ?",
+                               arguments: [now, labelIndex, boxes, assignment])
                 let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_assignments WHERE item_id = ? AND state = 'labeled'", arguments: [item]) ?? 0
                 if done >= (row["reviews_required"] as Int) {
                     try db.execute(sql: "UPDATE review_items SET state = 'done' WHERE id = ?", arguments: [item])
                 }
+            }
+            switch outcome {
+            case .label(let label):
+                guard schema.task == .classification else {
+                    throw StoreError("item \(item) belongs to detection model '\(modelName)': its ground truth is boxes; answer with the reviewed boxes (vigil review), or skip or flag it")
+                }
+                guard let k = schema.index(of: label) else { throw QueueError.unknownClass(label, known: schema.classes) }
+                try finishLabeled(labelIndex: k, boxes: nil)
                 try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.label", model: modelName, subject: predictionID,
                                           details: Self.jsonObject(["label": label, "item": String(item)])))
                 // Gold items already have their answer: the reviewer's label scores the reviewer.
@@ -230,6 +234,27 @@ extension SQLiteStore: QueueStore {
                 hash.add(label)
                 hash.addAbsent()  // as a label line without boxes hashes, so an equal import is a repeat
                 return LabelRecord(line: 0, predictionID: predictionID, label: label, boxesJSON: nil, boxLabels: [],
+                                   reviewer: reviewer, source: "review", contentHash: hash.signed)
+            case .boxes(let boxes):
+                guard schema.task == .detection else {
+                    throw StoreError("item \(item) belongs to classification model '\(modelName)': answer with a class label, not boxes")
+                }
+                if let bad = boxes.first(where: { schema.index(of: $0.label) == nil }) { throw QueueError.unknownClass(bad.label, known: schema.classes) }
+                if let bad = boxes.first(where: { !($0.width >= 0 && $0.height >= 0 && $0.x.isFinite && $0.y.isFinite) }) {
+                    throw StoreError("box \(bad.label) [\(bad.x), \(bad.y), \(bad.width), \(bad.height)] has a negative or non-finite size or position")
+                }
+                try finishLabeled(labelIndex: nil, boxes: ReviewedBox.answerJSON(boxes))
+                var counts: [String: String] = ["item": String(item)]
+                for verdict in ReviewedBox.Verdict.allCases { counts[verdict.rawValue] = String(boxes.filter { $0.verdict == verdict }.count) }
+                try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.boxes", model: modelName, subject: predictionID,
+                                          details: Self.jsonObject(counts)))
+                if (row["gold_label_idx"] as Int?) != nil { return nil }
+                let truth = ReviewedBox.groundTruthJSON(boxes)
+                var hash = ContentHash()
+                hash.addAbsent()  // hashed as `vigil ingest labels` hashes a line with boxes and no label
+                Array(truth.utf8).withUnsafeBufferPointer { hash.add($0) }
+                return LabelRecord(line: 0, predictionID: predictionID, label: nil, boxesJSON: truth,
+                                   boxLabels: boxes.filter { $0.verdict != .rejected }.map(\.label),
                                    reviewer: reviewer, source: "review", contentHash: hash.signed)
             case .skip(let reason):
                 try db.execute(sql: "UPDATE review_assignments SET state = 'skipped', finished_at = ?, reason = ? WHERE id = ?",
@@ -251,13 +276,25 @@ extension SQLiteStore: QueueStore {
         // becomes a new revision, so history is kept.
         var batch: [LabelRecord]? = [labelRecord]
         do {
-            let outcome = try ingestLabels(options: IngestOptions(now: now, allowRelabel: true, actor: reviewer),
+            var options = IngestOptions(now: now, allowRelabel: true, actor: reviewer)
+            options.bulk = false
+            let outcome = try ingestLabels(options: options,
                                            nextBatch: { defer { batch = nil }; return batch }, progress: { _ in })
             if let reject = outcome.rejected.first { throw StoreError("the label was not stored: \(reject.reason)") }
+            if outcome.inserted + outcome.relabeled > 0 {
+                // The revision this answer wrote: undo reverts it only while it is still the current one.
+                try queue.write { db in
+                    try db.execute(sql: """
+                        UPDATE review_assignments SET gt_revision = (
+                          SELECT g.revision FROM ground_truth g JOIN predictions p ON p.seq = g.prediction_seq WHERE p.id = ?)
+                        WHERE id = ?
+                        """, arguments: [labelRecord.predictionID, assignment])
+                }
+            }
         } catch {
             // The answer did not reach the ground truth: the claim is live again, so the reviewer can retry.
             try queue.write { db in
-                try db.execute(sql: "UPDATE review_assignments SET state = 'claimed', finished_at = NULL, label_idx = NULL WHERE id = ?", arguments: [assignment])
+                try db.execute(sql: "UPDATE review_assignments SET state = 'claimed', finished_at = NULL, label_idx = NULL, boxes = NULL WHERE id = ?", arguments: [assignment])
                 try db.execute(sql: "UPDATE review_items SET state = 'open' WHERE id = (SELECT item_id FROM review_assignments WHERE id = ?)", arguments: [assignment])
             }
             throw error

@@ -88,6 +88,11 @@ public struct IngestOptions: Sendable {
     public var shouldCommit: @Sendable () -> Bool
     /// Called for every record the store refuses, as it happens (the job writes the rejects file).
     public var onReject: @Sendable (RecordError) -> Void
+    /// Bulk input (the default): the WAL is checkpointed from a second connection while writing
+    /// and once at the end. False for one record written interactively (a review answer), where
+    /// SQLite's own autocheckpoint suffices: opening that connection and syncing the file would
+    /// cost tens of milliseconds per keystroke.
+    public var bulk = true
 
     public init(now: Int64, atomic: Bool = false, allowRelabel: Bool = false, actor: String = "cli",
                 shouldCommit: @escaping @Sendable () -> Bool = { true }, onReject: @escaping @Sendable (RecordError) -> Void = { _ in }) {

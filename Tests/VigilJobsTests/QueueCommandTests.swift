@@ -45,7 +45,7 @@ struct QueueCommandTests {
         #expect(later.stdout.contains("claimed: 0") && later.stdout.contains("expired claims: 1"), "\(later.stdout)")
     }
 
-    @Test(arguments: [["tick"], ["jobs"], ["sample"], ["queue", "status"], ["queue", "list"], ["queue", "release"], ["queue", "stats"]])
+    @Test(arguments: [["tick"], ["jobs"], ["sample"], ["queue", "status"], ["queue", "list"], ["queue", "release"], ["queue", "stats"], ["review"]])
     func everyNewCommandHasHelpWithExamples(_ command: [String]) throws {
         let help = try VigilProcess.run(command + ["--help"])
         #expect(help.status == 0)

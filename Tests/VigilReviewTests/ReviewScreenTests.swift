@@ -1,0 +1,93 @@
+import Testing
+import VigilCore
+import VigilImaging
+@testable import VigilReview
+
+@Suite("the layout at 80×24 and larger")
+struct ReviewScreenTests {
+    func rows(_ screen: Screen) -> [String] { (0..<screen.height).map { screen.text(row: $0) } }
+
+    func classificationSession(image: Bool = true) -> ReviewSession {
+        var prepared = item(task: .classification, predicted: "jar")
+        if image { prepared.image = RGBImage(width: 160, height: 120) }
+        var s = ReviewSession(reviewer: "ana")
+        s.present(prepared)
+        return s
+    }
+
+    @Test(arguments: [(80, 24), (120, 40), (200, 60)])
+    func classificationScreen(_ width: Int, _ height: Int) {
+        var tally = ReviewerTally()
+        tally.labeled = 4; tally.agreed = 3; tally.seconds = 10
+        let screen = ReviewScreen.render(classificationSession(), progress: QueueProgress(doneToday: 5, budget: 20, open: 15, now: t0),
+                                         tally: tally, model: "shelf", width: width, height: height)
+        let text = rows(screen)
+        #expect(text.count == height && text.allSatisfy { $0.count == width })
+        #expect(text[0].contains("vigil review · ana · shelf · item p-1"))
+        #expect(text.contains { $0.contains("jar 0.70") })                  // the prediction with its score
+        #expect(text.contains { $0.contains("1 can") } && text.contains { $0.contains("3 box") })
+        #expect(text.contains { $0.contains("5/20") } && text.contains { $0.contains("█") })
+        #expect(text.contains { $0.contains("ETA 00:00 UTC (0 min)") })       // 15 left × 2.5 s
+        #expect(text.contains { $0.contains("you: 4 labelled") } && text.contains { $0.contains("75% = model") })
+        #expect(text[height - 1].contains("Enter accept"))
+        // The image takes the rest: two thirds of the width or more.
+        let imageColumns = text[height / 2].filter { $0 == "▀" }.count
+        #expect(imageColumns >= width * 55 / 100 - 1, "\(imageColumns) of \(width)")
+    }
+
+    @Test("a larger terminal gives the image more cells")
+    func grows() {
+        let small = ReviewScreen.render(classificationSession(), progress: QueueProgress(), tally: ReviewerTally(), model: nil, width: 80, height: 24)
+        let large = ReviewScreen.render(classificationSession(), progress: QueueProgress(), tally: ReviewerTally(), model: nil, width: 160, height: 48)
+        #expect(large.cells.filter { $0.char == "▀" }.count > 3 * small.cells.filter { $0.char == "▀" }.count)
+    }
+
+    @Test("below 80×24 the screen says so instead of drawing a broken layout")
+    func tooSmall() {
+        let screen = ReviewScreen.render(classificationSession(), progress: QueueProgress(), tally: ReviewerTally(), model: nil, width: 79, height: 24)
+        #expect(screen.text(row: 0).hasPrefix("vigil review needs at least 80×24; this terminal is 79×24."))
+    }
+
+    @Test("an input that is not an image shows its text and attributes")
+    func textInput() {
+        var s = classificationSession(image: false)
+        var prepared = s.item!
+        prepared.inputURI = "s3://bucket/1.tiff"
+        prepared.imageProblem = "s3://bucket/1.tiff: neither PNG nor JPEG"
+        prepared.details = ["camera: c2", "data: a shelf photo"]
+        s.present(prepared)
+        let text = rows(ReviewScreen.render(s, progress: QueueProgress(), tally: ReviewerTally(), model: nil, width: 80, height: 24))
+        #expect(text.contains { $0.contains("(no image: s3://bucket/1.tiff: neither") })
+        #expect(text.contains { $0.contains("camera: c2") } && text.contains { $0.contains("data: a shelf photo") })
+    }
+
+    @Test("detection: the boxes with their verdicts beside the image, captions on it, the prompt while picking a class")
+    func detection() {
+        var prepared = item(task: .detection, classes: ["can", "bottle", "box"], boxes: ReviewSessionTests.twoBoxes)
+        prepared.image = RGBImage(width: 160, height: 120)
+        var s = ReviewSession(reviewer: "ana")
+        s.present(prepared)
+        _ = s.handle(.char("x"))
+        var text = rows(ReviewScreen.render(s, progress: QueueProgress(), tally: ReviewerTally(), model: "dock", width: 100, height: 30))
+        #expect(text.contains { $0.contains(" 1 can 0.90 rejected") } && text.contains { $0.contains("▶2 bottle 0.60 ?") })
+        #expect(text.contains { $0.prefix(65).contains("1 can 0.90") } && text.contains { $0.prefix(65).contains("2 bottle 0.60") })  // captions on the image
+        #expect(text[29].contains("Tab box · a accept · x reject"))
+        _ = s.handle(.char("c"))
+        text = rows(ReviewScreen.render(s, progress: QueueProgress(), tally: ReviewerTally(), model: "dock", width: 100, height: 30))
+        #expect(text[28].contains("class for box 2"))
+        #expect(text.contains { $0.contains("2 bottle") } && text.contains { $0.contains("CLASSES") })
+        _ = s.handle(.escape)
+        _ = s.handle(.char("?"))
+        text = rows(ReviewScreen.render(s, progress: QueueProgress(), tally: ReviewerTally(), model: "dock", width: 100, height: 30))
+        #expect(text.contains { $0.contains("Shift+arrows resize") })
+    }
+
+    @Test("with nothing left the screen says so")
+    func empty() {
+        var s = ReviewSession(reviewer: "ana")
+        s.present(nil)
+        let text = rows(ReviewScreen.render(s, progress: QueueProgress(doneToday: 20, budget: 20), tally: ReviewerTally(), model: nil, width: 80, height: 24))
+        #expect(text.contains { $0.contains("Nothing left to review for ana.") })
+        #expect(text.contains { $0.contains("20/20") })
+    }
+}
