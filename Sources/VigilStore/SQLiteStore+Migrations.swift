@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 4
+    public static let schemaVersion = 7
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -130,6 +130,7 @@ extension SQLiteStore {
         }
         m.registerMigration("v3-alerts", migrate: migrateAlerts)
         m.registerMigration("v4-sampling", migrate: migrateSampling)
+        m.registerMigration("v7-server", migrate: migrateServer)
         return m
     }
 }

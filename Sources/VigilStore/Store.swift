@@ -13,7 +13,7 @@ import VigilCore
 /// let catalog = try store.syncModels([policy.schema])
 /// let outcome = try store.ingestPredictions(options: .init(now: now)) { source.next() }
 /// ```
-public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, EvaluationHistoryStore {
+public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, EvaluationHistoryStore, TokenStore {
     /// Creates or updates the models (a new model is recorded as created at `now`); new classes
     /// are appended, existing ones keep their index. Returns the stored schemas (class order as
     /// stored). Throws when a task would change or a stored class was removed from a policy.
