@@ -10,16 +10,16 @@ public protocol RouteGroup {
 }
 
 /// Registers handlers on the router, each behind the scope it needs.
-public struct APIRoutes: Sendable {
+public struct APIRoutes {
     /// Every route group of the server, in registration order.
-    public static let groups: [any RouteGroup.Type] = [
+    public static var groups: [any RouteGroup.Type] {[
         HealthRoutes.self,
         IngestRoutes.self,
         ModelRoutes.self,
         ReviewRoutes.self,
         AlertRoutes.self,
         MetricsRoutes.self,
-    ]
+    ]}
 
     public typealias Handler = @Sendable (Request, VigilRequestContext, ServerEnvironment) async throws -> Response
 
@@ -30,7 +30,7 @@ public struct APIRoutes: Sendable {
     /// (or `admin`): 401 without a valid token, 403 with one that lacks the scope.
     public func on(_ method: HTTPRequest.Method, _ path: String, scope: TokenScope?, _ handler: @escaping Handler) {
         let env = environment
-        router.on(RouterPath(path), method: method) { request, context in
+        router.on(RouterPath(path), method: method, use: { request, context -> Response in
             var context = context
             if let scope {
                 let principal = try await env.tokens.authenticate(authorization: request.headers[.authorization])
@@ -41,7 +41,7 @@ public struct APIRoutes: Sendable {
                 context.logger[metadataKey: "token"] = .string(principal.key)
             }
             return try await handler(request, context, env)
-        }
+        })
     }
 
     /// The router with every group's routes and the error, request-id and metrics middleware.

@@ -18,7 +18,7 @@ public final class ServerMetrics: Sendable {
     public init() {}
 
     func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(metricName: name, helpText: help)
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     /// One finished HTTP request.
