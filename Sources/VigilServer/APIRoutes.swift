@@ -77,7 +77,7 @@ extension Response {
 struct ServerMiddleware: RouterMiddleware {
     typealias Context = VigilRequestContext
     let environment: ServerEnvironment
-    static let requestIDHeader = HTTPField.Name("X-Request-Id")!
+    static let requestIDHeader = HTTPFields.Element.Name("X-Request-Id")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now

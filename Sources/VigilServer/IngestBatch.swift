@@ -39,13 +39,12 @@ struct IngestBatch {
             do throws(JSONSyntaxError) {
                 try s.scanArray { (s: inout JSONScanner, _) throws(JSONSyntaxError) in
                     ranges.append(try s.skipValue())
-                    if ranges.count > maxItems { throw JSONSyntaxError(offset: s.offset, reason: "") }
                 }
-                if !s.atEnd() { throw JSONSyntaxError(offset: s.offset, reason: "unexpected content after the array") }
             } catch {
-                if ranges.count > maxItems { throw .tooManyItems(maxItems) }
                 throw .malformed("the body is not a JSON array of objects: \(error.reason) at byte \(error.offset + 1)")
             }
+            if !s.atEnd() { throw .malformed("unexpected content after the JSON array at byte \(s.offset + 1)") }
+            if ranges.count > maxItems { throw .tooManyItems(maxItems) }
             return ranges
         }
         var start = 0
@@ -62,51 +61,47 @@ struct IngestBatch {
         return ranges
     }
 
-    /// Parses the items with `parse` (given the item's 1-based number as its line) and writes the
-    /// valid ones with `write`.
-    static func run<R: Sendable>(
-        _ body: [UInt8], maxItems: Int, options: IngestOptions,
-        parse: (UnsafeBufferPointer<UInt8>, Int) -> Swift.Result<R, RecordError>,
-        write: (IngestOptions, () throws -> [R]?) throws -> IngestOutcome
-    ) throws -> Result {
-        var result = Result()
+    /// The parsed body: valid records and the items refused by the parser.
+    struct Parsed<R: Sendable>: Sendable {
+        var received = 0
         var records: [R] = []
         var errors: [ItemError] = []
-        try body.withUnsafeBufferPointer { buf in
+    }
+
+    /// Parses the items with `parse`, giving each its 1-based number as its line.
+    static func parse<R: Sendable>(_ body: [UInt8], maxItems: Int,
+                                   _ parse: (UnsafeBufferPointer<UInt8>, Int) -> Swift.Result<R, RecordError>) throws(Failure) -> Parsed<R> {
+        var out = Parsed<R>()
+        try body.withUnsafeBufferPointer { (buf) throws(Failure) in
             let ranges = try items(buf, maxItems: maxItems)
-            result.received = ranges.count
-            records.reserveCapacity(ranges.count)
+            out.received = ranges.count
+            out.records.reserveCapacity(ranges.count)
             for (i, r) in ranges.enumerated() {
                 switch parse(UnsafeBufferPointer(rebasing: buf[r]), i + 1) {
-                case .success(let record): records.append(record)
-                case .failure(let e): errors.append(ItemError(index: e.line - 1, field: e.field, reason: e.reason, id: e.id))
+                case .success(let record): out.records.append(record)
+                case .failure(let e): out.errors.append(ItemError(e))
                 }
             }
         }
-        let refused = Refusals()
-        var options = options
-        options.onReject = { e in refused.add(ItemError(index: e.line - 1, field: e.field, reason: e.reason, id: e.id)) }
-        if !records.isEmpty {
-            var handed = false
-            let outcome = try write(options) {
-                if handed { return nil }
-                handed = true
-                return records
-            }
-            result.inserted = outcome.inserted
-            result.duplicates = outcome.duplicates
-            result.relabeled = outcome.relabeled
-        }
-        result.errors = (errors + refused.all).sorted { $0.index < $1.index }
-        result.rejected = result.errors.count
-        return result
+        return out
+    }
+
+    /// The response: the parser's refusals and the store's, by index.
+    static func result<R: Sendable>(_ parsed: Parsed<R>, _ written: IngestWriter<R>.Outcome) -> Result {
+        var r = Result()
+        r.received = parsed.received
+        r.inserted = written.inserted
+        r.duplicates = written.duplicates
+        r.relabeled = written.relabeled
+        r.errors = (parsed.errors + written.rejects.map(ItemError.init)).sorted { $0.index < $1.index }
+        r.rejected = r.errors.count
+        return r
     }
 }
 
-/// Refusals reported by the store while it writes.
-private final class Refusals: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [IngestBatch.ItemError] = []
-    func add(_ e: IngestBatch.ItemError) { lock.withLock { items.append(e) } }
-    var all: [IngestBatch.ItemError] { lock.withLock { items } }
+extension IngestBatch.ItemError {
+    /// The error of the item numbered `e.line` (1-based).
+    init(_ e: RecordError) {
+        self.init(index: e.line - 1, field: e.field, reason: e.reason, id: e.id)
+    }
 }

@@ -49,37 +49,37 @@ enum ReviewRoutes: RouteGroup {
 
     static func register(on routes: APIRoutes) {
         routes.on(.post, "/v1/review/claim", scope: .review) { request, context, env in
-            let body = try await RequestBody.json(ClaimBody.self, request, settings: env.settings)
+            let body = try await BodyReader.json(ClaimBody.self, request, settings: env.settings)
             if let model = body.model { _ = try env.schema(model) }
-            let (store, reviewer, now, lease) = (env.store, try reviewer(context), env.nowMillis, env.settings.reviewLease * 1000)
+            let (store, reviewer, now, lease) = (env.store, try reviewerName(context), env.nowMillis, env.settings.reviewLease * 1000)
             guard let claim = try await queue({ try store.claim(model: body.model, reviewer: reviewer, now: now, leaseMillis: lease) }) else {
                 return Response(status: .noContent)
             }
             return try .json(ClaimView(claim))
         }
         routes.on(.post, "/v1/review/{assignment}/label", scope: .review) { request, context, env in
-            let body = try await RequestBody.json(LabelBody.self, request, settings: env.settings)
+            let body = try await BodyReader.json(LabelBody.self, request, settings: env.settings)
             return try await answer(context, env, state: "labeled", outcome: .label(body.label))
         }
         routes.on(.post, "/v1/review/{assignment}/skip", scope: .review) { request, context, env in
-            let body = try await RequestBody.json(ReasonBody.self, request, settings: env.settings)
+            let body = try await BodyReader.json(ReasonBody.self, request, settings: env.settings)
             return try await answer(context, env, state: "skipped", outcome: .skip(reason: body.reason))
         }
         routes.on(.post, "/v1/review/{assignment}/flag", scope: .review) { request, context, env in
-            let body = try await RequestBody.json(ReasonBody.self, request, settings: env.settings)
+            let body = try await BodyReader.json(ReasonBody.self, request, settings: env.settings)
             guard let reason = body.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw APIError.badRequest("a flag needs a reason: {\"reason\": \"what is wrong with the item\"}")
             }
             return try await answer(context, env, state: "flagged", outcome: .flag(reason: reason))
         }
         routes.on(.post, "/v1/review/{assignment}/renew", scope: .review) { _, context, env in
-            let (store, reviewer, now, lease) = (env.store, try reviewer(context), env.nowMillis, env.settings.reviewLease * 1000)
+            let (store, reviewer, now, lease) = (env.store, try reviewerName(context), env.nowMillis, env.settings.reviewLease * 1000)
             let assignment = try assignmentID(context)
             let claim = try await queue { try store.renew(assignment: assignment, reviewer: reviewer, now: now, leaseMillis: lease) }
             return try .json(ClaimView(claim))
         }
         routes.on(.post, "/v1/review/{assignment}/release", scope: .review) { _, context, env in
-            let (store, reviewer, now) = (env.store, try reviewer(context), env.nowMillis)
+            let (store, reviewer, now) = (env.store, try reviewerName(context), env.nowMillis)
             let assignment = try assignmentID(context)
             try await queue { try store.release(assignment: assignment, reviewer: reviewer, now: now) }
             return try .json(Done(assignment: assignment, state: "released"))
@@ -87,13 +87,13 @@ enum ReviewRoutes: RouteGroup {
     }
 
     static func answer(_ context: VigilRequestContext, _ env: ServerEnvironment, state: String, outcome: ReviewOutcome) async throws -> Response {
-        let (store, reviewer, now) = (env.store, try reviewer(context), env.nowMillis)
+        let (store, reviewer, now) = (env.store, try reviewerName(context), env.nowMillis)
         let assignment = try assignmentID(context)
         try await queue { try store.submit(assignment: assignment, reviewer: reviewer, outcome: outcome, now: now) }
         return try .json(Done(assignment: assignment, state: state))
     }
 
-    static func reviewer(_ context: VigilRequestContext) throws -> String {
+    static func reviewerName(_ context: VigilRequestContext) throws -> String {
         guard let name = context.principal?.name else { throw APIError.unauthorized }
         return name
     }

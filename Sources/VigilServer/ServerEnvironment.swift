@@ -20,10 +20,15 @@ public struct ServerEnvironment: Sendable {
     public var metrics: ServerMetrics
     public var logger: Logger
     let tokens: TokenAuthenticator
+    /// One writer thread each for predictions and labels (see ``IngestWriter``).
+    let predictionWriter: IngestWriter<PredictionRecord>
+    let labelWriter: IngestWriter<LabelRecord>
     /// Flipped when the process starts shutting down: /readyz answers 503 from then on.
     let lifecycle: Lifecycle
 
-    public init(store: any Store, reader: any Store, catalog: ModelCatalog, policies: [Policy], clock: any VigilClock,
+    /// `ingest` is the connection of the prediction writer (default: `store`); with its own
+    /// connection, other writes interleave between its batches instead of waiting for its call.
+    public init(store: any Store, reader: any Store, ingest: (any Store)? = nil, catalog: ModelCatalog, policies: [Policy], clock: any VigilClock,
                 settings: ServerSettings, metrics: ServerMetrics = ServerMetrics(), logger: Logger = Logger(label: "vigil.serve")) {
         self.store = store
         self.reader = reader
@@ -35,13 +40,16 @@ public struct ServerEnvironment: Sendable {
         self.logger = logger
         self.tokens = TokenAuthenticator(store: reader, cacheSeconds: settings.tokenCacheSeconds)
         self.lifecycle = Lifecycle()
+        let ingest = ingest ?? store
+        self.predictionWriter = IngestWriter(clock: clock) { try ingest.ingestPredictions(options: $0, nextBatch: $1, progress: $2) }
+        self.labelWriter = IngestWriter(clock: clock) { try store.ingestLabels(options: $0, nextBatch: $1, progress: $2) }
         metrics.initialise(schemas: catalog.names.compactMap { catalog.models[$0] })
     }
 
-    /// Opens the workspace's store twice (writer, reader) and registers the policies' models.
+    /// Opens the workspace's store three times (writer, reader, prediction ingest) and registers the policies' models.
     public static func open(_ workspace: Workspace, settings: ServerSettings, clock: any VigilClock, logger: Logger) throws -> ServerEnvironment {
         let (store, catalog, policies) = try workspace.openStoreWithModels(clock: clock)
-        return ServerEnvironment(store: store, reader: try workspace.openStore(), catalog: catalog, policies: policies, clock: clock,
+        return ServerEnvironment(store: store, reader: try workspace.openStore(), ingest: try workspace.openStore(), catalog: catalog, policies: policies, clock: clock,
                                  settings: settings, logger: logger)
     }
 

@@ -104,6 +104,9 @@ public struct IngestOptions: Sendable {
 public struct IngestProgress: Sendable {
     public var recordsWritten: Int
     public var lastLine: Int
+    /// The outcome so far (all batches committed up to now), so a caller streaming batches
+    /// from several sources can tell what each batch did.
+    public var outcome = IngestOutcome()
 }
 
 /// What an ingest did to the store.

@@ -128,6 +128,33 @@ import VigilStore
         }
     }
 
+    @Test func concurrentRequestsGetTheirOwnCounts() async throws {
+        let bed = try ServerTestBed()
+        defer { bed.remove() }
+        try await bed.test { client in
+            // Request k: 40 new predictions, the 10 shared ones (inserted by whichever comes first), one bad item.
+            let shared = ServerTestBed.predictions(10, start: 10_000)
+            let results = try await withThrowingTaskGroup(of: [String: Any].self) { group in
+                for k in 0..<8 {
+                    let lines = ServerTestBed.predictions(40, start: k * 100) + shared + ["{\"id\":\"bad-\(k)\"}"]
+                    group.addTask {
+                        json(try await client.execute(uri: "/v1/predictions", method: .post, headers: bed.headers(.ingest),
+                                                      body: ByteBuffer(text: lines.joined(separator: "\n"))))
+                    }
+                }
+                var out: [[String: Any]] = []
+                for try await r in group { out.append(r) }
+                return out
+            }
+            #expect(results.count == 8)
+            #expect(results.allSatisfy { $0["received"] as? Int == 51 && $0["rejected"] as? Int == 1 })
+            #expect(results.allSatisfy { ($0["inserted"] as? Int ?? 0) + ($0["duplicates"] as? Int ?? 0) == 50 })
+            #expect(results.map { $0["inserted"] as? Int ?? 0 }.reduce(0, +) == 8 * 40 + 10)
+            #expect(results.allSatisfy { ($0["errors"] as? [[String: Any]])?.first?["index"] as? Int == 50 })
+        }
+        #expect(try bed.environment.store.predictionCount(model: ServerTestBed.model, window: TimeWindow(from: 0, to: .max)) == 330)
+    }
+
     @Test func theBodySplitterFindsArrayElementsAndNDJSONLines() throws {
         let text = Array(" [ {\"a\":[1,2]} , {\"b\":\"]\"} ] ".utf8)
         let ranges = try text.withUnsafeBufferPointer { try IngestBatch.items($0, maxItems: 10) }

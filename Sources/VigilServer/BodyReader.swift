@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Reads request bodies within the server's limits: at most `max_body_bytes` as sent (413
 /// otherwise), gzip decoded when `Content-Encoding: gzip` (at most `max_decoded_bytes`).
-enum RequestBody {
+enum BodyReader {
     static func bytes(_ request: Request, settings: ServerSettings) async throws -> [UInt8] {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.maxBodyBytes {
             throw APIError.tooLarge("the request body is \(length) bytes, over server.max_body_bytes (\(settings.maxBodyBytes)): send smaller batches or gzip them")
@@ -11,7 +11,7 @@ enum RequestBody {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
-        } catch is NIOTooManyBytesError {
+        } catch let e as any HTTPResponseError where e.status == .contentTooLarge {
             throw APIError.tooLarge("the request body is over server.max_body_bytes (\(settings.maxBodyBytes) bytes): send smaller batches or gzip them")
         }
         let raw = Array(buffer.readableBytesView)
