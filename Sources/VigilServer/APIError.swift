@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import VigilCore
 import VigilStore
 
 /// An error meant for the API client: an HTTP status, a stable code and a message that says

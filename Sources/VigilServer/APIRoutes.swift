@@ -97,7 +97,6 @@ struct ServerMiddleware: RouterMiddleware {
             }
             let code = status == .contentTooLarge ? "payload_too_large" : status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
             response = .json(APIError(status, code, message).body(requestID: context.id), status: status)
-            response.headers.append(contentsOf: error.headers)
         } catch {
             context.logger.error("request failed", metadata: ["error": .string("\(error)"), "path": .string(request.uri.path)])
             response = .json(APIError(.internalServerError, "internal", "internal error; the server log has the details under this request id")

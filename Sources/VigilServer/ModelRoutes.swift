@@ -32,8 +32,8 @@ enum ModelRoutes: RouteGroup {
                 }
                 since = ms
             }
-            let reader = env.reader
-            let runs = try await Blocking.run { try reader.evaluationHistory(model: schema.name, since: since, limit: limit) }
+            let (reader, from) = (env.reader, since)
+            let runs = try await Blocking.run { try reader.evaluationHistory(model: schema.name, since: from, limit: limit) }
             let history = runs.reversed().map { run in
                 "{\"run_id\":\(run.id),\"created_at\":\(JSONText.quote(Timestamp.format(millis: run.createdAt))),"
                     + "\"window\":{\"from\":\(JSONText.quote(Timestamp.format(millis: run.window.from))),\"to\":\(JSONText.quote(Timestamp.format(millis: run.window.to)))},"

@@ -48,8 +48,7 @@ struct Serve: AsyncParsableCommand {
         let host = settings.host
         do {
             try await server.run(onServerRunning: { port in
-                print("vigil serve: listening on http://\(host):\(port)")
-                fflush(stdout)
+                FileHandle.standardOutput.write(Data("vigil serve: listening on http://\(host):\(port)\n".utf8))
             })
         } catch {
             printError("vigil: error: \(error)")

@@ -134,23 +134,26 @@ import VigilStore
         try await bed.test { client in
             // Request k: 40 new predictions, the 10 shared ones (inserted by whichever comes first), one bad item.
             let shared = ServerTestBed.predictions(10, start: 10_000)
-            let results = try await withThrowingTaskGroup(of: [String: Any].self) { group in
+            typealias Counts = (received: Int, inserted: Int, duplicates: Int, rejected: Int, errorIndex: Int)
+            let results = try await withThrowingTaskGroup(of: Counts.self) { group in
                 for k in 0..<8 {
                     let lines = ServerTestBed.predictions(40, start: k * 100) + shared + ["{\"id\":\"bad-\(k)\"}"]
                     group.addTask {
-                        json(try await client.execute(uri: "/v1/predictions", method: .post, headers: bed.headers(.ingest),
-                                                      body: ByteBuffer(text: lines.joined(separator: "\n"))))
+                        let j = json(try await client.execute(uri: "/v1/predictions", method: .post, headers: bed.headers(.ingest),
+                                                              body: ByteBuffer(text: lines.joined(separator: "\n"))))
+                        let index = (j["errors"] as? [[String: Any]])?.first?["index"] as? Int ?? -1
+                        return (j["received"] as? Int ?? 0, j["inserted"] as? Int ?? 0, j["duplicates"] as? Int ?? 0, j["rejected"] as? Int ?? 0, index)
                     }
                 }
-                var out: [[String: Any]] = []
+                var out: [Counts] = []
                 for try await r in group { out.append(r) }
                 return out
             }
             #expect(results.count == 8)
-            #expect(results.allSatisfy { $0["received"] as? Int == 51 && $0["rejected"] as? Int == 1 })
-            #expect(results.allSatisfy { ($0["inserted"] as? Int ?? 0) + ($0["duplicates"] as? Int ?? 0) == 50 })
-            #expect(results.map { $0["inserted"] as? Int ?? 0 }.reduce(0, +) == 8 * 40 + 10)
-            #expect(results.allSatisfy { ($0["errors"] as? [[String: Any]])?.first?["index"] as? Int == 50 })
+            #expect(results.allSatisfy { $0.received == 51 && $0.rejected == 1 && $0.errorIndex == 50 })
+            #expect(results.allSatisfy { $0.inserted + $0.duplicates == 50 })
+            let inserted: Int = results.reduce(0) { $0 + $1.inserted }
+            #expect(inserted == 330)
         }
         #expect(try bed.environment.store.predictionCount(model: ServerTestBed.model, window: TimeWindow(from: 0, to: .max)) == 330)
     }

@@ -81,13 +81,12 @@ import VigilStore
         let bed = try Self.evaluated()
         defer { bed.remove() }
         let stored = try bed.environment.store.evaluationHistory(model: ServerTestBed.model, since: 0, limit: 1)[0]
-        let expected = try JSONSerialization.jsonObject(with: Data(ReportJSON.member("drift", of: stored.report)!.utf8)) as? [String: Any]
+        let expected = try normalized(ReportJSON.member("drift", of: stored.report)!)
         try await bed.test { client in
             let r = try await client.execute(uri: "/v1/models/shelf-classifier/drift", method: .get, headers: bed.headers(.read))
             #expect(r.status == .ok)
-            let drift = json(r)["drift"] as? [String: Any]
-            #expect(drift != nil)
-            #expect(drift.map { NSDictionary(dictionary: $0) } == expected.map { NSDictionary(dictionary: $0) })
+            let drift = try #require(json(r)["drift"] as? [String: Any])
+            #expect(try normalized(String(decoding: JSONSerialization.data(withJSONObject: drift), as: UTF8.self)) == expected)
             #expect(json(r)["run_id"] as? Int == Int(stored.id))
         }
     }
@@ -149,4 +148,10 @@ import VigilStore
             #expect(text.contains("vigil_evaluation_status{model=\"shelf-classifier\"}"))
         }
     }
+}
+
+/// `text` re-encoded with sorted keys, to compare JSON documents.
+func normalized(_ text: String) throws -> String {
+    let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
 }
