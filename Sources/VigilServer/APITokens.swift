@@ -70,7 +70,7 @@ final class TokenAuthenticator: @unchecked Sendable {
     private let cacheMillis: Int64
     private let lock = NSLock()
     private var byKey: [String: APITokenRecord] = [:]
-    private var loadedAt: Int64 = .min
+    private var loadedAt: Int64?
 
     init(store: any TokenStore & Sendable, cacheSeconds: Int64) {
         self.store = store
@@ -90,7 +90,10 @@ final class TokenAuthenticator: @unchecked Sendable {
 
     private func current() async throws -> [String: APITokenRecord] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        if let cached = lock.withLock({ now - loadedAt < cacheMillis ? byKey : nil }) { return cached }
+        if let cached = lock.withLock({ () -> [String: APITokenRecord]? in
+            guard let loadedAt, now - loadedAt < cacheMillis else { return nil }
+            return byKey
+        }) { return cached }
         let store = self.store
         let fresh = try await Blocking.run { try store.tokens(includeRevoked: false) }
         let map = Dictionary(fresh.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })

@@ -8,7 +8,8 @@ import VigilStore
 @testable import VigilServer
 
 @Suite struct ReadRoutesTests {
-    /// The bed with 200 predictions and labels (every fifth one wrong) over 2026-10-01…07, evaluated once.
+    /// The bed with 400 predictions and labels (about a fifth wrong, at random) over 2026-09-24…10-07, evaluated
+    /// once (window [10-01, 10-08): e-202…e-399, 198 labelled).
     static func evaluated() throws -> ServerTestBed {
         let bed = try ServerTestBed()
         let classes = ExampleData.classes
@@ -16,9 +17,10 @@ import VigilStore
         var labels: [String] = []
         for i in 0..<400 {
             let truth = classes[i % classes.count]
-            let predicted = i % 5 == 0 ? classes[(i + 1) % classes.count] : truth
-            let ts = Timestamp.format(millis: Timestamp.parseMillis("2026-10-01T00:00:00Z")! + Int64(i) * 1_000_000)
-            predictions.append("{\"id\":\"e-\(i)\",\"ts\":\"\(ts)\",\"model\":\"shelf-classifier\",\"label\":\"\(predicted)\",\"score\":0.8}")
+            var mix = SplitMix64(seed: UInt64(i))
+            let predicted = mix.next() % 5 == 0 ? classes[Int(mix.next() % UInt64(classes.count))] : truth
+            let ts = Timestamp.format(millis: Timestamp.parseMillis("2026-09-24T00:00:00Z")! + Int64(i) * 3_000_000)
+            predictions.append("{\"id\":\"e-\(i)\",\"ts\":\"\(ts)\",\"model\":\"shelf-classifier\",\"label\":\"\(predicted)\",\"score\":\(0.5 + Double(i % 50) / 100)}")
             labels.append("{\"prediction_id\":\"e-\(i)\",\"label\":\"\(truth)\"}")
         }
         try ingest(bed, predictions, kind: .predictions)
@@ -46,7 +48,7 @@ import VigilStore
             #expect(models.first?["classes"] as? [String] == ExampleData.classes)
             let latest = models.first?["latest_evaluation"] as? [String: Any]
             #expect(latest?["status"] as? String != nil)
-            #expect((latest?["window"] as? [String: Any])?["to"] as? String == "2026-10-08T00:00:00Z")
+            #expect((latest?["window"] as? [String: Any])?["to"] as? String == "2026-10-08T00:00:00.000Z")
         }
     }
 
@@ -62,10 +64,10 @@ import VigilStore
             let body = json(r)
             let latest = body["latest"] as? [String: Any]
             #expect(latest?["model"] as? String == "shelf-classifier")
-            #expect(latest?["labeled"] as? Int == 400 - 87)  // e-0…e-86 (before 2026-10-02T00:00) fall out of the second window
+            #expect(latest?["labeled"] as? Int == 169)  // e-231…e-399 are in [2026-10-02, 2026-10-09)
             let history = body["history"] as? [[String: Any]] ?? []
             #expect(history.count == 2)
-            #expect((history.first?["window"] as? [String: Any])?["to"] as? String == "2026-10-09T00:00:00Z")
+            #expect((history.first?["window"] as? [String: Any])?["to"] as? String == "2026-10-09T00:00:00.000Z")
             let one = try await client.execute(uri: "/v1/models/shelf-classifier/evaluations?limit=1", method: .get, headers: bed.headers(.read))
             #expect((json(one)["history"] as? [Any])?.count == 1)
             let bad = try await client.execute(uri: "/v1/models/shelf-classifier/evaluations?limit=0", method: .get, headers: bed.headers(.read))
@@ -142,7 +144,7 @@ import VigilStore
             #expect(text.contains("vigil_http_requests_total{method=\"POST\",route=\"/v1/predictions\",status=\"200\"} 1"))
             #expect(text.contains("vigil_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/predictions\""))
             #expect(text.contains("vigil_review_queue_items{model=\"shelf-classifier\",state=\"open\"} 0"))
-            #expect(text.contains("vigil_model_metric{model=\"shelf-classifier\",metric=\"accuracy\"} 0.8"))
+            #expect(text.contains("vigil_model_metric{model=\"shelf-classifier\",metric=\"accuracy\"} 0."))
             #expect(text.contains("vigil_class_metric{model=\"shelf-classifier\",class=\"bottle\",metric=\"recall\"}"))
             #expect(text.contains("vigil_alert_deliveries_total{outcome=\"delivered\"} 0"))
             #expect(text.contains("vigil_evaluation_status{model=\"shelf-classifier\"}"))

@@ -35,7 +35,7 @@ import VigilStore
             let c = json(claim)
             #expect(c["reviewer"] as? String == "review-user")
             #expect(c["model"] as? String == "shelf-classifier")
-            #expect(c["lease_until"] as? String == "2026-10-08T00:15:00Z")
+            #expect(c["lease_until"] as? String == "2026-10-08T00:15:00.000Z")
             let a = c["assignment"] as! Int
             let label = try await client.execute(uri: "/v1/review/\(a)/label", method: .post, headers: bed.headers(.review), body: ByteBuffer(text: "{\"label\":\"can\"}"))
             #expect(label.status == .ok)
@@ -89,7 +89,7 @@ import VigilStore
             bed.clock.advance(by: 600)
             let renewed = try await client.execute(uri: "/v1/review/\(a)/renew", method: .post, headers: bed.headers(.review))
             #expect(renewed.status == .ok)
-            #expect(json(renewed)["lease_until"] as? String == "2026-10-08T00:25:00Z")
+            #expect(json(renewed)["lease_until"] as? String == "2026-10-08T00:25:00.000Z")
             let bobs: HTTPFields = [.authorization: "Bearer \(bob)"]
             #expect(try await client.execute(uri: "/v1/review/claim", method: .post, headers: bobs).status == .noContent)
             let released = try await client.execute(uri: "/v1/review/\(a)/release", method: .post, headers: bed.headers(.review))
