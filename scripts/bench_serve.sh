@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-60}"
 CONNECTIONS="${2:-4}"
 command -v wrk >/dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; $SUDO apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product vigil >/dev/null
-VIGIL="$(swift build -c release --show-bin-path)/vigil"
+# VIGIL_BIN: an already built vigil (skips the release build).
+if [ -z "${VIGIL_BIN:-}" ]; then swift build -c release --product vigil >/dev/null; fi
+VIGIL="${VIGIL_BIN:-$(swift build -c release --show-bin-path)/vigil}"
 DIR="$(mktemp -d)"
 WS="$DIR/ws"
 "$VIGIL" init --dir "$WS" >/dev/null

@@ -25,11 +25,13 @@ public struct APIRoutes {
 
     let router: Router<VigilRequestContext>
     public let environment: ServerEnvironment
+    let table: RouteTable
 
     /// Adds `handler` for `method path`; with a `scope`, only for a bearer token that has it
     /// (or `admin`): 401 without a valid token, 403 with one that lacks the scope.
     public func on(_ method: HTTPRequest.Method, _ path: String, scope: TokenScope?, _ handler: @escaping Handler) {
         let env = environment
+        table.add(method, path)
         router.on(RouterPath(path), method: method, use: { request, context -> Response in
             var context = context
             if let scope {
@@ -47,8 +49,9 @@ public struct APIRoutes {
     /// The router with every group's routes and the error, request-id and metrics middleware.
     public static func router(_ environment: ServerEnvironment) -> Router<VigilRequestContext> {
         let router = Router(context: VigilRequestContext.self)
-        router.add(middleware: ServerMiddleware(environment: environment))
-        let routes = APIRoutes(router: router, environment: environment)
+        let table = RouteTable()
+        router.add(middleware: ServerMiddleware(environment: environment, table: table))
+        let routes = APIRoutes(router: router, environment: environment, table: table)
         for group in groups { group.register(on: routes) }
         return router
     }
@@ -77,6 +80,7 @@ extension Response {
 struct ServerMiddleware: RouterMiddleware {
     typealias Context = VigilRequestContext
     let environment: ServerEnvironment
+    let table: RouteTable
     static let requestIDHeader = HTTPFields.Element.Name("X-Request-Id")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -86,6 +90,12 @@ struct ServerMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as APIError {
             response = .json(error.body(requestID: context.id), status: error.status)
+        } catch let error as any HTTPResponseError where error.status == .notFound && !table.methods(for: request.uri.path).isEmpty {
+            // The path exists with other methods: 405 with Allow, not 404.
+            let allowed = table.methods(for: request.uri.path)
+            response = .json(APIError(.methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed on \(request.uri.path); allowed: \(allowed.joined(separator: ", "))")
+                .body(requestID: context.id), status: .methodNotAllowed)
+            response.headers[.allow] = allowed.joined(separator: ", ")
         } catch let error as any HTTPResponseError {
             let status = error.status
             let message: String
@@ -110,5 +120,25 @@ struct ServerMiddleware: RouterMiddleware {
             context.logger.info("\(request.method) \(request.uri.path) \(response.status.code)", metadata: ["route": .string(route)])
         }
         return response
+    }
+}
+
+/// The routes registered so far (method and path template), to tell a wrong method (405) from an
+/// unknown path (404). Filled while the router is built, read-only afterwards.
+final class RouteTable: @unchecked Sendable {
+    private var routes: [(method: String, segments: [Substring])] = []
+
+    func add(_ method: HTTPRequest.Method, _ path: String) {
+        routes.append((method.rawValue, path.split(separator: "/")))
+    }
+
+    /// The methods of the templates `path` matches (`{name}` matches any one segment), sorted.
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        let matching = routes.filter { route in
+            route.segments.count == segments.count
+                && zip(route.segments, segments).allSatisfy { template, actual in template.first == "{" || template == actual }
+        }
+        return Set(matching.map(\.method)).sorted()
     }
 }

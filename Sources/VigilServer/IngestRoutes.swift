@@ -24,6 +24,9 @@ enum IngestRoutes: RouteGroup {
         parse: @escaping @Sendable (UnsafeBufferPointer<UInt8>, Int) -> Result<R, RecordError>
     ) async throws -> Response {
         let body = try await BodyReader.bytes(request, settings: env.settings)
+        guard body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
+            throw APIError.badRequest("the body is empty: send a JSON array of objects or NDJSON (one object per line)")
+        }
         let maxItems = env.settings.maxItems
         let parsed: IngestBatch.Parsed<R>
         do {

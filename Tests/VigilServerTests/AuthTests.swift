@@ -85,6 +85,20 @@ import VigilStore
         }
     }
 
+    @Test func aWrongMethodOnAKnownPathIs405WithAllow() async throws {
+        let bed = try ServerTestBed()
+        defer { bed.remove() }
+        try await bed.test { client in
+            let r = try await client.execute(uri: "/v1/predictions", method: .get, headers: bed.headers(.admin))
+            #expect(r.status == .methodNotAllowed)
+            #expect(r.headers[.allow] == "POST")
+            #expect(json(r)["error"] as? String == "method_not_allowed")
+            let templated = try await client.execute(uri: "/v1/review/12/label", method: .delete, headers: bed.headers(.admin))
+            #expect(templated.status == .methodNotAllowed)
+            #expect(try await client.execute(uri: "/healthz", method: .post).status == .methodNotAllowed)
+        }
+    }
+
     @Test func unknownRoutesAre404InJSON() async throws {
         let bed = try ServerTestBed()
         defer { bed.remove() }
