@@ -6,35 +6,45 @@ import VigilCore
 import VigilJobs
 import VigilStore
 
-/// The scheduler inside `vigil serve`: every `scheduler_interval` it runs what `vigil tick` runs
-/// (the policies' due jobs, each slot once under a lease). On SIGTERM the tick in progress
-/// finishes and records its runs; no new tick starts.
-struct SchedulerService: Service {
-    let workspace: Workspace
-    let store: any Store
-    let clock: any VigilClock
+/// Runs a blocking `pass` every `interval` seconds on a Dispatch thread until a graceful
+/// shutdown: the pass in progress then finishes, and no new one starts.
+struct PeriodicService: Service {
+    let name: String
     let interval: Int64
-    let metrics: ServerMetrics
     let logger: Logger
+    let pass: @Sendable () throws -> Void
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let outcomes = try await Blocking.run { [self] in try tickOnce() }
-                for o in outcomes {
-                    logger.info("job run", metadata: ["model": .string(o.slot.model), "job": .string(o.slot.job), "run_id": .stringConvertible(o.runID),
-                                                      "status": .string(o.status.rawValue), "output": .string(o.output)])
-                }
+                try await Blocking.run(pass)
             } catch {
-                logger.error("scheduler tick failed", metadata: ["error": .string("\(error)")])
+                logger.error("\(name) failed", metadata: ["error": .string("\(error)")])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
         }
-        logger.info("scheduler stopped")
+        logger.info("\(name) stopped")
+    }
+}
+
+/// The scheduler's pass inside `vigil serve`: what `vigil tick` runs (the policies' due jobs,
+/// each slot once under a lease), with the policies as they are on disk now. On SIGTERM the
+/// tick in progress finishes and records its runs.
+struct SchedulerPass: Sendable {
+    let workspace: Workspace
+    let store: any Store
+    let clock: any VigilClock
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    func run() throws {
+        for o in try tick() {
+            logger.info("job run", metadata: ["model": .string(o.slot.model), "job": .string(o.slot.job), "run_id": .stringConvertible(o.runID),
+                                              "status": .string(o.status.rawValue), "output": .string(o.output)])
+        }
     }
 
-    /// One tick with the policies as they are now on disk.
-    func tickOnce() throws -> [Scheduler.Outcome] {
+    func tick() throws -> [Scheduler.Outcome] {
         let policies = try workspace.loadPolicies()
         _ = try store.syncModels(policies.map(\.schema), now: Timestamp.millis(clock.now))
         var zone = TimeZone(identifier: "UTC")!
@@ -63,38 +73,26 @@ struct SchedulerService: Service {
     }
 }
 
-/// The alert deliverer inside `vigil serve`: every `delivery_interval` it queues repeats and
-/// post-silence updates and delivers what is due (what `vigil alerts deliver --loop` does). On
-/// SIGTERM the pass in progress finishes (each row's outcome is recorded; rows not reached keep
-/// their lease and come back when it expires).
-struct DelivererService: Service {
+/// The alert deliverer's pass inside `vigil serve`: queues repeats and post-silence updates and
+/// delivers what is due (what `vigil alerts deliver --loop` does each round). On SIGTERM the pass
+/// in progress finishes (each attempted row's outcome is recorded; rows not reached keep their
+/// lease and come back when it expires).
+struct DeliveryPass: Sendable {
     let workspace: Workspace
     let store: any Store
     let clock: any VigilClock
-    let interval: Int64
     let metrics: ServerMetrics
     let logger: Logger
 
-    func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let (workspace, store, clock) = (self.workspace, self.store, self.clock)
-                let s = try await Blocking.run { () throws -> Deliverer.Summary in
-                    let job = AlertsJob(store: store, setup: try workspace.alertSetup(), policies: try workspace.loadPolicies(), clock: clock, actor: "serve")
-                    try job.reconcile()
-                    return try job.deliver()
-                }
-                metrics.delivered((s.delivered, s.retrying, s.dead))
-                if s.attempts > 0 {
-                    logger.info("alert delivery", metadata: ["delivered": .stringConvertible(s.delivered), "retrying": .stringConvertible(s.retrying),
-                                                             "dead": .stringConvertible(s.dead)])
-                }
-            } catch {
-                logger.error("alert delivery failed", metadata: ["error": .string("\(error)")])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+    func run() throws {
+        let job = AlertsJob(store: store, setup: try workspace.alertSetup(), policies: try workspace.loadPolicies(), clock: clock, actor: "serve")
+        try job.reconcile()
+        let s = try job.deliver()
+        metrics.delivered((s.delivered, s.retrying, s.dead))
+        if s.attempts > 0 {
+            logger.info("alert delivery", metadata: ["delivered": .stringConvertible(s.delivered), "retrying": .stringConvertible(s.retrying),
+                                                     "dead": .stringConvertible(s.dead)])
         }
-        logger.info("deliverer stopped")
     }
 }
 

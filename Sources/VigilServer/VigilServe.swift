@@ -43,12 +43,12 @@ public struct VigilServe: Sendable {
         let env = try ServerEnvironment.open(workspace, settings: settings, clock: clock, logger: logger)
         var services: [any Service] = [VigilServe.application(env, onServerRunning: onServerRunning)]
         if runScheduler {
-            services.append(SchedulerService(workspace: workspace, store: try workspace.openStore(), clock: clock,
-                                             interval: max(1, settings.schedulerInterval), metrics: env.metrics, logger: logger))
+            let pass = SchedulerPass(workspace: workspace, store: try workspace.openStore(), clock: clock, metrics: env.metrics, logger: logger)
+            services.append(PeriodicService(name: "scheduler", interval: max(1, settings.schedulerInterval), logger: logger, pass: pass.run))
         }
         if runDeliverer {
-            services.append(DelivererService(workspace: workspace, store: try workspace.openStore(), clock: clock,
-                                             interval: max(1, settings.deliveryInterval), metrics: env.metrics, logger: logger))
+            let pass = DeliveryPass(workspace: workspace, store: try workspace.openStore(), clock: clock, metrics: env.metrics, logger: logger)
+            services.append(PeriodicService(name: "deliverer", interval: max(1, settings.deliveryInterval), logger: logger, pass: pass.run))
         }
         services.append(ReadinessService(lifecycle: env.lifecycle, logger: logger))
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
