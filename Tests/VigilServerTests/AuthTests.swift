@@ -99,6 +99,23 @@ import VigilStore
         }
     }
 
+    @Test func unexpectedErrorsAre500WithoutDetails() async throws {
+        let bed = try ServerTestBed()
+        defer { bed.remove() }
+        let router = APIRoutes.router(bed.environment)
+        let routes = APIRoutes(router: router, environment: bed.environment, table: RouteTable())
+        routes.on(.get, "/v1/explode", scope: .read) { _, _, _ in throw StoreError("near \"SELEKT\": syntax error in SELECT * FROM api_tokens") }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.router) { client in
+            let r = try await client.execute(uri: "/v1/explode", method: .get, headers: bed.headers(.read))
+            #expect(r.status == .internalServerError)
+            let text = String(buffer: r.body)
+            #expect(!text.contains("SELECT") && !text.contains("api_tokens"))
+            #expect(json(r)["error"] as? String == "internal")
+            #expect(json(r)["request_id"] as? String == r.headers[ServerMiddleware.requestIDHeader])
+        }
+    }
+
     @Test func unknownRoutesAre404InJSON() async throws {
         let bed = try ServerTestBed()
         defer { bed.remove() }
