@@ -86,11 +86,13 @@ final class IngestWriter<R: Sendable>: @unchecked Sendable {
             let started = Date()
             let rejects = RejectBox()
             var current: Job?
+            var handedAny = false
             var before = IngestOutcome()
             let options = IngestOptions(now: Timestamp.millis(clock.now), actor: actor, onReject: { rejects.add($0) })
             do {
                 _ = try write(options, { [self] in
                     current = next(actor: actor, started: started)
+                    if current != nil { handedAny = true }
                     return current?.records
                 }, { p in
                     guard let job = current else { return }
@@ -103,8 +105,9 @@ final class IngestWriter<R: Sendable>: @unchecked Sendable {
                 })
             } catch {
                 _ = rejects.drain()
-                // A failure before any batch was handed fails the oldest request, so the loop cannot spin.
-                let failed = current ?? condition.withLock { pending.isEmpty ? nil : pending.removeFirst() }
+                // A failure before any batch was handed fails the oldest request, so the loop cannot spin;
+                // one after the handed batches were answered fails nobody.
+                let failed = current ?? (handedAny ? nil : condition.withLock { pending.isEmpty ? nil : pending.removeFirst() })
                 failed?.continuation.resume(throwing: error)
             }
         }
