@@ -1,5 +1,7 @@
 -- wrk script for scripts/bench_serve.sh: POST /v1/predictions with 1,000 new predictions per
 -- request (NDJSON, unique ids per thread and request), counting responses that refused any item.
+-- Timestamps advance 1 ms per prediction from 2026-11-01, as a model server's stream does (a
+-- batch spans about a second, so it touches one or two hours of the per-hour aggregates).
 local classes = {"bottle", "can", "box", "bag", "jar", "carton", "tube", "pouch", "tray", "cup"}
 local threads = {}
 local counter = 0
@@ -21,8 +23,9 @@ function request()
   for i = 1, batch do
     local n = counter * batch + i
     local c = classes[(n % 10) + 1]
-    lines[i] = string.format('{"id":"b%d-%d","ts":"2026-11-%02dT%02d:%02d:00Z","model":"shelf-classifier","label":"%s","score":0.%d}',
-      tid, n, (n % 28) + 1, n % 24, n % 60, c, 10 + n % 89)
+    local ms = n + tid * 100000000
+    lines[i] = string.format('{"id":"b%d-%d","ts":"%s.%03dZ","model":"shelf-classifier","label":"%s","score":0.%d}',
+      tid, n, os.date("!%Y-%m-%dT%H:%M:%S", 1793491200 + math.floor(ms / 1000)), ms % 1000, c, 10 + n % 89)
   end
   return wrk.format("POST", "/v1/predictions",
     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/x-ndjson"}, table.concat(lines, "\n"))
