@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review bench-serve schemathesis deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -55,6 +55,14 @@ bench-detector: deps
 ## Review UI: keystroke → next 640×480 PNG item fully drawn, prefetch warm (target <= 30 ms), in tmux.
 bench-review: deps
 	scripts/bench_review.sh
+
+## Server: 1,000-prediction batches for 60 s over loopback with evaluation reads alongside (release build, wrk).
+bench-serve: deps
+	scripts/bench_serve.sh
+
+## Server: schemathesis against docs/openapi.yaml on a live `vigil serve` (venv, bounded examples).
+schemathesis: deps
+	scripts/schemathesis.sh
 
 deps:
 	@scripts/install-deps.sh

@@ -15,12 +15,18 @@ let package = Package(
         .library(name: "VigilRegistry", targets: ["VigilRegistry"]),
         .library(name: "VigilDetector", targets: ["VigilDetector"]),
         .library(name: "VigilReview", targets: ["VigilReview"]),
+        .library(name: "VigilServer", targets: ["VigilServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // `vigil serve`: HTTP (without swift-configuration), Prometheus text, graceful shutdown.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // OpenBLAS (CBLAS) for the kernel matrices of the embedding-drift tests.
@@ -29,6 +35,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // libjpeg (libjpeg-dev) behind a C shim whose error manager longjmps instead of exit().
         .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
+        // zlib (inflate) for gzip request bodies.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Images: an RGB raster and its codecs.
         .target(name: "VigilImaging", dependencies: ["CPNG", "CJPEGShim"]),
         // The embedded detector: synthetic scenes, a small CNN on OpenBLAS, safetensors artifacts.
@@ -66,12 +74,25 @@ let package = Package(
         ),
         // `vigil review`: the reviewers' terminal UI (terminal control, keys, screen, images, session).
         .target(name: "VigilReview", dependencies: ["VigilCore", "VigilStore", "VigilImaging"]),
+        // `vigil serve`: the HTTP API, bearer-token auth, Prometheus metrics, scheduler and deliverer.
+        .target(
+            name: "VigilServer",
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilJobs", "VigilAlerts", "VigilSampling", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // The command line: thin, parses arguments and calls the modules.
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilReview", "COpenBLAS",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilReview", "VigilServer", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
@@ -91,6 +112,15 @@ let package = Package(
         .testTarget(
             name: "VigilJobsTests",
             dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilSampling", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "VigilServerTests",
+            dependencies: [
+                "VigilCore", "VigilStore", "VigilJobs", "VigilServer", "vigil",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -34,7 +34,7 @@ extension SQLiteStore {
                 let line = try body(batch, &outcome)
                 if !options.atomic { try db.commit(); open = false }
                 written += batch.count
-                progress(IngestProgress(recordsWritten: written, lastLine: line))
+                progress(IngestProgress(recordsWritten: written, lastLine: line, outcome: outcome))
             }
             if options.atomic {
                 if options.shouldCommit() && outcome.rejectedCount == 0 {

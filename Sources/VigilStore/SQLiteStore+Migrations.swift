@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 6
+    public static let schemaVersion = 7
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -132,6 +132,7 @@ extension SQLiteStore {
         m.registerMigration("v4-sampling", migrate: migrateSampling)
         m.registerMigration("v5-review", migrate: migrateReview)
         m.registerMigration("v6-registry", migrate: migrateRegistry)
+        m.registerMigration("v7-server", migrate: migrateServer)
         return m
     }
 }

@@ -13,7 +13,7 @@ import VigilCore
 /// let catalog = try store.syncModels([policy.schema])
 /// let outcome = try store.ingestPredictions(options: .init(now: now)) { source.next() }
 /// ```
-public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, EvaluationHistoryStore, RegistryStore {
+public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, EvaluationHistoryStore, RegistryStore, TokenStore {
     /// Creates or updates the models (a new model is recorded as created at `now`); new classes
     /// are appended, existing ones keep their index. Returns the stored schemas (class order as
     /// stored). Throws when a task would change or a stored class was removed from a policy.
@@ -109,6 +109,9 @@ public struct IngestOptions: Sendable {
 public struct IngestProgress: Sendable {
     public var recordsWritten: Int
     public var lastLine: Int
+    /// The outcome so far (all batches committed up to now), so a caller streaming batches
+    /// from several sources can tell what each batch did.
+    public var outcome = IngestOutcome()
 }
 
 /// What an ingest did to the store.

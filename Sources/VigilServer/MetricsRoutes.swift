@@ -1,0 +1,15 @@
+import Foundation
+import Hummingbird
+
+/// `GET /metrics`: Prometheus text exposition (version 0.0.4), without authentication (it holds
+/// no ids, names or secrets; bind to loopback or a private network).
+enum MetricsRoutes: RouteGroup {
+    static func register(on routes: APIRoutes) {
+        routes.on(.get, "/metrics", scope: nil) { _, _, env in
+            let (reader, schemas, now, metrics) = (env.reader, env.schemas, env.nowMillis, env.metrics)
+            let bytes = try await Blocking.run { try metrics.render(store: reader, schemas: schemas, now: now) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+}
