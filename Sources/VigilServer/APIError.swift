@@ -36,6 +36,7 @@ public struct APIError: Error, Sendable {
         case .leaseLost: APIError(.conflict, "lease_lost", error.description)
         case .finished: APIError(.conflict, "claim_finished", error.description)
         case .unknownClass: APIError(.unprocessableContent, "unknown_class", error.description)
+        case .cannotUndo: APIError(.conflict, "cannot_undo", error.description)
         }
     }
 }
