@@ -41,9 +41,17 @@ public struct DriftAnalysis: Sendable {
         var table = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
         for observed in 0..<k { for predicted in 0..<k { table[predicted][observed] = matrix[observed, predicted] } }
         let sm = PairedTests.stuartMaxwell(table)
-        results.append(DriftTestResult(target: "prediction_bias", test: "stuart_maxwell", statistic: sm.statistic, pValue: sm.pValue.isNaN ? nil : sm.pValue,
-                                       data: ["n": Double(n), "df": Double(sm.degreesOfFreedom)],
-                                       message: "Stuart–Maxwell: marginal homogeneity of predicted vs observed classes over \(n) reviewed items"))
+        if sm.statistic.isFinite {
+            results.append(DriftTestResult(target: "prediction_bias", test: "stuart_maxwell", statistic: sm.statistic, pValue: sm.pValue.isNaN ? nil : sm.pValue,
+                                           data: ["n": Double(n), "df": Double(sm.degreesOfFreedom)],
+                                           message: "Stuart–Maxwell: marginal homogeneity of predicted vs observed classes over \(n) reviewed items"))
+        } else {
+            // A singular covariance of the marginal differences (e.g. every disagreement runs
+            // one way between two classes): the test is undefined here, not a pass or a fail.
+            results.append(DriftTestResult(target: "prediction_bias", test: "stuart_maxwell", statistic: 0,
+                                           data: ["n": Double(n), "df": Double(sm.degreesOfFreedom)], severity: .insufficientEvidence,
+                                           message: "Stuart–Maxwell: undefined for these \(n) reviewed items (the covariance of the marginal differences is singular); the per-class McNemar tests still apply"))
+        }
         for c in 0..<k {
             let both = matrix[c, c]
             let observed = matrix.support(c), predicted = matrix.predictedCount(c)
@@ -147,7 +155,22 @@ public struct DriftAnalysis: Sendable {
     /// The results with Benjamini–Hochberg-adjusted p-values and severities, and the findings
     /// (warning or critical) they raise.
     public func finished() -> (results: [DriftTestResult], findings: [Finding]) {
-        var out = results
+        // A statistic that came out non-finite is reported as undefined, never as a number
+        // (and never breaks the report's JSON).
+        var out = results.map { r -> DriftTestResult in
+            let finite = r.statistic.isFinite && r.pValue?.isFinite != false && r.effectSize?.isFinite != false
+                && r.interval.map { $0.lower.isFinite && $0.upper.isFinite } != false && r.data.values.allSatisfy(\.isFinite)
+            guard !finite else { return r }
+            var undefined = r
+            undefined.statistic = r.statistic.isFinite ? r.statistic : 0
+            undefined.pValue = nil
+            undefined.effectSize = r.effectSize.flatMap { $0.isFinite ? $0 : nil }
+            undefined.interval = r.interval.flatMap { $0.lower.isFinite && $0.upper.isFinite ? $0 : nil }
+            undefined.data = r.data.filter { $0.value.isFinite }
+            undefined.severity = .insufficientEvidence
+            undefined.message = r.message + " (undefined here: the computation gave a non-finite value)"
+            return undefined
+        }
         let tested = out.indices.filter { out[$0].isHypothesisTest }
         let adjusted = BenjaminiHochberg.adjust(tested.map { out[$0].pValue! })
         for (i, q) in zip(tested, adjusted) {
