@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilJobs", "VigilAlerts", "VigilSampling", "CZlib",
+                "VigilCore", "VigilStore", "VigilJobs", "VigilAlerts", "VigilSampling", "VigilRegistry", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -18,6 +18,7 @@ public struct APIRoutes {
         ModelRoutes.self,
         ReviewRoutes.self,
         AlertRoutes.self,
+        RegistryRoutes.self,
         MetricsRoutes.self,
     ]}
 

@@ -11,7 +11,32 @@ import VigilStore
 /// `…/flag` `{"reason": "…"}`, `…/renew`, `…/release`. A claim whose lease passed is 409.
 enum ReviewRoutes: RouteGroup {
     struct ClaimBody: Decodable { var model: String? }
-    struct LabelBody: Decodable { var label: String }
+    /// `{"label": "can"}` for a classification item; for a detection image
+    /// `{"boxes": [{"label", "bbox": [x, y, w, h], "verdict": accepted|changed|rejected|added}]}`.
+    struct LabelBody: Decodable {
+        struct Box: Decodable {
+            var label: String
+            var bbox: [Double]
+            var verdict: ReviewedBox.Verdict
+        }
+        var label: String?
+        var boxes: [Box]?
+
+        func outcome() throws -> ReviewOutcome {
+            switch (label, boxes) {
+            case let (label?, nil): return .label(label)
+            case let (nil, boxes?):
+                return .boxes(try boxes.enumerated().map { i, b in
+                    guard b.bbox.count == 4, b.bbox.allSatisfy(\.isFinite), b.bbox[2] >= 0, b.bbox[3] >= 0 else {
+                        throw APIError.badRequest("boxes[\(i)].bbox must be [x, y, width, height] with a non-negative width and height")
+                    }
+                    return ReviewedBox(label: b.label, x: b.bbox[0], y: b.bbox[1], width: b.bbox[2], height: b.bbox[3], verdict: b.verdict)
+                })
+            default:
+                throw APIError.badRequest("give either \"label\" (classification) or \"boxes\" (detection: [{label, bbox, verdict}]), not both or neither")
+            }
+        }
+    }
     struct ReasonBody: Decodable { var reason: String? }
 
     /// A claim as the API returns it.
@@ -59,7 +84,7 @@ enum ReviewRoutes: RouteGroup {
         }
         routes.on(.post, "/v1/review/{assignment}/label", scope: .review) { request, context, env in
             let body = try await BodyReader.json(LabelBody.self, request, settings: env.settings)
-            return try await answer(context, env, state: "labeled", outcome: .label(body.label))
+            return try await answer(context, env, state: "labeled", outcome: try body.outcome())
         }
         routes.on(.post, "/v1/review/{assignment}/skip", scope: .review) { request, context, env in
             let body = try await BodyReader.json(ReasonBody.self, request, settings: env.settings)

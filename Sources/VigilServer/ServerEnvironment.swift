@@ -19,6 +19,8 @@ public struct ServerEnvironment: Sendable {
     public var settings: ServerSettings
     public var metrics: ServerMetrics
     public var logger: Logger
+    /// The workspace (vigil.yaml: the registry backend, artifacts, alerts), when served from one.
+    public var workspace: Workspace?
     let tokens: TokenAuthenticator
     /// One writer thread each for predictions and labels (see ``IngestWriter``).
     let predictionWriter: IngestWriter<PredictionRecord>
@@ -49,8 +51,16 @@ public struct ServerEnvironment: Sendable {
     /// Opens the workspace's store three times (writer, reader, prediction ingest) and registers the policies' models.
     public static func open(_ workspace: Workspace, settings: ServerSettings, clock: any VigilClock, logger: Logger) throws -> ServerEnvironment {
         let (store, catalog, policies) = try workspace.openStoreWithModels(clock: clock)
-        return ServerEnvironment(store: store, reader: try workspace.openStore(), ingest: try workspace.openStore(), catalog: catalog, policies: policies, clock: clock,
-                                 settings: settings, logger: logger)
+        var env = ServerEnvironment(store: store, reader: try workspace.openStore(), ingest: try workspace.openStore(), catalog: catalog, policies: policies, clock: clock,
+                                    settings: settings, logger: logger)
+        env.workspace = workspace
+        return env
+    }
+
+    /// The workspace, or a 503 for an environment built without one.
+    func requireWorkspace() throws -> Workspace {
+        guard let workspace else { throw APIError(.serviceUnavailable, "no_workspace", "this server was started without a workspace, so it has no registry") }
+        return workspace
     }
 
     var nowMillis: Int64 { Timestamp.millis(clock.now) }

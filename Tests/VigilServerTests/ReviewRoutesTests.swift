@@ -59,6 +59,26 @@ import VigilStore
         #expect(truth.total == 1)
     }
 
+    @Test func aLabelIsEitherAClassOrBoxesAndBoxesAreChecked() async throws {
+        let (bed, _) = try await Self.queued(2)
+        defer { bed.remove() }
+        try await bed.test { client in
+            let claim = try await client.execute(uri: "/v1/review/claim", method: .post, headers: bed.headers(.review), body: ByteBuffer(text: "{}"))
+            let a = json(claim)["assignment"] as! Int
+            for body in [#"{"label":"can","boxes":[]}"#, "{}", #"{"boxes":[{"label":"can","bbox":[1,2,3],"verdict":"added"}]}"#,
+                         #"{"boxes":[{"label":"can","bbox":[1,2,-3,4],"verdict":"added"}]}"#] {
+                let r = try await client.execute(uri: "/v1/review/\(a)/label", method: .post, headers: bed.headers(.review), body: ByteBuffer(text: body))
+                #expect(r.status == .badRequest, "\(body)")
+            }
+            // Boxes for a classification item are refused by the queue, and the claim stays open for a class.
+            let boxes = try await client.execute(uri: "/v1/review/\(a)/label", method: .post, headers: bed.headers(.review),
+                                                 body: ByteBuffer(text: #"{"boxes":[{"label":"can","bbox":[1,2,3,4],"verdict":"added"}]}"#))
+            #expect(boxes.status.code >= 400 && boxes.status.code < 500)
+            let label = try await client.execute(uri: "/v1/review/\(a)/label", method: .post, headers: bed.headers(.review), body: ByteBuffer(text: #"{"label":"can"}"#))
+            #expect(label.status == .ok)
+        }
+    }
+
     @Test func claimsBelongToTheirReviewer() async throws {
         let (bed, bob) = try await Self.queued(2)
         defer { bed.remove() }
