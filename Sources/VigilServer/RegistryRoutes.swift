@@ -23,9 +23,7 @@ enum RegistryRoutes: RouteGroup {
         routes.on(.get, "/v1/models/{model}/versions/{version}", scope: .read) { _, context, env in
             let (policy, registry) = try setup(context, env)
             let number = try version(context)
-            guard let v = try await Blocking.run({ try registry.version(model: policy.model, version: number) }) else {
-                throw APIError.notFound("\(policy.model) has no version \(number): GET /v1/models/\(policy.model)/versions lists them")
-            }
+            guard let v = try await Blocking.run({ try registry.version(model: policy.model, version: number) }) else { throw noVersion(policy, number) }
             return try .json(v)
         }
         routes.on(.get, "/v1/models/{model}/aliases/history", scope: .read) { request, context, env in
@@ -36,18 +34,19 @@ enum RegistryRoutes: RouteGroup {
             return try .json(Body(model: policy.model, moves: moves))
         }
         routes.on(.post, "/v1/models/{model}/versions/{version}/gate", scope: .admin) { _, context, env in
-            let (policy, _) = try setup(context, env)
-            let (number, actor, workspace) = (try version(context), try ReviewRoutes.reviewerName(context), try env.requireWorkspace())
+            let (policy, registry) = try setup(context, env)
+            let (number, actor, workspace) = (try await existingVersion(context, policy, registry), try ReviewRoutes.reviewerName(context), try env.requireWorkspace())
             let verdict = try await registryCall {
                 try RegistryCommands.gate(ws: workspace, store: env.store, clock: env.clock, policy: policy, version: number, actor: actor)
             }
             return .json(verdict.json)
         }
         routes.on(.post, "/v1/models/{model}/versions/{version}/promote", scope: .admin) { request, context, env in
-            let (policy, _) = try setup(context, env)
+            let (policy, registry) = try setup(context, env)
             struct PromoteBody: Decodable { var overrideReason: String? }
             let body = try await BodyReader.json(PromoteBody.self, request, settings: env.settings)
-            let (number, actor, workspace, now) = (try version(context), try ReviewRoutes.reviewerName(context), try env.requireWorkspace(), env.nowMillis)
+            let number = try await existingVersion(context, policy, registry)
+            let (actor, workspace, now) = (try ReviewRoutes.reviewerName(context), try env.requireWorkspace(), env.nowMillis)
             let move = try await registryCall {
                 try workspace.promotion(store: env.store, policy: policy, clock: env.clock, actor: actor)
                     .promote(model: policy.model, version: number, overrideReason: body.overrideReason, now: now)
@@ -73,14 +72,24 @@ enum RegistryRoutes: RouteGroup {
         return n
     }
 
-    /// Runs a registry operation off the event loop; its refusals (no such version, a failed
-    /// gate, a concurrent move) are 404 or 409 with the registry's own explanation.
+    /// The version of the path, which must be registered (else a 404).
+    static func existingVersion(_ context: VigilRequestContext, _ policy: Policy, _ registry: any ModelRegistry) async throws -> Int {
+        let number = try version(context)
+        guard try await Blocking.run({ try registry.version(model: policy.model, version: number) }) != nil else { throw noVersion(policy, number) }
+        return number
+    }
+
+    static func noVersion(_ policy: Policy, _ number: Int) -> APIError {
+        APIError.notFound("\(policy.model) has no version \(number): GET /v1/models/\(policy.model)/versions lists them")
+    }
+
+    /// Runs a registry operation off the event loop; its refusals (a failed gate, a concurrent
+    /// move, a version without a job to judge) are 409 with the registry's own explanation.
     static func registryCall<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await Blocking.run(body)
         } catch let error as RegistryError {
-            throw error.description.contains("has no version")
-                ? APIError.notFound(error.description) : APIError(.conflict, "registry_refused", error.description)
+            throw APIError(.conflict, "registry_refused", error.description)
         } catch let error as JobError {
             throw APIError(.conflict, "registry_refused", error.description)
         }

@@ -40,18 +40,11 @@ public struct DriftAnalysis: Sendable {
         // Rows predicted, columns observed, as the test is usually written.
         var table = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
         for observed in 0..<k { for predicted in 0..<k { table[predicted][observed] = matrix[observed, predicted] } }
+        // A singular covariance of the marginal differences gives NaN: `finished()` reports it as undefined.
         let sm = PairedTests.stuartMaxwell(table)
-        if sm.statistic.isFinite {
-            results.append(DriftTestResult(target: "prediction_bias", test: "stuart_maxwell", statistic: sm.statistic, pValue: sm.pValue.isNaN ? nil : sm.pValue,
-                                           data: ["n": Double(n), "df": Double(sm.degreesOfFreedom)],
-                                           message: "Stuart–Maxwell: marginal homogeneity of predicted vs observed classes over \(n) reviewed items"))
-        } else {
-            // A singular covariance of the marginal differences (e.g. every disagreement runs
-            // one way between two classes): the test is undefined here, not a pass or a fail.
-            results.append(DriftTestResult(target: "prediction_bias", test: "stuart_maxwell", statistic: 0,
-                                           data: ["n": Double(n), "df": Double(sm.degreesOfFreedom)], severity: .insufficientEvidence,
-                                           message: "Stuart–Maxwell: undefined for these \(n) reviewed items (the covariance of the marginal differences is singular); the per-class McNemar tests still apply"))
-        }
+        results.append(DriftTestResult(target: "prediction_bias", test: "stuart_maxwell", statistic: sm.statistic, pValue: sm.pValue.isNaN ? nil : sm.pValue,
+                                       data: ["n": Double(n), "df": Double(sm.degreesOfFreedom)],
+                                       message: "Stuart–Maxwell: marginal homogeneity of predicted vs observed classes over \(n) reviewed items"))
         for c in 0..<k {
             let both = matrix[c, c]
             let observed = matrix.support(c), predicted = matrix.predictedCount(c)
