@@ -17,6 +17,7 @@ import Darwin
 /// var adwin = ADWIN()
 /// let points = changePoints(adwin, on: correctness)
 /// ```
+nonisolated(unsafe) public var dbgLevels = 0, dbgScans = 0, dbgRescans = 0, dbgExact = 0, dbgChecks = 0
 public struct ADWIN: SequentialDetector, Sendable {
     /// ADWIN's parameters, with river's defaults; YAML/JSON keys in snake_case.
     public struct Settings: Sendable, Equatable, Codable {
@@ -93,6 +94,8 @@ public struct ADWIN: SequentialDetector, Sendable {
     private let rowLength: Int
     private var buckets: Buckets
     private var levels = 1
+    /// Levels 0...stale have changed since `hasCut` last scanned them (see there).
+    private var stale = Self.maxLevels
 
     private var total = 0.0
     private var squares = 0.0
@@ -107,8 +110,10 @@ public struct ADWIN: SequentialDetector, Sendable {
     public init(_ settings: Settings = Settings()) {
         precondition(settings.problems().isEmpty, "ADWIN settings: \(settings.problems().joined(separator: "; "))")
         self.settings = settings
-        rowLength = settings.maxBuckets + 1
-        buckets = Buckets(levels: Self.maxLevels, rowLength: rowLength, scratch: Swift.min(settings.clock, Self.maxRun))
+        // a level holds at most maxBuckets buckets between runs, plus one run's arrivals
+        let run = Swift.min(settings.clock, Self.maxRun)
+        rowLength = settings.maxBuckets + run + 1
+        buckets = Buckets(levels: Self.maxLevels, rowLength: rowLength, scratch: run)
         untilCheck = settings.clock
         minLength = Double(settings.minWindowLength)
         grace = Double(settings.gracePeriod)
@@ -151,81 +156,122 @@ public struct ADWIN: SequentialDetector, Sendable {
         windowWidth = 0
         untilCheck = settings.clock
         detected = false
+        stale = Self.maxLevels
     }
 
-    /// river's `insert_element` for each value (at most `maxRun` of them). The increments of
-    /// `squares` go through a scratch row and are summed afterwards in the same order: kept
-    /// in one loop, the compiler pairs the two sums and the running total then waits for two
-    /// divisions per value.
+    /// river's `insert_element` for each value (at most `maxRun` of them), in three passes
+    /// whose results are those of river's value-by-value loop:
+    /// - the running total, in order (the one sequential chain), keeping the total before
+    ///   each value in the scratch row;
+    /// - the increments of `squares`, (w − 1)·d·d/w with d = x − total/(w − 1), two values at a
+    ///   time (lane-wise division is IEEE division: the same quotients as one at a time, but
+    ///   the divider is not left waiting), then summed in order;
+    /// - the buckets: the values are appended to level 0, and each level's oldest pairs are
+    ///   merged into the next level, level by level. A merged bucket depends only on the two
+    ///   buckets merged, and each level merges its oldest pairs in arrival order until at most
+    ///   `maxBuckets` remain, so merging after the run leaves the same buckets as merging after
+    ///   each value, with no shifting of rows in between.
     private mutating func insert(_ values: UnsafeBufferPointer<Double>) {
-        let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
-        let increments = buckets.scratch
+        let count = values.count
+        guard count > 0, let source = values.baseAddress else { return }
+        let counts = buckets.counts, totals = buckets.totals
+        let increments = buckets.scratch, before = buckets.before
+        (totals + counts[0]).update(from: source, count: count)
+        counts[0] &+= count
+
         var total = total, width = windowWidth
-        var first = counts[0]
-        for j in 0..<values.count {
-            let x = values[j]
-            totals[first] = x
-            first &+= 1
-            width += 1
-            var increment = 0.0
-            if width > 1 {
-                let d = x - total / (width - 1)
-                increment = (width - 1) * d * d / width
-            }
-            increments[j] = increment
-            total += x
-            if first == rowLength {
-                // Level 0 inline: its buckets hold one value and no squares, so river's merge
-                // n·0.5·(μ1 − μ2)² + v0 + v1 is 0.5·(t0 − t1)² there.
-                let t0 = totals[0], t1 = totals[1]
-                if levels == 1 {
-                    counts[1] = 0
-                    levels = 2
-                }
-                let next = rowLength &+ counts[1]
-                totals[next] = t0 + t1
-                squaresOf[next] = 0.5 * (t0 - t1) * (t0 - t1)
-                counts[1] &+= 1
-                Self.shift(totals, by: 2, count: rowLength)
-                first &-= 2
-                if counts[1] > settings.maxBuckets { mergeFullLevels(from: 1) }
-            }
+        var first = 0
+        if width == 0 {
+            // the window's first value adds nothing to the squares
+            increments[0] = 0
+            total += source[0]
+            width = 1
+            first = 1
         }
-        counts[0] = first
+        for j in first..<count {
+            before[j] = total
+            total += source[j]
+        }
+        // Value j (j ≥ first) arrives with w − 1 = width + (j − first) values already in the window.
+        var j = first
+        let base = width - Double(first)
+        while j &+ 1 < count {
+            let previous = SIMD2<Double>(base + Double(j), base + Double(j &+ 1))
+            let current = previous + 1
+            let x = UnsafeRawPointer(source + j).loadUnaligned(as: SIMD2<Double>.self)
+            let t = UnsafeRawPointer(before + j).loadUnaligned(as: SIMD2<Double>.self)
+            let d = x - t / previous
+            let increment = previous * d * d / current
+            UnsafeMutableRawPointer(increments + j).storeBytes(of: increment, as: SIMD2<Double>.self)
+            j &+= 2
+        }
+        if j < count {
+            let previous = base + Double(j), current = previous + 1
+            let d = source[j] - before[j] / previous
+            increments[j] = previous * d * d / current
+        }
         var squares = squares
-        for j in 0..<values.count { squares += increments[j] }
+        for j in 0..<count { squares += increments[j] }
         self.total = total
         self.squares = squares
-        windowWidth = width
+        windowWidth = width + Double(count &- first)
+
+        mergeFullLevels()
     }
 
-    /// Merges the two oldest buckets of a full level into one of the next size, level by
-    /// level up. Dividing by 2^level and multiplying by 2^-level round the same exact
-    /// quotient, so the result is river's.
-    private mutating func mergeFullLevels(from start: Int) {
+    /// Merges, level by level from level 0 up, the oldest pairs of buckets of every level
+    /// holding more than `maxBuckets`, until at most `maxBuckets` remain there; the merged
+    /// buckets go, in order, to the end of the next level. river's merge of two buckets of
+    /// n = 2^level values is t0 + t1 and v0 + v1 + n·0.5·(μ1 − μ2)²; dividing by 2^level and
+    /// multiplying by 2^-level round the same exact quotient, so the result is river's. At
+    /// level 0 the buckets hold one value and no squares: 0.5·(t0 − t1)².
+    private mutating func mergeFullLevels() {
         let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
-        var level = start
-        while counts[level] == rowLength {
-            let row = level &* rowLength
-            let n = Self.power(level), inverse = Self.power(-level)
-            let t0 = totals[row], t1 = totals[row &+ 1]
-            let mu1 = t0 * inverse, mu2 = t1 * inverse
-            let merged = t0 + t1
-            let mergedSquares = squaresOf[row] + squaresOf[row &+ 1] + n * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+        let maxBuckets = settings.maxBuckets
+        var level = 0
+        while counts[level] > maxBuckets {
+            let count = counts[level]
+            let pairs = (count &- maxBuckets &+ 1) / 2
             if level &+ 1 == levels {
                 precondition(levels < Self.maxLevels, "ADWIN: window exceeds 2^\(Self.maxLevels) values")
                 counts[levels] = 0
                 levels &+= 1
             }
-            let next = row &+ rowLength &+ counts[level &+ 1]
-            totals[next] = merged
-            squaresOf[next] = mergedSquares
-            counts[level &+ 1] &+= 1
-            Self.shift(totals + row, by: 2, count: rowLength)
-            Self.shift(squaresOf + row, by: 2, count: rowLength)
-            counts[level] &-= 2
-            if counts[level &+ 1] <= settings.maxBuckets { break }
+            let row = level &* rowLength
+            let nextRow = row &+ rowLength &+ counts[level &+ 1]
+            let t = totals + row, v = squaresOf + row
+            let outTotals = totals + nextRow, outSquares = squaresOf + nextRow
+            if level == 0 {
+                for p in 0..<pairs {
+                    let t0 = t[2 &* p], t1 = t[2 &* p &+ 1]
+                    outTotals[p] = t0 + t1
+                    outSquares[p] = 0.5 * (t0 - t1) * (t0 - t1)
+                }
+            } else {
+                let n = Self.power(level), inverse = Self.power(-level)
+                for p in 0..<pairs {
+                    let t0 = t[2 &* p], t1 = t[2 &* p &+ 1]
+                    let mu1 = t0 * inverse, mu2 = t1 * inverse
+                    outTotals[p] = t0 + t1
+                    outSquares[p] = v[2 &* p] + v[2 &* p &+ 1] + n * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+                }
+                Self.moveDown(v, from: 2 &* pairs, count: count &- 2 &* pairs)
+            }
+            Self.moveDown(t, from: 2 &* pairs, count: count &- 2 &* pairs)
+            counts[level] = count &- 2 &* pairs
+            counts[level &+ 1] &+= pairs
             level &+= 1
+        }
+        stale = Swift.max(stale, level)
+    }
+
+    /// Moves `count` slots starting at `from` to the start of the row (a handful of slots).
+    @inline(__always)
+    private static func moveDown(_ row: UnsafeMutablePointer<Double>, from: Int, count: Int) {
+        var j = 0
+        while j < count {
+            row[j] = row[j &+ from]
+            j &+= 1
         }
     }
 
@@ -240,6 +286,143 @@ public struct ADWIN: SequentialDetector, Sendable {
         return changed
     }
 
+    /// Whether some cut of the window passes river's test (see `plainHasCut`, which this
+    /// answers exactly as, with fewer operations).
+    ///
+    /// Between two tests only the newest levels change (level k about every 2^(k+1) values),
+    /// so each level keeps, from the last time it was scanned, what the test needs of it:
+    /// river's u0 at its entry and exit (the same sums in the same order: they stay exact
+    /// while no older level changes), the sum of |tᵢ|, and f = maxⱼ |Pⱼ − μc·Nⱼ| over its
+    /// cuts, Pⱼ = u0 and Nⱼ = n0 at cut j, μc the window's mean then. As u1 = U − u0 and
+    /// n1 = W − n0 up to the rounding of u1, the cut's u0·n1 − u1·n0 is W·(Pⱼ − μ·Nⱼ) with
+    /// μ = U/W now, and |Pⱼ − μ·Nⱼ| ≤ f + Nⱼ·|μ − μc|: one bound per level, set against the
+    /// level's smallest ε·n0·n1 as `sumsPastLevel` does (with a slack well above the rounding
+    /// of u1, of f and of these products). A level that the bound cannot clear is rescanned at
+    /// the current μ; one that still does not clear is scanned cut by cut with river's
+    /// arithmetic, as `plainHasCut` would. A merge marks the levels up to the one it reached
+    /// for rescanning; a dropped bucket or a reset, all of them.
+    private mutating func hasCut() -> Bool {
+        let width = windowWidth, delta = settings.delta, minLength = minLength
+        let deltaPrime = log(2 * log(width) / delta)
+        let meanSquares = squares / width
+        let c = minLength - 1
+        let span = width - 2 * c
+        dbgChecks += 1
+        guard deltaPrime > 0 && meanSquares >= 0 && span > 0 && deltaPrime.isFinite && meanSquares.isFinite
+              && total.isFinite && width < 0x1p52
+        else {
+            stale = Self.maxLevels
+            return plainHasCut()
+        }
+        let shrink = 1 - 1e-9
+        let linear = shrink * (2.0 / 3.0) * deltaPrime * span
+        let quadratic = shrink * shrink * 2 * meanSquares * deltaPrime * span
+        let rootFactor = 2 * meanSquares * deltaPrime * width
+        let linearFloor = 2.0 / 3.0 * deltaPrime * width
+        let rootBound = rootFactor * shrink * shrink, linearBound = linearFloor * shrink
+        let mu = total / width
+        // rounding of u1 (a running difference over all buckets), of f and of the products
+        let slackFactor = 1e-12 * (1 + Double(settings.maxBuckets) / 16)
+        let counts = buckets.counts, totals = buckets.totals
+        let spread = buckets.spread, means = buckets.means, entries = buckets.entries, exits = buckets.exits
+        let magnitudes = buckets.magnitudes
+        let stale = Swift.min(self.stale, levels &- 1)
+        self.stale = -1
+        var n0 = 0.0, u0 = 0.0
+        var above = 0.0  // Σ|t| over the levels scanned so far
+        // river's u1 at the entry of `level`, once a level has needed it
+        var u1 = 0.0, haveU1 = false
+        var level = levels &- 1
+        while level >= 0 {
+            let size = Self.power(level)
+            let count = level == 0 ? counts[0] &- 1 : counts[level]
+            let row = totals + level &* rowLength
+            if count <= 0 {
+                level &-= 1
+                continue
+            }
+            let first0 = n0 + size, last0 = n0 + Double(count) * size
+            let first1 = width - first0, last1 = width - last0
+            let smallest = Swift.min(first0 * first1, last0 * last1)
+            var fresh = level <= stale
+            dbgLevels += 1; if fresh { dbgScans += 1 }
+            if fresh { Self.scan(row, count: count, size: size, n0: n0, u0: u0, mu: mu, level: level, spread: spread, means: means, entries: entries, exits: exits, magnitudes: magnitudes) }
+            var clears = false
+            if last1 >= 1 {
+                while true {
+                    let drift = last0 * abs(mu - means[level])
+                    let magnitude = abs(total) + 2 * (above + magnitudes[level]) + spread[level] + last0 * (abs(mu) + abs(means[level]))
+                    let excess = width * (spread[level] + drift) + slackFactor * magnitude * width - linearBound
+                    clears = excess <= 0 || excess * excess <= rootBound * smallest
+                    if clears || fresh { break }
+                    dbgRescans += 1
+                    Self.scan(row, count: count, size: size, n0: n0, u0: u0, mu: mu, level: level, spread: spread, means: means, entries: entries, exits: exits, magnitudes: magnitudes)
+                    fresh = true
+                }
+            }
+            if !clears {
+                // river's arithmetic, cut by cut, with river's running u1
+                dbgExact += 1
+                if !haveU1 {
+                    u1 = total
+                    var upper = levels &- 1
+                    while upper > level {
+                        let r = totals + upper &* rowLength
+                        for k in 0..<counts[upper] { u1 -= r[k] }
+                        upper &-= 1
+                    }
+                    haveU1 = true
+                }
+                var m0 = n0, m1 = width - n0, v0 = u0
+                for k in 0..<count {
+                    m0 += size
+                    m1 -= size
+                    let t = row[k]
+                    v0 += t
+                    u1 -= t
+                    guard m1 >= minLength && m0 >= minLength else { continue }
+                    let bound = abs(v0 * m1 - u1 * m0) + 0x1p-50 * (abs(v0) * m1 + abs(u1) * m0)
+                    let p = m0 * m1, q = (m0 - c) * (m1 - c)
+                    let l = bound * q - linear * p
+                    if l <= 0 || l * l <= quadratic * q * p * p { continue }
+                    if Self.riverCut(n0: m0, n1: m1, u0: v0, u1: u1, meanSquares: meanSquares, deltaPrime: deltaPrime, minLength: minLength) {
+                        self.stale = Self.maxLevels
+                        return true
+                    }
+                }
+            } else if haveU1 {
+                for k in 0..<count { u1 -= row[k] }
+            }
+            u0 = exits[level]
+            n0 = last0
+            above += magnitudes[level]
+            level &-= 1
+        }
+        return false
+    }
+
+    /// Scans one level for `hasCut`: u0 at its entry and exit, Σ|t|, and f at mean `mu`.
+    @inline(__always)
+    private static func scan(_ row: UnsafeMutablePointer<Double>, count: Int, size: Double, n0: Double, u0: Double, mu: Double,
+                             level: Int, spread: UnsafeMutablePointer<Double>, means: UnsafeMutablePointer<Double>,
+                             entries: UnsafeMutablePointer<Double>, exits: UnsafeMutablePointer<Double>,
+                             magnitudes: UnsafeMutablePointer<Double>) {
+        var p = u0, n = n0, peak = 0.0, magnitude = 0.0
+        for k in 0..<count {
+            let t = row[k]
+            p += t
+            n += size
+            let d = abs(p - mu * n)
+            peak = peak > d ? peak : d
+            magnitude += abs(t)
+        }
+        spread[level] = peak
+        means[level] = mu
+        entries[level] = u0
+        exits[level] = p
+        magnitudes[level] = magnitude
+    }
+
     /// Whether some cut of the window passes river's test
     /// |u0/n0 − u1/n1| > ε = √(2·m·V·δ′) + ⅔·δ′·m, m = 1/(n0 − c) + 1/(n1 − c), c = min − 1,
     /// V = squares/width, δ′ = ln(2·ln(width)/δ).
@@ -251,7 +434,7 @@ public struct ADWIN: SequentialDetector, Sendable {
     /// is covered by adding 2⁻⁵⁰·(|u0|·n1 + |u1|·n0) to |D| (well above the error of both D
     /// and river's difference of quotients) and by shrinking the bound by 10⁻⁹ (far above the
     /// error of any product here); NaN or infinity always goes to river's test.
-    private func hasCut() -> Bool {
+    private func plainHasCut() -> Bool {
         let width = windowWidth, delta = settings.delta, minLength = minLength
         let deltaPrime = log(2 * log(width) / delta)
         let meanSquares = squares / width
@@ -361,10 +544,11 @@ public struct ADWIN: SequentialDetector, Sendable {
         total -= u
         let muWindow = total / windowWidth
         squares -= v + n * windowWidth * (mu - muWindow) * (mu - muWindow) / (n + windowWidth)
-        Self.shift(totals + row, by: 1, count: rowLength)
-        Self.shift(squaresOf + row, by: 1, count: rowLength)
+        Self.shift(totals + row, by: 1, count: counts[last])
+        Self.shift(squaresOf + row, by: 1, count: counts[last])
         counts[last] &-= 1
         if counts[last] == 0 { levels &-= 1 }
+        stale = Self.maxLevels
     }
 
     /// 2^e, exactly, for |e| < 1023.
