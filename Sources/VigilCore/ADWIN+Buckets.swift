@@ -14,12 +14,12 @@ extension ADWIN {
         /// Working space: the window's total before each value of the run.
         let before: UnsafeMutablePointer<Double>
         /// Per level, what `ADWIN.hasCut` keeps from its last scan of the level: f, the mean μc
-        /// it was taken at, river's u0 at the level's entry and exit, and Σ|t|.
+        /// it was taken at, the sum of the level's buckets, and n0 at its first and last cut.
         let spread: UnsafeMutablePointer<Double>
         let means: UnsafeMutablePointer<Double>
-        let entries: UnsafeMutablePointer<Double>
-        let exits: UnsafeMutablePointer<Double>
-        let magnitudes: UnsafeMutablePointer<Double>
+        let sums: UnsafeMutablePointer<Double>
+        let firsts: UnsafeMutablePointer<Double>
+        let lasts: UnsafeMutablePointer<Double>
         private let cache: UnsafeMutablePointer<Double>
         private let levels: Int
         private let rowLength: Int
@@ -43,9 +43,9 @@ extension ADWIN {
             cache.initialize(repeating: 0, count: 5 * levels)
             spread = cache
             means = cache + levels
-            entries = cache + 2 * levels
-            exits = cache + 3 * levels
-            magnitudes = cache + 4 * levels
+            sums = cache + 2 * levels
+            firsts = cache + 3 * levels
+            lasts = cache + 4 * levels
         }
 
         func copy() -> Buckets {

@@ -17,7 +17,6 @@ import Darwin
 /// var adwin = ADWIN()
 /// let points = changePoints(adwin, on: correctness)
 /// ```
-nonisolated(unsafe) public var dbgLevels = 0, dbgScans = 0, dbgRescans = 0, dbgExact = 0, dbgChecks = 0
 public struct ADWIN: SequentialDetector, Sendable {
     /// ADWIN's parameters, with river's defaults; YAML/JSON keys in snake_case.
     public struct Settings: Sendable, Equatable, Codable {
@@ -96,6 +95,11 @@ public struct ADWIN: SequentialDetector, Sendable {
     private var levels = 1
     /// Levels 0...stale have changed since `hasCut` last scanned them (see there).
     private var stale = Self.maxLevels
+    /// Σ|x| over the window (it only grows between resets).
+    private var absolute = 0.0
+    /// δ′ at width `lowWidth` of the current window, a lower bound of δ′ at a larger width.
+    private var lowDeltaPrime = 0.0
+    private var lowWidth = Double.infinity
 
     private var total = 0.0
     private var squares = 0.0
@@ -157,6 +161,8 @@ public struct ADWIN: SequentialDetector, Sendable {
         untilCheck = settings.clock
         detected = false
         stale = Self.maxLevels
+        absolute = 0
+        lowWidth = .infinity
     }
 
     /// river's `insert_element` for each value (at most `maxRun` of them), in three passes
@@ -176,22 +182,28 @@ public struct ADWIN: SequentialDetector, Sendable {
         guard count > 0, let source = values.baseAddress else { return }
         let counts = buckets.counts, totals = buckets.totals
         let increments = buckets.scratch, before = buckets.before
-        (totals + counts[0]).update(from: source, count: count)
+        let level0 = totals + counts[0]
         counts[0] &+= count
 
-        var total = total, width = windowWidth
+        var total = total, width = windowWidth, absolute = absolute
         var first = 0
         if width == 0 {
             // the window's first value adds nothing to the squares
             increments[0] = 0
+            level0[0] = source[0]
             total += source[0]
+            absolute += abs(source[0])
             width = 1
             first = 1
         }
         for j in first..<count {
+            let x = source[j]
+            level0[j] = x
             before[j] = total
-            total += source[j]
+            total += x
+            absolute += abs(x)
         }
+        self.absolute = absolute
         // Value j (j ≥ first) arrives with w − 1 = width + (j − first) values already in the window.
         var j = first
         let base = width - Double(first)
@@ -241,15 +253,36 @@ public struct ADWIN: SequentialDetector, Sendable {
             let nextRow = row &+ rowLength &+ counts[level &+ 1]
             let t = totals + row, v = squaresOf + row
             let outTotals = totals + nextRow, outSquares = squaresOf + nextRow
+            // two merges at a time: lane-wise arithmetic is the scalar arithmetic
+            var p = 0
             if level == 0 {
-                for p in 0..<pairs {
+                while p &+ 1 < pairs {
+                    let a = Self.load(t + 2 &* p), b = Self.load(t + (2 &* p &+ 2))
+                    let t0 = SIMD2(a.x, b.x), t1 = SIMD2(a.y, b.y)
+                    Self.store(t0 + t1, outTotals + p)
+                    Self.store(0.5 * (t0 - t1) * (t0 - t1), outSquares + p)
+                    p &+= 2
+                }
+                if p < pairs {
                     let t0 = t[2 &* p], t1 = t[2 &* p &+ 1]
                     outTotals[p] = t0 + t1
                     outSquares[p] = 0.5 * (t0 - t1) * (t0 - t1)
                 }
             } else {
                 let n = Self.power(level), inverse = Self.power(-level)
-                for p in 0..<pairs {
+                while p &+ 1 < pairs {
+                    let a = Self.load(t + 2 &* p), b = Self.load(t + (2 &* p &+ 2))
+                    let va = Self.load(v + 2 &* p), vb = Self.load(v + (2 &* p &+ 2))
+                    let t0 = SIMD2(a.x, b.x), t1 = SIMD2(a.y, b.y)
+                    let mu1 = t0 * inverse, mu2 = t1 * inverse
+                    Self.store(t0 + t1, outTotals + p)
+                    let gap = mu1 - mu2
+                    let v0 = SIMD2(va.x, vb.x), v1 = SIMD2(va.y, vb.y)
+                    let merged: SIMD2<Double> = v0 + v1 + n * 0.5 * gap * gap
+                    Self.store(merged, outSquares + p)
+                    p &+= 2
+                }
+                if p < pairs {
                     let t0 = t[2 &* p], t1 = t[2 &* p &+ 1]
                     let mu1 = t0 * inverse, mu2 = t1 * inverse
                     outTotals[p] = t0 + t1
@@ -265,14 +298,26 @@ public struct ADWIN: SequentialDetector, Sendable {
         stale = Swift.max(stale, level)
     }
 
-    /// Moves `count` slots starting at `from` to the start of the row (a handful of slots).
+    /// Moves `count` slots starting at `from` ≥ 2 to the start of the row (a handful of
+    /// slots), two at a time; an odd count also copies the slot after the last one, which
+    /// lies inside the row (`from + count` slots were in use) and is not in use afterwards.
     @inline(__always)
     private static func moveDown(_ row: UnsafeMutablePointer<Double>, from: Int, count: Int) {
         var j = 0
         while j < count {
-            row[j] = row[j &+ from]
-            j &+= 1
+            store(load(row + (j &+ from)), row + j)
+            j &+= 2
         }
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafeMutablePointer<Double>) -> SIMD2<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
+    }
+
+    @inline(__always)
+    private static func store(_ v: SIMD2<Double>, _ p: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD2<Double>.self)
     }
 
     /// river's `detect_change` loop: scan the cuts from the oldest value on; at the first
@@ -286,141 +331,146 @@ public struct ADWIN: SequentialDetector, Sendable {
         return changed
     }
 
-    /// Whether some cut of the window passes river's test (see `plainHasCut`, which this
-    /// answers exactly as, with fewer operations).
+    /// Whether some cut of the window passes river's test: what `plainHasCut` answers, with
+    /// fewer operations.
     ///
-    /// Between two tests only the newest levels change (level k about every 2^(k+1) values),
-    /// so each level keeps, from the last time it was scanned, what the test needs of it:
-    /// river's u0 at its entry and exit (the same sums in the same order: they stay exact
-    /// while no older level changes), the sum of |tᵢ|, and f = maxⱼ |Pⱼ − μc·Nⱼ| over its
-    /// cuts, Pⱼ = u0 and Nⱼ = n0 at cut j, μc the window's mean then. As u1 = U − u0 and
-    /// n1 = W − n0 up to the rounding of u1, the cut's u0·n1 − u1·n0 is W·(Pⱼ − μ·Nⱼ) with
-    /// μ = U/W now, and |Pⱼ − μ·Nⱼ| ≤ f + Nⱼ·|μ − μc|: one bound per level, set against the
-    /// level's smallest ε·n0·n1 as `sumsPastLevel` does (with a slack well above the rounding
-    /// of u1, of f and of these products). A level that the bound cannot clear is rescanned at
-    /// the current μ; one that still does not clear is scanned cut by cut with river's
-    /// arithmetic, as `plainHasCut` would. A merge marks the levels up to the one it reached
-    /// for rescanning; a dropped bucket or a reset, all of them.
+    /// With exact sums, a cut's u0·n1 − u1·n0 is W·(P − μ·N), P = u0 and N = n0 at the cut,
+    /// μ = U/W the window's mean. Between two tests only the newest levels change (level k
+    /// about every 2^(k+1) values), so each level keeps from its last scan f = maxⱼ |Pⱼ − μc·Nⱼ|
+    /// over its cuts (μc the mean then) and the sum of its buckets. Then
+    /// |Pⱼ − μ·Nⱼ| ≤ f + Nⱼ·|μ − μc|: one bound per level, set against the level's smallest
+    /// ε·n0·n1 as `sumsPastLevel` does. The slack added, 10⁻¹²·(1 + max_buckets/16)·6·A·W with
+    /// A = Σ|x| over the window (the window only grows between resets, so A bounds every sum
+    /// and every μc·Nⱼ involved), is far above the rounding of river's running u0 and u1 (at
+    /// most one rounding a bucket), of P summed level by level, of f and of these products.
+    /// δ′ grows with W, so a δ′ taken earlier in the same window lowers every bound: it is
+    /// recomputed when W has grown by 1%, and river's own value is computed for river's test.
+    /// A level that the bound cannot clear is rescanned at the current μ; one that still does
+    /// not clear is tested cut by cut with river's running sums and arithmetic, as
+    /// `plainHasCut` does. A merge marks the levels up to the one it reached for rescanning;
+    /// a dropped bucket or a reset, all of them.
     private mutating func hasCut() -> Bool {
         let width = windowWidth, delta = settings.delta, minLength = minLength
-        let deltaPrime = log(2 * log(width) / delta)
+        if !(width >= lowWidth && width <= lowWidth * 1.01) {
+            lowDeltaPrime = log(2 * log(width) / delta)
+            lowWidth = width
+        }
+        let deltaLow = lowDeltaPrime
         let meanSquares = squares / width
         let c = minLength - 1
         let span = width - 2 * c
-        dbgChecks += 1
-        guard deltaPrime > 0 && meanSquares >= 0 && span > 0 && deltaPrime.isFinite && meanSquares.isFinite
-              && total.isFinite && width < 0x1p52
+        guard deltaLow > 0 && meanSquares >= 0 && span > 0 && deltaLow.isFinite && meanSquares.isFinite
+              && absolute.isFinite && width < 0x1p52
         else {
             stale = Self.maxLevels
             return plainHasCut()
         }
         let shrink = 1 - 1e-9
-        let linear = shrink * (2.0 / 3.0) * deltaPrime * span
-        let quadratic = shrink * shrink * 2 * meanSquares * deltaPrime * span
-        let rootFactor = 2 * meanSquares * deltaPrime * width
-        let linearFloor = 2.0 / 3.0 * deltaPrime * width
-        let rootBound = rootFactor * shrink * shrink, linearBound = linearFloor * shrink
+        let linear = shrink * (2.0 / 3.0) * deltaLow * span
+        let quadratic = shrink * shrink * 2 * meanSquares * deltaLow * span
+        // ε·n0·n1 ≥ √(2·V·δ′·W·n0·n1) + ⅔·δ′·W, as m·n0·n1 ≥ n0 + n1 = W.
+        let rootBound = 2 * meanSquares * deltaLow * width * shrink * shrink
+        let slack = 1e-12 * (1 + Double(settings.maxBuckets) / 16) * 6 * absolute * width
+        let threshold = 2.0 / 3.0 * deltaLow * width * shrink - slack
         let mu = total / width
-        // rounding of u1 (a running difference over all buckets), of f and of the products
-        let slackFactor = 1e-12 * (1 + Double(settings.maxBuckets) / 16)
         let counts = buckets.counts, totals = buckets.totals
-        let spread = buckets.spread, means = buckets.means, entries = buckets.entries, exits = buckets.exits
-        let magnitudes = buckets.magnitudes
+        let spread = buckets.spread, means = buckets.means, sums = buckets.sums
+        let firsts = buckets.firsts, lasts = buckets.lasts
         let stale = Swift.min(self.stale, levels &- 1)
         self.stale = -1
-        var n0 = 0.0, u0 = 0.0
-        var above = 0.0  // Σ|t| over the levels scanned so far
-        // river's u1 at the entry of `level`, once a level has needed it
-        var u1 = 0.0, haveU1 = false
+        var n0 = 0.0, entry = 0.0
         var level = levels &- 1
+        // The levels that have not changed since their last scan (never level 0), in a tight
+        // loop: their n0 at the first and last cut are those of that scan.
+        while level > stale {
+            let count = counts[level]
+            if count > 0 {
+                let first0 = firsts[level], last0 = lasts[level]
+                let last1 = width - last0
+                guard last1 >= 1 else { break }
+                let smallest = Swift.min(first0 * (width - first0), last0 * last1)
+                let excess = width * (spread[level] + last0 * abs(mu - means[level])) - threshold
+                guard excess <= 0 || excess * excess <= rootBound * smallest else { break }
+                entry += sums[level]
+                n0 = last0
+            }
+            level &-= 1
+        }
+        // The other levels: scanned at the current mean (f and the sum kept for the next test),
+        // and tested cut by cut with river's arithmetic when the bound cannot clear them.
         while level >= 0 {
-            let size = Self.power(level)
+            // The cut after the newest value leaves nothing on its right: river stops before it.
             let count = level == 0 ? counts[0] &- 1 : counts[level]
-            let row = totals + level &* rowLength
-            if count <= 0 {
-                level &-= 1
-                continue
-            }
-            let first0 = n0 + size, last0 = n0 + Double(count) * size
-            let first1 = width - first0, last1 = width - last0
-            let smallest = Swift.min(first0 * first1, last0 * last1)
-            var fresh = level <= stale
-            dbgLevels += 1; if fresh { dbgScans += 1 }
-            if fresh { Self.scan(row, count: count, size: size, n0: n0, u0: u0, mu: mu, level: level, spread: spread, means: means, entries: entries, exits: exits, magnitudes: magnitudes) }
-            var clears = false
-            if last1 >= 1 {
-                while true {
-                    let drift = last0 * abs(mu - means[level])
-                    let magnitude = abs(total) + 2 * (above + magnitudes[level]) + spread[level] + last0 * (abs(mu) + abs(means[level]))
-                    let excess = width * (spread[level] + drift) + slackFactor * magnitude * width - linearBound
-                    clears = excess <= 0 || excess * excess <= rootBound * smallest
-                    if clears || fresh { break }
-                    dbgRescans += 1
-                    Self.scan(row, count: count, size: size, n0: n0, u0: u0, mu: mu, level: level, spread: spread, means: means, entries: entries, exits: exits, magnitudes: magnitudes)
-                    fresh = true
-                }
-            }
-            if !clears {
-                // river's arithmetic, cut by cut, with river's running u1
-                dbgExact += 1
-                if !haveU1 {
-                    u1 = total
-                    var upper = levels &- 1
-                    while upper > level {
-                        let r = totals + upper &* rowLength
-                        for k in 0..<counts[upper] { u1 -= r[k] }
-                        upper &-= 1
-                    }
-                    haveU1 = true
-                }
-                var m0 = n0, m1 = width - n0, v0 = u0
+            if count > 0 {
+                let size = Self.power(level)
+                let row = totals + level &* rowLength
+                let first0 = n0 + size, last0 = n0 + Double(count) * size
+                let last1 = width - last0
+                var local = 0.0, peak = 0.0, n = n0
                 for k in 0..<count {
-                    m0 += size
-                    m1 -= size
-                    let t = row[k]
-                    v0 += t
-                    u1 -= t
-                    guard m1 >= minLength && m0 >= minLength else { continue }
-                    let bound = abs(v0 * m1 - u1 * m0) + 0x1p-50 * (abs(v0) * m1 + abs(u1) * m0)
-                    let p = m0 * m1, q = (m0 - c) * (m1 - c)
-                    let l = bound * q - linear * p
-                    if l <= 0 || l * l <= quadratic * q * p * p { continue }
-                    if Self.riverCut(n0: m0, n1: m1, u0: v0, u1: u1, meanSquares: meanSquares, deltaPrime: deltaPrime, minLength: minLength) {
-                        self.stale = Self.maxLevels
-                        return true
-                    }
+                    local += row[k]
+                    n += size
+                    let d = abs((entry + local) - mu * n)
+                    peak = peak > d ? peak : d
                 }
-            } else if haveU1 {
-                for k in 0..<count { u1 -= row[k] }
+                firsts[level] = first0
+                lasts[level] = last0
+                spread[level] = peak
+                means[level] = mu
+                sums[level] = local
+                let excess = width * peak - threshold
+                let clears = last1 >= 1
+                    && (excess <= 0 || excess * excess <= rootBound * Swift.min(first0 * (width - first0), last0 * last1))
+                if !clears && riverCutInLevel(level, count: count, n0: n0, linear: linear, quadratic: quadratic,
+                                              meanSquares: meanSquares, deltaLow: deltaLow) {
+                    self.stale = Self.maxLevels
+                    return true
+                }
+                entry += local
+                n0 = last0
             }
-            u0 = exits[level]
-            n0 = last0
-            above += magnitudes[level]
             level &-= 1
         }
         return false
     }
 
-    /// Scans one level for `hasCut`: u0 at its entry and exit, Σ|t|, and f at mean `mu`.
-    @inline(__always)
-    private static func scan(_ row: UnsafeMutablePointer<Double>, count: Int, size: Double, n0: Double, u0: Double, mu: Double,
-                             level: Int, spread: UnsafeMutablePointer<Double>, means: UnsafeMutablePointer<Double>,
-                             entries: UnsafeMutablePointer<Double>, exits: UnsafeMutablePointer<Double>,
-                             magnitudes: UnsafeMutablePointer<Double>) {
-        var p = u0, n = n0, peak = 0.0, magnitude = 0.0
-        for k in 0..<count {
-            let t = row[k]
-            p += t
-            n += size
-            let d = abs(p - mu * n)
-            peak = peak > d ? peak : d
-            magnitude += abs(t)
+    /// `plainHasCut`'s loop over the cuts of one level, with river's running sums u0 and u1
+    /// (summed from the oldest bucket on, as river does) and river's δ′ for river's test.
+    @inline(never)
+    private func riverCutInLevel(_ level: Int, count: Int, n0: Double, linear: Double, quadratic: Double,
+                                 meanSquares: Double, deltaLow: Double) -> Bool {
+        let counts = buckets.counts, totals = buckets.totals
+        let width = windowWidth, minLength = minLength, c = minLength - 1
+        var u0 = 0.0, u1 = total
+        var upper = levels &- 1
+        while upper > level {
+            let r = totals + upper &* rowLength
+            for k in 0..<counts[upper] {
+                u0 += r[k]
+                u1 -= r[k]
+            }
+            upper &-= 1
         }
-        spread[level] = peak
-        means[level] = mu
-        entries[level] = u0
-        exits[level] = p
-        magnitudes[level] = magnitude
+        let size = Self.power(level)
+        let row = totals + level &* rowLength
+        var m0 = n0, m1 = width - n0
+        for k in 0..<count {
+            m0 += size
+            m1 -= size
+            let t = row[k]
+            u0 += t
+            u1 -= t
+            guard m1 >= minLength && m0 >= minLength else { continue }
+            let bound = abs(u0 * m1 - u1 * m0) + 0x1p-50 * (abs(u0) * m1 + abs(u1) * m0)
+            let p = m0 * m1, q = (m0 - c) * (m1 - c)
+            let l = bound * q - linear * p
+            if l <= 0 || l * l <= quadratic * q * p * p { continue }
+            let deltaPrime = width == lowWidth ? deltaLow : log(2 * log(width) / settings.delta)
+            if Self.riverCut(n0: m0, n1: m1, u0: u0, u1: u1, meanSquares: meanSquares, deltaPrime: deltaPrime, minLength: minLength) {
+                return true
+            }
+        }
+        return false
     }
 
     /// Whether some cut of the window passes river's test
