@@ -10,8 +10,8 @@ import Darwin
 /// detection the next value starts a fresh window, as river does.
 /// Formulas and references: docs/statistics.md, "Sequential detectors".
 ///
-/// The buckets live in flat arrays (one row of `maxBuckets + 1` slots per size 2ⁱ), so an
-/// update allocates nothing.
+/// The buckets live in flat arrays (one row of `maxBuckets` + min(`clock`, 256) + 1 slots per
+/// size 2ⁱ), so an update allocates nothing.
 ///
 /// ```swift
 /// var adwin = ADWIN()
@@ -176,7 +176,8 @@ public struct ADWIN: SequentialDetector, Sendable {
     ///   merged into the next level, level by level. A merged bucket depends only on the two
     ///   buckets merged, and each level merges its oldest pairs in arrival order until at most
     ///   `maxBuckets` remain, so merging after the run leaves the same buckets as merging after
-    ///   each value, with no shifting of rows in between.
+    ///   each value, with rows moved once per run, not once per merge. Level 0's merges run in
+    ///   the loop of the divisions, which otherwise leave the other units idle.
     private mutating func insert(_ values: UnsafeBufferPointer<Double>) {
         let count = values.count
         guard count > 0, let source = values.baseAddress else { return }
@@ -204,23 +205,48 @@ public struct ADWIN: SequentialDetector, Sendable {
             absolute += abs(x)
         }
         self.absolute = absolute
+        // Level 0's oldest pairs merge into level 1 (see `mergeFullLevels`); those merges run
+        // in the loop of the increments, whose divisions leave the other units idle.
+        let maxBuckets = settings.maxBuckets
+        let filled = counts[0]
+        let pairs = filled > maxBuckets ? (filled &- maxBuckets &+ 1) / 2 : 0
+        if pairs > 0 && levels == 1 {
+            counts[1] = 0
+            levels = 2
+        }
+        let merged = totals + (rowLength &+ counts[1]), mergedSquares = buckets.squares + (rowLength &+ counts[1])
+        var p = 0
         // Value j (j ≥ first) arrives with w − 1 = width + (j − first) values already in the window.
         var j = first
         let base = width - Double(first)
+        var previous = SIMD2<Double>(base + Double(j), base + Double(j &+ 1))
         while j &+ 1 < count {
-            let previous = SIMD2<Double>(base + Double(j), base + Double(j &+ 1))
             let current = previous + 1
             let x = UnsafeRawPointer(source + j).loadUnaligned(as: SIMD2<Double>.self)
             let t = UnsafeRawPointer(before + j).loadUnaligned(as: SIMD2<Double>.self)
             let d = x - t / previous
             let increment = previous * d * d / current
             UnsafeMutableRawPointer(increments + j).storeBytes(of: increment, as: SIMD2<Double>.self)
+            previous = previous + 2
             j &+= 2
+            if p &+ 1 < pairs {
+                Self.mergeSingles(totals + 2 &* p, into: merged + p, mergedSquares + p)
+                p &+= 2
+            }
         }
         if j < count {
             let previous = base + Double(j), current = previous + 1
             let d = source[j] - before[j] / previous
             increments[j] = previous * d * d / current
+        }
+        while p &+ 1 < pairs {
+            Self.mergeSingles(totals + 2 &* p, into: merged + p, mergedSquares + p)
+            p &+= 2
+        }
+        if p < pairs {
+            let t0 = totals[2 &* p], t1 = totals[2 &* p &+ 1]
+            merged[p] = t0 + t1
+            mergedSquares[p] = 0.5 * (t0 - t1) * (t0 - t1)
         }
         var squares = squares
         for j in 0..<count { squares += increments[j] }
@@ -228,19 +254,37 @@ public struct ADWIN: SequentialDetector, Sendable {
         self.squares = squares
         windowWidth = width + Double(count &- first)
 
-        mergeFullLevels()
+        if pairs > 0 {
+            Self.moveDown(totals, from: 2 &* pairs, count: filled &- 2 &* pairs)
+            counts[0] = filled &- 2 &* pairs
+            counts[1] &+= pairs
+            mergeFullLevels(from: 1)
+        } else {
+            stale = Swift.max(stale, 0)
+        }
     }
 
-    /// Merges, level by level from level 0 up, the oldest pairs of buckets of every level
+    /// Two level-0 merges: buckets (t0, t1) and (t2, t3) at `t` become t0 + t1 and t2 + t3,
+    /// with squares 0.5·(t0 − t1)² and 0.5·(t2 − t3)² (single values have no squares).
+    @inline(__always)
+    private static func mergeSingles(_ t: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>,
+                                     _ outSquares: UnsafeMutablePointer<Double>) {
+        let a = load(t), b = load(t + 2)
+        let t0 = SIMD2(a.x, b.x), t1 = SIMD2(a.y, b.y)
+        store(t0 + t1, out)
+        store(0.5 * (t0 - t1) * (t0 - t1), outSquares)
+    }
+
+    /// Merges, level by level from `start` up, the oldest pairs of buckets of every level
     /// holding more than `maxBuckets`, until at most `maxBuckets` remain there; the merged
     /// buckets go, in order, to the end of the next level. river's merge of two buckets of
     /// n = 2^level values is t0 + t1 and v0 + v1 + n·0.5·(μ1 − μ2)²; dividing by 2^level and
-    /// multiplying by 2^-level round the same exact quotient, so the result is river's. At
-    /// level 0 the buckets hold one value and no squares: 0.5·(t0 − t1)².
-    private mutating func mergeFullLevels() {
+    /// multiplying by 2^-level round the same exact quotient, so the result is river's.
+    /// (Level 0's merges run in `insert`.)
+    private mutating func mergeFullLevels(from start: Int) {
         let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
         let maxBuckets = settings.maxBuckets
-        var level = 0
+        var level = start
         while counts[level] > maxBuckets {
             let count = counts[level]
             let pairs = (count &- maxBuckets &+ 1) / 2
@@ -255,41 +299,26 @@ public struct ADWIN: SequentialDetector, Sendable {
             let outTotals = totals + nextRow, outSquares = squaresOf + nextRow
             // two merges at a time: lane-wise arithmetic is the scalar arithmetic
             var p = 0
-            if level == 0 {
-                while p &+ 1 < pairs {
-                    let a = Self.load(t + 2 &* p), b = Self.load(t + (2 &* p &+ 2))
-                    let t0 = SIMD2(a.x, b.x), t1 = SIMD2(a.y, b.y)
-                    Self.store(t0 + t1, outTotals + p)
-                    Self.store(0.5 * (t0 - t1) * (t0 - t1), outSquares + p)
-                    p &+= 2
-                }
-                if p < pairs {
-                    let t0 = t[2 &* p], t1 = t[2 &* p &+ 1]
-                    outTotals[p] = t0 + t1
-                    outSquares[p] = 0.5 * (t0 - t1) * (t0 - t1)
-                }
-            } else {
-                let n = Self.power(level), inverse = Self.power(-level)
-                while p &+ 1 < pairs {
-                    let a = Self.load(t + 2 &* p), b = Self.load(t + (2 &* p &+ 2))
-                    let va = Self.load(v + 2 &* p), vb = Self.load(v + (2 &* p &+ 2))
-                    let t0 = SIMD2(a.x, b.x), t1 = SIMD2(a.y, b.y)
-                    let mu1 = t0 * inverse, mu2 = t1 * inverse
-                    Self.store(t0 + t1, outTotals + p)
-                    let gap = mu1 - mu2
-                    let v0 = SIMD2(va.x, vb.x), v1 = SIMD2(va.y, vb.y)
-                    let merged: SIMD2<Double> = v0 + v1 + n * 0.5 * gap * gap
-                    Self.store(merged, outSquares + p)
-                    p &+= 2
-                }
-                if p < pairs {
-                    let t0 = t[2 &* p], t1 = t[2 &* p &+ 1]
-                    let mu1 = t0 * inverse, mu2 = t1 * inverse
-                    outTotals[p] = t0 + t1
-                    outSquares[p] = v[2 &* p] + v[2 &* p &+ 1] + n * 0.5 * (mu1 - mu2) * (mu1 - mu2)
-                }
-                Self.moveDown(v, from: 2 &* pairs, count: count &- 2 &* pairs)
+            let n = Self.power(level), inverse = Self.power(-level)
+            while p &+ 1 < pairs {
+                let a = Self.load(t + 2 &* p), b = Self.load(t + (2 &* p &+ 2))
+                let va = Self.load(v + 2 &* p), vb = Self.load(v + (2 &* p &+ 2))
+                let t0 = SIMD2(a.x, b.x), t1 = SIMD2(a.y, b.y)
+                let mu1 = t0 * inverse, mu2 = t1 * inverse
+                Self.store(t0 + t1, outTotals + p)
+                let gap = mu1 - mu2
+                let v0 = SIMD2(va.x, vb.x), v1 = SIMD2(va.y, vb.y)
+                let merged: SIMD2<Double> = v0 + v1 + n * 0.5 * gap * gap
+                Self.store(merged, outSquares + p)
+                p &+= 2
             }
+            if p < pairs {
+                let t0 = t[2 &* p], t1 = t[2 &* p &+ 1]
+                let mu1 = t0 * inverse, mu2 = t1 * inverse
+                outTotals[p] = t0 + t1
+                outSquares[p] = v[2 &* p] + v[2 &* p &+ 1] + n * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+            }
+            Self.moveDown(v, from: 2 &* pairs, count: count &- 2 &* pairs)
             Self.moveDown(t, from: 2 &* pairs, count: count &- 2 &* pairs)
             counts[level] = count &- 2 &* pairs
             counts[level &+ 1] &+= pairs
