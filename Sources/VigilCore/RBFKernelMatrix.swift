@@ -123,12 +123,26 @@ public final class RBFKernelMatrix: @unchecked Sendable {
         let sampleSize = 1 << 18
         var lo = 0.0, hi = Double.infinity
         if total > 16 * sampleSize {
+            // the pairs in the generator's order, then their distances (scattered reads of the
+            // matrix, the slow part) on all cores
             var rng = SplitMix64(seed: 0x6D65_6469_616E)
-            var sample = [Double]()
-            sample.reserveCapacity(sampleSize)
-            while sample.count < sampleSize {
+            var pairs = [(Int, Int)]()
+            pairs.reserveCapacity(sampleSize)
+            while pairs.count < sampleSize {
                 let a = Int(rng.next() % UInt64(n)), b = Int(rng.next() % UInt64(n))
-                if a != b { sample.append(distance(min(a, b), max(a, b))) }
+                if a != b { pairs.append((min(a, b), max(a, b))) }
+            }
+            var sample = [Double](repeating: 0, count: sampleSize)
+            let parts = max(1, rows.ranges.count)
+            pairs.withUnsafeBufferPointer { pairs in
+                sample.withUnsafeMutableBufferPointer { out in
+                    nonisolated(unsafe) let pairs = pairs, out = out
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        for k in stride(from: part * sampleSize / parts, to: (part + 1) * sampleSize / parts, by: 1) {
+                            out[k] = distance(pairs[k].0, pairs[k].1)
+                        }
+                    }
+                }
             }
             // the two order statistics by selection, not a sort of the whole sample
             let low = Int(0.496 * Double(sampleSize)), high = Int(0.504 * Double(sampleSize))
