@@ -70,8 +70,8 @@ public final class RBFKernelMatrix: @unchecked Sendable {
             sums.withUnsafeMutableBufferPointer { column in
                 for i in range {
                     let row = buffer + i * n, dst = out + i * 2 * n
-                    // the kernel values (two at a time), the row's own sums (j < split lies inside
-                    // the first block), then the float copy and the column sums
+                    // the kernel values (two at a time); then the row's own sums (j < split lies
+                    // inside the first block), the column sums and the float copy
                     var j = i + 1
                     while j + 1 < n {
                         let d = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD2<Double>.self)
@@ -79,17 +79,24 @@ public final class RBFKernelMatrix: @unchecked Sendable {
                         j += 2
                     }
                     if j < n { row[j] = kernelExponential(-row[j] / h) }
+                    // one pass for the rest: the row's own sum in order (its sequential adds
+                    // overlap the column sums and the float copy), the first block's part first
                     let split = i < firstCount ? firstCount : i + 1
                     var own = 0.0
-                    for j in (i + 1)..<split { own += row[j] }
-                    block.add(own)
-                    for j in split..<max(split, n) { own += row[j] }
-                    column[i] += 1 + own
-                    for j in (i + 1)..<max(i + 1, n) {
+                    for j in (i + 1)..<split {
                         let v = row[j]
+                        own += v
                         column[j] += v
                         dst[j] = Float(v - cd)
                     }
+                    block.add(own)
+                    for j in split..<max(split, n) {
+                        let v = row[j]
+                        own += v
+                        column[j] += v
+                        dst[j] = Float(v - cd)
+                    }
+                    column[i] += 1 + own
                     dst[i] = Float(1 - cd)
                 }
             }
