@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "VigilJobs",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling", "VigilRegistry",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilImaging",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
