@@ -70,8 +70,10 @@ public enum ImageInput: Sendable, Equatable {
 
 extension SceneSet {
     /// A set from images of one size and their boxes (empty lists for unlabelled images), named
-    /// `fileNames`, ids 1…; the fingerprint is the SHA-256 of the pixels.
-    public init(classes: [String], images: [RGBImage], boxes: [[LabeledBox]], fileNames: [String], description: String) throws {
+    /// `fileNames`, ids 1…; the fingerprint is the SHA-256 of the pixels (empty when
+    /// `fingerprint` is false: a set only predicted on needs none).
+    public init(classes: [String], images: [RGBImage], boxes: [[LabeledBox]], fileNames: [String], description: String,
+                fingerprint: Bool = true) throws {
         let size = images.first?.width ?? 64
         var pixels: [UInt8] = []
         pixels.reserveCapacity(images.count * size * size * 3)
@@ -81,10 +83,10 @@ extension SceneSet {
                 throw DetectorError("image \(fileNames[i]) is \(image.width)×\(image.height); every image of a set must be \(size)×\(size)")
             }
             pixels += image.pixels
-            hash.update(image.pixels)
+            if fingerprint { hash.update(image.pixels) }
         }
         self.init(classes: classes, size: size, pixels: pixels, boxes: boxes, fileNames: fileNames,
-                  imageIDs: (0..<images.count).map { $0 + 1 }, fingerprint: hash.finalize().hexString,
+                  imageIDs: (0..<images.count).map { $0 + 1 }, fingerprint: fingerprint ? hash.finalize().hexString : "",
                   description: description)
     }
 }

@@ -126,7 +126,7 @@ public struct EmbeddedTrainer: Trainer {
         }
         var out = ""
         if !ids.isEmpty {
-            let set = try SceneSet(classes: request.classes, images: images, boxes: ids.map { _ in [] }, fileNames: ids, description: "holdout")
+            let set = try SceneSet(classes: request.classes, images: images, boxes: ids.map { _ in [] }, fileNames: ids, description: "holdout", fingerprint: false)
             let predictions = try detector.predict(set, minScore: settings.minScore)
             for (i, id) in ids.enumerated() {
                 out += "{\"id\":" + JSONText.quote(id) + ",\"boxes\":" + PredictionLines.boxes(predictions[i], classes: request.classes) + "}\n"
@@ -143,7 +143,7 @@ struct JobLog: @unchecked Sendable {
 
     func line(_ text: String) {
         let fm = FileManager.default
-        if !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: nil) }
+        if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: nil) }
         guard let handle = FileHandle(forWritingAtPath: path) else { return }
         defer { try? handle.close() }
         _ = try? handle.seekToEnd()
