@@ -42,8 +42,8 @@ public enum QuickstartFiles {
           iou_threshold: 0.5
           score_threshold: 0.5       # precision/recall operating point
         thresholds:
-          - {metric: map50, warning: 0.8, critical: 0.6}
-          - {metric: recall, class: "*", warning: 0.7, critical: 0.5}
+          - {metric: map50, warning: 0.75, critical: 0.5}
+          - {metric: recall, class: "*", warning: 0.6, critical: 0.4}
         drift:
           reference: previous_window
           alpha: 0.01

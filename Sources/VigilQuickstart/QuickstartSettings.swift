@@ -38,14 +38,12 @@ public struct QuickstartSettings: Sendable, Equatable {
     /// The same 30 days on a smaller scale (fewer images per hour, a smaller v1), for tests.
     public static let fast: QuickstartSettings = {
         var s = QuickstartSettings()
-        s.trainingScenes = 1200
-        s.epochs = 6
+        s.trainingScenes = 1500
         s.imagesPerHour = 12
-        s.dailyBudget = 60
+        s.dailyBudget = 120
         s.fineTuneEpochs = 12
-        s.replay = 160
-        s.minNewLabels = 100
-        s.minHoldoutPerClass = 15
+        s.replay = 300
+        s.minNewLabels = 200
         return s
     }()
 
