@@ -40,7 +40,7 @@ public struct QuickstartSettings: Sendable, Equatable {
         var s = QuickstartSettings()
         s.trainingScenes = 1500
         s.imagesPerHour = 12
-        s.dailyBudget = 120
+        s.dailyBudget = 150
         s.fineTuneEpochs = 12
         s.replay = 300
         s.minNewLabels = 200
