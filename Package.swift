@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilRegistryTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilRegistry", "VigilJobs", "vigil"]
+            dependencies: ["VigilCore", "VigilStore", "VigilRegistry", "VigilJobs", "VigilDetector", "VigilImaging", "vigil"]
         ),
         .testTarget(
             name: "VigilJobsTests",

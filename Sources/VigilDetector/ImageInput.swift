@@ -5,8 +5,8 @@ import VigilImaging
 /// Where a prediction's pixels come from, as its `input` object names them — so a retraining
 /// job can read the images of reviewed items and holdout lines back:
 ///
-/// - `{"image": "frames/cam7/000123.png"}`: a PNG or JPEG file, relative to a base folder
-///   (the workspace) unless absolute;
+/// - `{"uri": "frames/cam7/000123.png"}`: a PNG or JPEG file — a path relative to a base
+///   folder (the workspace), an absolute path or a `file://` URL (as `vigil review` reads it);
 /// - `{"scene": {"domain": "shifted", "seed": 11, "index": 42, "size": 64}}`: a synthetic
 ///   scene, drawn again by ``SceneGenerator`` (the quickstart's cameras; `size` defaults to 64).
 ///
@@ -23,12 +23,18 @@ public enum ImageInput: Sendable, Equatable {
         guard let object = input as? [String: Any] else {
             throw DetectorError("input: must be an object with \"image\" (a file) or \"scene\" (a synthetic scene)")
         }
-        if let path = object["image"] as? String, !path.isEmpty {
-            self = .file(path)
+        if let uri = object["uri"] as? String, !uri.isEmpty {
+            if uri.hasPrefix("file://") {
+                self = .file(URL(string: uri)?.path ?? String(uri.dropFirst(7)))
+            } else if uri.contains("://") {
+                throw DetectorError("input.uri: '\(uri)' is not a local file; the embedded trainer reads local paths and file:// URLs (copy the images next to the workspace)")
+            } else {
+                self = .file(uri)
+            }
             return
         }
         guard let scene = object["scene"] as? [String: Any] else {
-            throw DetectorError("input: has neither \"image\" (a PNG or JPEG path) nor \"scene\" ({\"domain\",\"seed\",\"index\"}); the embedded trainer cannot read its pixels")
+            throw DetectorError("input: has neither \"uri\" (a PNG or JPEG file) nor \"scene\" ({\"domain\",\"seed\",\"index\"}); the embedded trainer cannot read its pixels")
         }
         guard let domain = scene["domain"] as? String else { throw DetectorError("input.scene.domain: missing (a domain spec such as shifted)") }
         guard let seed = (scene["seed"] as? NSNumber)?.int64Value, seed >= 0 else { throw DetectorError("input.scene.seed: missing or negative") }
@@ -37,10 +43,10 @@ public enum ImageInput: Sendable, Equatable {
         self = .scene(domain: domain, seed: UInt64(seed), index: index, size: size)
     }
 
-    /// The JSON object text of this input (`{"scene":{…}}` or `{"image":"…"}`).
+    /// The JSON object text of this input (`{"scene":{…}}` or `{"uri":"…"}`).
     public var json: String {
         switch self {
-        case .file(let path): return "{\"image\":" + JSONText.quote(path) + "}"
+        case .file(let path): return "{\"uri\":" + JSONText.quote(path) + "}"
         case let .scene(domain, seed, index, size):
             return "{\"scene\":{\"domain\":" + JSONText.quote(domain) + ",\"seed\":\(seed),\"index\":\(index),\"size\":\(size)}}"
         }
@@ -51,7 +57,7 @@ public enum ImageInput: Sendable, Equatable {
         switch self {
         case .file(let path):
             let full = path.hasPrefix("/") ? path : base + "/" + path
-            guard let data = FileManager.default.contents(atPath: full) else { throw DetectorError("input.image: cannot read \(full)") }
+            guard let data = FileManager.default.contents(atPath: full) else { throw DetectorError("input.uri: cannot read \(full)") }
             let lower = full.lowercased()
             let image = try (lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg")) ? JPEGCodec.decode(data) : PNGCodec.decode(data)
             return (image, nil)

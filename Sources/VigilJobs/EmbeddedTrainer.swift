@@ -15,7 +15,7 @@ import VigilImaging
 public struct EmbeddedTrainer: Trainer {
     public var name: String { "embedded" }
     public var settings: EmbeddedTrainingSettings
-    /// The folder relative `input.image` paths are read from (the workspace).
+    /// The folder relative `input.uri` paths are read from (the workspace).
     public var imageBase: String
 
     public init(settings: EmbeddedTrainingSettings, imageBase: String) {
@@ -95,9 +95,8 @@ public struct EmbeddedTrainer: Trainer {
         var names: [String] = []
         for (n, image) in chosen.enumerated() {
             let name = image["file_name"] as? String ?? "image \(n)"
-            let input: ImageInput
-            do { input = try ImageInput(json: image["input"]) } catch { throw JobError("\(file): image \(name): \(error)") }
-            let loaded = try input.load(base: imageBase).image
+            let loaded: RGBImage
+            do { loaded = try ImageInput(json: image["input"]).load(base: imageBase).image } catch { throw JobError("\(file): image \(name): \(error)") }
             guard loaded.width == size, loaded.height == size else {
                 throw JobError("\(file): image \(name) is \(loaded.width)×\(loaded.height); the champion takes \(size)×\(size)")
             }

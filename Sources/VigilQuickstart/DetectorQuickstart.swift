@@ -39,6 +39,8 @@ public struct DetectorQuickstart {
         public var received: [LoopbackWebhookReceiver.Request]
         public var files: [(what: String, path: String)]
         public var seconds: Double
+        /// Wall seconds per part of the run, largest first.
+        public var phases: [(name: String, seconds: Double)]
     }
 
     public func run(progress: QuickstartProgress) throws -> Result {
@@ -79,6 +81,7 @@ public struct DetectorQuickstart {
         var champion = (version: v1.version, detector: v1.detector)
         var printed = 0
         var counters = QuickstartProgress.Counters()
+        let phases = PhaseTimes()
         progress.step("simulating \(settings.days) days of traffic, \(settings.imagesPerHour) images an hour; the camera changes on day \(settings.changeDay) (\(Timestamp.format(millis: settings.dayStart(settings.changeDay)).prefix(10)))")
         for day in 0..<settings.days {
             let dayFile = traffic + String(format: "/day-%02d.ndjson", day)
@@ -86,17 +89,19 @@ public struct DetectorQuickstart {
                 let hourStart = settings.dayStart(day) + Int64(hour) * 3_600_000
                 clock.set(Timestamp.date(millis: hourStart))
                 // The scheduled jobs of this hour, then the alert pass, then the reviewer.
-                for outcome in try scheduler.tick(policies: policies) {
+                for outcome in try phases.time("scheduled jobs", { try scheduler.tick(policies: policies) }) {
                     counters.note(outcome)
                     if outcome.slot.job != "sample" { progress.event(day: day, time: hourStart, "\(outcome.slot.job): \(outcome.output)") }
                 }
-                _ = try alerts.reconcile()
-                let delivery = try alerts.deliver()
+                let delivery = try phases.time("alert pass") { () throws -> Deliverer.Summary in
+                    _ = try alerts.reconcile()
+                    return try alerts.deliver()
+                }
                 counters.delivered += delivery.delivered
                 let requests = receiver.requests()
                 for r in requests.dropFirst(printed) { progress.received(r) }
                 printed = requests.count
-                counters.reviewed += try reviewer.drain(now: hourStart)
+                counters.reviewed += try phases.time("simulated reviewer") { try reviewer.drain(now: hourStart) }
                 if let current = try registry.alias("champion", model: model), current != champion.version,
                    let version = try registry.version(model: model, version: current) {
                     champion = (current, try Detector.load(from: URL(fileURLWithPath: version.artifactPath)))
@@ -104,11 +109,13 @@ public struct DetectorQuickstart {
                 }
                 // This hour's images: predicted by the champion, logged, ingested.
                 clock.set(Timestamp.date(millis: hourStart + 3_600_000))
-                let lines = try camera.hour(day: day, hourStart: hourStart, detector: champion.detector, version: champion.version)
+                let lines = try phases.time("camera and champion's predictions") {
+                    try camera.hour(day: day, hourStart: hourStart, detector: champion.detector, version: champion.version)
+                }
                 try append(lines, to: dayFile)
                 let hourFile = traffic + "/current-hour.ndjson"
                 try lines.write(toFile: hourFile, atomically: true, encoding: .utf8)
-                let summary = try ingest.run(IngestRequest(kind: .predictions, path: hourFile))
+                let summary = try phases.time("ingest") { try ingest.run(IngestRequest(kind: .predictions, path: hourFile)) }
                 guard summary.rejected == 0 else { throw JobError("the simulated production logged \(summary.rejected) lines ingest rejected; see \(ws.rejectsDirectory)") }
                 counters.predictions += summary.inserted
                 counters.champion = champion.version
@@ -142,12 +149,15 @@ public struct DetectorQuickstart {
             ("alert payloads the receiver got", payloads),
             ("the HTML report", report),
         ]
-        return Result(workspace: ws.root, timeline: timeline, received: receiver.requests(), files: files, seconds: Date().timeIntervalSince(started))
+        phases.add("training v1", v1.seconds)
+        return Result(workspace: ws.root, timeline: timeline, received: receiver.requests(), files: files, seconds: Date().timeIntervalSince(started),
+                      phases: phases.list())
     }
 
     /// Trains v1 on source scenes, saves it with its training set, registers it as the champion.
     func trainChampion(ws: Workspace, store: any Store, clock: FixedClock, policy: Policy,
-                       progress: QuickstartProgress) throws -> (version: Int, detector: Detector) {
+                       progress: QuickstartProgress) throws -> (version: Int, detector: Detector, seconds: Double) {
+        let started = Date()
         let seed = settings.seed
         progress.step("training v1 on \(settings.trainingScenes) source-domain scenes, \(settings.epochs) epochs")
         let train = SceneSet.synthesize(SceneGenerator(domain: .source), seed: seed, count: settings.trainingScenes, prefix: "train")
@@ -164,7 +174,7 @@ public struct DetectorQuickstart {
         let (version, _) = try RegistryCommands.register(ws: ws, store: store, clock: clock, policy: policy, artifact: weights,
                                                          trainingData: trainingSet, champion: true, actor: "quickstart")
         progress.step(String(format: "v1 trained in %.0f s (final loss %.3f), registered as version %d and promoted to champion", record.seconds, record.finalLoss, version.version))
-        return (version.version, detector)
+        return (version.version, detector, Date().timeIntervalSince(started))
     }
 
     /// A synthesized set as COCO with each image's `input.scene`, so retraining can replay it.
@@ -190,4 +200,19 @@ public struct DetectorQuickstart {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(text.utf8))
     }
+}
+
+/// Wall time per named part of a run.
+final class PhaseTimes: @unchecked Sendable {
+    private var seconds: [String: Double] = [:]
+
+    func time<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let start = Date()
+        defer { seconds[name, default: 0] += Date().timeIntervalSince(start) }
+        return try body()
+    }
+
+    func add(_ name: String, _ s: Double) { seconds[name, default: 0] += s }
+
+    func list() -> [(name: String, seconds: Double)] { seconds.sorted { $0.value > $1.value }.map { ($0.key, $0.value) } }
 }

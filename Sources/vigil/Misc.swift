@@ -119,7 +119,8 @@ struct Quickstart: ParsableCommand {
         print("")
         print("Written:")
         for f in result.files { print("  \(f.what): \(f.path)") }
-        print(String(format: "\nDone in %.0f s. Next: `vigil evaluate --workspace %@ --model %@ --window 1d`, `vigil registry history --workspace %@`, or open the report.",
+        print("\nTime by part: " + result.phases.map { String(format: "%@ %.1f s", $0.name, $0.seconds) }.joined(separator: ", "))
+        print(String(format: "Done in %.0f s. Next: `vigil evaluate --workspace %@ --model %@ --window 1d`, `vigil registry history --workspace %@`, or open the report.",
                      result.seconds, dir, QuickstartFiles.model, dir))
         if t.promoted == nil || !t.recovered { throw ExitCode(1) }
     }

@@ -25,7 +25,7 @@ import VigilStore
         #expect(reports.count >= settings.days - 1)
 
         // Before the change: v1 passes every day.
-        let before = reports.filter { $0.0.window.to <= change }
+        let before = reports.filter { $0.0.window.from >= settings.start && $0.0.window.to <= change }
         #expect(!before.isEmpty)
         #expect(before.allSatisfy { $0.1.status == .ok }, "\(before.map { ($0.1.window.to, $0.1.status) })")
 
