@@ -40,10 +40,10 @@ public enum QuickstartFiles {
           label_delay: 1h            # ... the day that ended an hour before the run
           min_reviewed_per_class: 12 # fewer reviewed boxes of a class: insufficient evidence
           iou_threshold: 0.5
-          score_threshold: 0.25      # the operating point: boxes scoring below it are not shown to users
+          score_threshold: 0.15      # the operating point (this detector's scores run low: objectness × class probability)
         thresholds:
-          - {metric: map50, warning: 0.75, critical: 0.5}
-          - {metric: recall, class: "*", warning: 0.6, critical: 0.4}
+          - {metric: map50, warning: 0.7, critical: 0.5}
+          - {metric: recall, class: "*", warning: 0.5, critical: 0.3}
         drift:
           reference: previous_window
           alpha: 0.01

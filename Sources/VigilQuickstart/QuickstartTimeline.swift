@@ -36,10 +36,11 @@ public struct QuickstartTimeline: Sendable {
     /// The map50 threshold the policy warns below.
     public var warningMap50: Double?
 
-    /// True when the evaluations of the last two days are ok and above the warning threshold.
+    /// True when the evaluations of the last two days have no critical finding and map50 at or
+    /// above the policy's warning threshold.
     public var recovered: Bool {
         let judged = days.filter { $0.status != nil }.suffix(2)
-        return judged.count == 2 && judged.allSatisfy { $0.status == .ok && ($0.map50 ?? 0) >= (warningMap50 ?? 0) }
+        return judged.count == 2 && judged.allSatisfy { $0.status != .critical && ($0.map50 ?? 0) >= (warningMap50 ?? 0) }
     }
 
     public static func load(store: any Store, registry: any ModelRegistry, model: String, settings: QuickstartSettings,

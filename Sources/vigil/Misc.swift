@@ -115,7 +115,7 @@ struct Quickstart: ParsableCommand {
         print("  first evaluation that was not ok: " + (t.hoursToDetection.map { String(format: "%.0f h after the change", $0) } ?? "none"))
         print("  first alert delivered: " + (t.hoursToFirstAlert.map { String(format: "%.0f h after the change", $0) } ?? "none"))
         print("  promoted by the gate: " + (t.promoted.map { "v\($0.version): \($0.verdict)" } ?? "nothing"))
-        print("  recovered (last two days ok and above the map50 warning threshold): \(t.recovered ? "yes" : "no")")
+        print("  recovered (the last two days: no critical finding, map50 at or above its warning threshold): \(t.recovered ? "yes" : "no")")
         print("")
         print("Written:")
         for f in result.files { print("  \(f.what): \(f.path)") }
