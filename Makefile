@@ -14,11 +14,16 @@ quickstart: deps
 ## Install what is missing and run the whole test suite. The registry's MLflow test needs
 ## MLflow in .build/mlflow-venv (first time: pip install, ~3 min); with VIGIL_REQUIRE_MLFLOW=1
 ## a missing MLflow fails that test instead of skipping it.
+## The store tests also run against PostgreSQL: a throwaway cluster on 127.0.0.1:5433
+## (scripts/postgres-test-server.sh), stopped afterwards even when a test fails; with
+## VIGIL_REQUIRE_POSTGRES=1 a missing server fails those tests instead of skipping them.
 test: deps
 	scripts/mlflow-test-server.sh --install-only
 	scripts/install-test-peers.sh
 	$(SWIFT) build --build-tests
-	VIGIL_REQUIRE_MLFLOW=1 $(SWIFT) test --skip-build
+	url=$$(scripts/postgres-test-server.sh) || exit 1; \
+	  VIGIL_TEST_POSTGRES_URL=$$url VIGIL_REQUIRE_POSTGRES=1 VIGIL_REQUIRE_MLFLOW=1 $(SWIFT) test --skip-build; status=$$?; \
+	  scripts/postgres-test-server.sh --stop; exit $$status
 
 ## Benchmarks: ingest and evaluate 1M predictions against sqlite3 and scikit-learn.
 bench: deps

@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
         .library(name: "VigilStore", targets: ["VigilStore"]),
+        .library(name: "VigilPostgres", targets: ["VigilPostgres"]),
         .library(name: "VigilAlerts", targets: ["VigilAlerts"]),
         .library(name: "VigilJobs", targets: ["VigilJobs"]),
         .library(name: "VigilSampling", targets: ["VigilSampling"]),
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // The PostgreSQL store (issue 11): only VigilPostgres and what depends on it pay for it.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // OpenBLAS (CBLAS) for the kernel matrices of the embedding-drift tests.
@@ -52,6 +55,14 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // The Store protocol on PostgreSQL (postgres-nio), for several instances sharing one database.
+        .target(
+            name: "VigilPostgres",
+            dependencies: [
+                "VigilCore", "VigilStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         // Sampling strategies and the review queue's rules.
         .target(name: "VigilSampling", dependencies: ["VigilCore", "VigilStore"]),
         // Findings to alerts, the outbox, templates, signing and webhook delivery (URLSession).
@@ -68,7 +79,7 @@ let package = Package(
         .target(
             name: "VigilJobs",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling", "VigilRegistry",
+                "VigilCore", "VigilStore", "VigilPostgres", "VigilAlerts", "VigilSampling", "VigilRegistry",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -99,7 +110,7 @@ let package = Package(
         .testTarget(name: "VigilImagingTests", dependencies: ["VigilImaging"]),
         .testTarget(name: "VigilDetectorTests", dependencies: ["VigilDetector", "VigilCore", "VigilImaging", "VigilJobs", "VigilStore", "vigil"]),
         .testTarget(name: "VigilReviewTests", dependencies: ["VigilCore", "VigilStore", "VigilImaging", "VigilReview", "vigil", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", "VigilPostgres", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "VigilAlertsTests",
@@ -116,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilJobs", "VigilServer", "vigil",
+                "VigilCore", "VigilStore", "VigilPostgres", "VigilJobs", "VigilServer", "vigil",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
