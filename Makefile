@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review bench-serve schemathesis deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review bench-serve bench-postgres schemathesis deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -64,6 +64,10 @@ bench-review: deps
 ## Server: 1,000-prediction batches for 60 s over loopback with evaluation reads alongside (release build, wrk).
 bench-serve: deps
 	scripts/bench_serve.sh
+
+## Scale-out: HTTP ingest with 1, 2 and 4 servers on one PostgreSQL (and SQLite), evaluate over 1M vs 10M predictions.
+bench-postgres: deps
+	scripts/bench_postgres.sh
 
 ## Server: schemathesis against docs/openapi.yaml on a live `vigil serve` (venv, bounded examples).
 schemathesis: deps

@@ -80,7 +80,7 @@ extension PostgresStore {
             guard try Self.version(s, model: r.model, version: r.version) != nil else {
                 throw StoreError("\(r.model) has no version \(r.version): see `vigil registry list --model \(r.model)`")
             }
-            let current = try s.one("SELECT version FROM model_aliases WHERE model = $1 AND alias = $2", [r.model, r.alias])?.int(0).map(Int.init)
+            let current = (try s.one("SELECT version FROM model_aliases WHERE model = $1 AND alias = $2", [r.model, r.alias])?.int(0)).map(Int.init)
             if r.checkExpected && current != r.expected {
                 throw RegistryConflict(model: r.model, alias: r.alias, expected: r.expected, actual: current)
             }
