@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "VigilDetectorTests", dependencies: ["VigilDetector", "VigilCore", "VigilImaging", "VigilJobs", "VigilStore", "vigil"]),
         .testTarget(name: "VigilReviewTests", dependencies: ["VigilCore", "VigilStore", "VigilImaging", "VigilReview", "vigil", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", "VigilPostgres", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilPostgres", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "VigilAlertsTests",
             dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "vigil"]

@@ -105,6 +105,10 @@ extension PostgresStore {
                 }
                 // Ids are claimed in one order (id, then line) on every instance, so two instances
                 // writing overlapping batches wait for each other instead of deadlocking.
+                // Sequence numbers follow the lines, as on SQLite, whatever order the ids are claimed in.
+                let seqs = try s.query("SELECT nextval('prediction_seq') FROM generate_series(1, $1::bigint)", [known.count]).map { try $0.int(0) }.sorted()
+                var seqOf: [Int: Int64] = [:]
+                for (k, item) in known.enumerated() { seqOf[item.index] = seqs[k] }
                 let ordered = known.sorted { ($0.record.id, $0.index) < ($1.record.id, $1.index) }
                 var claimed: [String: Int64] = [:]
                 for start in stride(from: 0, to: ordered.count, by: Self.insertChunk) {
@@ -112,9 +116,10 @@ extension PostgresStore {
                     var values: [String] = []
                     var args: [any PostgresArgument] = []
                     for (k, item) in chunk.enumerated() {
-                        let p = k * 5
-                        values.append("($\(p + 1), nextval('prediction_seq'), $\(p + 2), $\(p + 3), $\(p + 4), $\(p + 5))")
-                        args += [item.record.id, item.model, item.record.timestampMillis, item.record.labelIndex.map(Int64.init), item.record.contentHash]
+                        let p = k * 6
+                        values.append("($\(p + 1), $\(p + 2), $\(p + 3), $\(p + 4), $\(p + 5), $\(p + 6))")
+                        args += [item.record.id, seqOf[item.index]!, item.model, item.record.timestampMillis, item.record.labelIndex.map(Int64.init),
+                                 item.record.contentHash]
                     }
                     for row in try s.query("""
                         INSERT INTO prediction_ids(id, seq, model_id, ts, label_idx, content_hash) VALUES \(values.joined(separator: ", "))

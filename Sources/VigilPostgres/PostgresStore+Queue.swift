@@ -100,17 +100,21 @@ extension PostgresStore {
                 var tried: [Int64] = []
                 while true {
                     // An open item this reviewer has not had (skips and expiries excepted), whose
-                    // live claims and finished reviews are fewer than it needs, locked; items other
-                    // reviewers are claiming right now are skipped rather than waited for.
-                    guard let itemID = try s.one("""
-                        SELECT i.id FROM review_items i
-                        WHERE i.state = 'open' AND ($1::bigint IS NULL OR i.model_id = $1) AND NOT (i.id = ANY($3::bigint[]))
-                          AND NOT EXISTS (SELECT 1 FROM review_assignments a WHERE a.item_id = i.id AND a.reviewer = $2
-                                          AND a.state IN ('claimed', 'labeled', 'flagged', 'skipped'))
-                          AND (SELECT COUNT(*) FROM review_assignments a WHERE a.item_id = i.id AND a.state IN ('claimed', 'labeled'))
-                              < i.reviews_required
-                        ORDER BY i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED
-                        """, [modelID, reviewer, tried])?.int(0) else { return nil }
+                    // live claims and finished reviews are fewer than it needs, locked. Items other
+                    // reviewers are claiming right now are skipped; only when every candidate is
+                    // being claimed does this wait for them (one may still need a second review).
+                    func pick(_ lock: String) throws -> Int64? {
+                        try s.one("""
+                            SELECT i.id FROM review_items i
+                            WHERE i.state = 'open' AND ($1::bigint IS NULL OR i.model_id = $1) AND NOT (i.id = ANY($3::bigint[]))
+                              AND NOT EXISTS (SELECT 1 FROM review_assignments a WHERE a.item_id = i.id AND a.reviewer = $2
+                                              AND a.state IN ('claimed', 'labeled', 'flagged', 'skipped'))
+                              AND (SELECT COUNT(*) FROM review_assignments a WHERE a.item_id = i.id AND a.state IN ('claimed', 'labeled'))
+                                  < i.reviews_required
+                            ORDER BY i.id LIMIT 1 \(lock)
+                            """, [modelID, reviewer, tried])?.int(0)
+                    }
+                    guard let itemID = try pick("FOR UPDATE OF i SKIP LOCKED") ?? pick("FOR UPDATE OF i") else { return nil }
                     // The lock is held now; a claim committed by someone else after this
                     // statement's snapshot was taken shows in a new statement: check again.
                     let stillOpen = try s.one("""
