@@ -5,7 +5,7 @@ import VigilStore
 extension PostgresStore {
     /// Advisory lock keys: one model's alert book, and the outbox's claims.
     static func alertLock(_ s: PostgresSession, model: String) throws {
-        try s.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", [Int32(0x7661), model])
+        try s.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", ["vigil.alerts/" + model])
     }
 
     // MARK: Alert state

@@ -61,6 +61,12 @@ extension PostgresStore {
                     break
                 } catch {
                     _ = try? s.execute("ROLLBACK")
+                    if attempt < 5, let e = error as? PostgresStoreError, e.sqlState == "23514" {
+                        // A day's partition was dropped since this process saw it: make it again.
+                        partitions.removeAll()
+                        try prepare(batch, false)
+                        continue
+                    }
                     if attempt < 5, let e = error as? PostgresStoreError, e.isRetryable {
                         usleep(useconds_t(1000 * attempt * Int.random(in: 1...5)))
                         continue
@@ -76,7 +82,13 @@ extension PostgresStore {
     /// transaction it uses a short one of its own; creating a partition locks the parent table,
     /// so it never waits inside a batch's transaction that other instances may be waiting for.
     func ensurePartitions(_ days: Set<Int64>, _ s: PostgresSession, inTransaction: Bool) throws {
-        let missing = days.filter { !partitions.contains($0) }.sorted()
+        var missing = days.filter { !partitions.contains($0) }.sorted()
+        guard !missing.isEmpty else { return }
+        // Made by another instance already? Then no lock on the parent table is needed.
+        let existing = Set(try s.query("SELECT relname::text FROM pg_class WHERE relname = ANY($1::text[]) AND relkind = 'r'",
+                                       [missing.map { "predictions_d\($0)" }]).map { try $0.string(0) })
+        for day in missing where existing.contains("predictions_d\(day)") { partitions.insert(day) }
+        missing.removeAll { existing.contains("predictions_d\($0)") }
         guard !missing.isEmpty else { return }
         func create() throws {
             try s.execute("SELECT pg_advisory_xact_lock($1)", [Self.migrationLock + 2])

@@ -19,12 +19,11 @@ extension PostgresStore {
         }
         for pass in 0..<passes {
             for row in rows {
-                let payload = try row.optionalString(3)
-                let candidate = { (buffer: UnsafeBufferPointer<UInt8>?) throws in
+                func candidate(_ buffer: UnsafeBufferPointer<UInt8>?) throws {
                     try body(pass, SamplingCandidate(seq: try row.int(0), labelIndex: try row.optionalInt(1).map(Int.init), score: try row.optionalDouble(2),
                                                      payload: buffer, attribute: try row.optionalString(4)))
                 }
-                if var payload {
+                if var payload = try row.optionalString(3) {
                     try payload.withUTF8 { try candidate($0) }
                 } else {
                     try candidate(nil)

@@ -5,7 +5,7 @@ import VigilStore
 extension PostgresStore {
     /// One writer at a time per model's versions and aliases (version numbers, alias moves).
     static func registryLock(_ s: PostgresSession, model: String) throws {
-        try s.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", [Int32(0x7672), model])
+        try s.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", ["vigil.registry/" + model])
     }
 
     static let versionColumns = """
@@ -195,7 +195,7 @@ extension PostgresStore {
                 let retry = job.attempts < job.maxAttempts
                 let message = "lease expired: process \(job.pid.map(String.init) ?? "?") on \(job.owner ?? "?") stopped renewing it (attempt \(job.attempts) of \(job.maxAttempts))"
                 try s.execute("UPDATE retrain_jobs SET state = $1, error = $2, finished_at = $3, lease_until = NULL WHERE id = $4",
-                              [retry ? "queued" : "failed", message, retry ? nil : now, id])
+                              [retry ? "queued" : "failed", message, retry ? Int64?.none : now, id])
                 try Self.append(s, Event(ts: now, actor: "scheduler", kind: "retrain.failed", model: job.model, subject: "retrain/\(id)",
                                          details: JSONText.object(["error": message, "retry": retry ? "queued again" : "no attempts left"])))
                 out.append(try Self.job(s, id: id)!)
