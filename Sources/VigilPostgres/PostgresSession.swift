@@ -63,12 +63,13 @@ struct PostgresSession {
         try query(sql, arguments).first
     }
 
-    /// Runs several statements without parameters (migrations) in the simple protocol.
+    /// Runs several statements without parameters (migrations), one by one: a statement
+    /// ends with `;` at the end of a line (a `;` inside a line, as in a function body, does not).
     func script(_ sql: String) throws {
-        do {
-            _ = try connection.simpleQuery(sql).wait()
-        } catch {
-            throw PostgresStore.describe(error, sql: sql)
+        for statement in sql.components(separatedBy: ";\n") {
+            let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { continue }
+            try execute(trimmed.hasSuffix(";") ? String(trimmed.dropLast()) : trimmed)
         }
     }
 

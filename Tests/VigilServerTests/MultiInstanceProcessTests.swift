@@ -44,6 +44,16 @@ import VigilStore
         return result
     }
 
+    /// Runs `body(i)` for `i` in `0..<count` on as many threads at once.
+    static func together(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let group = DispatchGroup()
+        for i in 0..<count {
+            group.enter()
+            Thread { body(i); group.leave() }.start()
+        }
+        group.wait()
+    }
+
     static func predictionLines(_ prefix: String, count: Int) -> String {
         (0..<count).map { i in
             let day = 22 + i % 9, hour = i % 24
@@ -110,14 +120,13 @@ import VigilStore
         // Ingest: three shared batches sent to every server at once, one batch of its own per server.
         let shared = (0..<3).map { Self.predictionLines("shared\($0)", count: 400) }
         let own = (0..<3).map { Self.predictionLines("own\($0)", count: 400) }
-        var posts: [(server: Int, body: String)] = []
-        for b in shared { for s in 0..<3 { posts.append((s, b)) } }
-        for s in 0..<3 { posts.append((s, own[s])) }
+        let ports = servers.map(\.port)
+        let posts = shared.flatMap { b in (0..<3).map { (server: $0, body: b) } } + (0..<3).map { (server: $0, body: own[$0]) }
         let statuses = NSLock()
         nonisolated(unsafe) var answers: [(Int, String)] = []
-        DispatchQueue.concurrentPerform(iterations: posts.count) { i in
+        Self.together(posts.count) { i in
             let (server, body) = posts[i]
-            let a = Self.request("POST", "http://127.0.0.1:\(servers[server].port)/v1/predictions", token: ingestToken, body: body,
+            let a = Self.request("POST", "http://127.0.0.1:\(ports[server])/v1/predictions", token: ingestToken, body: body,
                                  contentType: "application/x-ndjson")
             statuses.withLock { answers.append(a) }
         }
@@ -164,11 +173,11 @@ import VigilStore
         let claimLog = NSLock()
         nonisolated(unsafe) var claims: [(item: Int64, reviewer: Int)] = []
         nonisolated(unsafe) var failures: [String] = []
-        DispatchQueue.concurrentPerform(iterations: 20) { r in
+        Self.together(20) { r in
             var n = r
             while true {
                 n += 1
-                let base = "http://127.0.0.1:\(servers[n % 3].port)"
+                let base = "http://127.0.0.1:\(ports[n % 3])"
                 let (status, body) = Self.request("POST", base + "/v1/review/claim", token: reviewerTokens[r], body: "{}")
                 if status == 204 { break }
                 guard status == 200, let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
@@ -178,7 +187,7 @@ import VigilStore
                 }
                 claimLog.withLock { claims.append((item, r)) }
                 let label = Self.classes[(r + Int(item)) % Self.classes.count]
-                let (answered, text) = Self.request("POST", "http://127.0.0.1:\(servers[(n + 1) % 3].port)/v1/review/\(assignment)/label",
+                let (answered, text) = Self.request("POST", "http://127.0.0.1:\(ports[(n + 1) % 3])/v1/review/\(assignment)/label",
                                                     token: reviewerTokens[r], body: "{\"label\":\"\(label)\"}")
                 if answered != 200 { claimLog.withLock { failures.append("label \(answered): \(text)") } }
             }

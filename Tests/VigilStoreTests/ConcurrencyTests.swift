@@ -6,12 +6,19 @@ import VigilCore
 /// Several writers on one store at once, each with a handle of its own (as separate processes
 /// would have): what is written once stays written once, what is claimed is claimed once.
 @Suite struct ConcurrencyTests {
-    /// Runs `body(i)` for `i` in `0..<count` on as many threads at once; rethrows the first error.
+    /// Runs `body(i)` for `i` in `0..<count` on as many threads at once (not a concurrentPerform,
+    /// which runs only as many at once as there are cores); rethrows the first error.
     func together(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
         let errors = ErrorBox()
-        DispatchQueue.concurrentPerform(iterations: count) { i in
-            do { try body(i) } catch { errors.add(error) }
+        let group = DispatchGroup()
+        for i in 0..<count {
+            group.enter()
+            Thread {
+                do { try body(i) } catch { errors.add(error) }
+                group.leave()
+            }.start()
         }
+        group.wait()
         if let first = errors.first { throw first }
     }
 

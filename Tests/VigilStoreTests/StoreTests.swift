@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilPostgres
 @testable import VigilStore
 
 /// The store's contract, run against every backend in `Backend.all`.
