@@ -276,6 +276,7 @@ extension PostgresStore {
                     case .int2, .int4, .int8: return try cell.decode(Int64?.self).map(String.init)
                     case .float4, .float8: return try cell.decode(Double?.self).map { String($0) }
                     case .bool: return try cell.decode(Bool?.self).map { $0 ? "1" : "0" }
+                    case .numeric: return try cell.decode(Decimal?.self).map { "\($0)" }
                     default: return try cell.decode(String?.self)
                     }
                 }
