@@ -191,11 +191,46 @@ extension PostgresStore {
         }
     }
 
+    /// The current ground truth of one prediction, as it will be written.
+    struct TruthRow {
+        var seq: Int64, model: Int64, ts: Int64, predicted: Int64?, label: Int64?, boxes: String?
+        var revision: Int64, hash: Int64, source: String, reviewer: String?, updatedAt: Int64
+    }
+
     public func ingestLabels(options: IngestOptions, nextBatch: () throws -> [LabelRecord]?,
                              progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try pool.withSession { s in
             let models = try Self.allModels(s)
             return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: { _, _ in }) { batch, outcome, report in
+                // The batch's predictions are locked in id order (label writers of one prediction
+                // take turns, instances never deadlock) and their current labels read at once.
+                var predictions: [String: (seq: Int64, model: Int64, ts: Int64, predicted: Int64?)] = [:]
+                for row in try s.query("SELECT id, seq, model_id, ts, label_idx FROM prediction_ids WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
+                                       [Array(Set(batch.map(\.predictionID))).sorted()]) {
+                    predictions[try row.string(0)] = (try row.int(1), try row.int(2), try row.int(3), try row.optionalInt(4))
+                }
+                let seqs = predictions.values.map(\.seq)
+                var current: [Int64: TruthRow] = [:]
+                var lastRevision: [Int64: Int64] = [:]
+                if !seqs.isEmpty {
+                    for row in try s.query("""
+                        SELECT prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at
+                        FROM ground_truth WHERE prediction_seq = ANY($1::bigint[])
+                        """, [seqs]) {
+                        current[try row.int(0)] = TruthRow(seq: try row.int(0), model: try row.int(1), ts: try row.int(2), predicted: try row.optionalInt(3),
+                                                           label: try row.optionalInt(4), boxes: try row.optionalString(5), revision: try row.int(6),
+                                                           hash: try row.int(7), source: try row.string(8), reviewer: try row.optionalString(9),
+                                                           updatedAt: try row.int(10))
+                    }
+                    for row in try s.query("SELECT prediction_seq, MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = ANY($1::bigint[]) GROUP BY 1",
+                                           [seqs]) {
+                        lastRevision[try row.int(0)] = try row.int(1)
+                    }
+                }
+                var inserted: Set<Int64> = []  // current rows that are new in this batch
+                var updated: Set<Int64> = []
+                var revisions: [TruthRow] = []
+                var events: [Event] = []
                 var delta = HourlyDelta()
                 var lastLine = 0
                 for r in batch {
@@ -203,15 +238,11 @@ extension PostgresStore {
                     func reject(_ field: String?, _ reason: String) {
                         outcome.reject(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID), report: report)
                     }
-                    // The prediction's identity row is locked: label writers of one prediction take turns.
-                    guard let prediction = try s.one("SELECT seq, model_id, ts, label_idx FROM prediction_ids WHERE id = $1 FOR UPDATE",
-                                                     [r.predictionID]) else {
+                    guard let p = predictions[r.predictionID] else {
                         reject("prediction_id", "no prediction with this id is stored: ingest the predictions first")
                         continue
                     }
-                    let seq = try prediction.int(0), modelID = try prediction.int(1), ts = try prediction.int(2)
-                    let predicted = try prediction.optionalInt(3)
-                    guard let schema = models[modelID] else { reject(nil, "the prediction's model is missing"); continue }
+                    guard let schema = models[p.model] else { reject(nil, "the prediction's model is missing"); continue }
                     var labelIndex: Int64?
                     switch schema.task {
                     case .classification:
@@ -224,46 +255,78 @@ extension PostgresStore {
                             reject("boxes[\(bad)].label", "'\(r.boxLabels[bad])' is not a class of model '\(schema.name)'"); continue
                         }
                     }
-                    var revision: Int64 = 1
-                    if let current = try s.one("SELECT revision, content_hash, label_idx FROM ground_truth WHERE prediction_seq = $1", [seq]) {
-                        let rev = try current.int(0), hash = try current.int(1), oldLabel = try current.optionalInt(2)
-                        if hash == r.contentHash { outcome.duplicates += 1; continue }
+                    var row = TruthRow(seq: p.seq, model: p.model, ts: p.ts, predicted: p.predicted, label: labelIndex, boxes: r.boxesJSON, revision: 1,
+                                       hash: r.contentHash, source: r.source, reviewer: r.reviewer, updatedAt: options.now)
+                    if let old = current[p.seq] {
+                        if old.hash == r.contentHash { outcome.duplicates += 1; continue }
                         guard options.allowRelabel else {
                             reject(r.label != nil ? "label" : "boxes",
-                                   "conflict: this prediction already has a different label (revision \(rev)); pass --relabel to record a new revision")
+                                   "conflict: this prediction already has a different label (revision \(old.revision)); pass --relabel to record a new revision")
                             continue
                         }
-                        revision = rev + 1
-                        try s.execute("""
-                            UPDATE ground_truth SET label_idx = $1, boxes = $2, revision = $3, content_hash = $4, source = $5, reviewer = $6, updated_at = $7
-                            WHERE prediction_seq = $8
-                            """, [labelIndex, r.boxesJSON, revision, r.contentHash, r.source, r.reviewer, options.now, seq])
-                        if let predicted, let oldLabel { delta.addConfusion(model: modelID, ts: ts, label: oldLabel, predicted: predicted, count: -1) }
-                        if let predicted, let labelIndex { delta.addConfusion(model: modelID, ts: ts, label: labelIndex, predicted: predicted, count: 1) }
+                        row.revision = old.revision + 1
+                        if !inserted.contains(p.seq) { updated.insert(p.seq) }
+                        if let predicted = p.predicted, let oldLabel = old.label { delta.addConfusion(model: p.model, ts: p.ts, label: oldLabel, predicted: predicted, count: -1) }
+                        if let predicted = p.predicted, let labelIndex { delta.addConfusion(model: p.model, ts: p.ts, label: labelIndex, predicted: predicted, count: 1) }
                         outcome.relabeled += 1
-                        try Self.append(s, Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
-                                                 subject: r.predictionID, details: "{\"revision\":\(revision),\"line\":\(r.line)}"))
+                        events.append(Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
+                                            subject: r.predictionID, details: "{\"revision\":\(row.revision),\"line\":\(r.line)}"))
                     } else {
                         // A label withdrawn by an undo left its revisions behind (they are append-only): continue after them.
-                        if let last = try s.one("SELECT MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = $1", [seq])?.optionalInt(0) {
-                            revision = last + 1
-                        }
-                        try s.execute("""
-                            INSERT INTO ground_truth(prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at)
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                            """, [seq, modelID, ts, predicted, labelIndex, r.boxesJSON, revision, r.contentHash, r.source, r.reviewer, options.now])
-                        if let predicted, let labelIndex { delta.addConfusion(model: modelID, ts: ts, label: labelIndex, predicted: predicted, count: 1) }
+                        row.revision = (lastRevision[p.seq] ?? 0) + 1
+                        inserted.insert(p.seq)
+                        if let predicted = p.predicted, let labelIndex { delta.addConfusion(model: p.model, ts: p.ts, label: labelIndex, predicted: predicted, count: 1) }
                         outcome.inserted += 1
                     }
-                    try s.execute("""
-                        INSERT INTO ground_truth_revisions(prediction_seq, revision, label_idx, boxes, content_hash, source, reviewer, created_at)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                        """, [seq, revision, labelIndex, r.boxesJSON, r.contentHash, r.source, r.reviewer, options.now])
+                    current[p.seq] = row
+                    lastRevision[p.seq] = row.revision
+                    revisions.append(row)
                 }
+                try Self.writeTruth(s, rows: inserted.sorted().map { current[$0]! }, updates: updated.sorted().map { current[$0]! }, revisions: revisions)
+                for e in events { try Self.append(s, e) }
                 try delta.flush(s)
                 return lastLine
             }
         }
+    }
+
+    /// Writes a batch's new current labels, changed ones and revisions with a few multi-row statements.
+    static func writeTruth(_ s: PostgresSession, rows: [TruthRow], updates: [TruthRow], revisions: [TruthRow]) throws {
+        func chunks(_ all: [TruthRow], columns: Int, _ statement: (_ values: String, _ args: [any PostgresArgument]) throws -> Void,
+                    _ values: (TruthRow) -> [any PostgresArgument], casts: [String]) throws {
+            for start in stride(from: 0, to: all.count, by: insertChunk) {
+                var tuples: [String] = []
+                var args: [any PostgresArgument] = []
+                for (k, row) in all[start..<min(start + insertChunk, all.count)].enumerated() {
+                    tuples.append("(" + (0..<columns).map { "$\(k * columns + $0 + 1)\(casts[$0])" }.joined(separator: ", ") + ")")
+                    args += values(row)
+                }
+                try statement(tuples.joined(separator: ", "), args)
+            }
+        }
+        try chunks(rows, columns: 11, { values, args in
+            try s.execute("""
+                INSERT INTO ground_truth(prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at)
+                VALUES \(values)
+                """, args)
+        }, { [$0.seq, $0.model, $0.ts, $0.predicted, $0.label, $0.boxes, $0.revision, $0.hash, $0.source, $0.reviewer, $0.updatedAt] },
+        casts: ["", "", "", "::bigint", "::bigint", "::text", "", "", "", "::text", ""])
+        try chunks(updates, columns: 8, { values, args in
+            try s.execute("""
+                UPDATE ground_truth g SET label_idx = v.label, boxes = v.boxes, revision = v.revision, content_hash = v.hash, source = v.source,
+                  reviewer = v.reviewer, updated_at = v.updated
+                FROM (VALUES \(values)) AS v(seq, label, boxes, revision, hash, source, reviewer, updated)
+                WHERE g.prediction_seq = v.seq
+                """, args)
+        }, { [$0.seq, $0.label, $0.boxes, $0.revision, $0.hash, $0.source, $0.reviewer, $0.updatedAt] },
+        casts: ["::bigint", "::bigint", "::text", "::bigint", "::bigint", "::text", "::text", "::bigint"])
+        try chunks(revisions, columns: 8, { values, args in
+            try s.execute("""
+                INSERT INTO ground_truth_revisions(prediction_seq, revision, label_idx, boxes, content_hash, source, reviewer, created_at)
+                VALUES \(values)
+                """, args)
+        }, { [$0.seq, $0.revision, $0.label, $0.boxes, $0.hash, $0.source, $0.reviewer, $0.updatedAt] },
+        casts: ["", "", "::bigint", "::text", "", "", "::text", ""])
     }
 }
 

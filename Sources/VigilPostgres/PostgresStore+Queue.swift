@@ -190,6 +190,9 @@ extension PostgresStore {
         let labelRecord: LabelRecord? = try write { s in
             let claim = try Self.liveClaim(s, assignment: assignment, reviewer: reviewer, now: now)
             let item = claim.item
+            // The item is locked: of two reviewers answering a double-reviewed item at once, the
+            // second counts the first's answer and marks the item done.
+            try s.execute("SELECT 1 FROM review_items WHERE id = $1 FOR UPDATE", [item])
             guard let modelName = try s.one("SELECT name FROM models WHERE id = $1", [claim.modelID])?.string(0),
                   let (_, schema) = try Self.schema(s, name: modelName) else { throw StoreError("the item's model is missing") }
             let predictionID = try s.one("SELECT id FROM prediction_ids WHERE seq = $1", [claim.seq])?.string(0) ?? ""
