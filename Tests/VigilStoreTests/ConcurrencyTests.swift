@@ -129,3 +129,26 @@ final class ClaimBox: @unchecked Sendable {
     func add(item: Int64, reviewer: String) { lock.withLock { claims.append(Claim(item: item, reviewer: reviewer)) } }
     var all: [Claim] { lock.withLock { claims } }
 }
+
+/// PostgreSQL only: retention drops whole day partitions.
+@Suite struct PartitionTests {
+    @Test(arguments: Backend.all.filter { $0 == .postgres }) func retentionDropsWholeDaysAndKeepsTheHourlyCounts(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = try #require(t.postgres)
+        let catalog = try store.syncModels([classifierSchema], now: 0)
+        let rows = predictions((0..<90).map { line("r\($0)", ts: "2026-10-0\(1 + $0 / 30)T\(10 + $0 % 10):00:00Z") }, catalog: catalog)
+        _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([rows]), progress: { _ in })
+        #expect(try t.integers("SELECT COUNT(*) FROM pg_inherits WHERE inhparent = 'predictions'::regclass") == [[3]])
+        let all = TimeWindow(from: Timestamp.parseMillis("2026-10-01T00:00:00Z")!, to: Timestamp.parseMillis("2026-10-04T00:00:00Z")!)
+        #expect(try store.predictionCount(model: "shelf", window: all) == 90)
+        #expect(try store.dropPartitions(before: Timestamp.parseMillis("2026-10-03T00:00:00Z")!) == 2)
+        #expect(try t.integers("SELECT COUNT(*) FROM predictions") == [[30]])
+        #expect(try t.integers("SELECT COUNT(*) FROM prediction_ids") == [[30]])
+        // Whole hours are still counted from the per-hour aggregates.
+        #expect(try store.predictionCount(model: "shelf", window: all) == 90)
+        // The day can be written again: its partition comes back.
+        let again = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([Array(rows[0..<30])]), progress: { _ in })
+        #expect(again.inserted == 30)
+        #expect(try t.integers("SELECT COUNT(*) FROM predictions") == [[60]])
+    }
+}
