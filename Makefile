@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review bench-serve schemathesis deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review bench-serve bench-postgres schemathesis deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -12,11 +12,16 @@ quickstart: deps
 ## Install what is missing and run the whole test suite. The registry's MLflow test needs
 ## MLflow in .build/mlflow-venv (first time: pip install, ~3 min); with VIGIL_REQUIRE_MLFLOW=1
 ## a missing MLflow fails that test instead of skipping it.
+## The store tests also run against PostgreSQL: a throwaway cluster on 127.0.0.1:5433
+## (scripts/postgres-test-server.sh), stopped afterwards even when a test fails; with
+## VIGIL_REQUIRE_POSTGRES=1 a missing server fails those tests instead of skipping them.
 test: deps
 	scripts/mlflow-test-server.sh --install-only
 	scripts/install-test-peers.sh
 	$(SWIFT) build --build-tests
-	VIGIL_REQUIRE_MLFLOW=1 $(SWIFT) test --skip-build
+	url=$$(scripts/postgres-test-server.sh) || exit 1; \
+	  VIGIL_TEST_POSTGRES_URL=$$url VIGIL_REQUIRE_POSTGRES=1 VIGIL_REQUIRE_MLFLOW=1 $(SWIFT) test --skip-build; status=$$?; \
+	  scripts/postgres-test-server.sh --stop; exit $$status
 
 ## Benchmarks: ingest and evaluate 1M predictions against sqlite3 and scikit-learn.
 bench: deps
@@ -57,6 +62,10 @@ bench-review: deps
 ## Server: 1,000-prediction batches for 60 s over loopback with evaluation reads alongside (release build, wrk).
 bench-serve: deps
 	scripts/bench_serve.sh
+
+## Scale-out: HTTP ingest with 1, 2 and 4 servers on one PostgreSQL (and SQLite), evaluate over 1M vs 10M predictions.
+bench-postgres: deps
+	scripts/bench_postgres.sh
 
 ## Server: schemathesis against docs/openapi.yaml on a live `vigil serve` (venv, bounded examples).
 schemathesis: deps

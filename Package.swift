@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
         .library(name: "VigilStore", targets: ["VigilStore"]),
+        .library(name: "VigilPostgres", targets: ["VigilPostgres"]),
         .library(name: "VigilAlerts", targets: ["VigilAlerts"]),
         .library(name: "VigilJobs", targets: ["VigilJobs"]),
         .library(name: "VigilSampling", targets: ["VigilSampling"]),
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // The PostgreSQL store (issue 11): only VigilPostgres and what depends on it pay for it.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // OpenBLAS (CBLAS) for the kernel matrices of the embedding-drift tests.
@@ -57,6 +60,14 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // The Store protocol on PostgreSQL (postgres-nio), for several instances sharing one database.
+        .target(
+            name: "VigilPostgres",
+            dependencies: [
+                "VigilCore", "VigilStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         // Sampling strategies and the review queue's rules.
         .target(name: "VigilSampling", dependencies: ["VigilCore", "VigilStore"]),
         // Findings to alerts, the outbox, templates, signing and webhook delivery (URLSession).
@@ -73,7 +84,7 @@ let package = Package(
         .target(
             name: "VigilJobs",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilImaging",
+                "VigilCore", "VigilStore", "VigilPostgres", "VigilAlerts", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilImaging",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -109,8 +120,8 @@ let package = Package(
         .testTarget(name: "VigilImagingTests", dependencies: ["VigilImaging"]),
         .testTarget(name: "VigilDetectorTests", dependencies: ["VigilDetector", "VigilCore", "VigilImaging", "VigilJobs", "VigilStore", "vigil"]),
         .testTarget(name: "VigilReviewTests", dependencies: ["VigilCore", "VigilStore", "VigilImaging", "VigilReview", "vigil", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", "VigilPostgres", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilPostgres", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "VigilAlertsTests",
             dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "vigil"]
@@ -127,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilJobs", "VigilServer", "vigil",
+                "VigilCore", "VigilStore", "VigilPostgres", "VigilJobs", "VigilServer", "vigil",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

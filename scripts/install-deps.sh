@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Vigil needs, only those missing (idempotent; run as root or with sudo).
 set -euo pipefail
-packages=(zlib1g-dev libsqlite3-dev libopenblas-dev libcurl4-openssl-dev libpng-dev libjpeg-dev tmux libxml2 pkg-config sqlite3 python3-venv curl)
+packages=(zlib1g-dev libsqlite3-dev libopenblas-dev libcurl4-openssl-dev libpng-dev libjpeg-dev tmux libxml2 pkg-config sqlite3 python3-venv curl postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

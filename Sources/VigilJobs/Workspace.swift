@@ -1,12 +1,14 @@
 import Foundation
 import VigilAlerts
 import VigilCore
+import VigilPostgres
 import VigilStore
 import Yams
 
 /// `vigil.yaml`: where the store is and where the policies are.
 public struct WorkspaceConfig: Sendable, Codable, Equatable {
-    /// `sqlite:PATH` (relative to the workspace) or, later, `postgres://…`.
+    /// `sqlite:PATH` (relative to the workspace) or `postgres://USER@HOST:PORT/DATABASE`
+    /// (password from `VIGIL_PG_PASSWORD` or `?password_file=PATH`; `?sslmode=require` for TLS).
     public var store: String
     /// Folder of policy files, relative to the workspace.
     public var policies: String
@@ -117,9 +119,9 @@ public struct Workspace: Sendable {
             return try SQLiteStore(path: path(String(url.dropFirst("sqlite:".count))))
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw JobError("vigil.yaml: store: PostgreSQL is not available in this version; use sqlite:PATH")
+            return try PostgresStore.shared(url: url)
         }
-        throw JobError("vigil.yaml: store: '\(url)' is not a store URL; use sqlite:.vigil/vigil.db")
+        throw JobError("vigil.yaml: store: '\(url)' is not a store URL; use sqlite:.vigil/vigil.db or postgres://USER@HOST:PORT/DATABASE")
     }
 
     /// Opens the store and registers every policy's model in it.

@@ -124,6 +124,20 @@ public struct ReviewClaim: Sendable, Equatable, Codable {
     public var reviewer: String
     public var leaseUntil: Int64
     public var isGold: Bool
+
+    public init(assignment: Int64, item: Int64, model: String, predictionID: String, predictedClass: String?, score: Double?, payload: String?,
+                reviewer: String, leaseUntil: Int64, isGold: Bool) {
+        self.assignment = assignment
+        self.item = item
+        self.model = model
+        self.predictionID = predictionID
+        self.predictedClass = predictedClass
+        self.score = score
+        self.payload = payload
+        self.reviewer = reviewer
+        self.leaseUntil = leaseUntil
+        self.isGold = isGold
+    }
 }
 
 /// What a reviewer did with a claimed item.
@@ -228,6 +242,20 @@ public struct ReviewItem: Sendable, Equatable, Codable {
     public var sampledAt: Int64
     /// Reviewers holding a live claim.
     public var claimedBy: [String]
+
+    public init(id: Int64, model: String, predictionID: String, strategy: String, inclusionProbability: Double, reviewsRequired: Int, isGold: Bool,
+                state: String, sampledAt: Int64, claimedBy: [String]) {
+        self.id = id
+        self.model = model
+        self.predictionID = predictionID
+        self.strategy = strategy
+        self.inclusionProbability = inclusionProbability
+        self.reviewsRequired = reviewsRequired
+        self.isGold = isGold
+        self.state = state
+        self.sampledAt = sampledAt
+        self.claimedBy = claimedBy
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, model, strategy, state

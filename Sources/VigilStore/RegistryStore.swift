@@ -279,6 +279,28 @@ public struct RetrainJobRecord: Sendable, Equatable, Codable {
     public var log: String?
     public var candidateVersion: Int?
 
+    public init(id: Int64, model: String, state: RetrainJobState, trigger: String, trainer: String, cause: String, attempts: Int, maxAttempts: Int,
+                owner: String?, pid: Int32?, leaseUntil: Int64?, createdAt: Int64, startedAt: Int64?, finishedAt: Int64?, error: String?, log: String?,
+                candidateVersion: Int?) {
+        self.id = id
+        self.model = model
+        self.state = state
+        self.trigger = trigger
+        self.trainer = trainer
+        self.cause = cause
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.owner = owner
+        self.pid = pid
+        self.leaseUntil = leaseUntil
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.error = error
+        self.log = log
+        self.candidateVersion = candidateVersion
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, model, state, trigger, trainer, cause, attempts, owner, pid, error, log
         case maxAttempts = "max_attempts"
@@ -306,4 +328,16 @@ public struct ReviewedPrediction: Sendable {
     public var isGold: Bool
     /// When the label was given.
     public var labeledAt: Int64
+
+    public init(id: String, ts: Int64, payload: String, predictedIndex: Int?, score: Double?, labelIndex: Int?, boxes: String?, isGold: Bool, labeledAt: Int64) {
+        self.id = id
+        self.ts = ts
+        self.payload = payload
+        self.predictedIndex = predictedIndex
+        self.score = score
+        self.labelIndex = labelIndex
+        self.boxes = boxes
+        self.isGold = isGold
+        self.labeledAt = labeledAt
+    }
 }

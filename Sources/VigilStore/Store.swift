@@ -112,6 +112,12 @@ public struct IngestProgress: Sendable {
     /// The outcome so far (all batches committed up to now), so a caller streaming batches
     /// from several sources can tell what each batch did.
     public var outcome = IngestOutcome()
+
+    public init(recordsWritten: Int, lastLine: Int, outcome: IngestOutcome = IngestOutcome()) {
+        self.recordsWritten = recordsWritten
+        self.lastLine = lastLine
+        self.outcome = outcome
+    }
 }
 
 /// What an ingest did to the store.
@@ -200,6 +206,13 @@ public struct StoreVerification: Sendable {
     public var distinctPredictionIDs: Int
 
     public var isHealthy: Bool { integrity == ["ok"] && aggregateMismatches.isEmpty && predictions == distinctPredictionIDs }
+
+    public init(integrity: [String], aggregateMismatches: [String], predictions: Int, distinctPredictionIDs: Int) {
+        self.integrity = integrity
+        self.aggregateMismatches = aggregateMismatches
+        self.predictions = predictions
+        self.distinctPredictionIDs = distinctPredictionIDs
+    }
 }
 
 /// Errors the store raises, each saying what to do.

@@ -6,8 +6,13 @@ import VigilStore
 
 @Suite(.serialized) struct ReviewQueueTests {
     /// A store with `count` queued items, every fifth one for two reviewers.
-    static func queued(_ count: Int) throws -> SQLiteStore {
-        let store = try temporaryStore()
+    static func queued(_ count: Int, _ backend: Backend = .sqlite) throws -> any Store {
+        try queuedStore(count, backend).store
+    }
+
+    static func queuedStore(_ count: Int, _ backend: Backend) throws -> (store: any Store, reopen: @Sendable () throws -> any Store) {
+        let made = try backend.makeStore()
+        let store = made.store
         try ingestPredictions(store, count: count)
         var seqs: [Int64] = []
         try store.forEachSamplingCandidate(model: "shelf", window: TimeWindow(from: 0, to: .max), passes: 1, attribute: nil) { _, c in seqs.append(c.seq) }
@@ -15,17 +20,16 @@ import VigilStore
             ReviewItemDraft(predictionSeq: seq, strategy: .uniform, inclusionProbability: 0.5, reviewsRequired: i % 5 == 0 ? 2 : 1)
         }
         #expect(try store.enqueue(drafts, model: "shelf", sampleRun: "t", now: day0, actor: "test") == count)
-        return store
+        return made
     }
 
     /// 20 reviewers on 20 threads, each with its own connection, claim until the queue is dry.
-    @Test func twentyConcurrentClaimersNeverShareAnItemExceptDoubleReviews() throws {
-        let store = try Self.queued(300)
-        let path = store.path
+    @Test(arguments: Backend.all) func twentyConcurrentClaimersNeverShareAnItemExceptDoubleReviews(backend: Backend) throws {
+        let (store, reopen) = try Self.queuedStore(300, backend)
         let collected = Collected()
         DispatchQueue.concurrentPerform(iterations: 20) { r in
             do {
-                let mine = try SQLiteStore(path: path)
+                let mine = try reopen()
                 while let c = try mine.claim(model: "shelf", reviewer: "r\(r)", now: day0, leaseMillis: 600_000) {
                     collected.add(c.item, c.reviewer)
                 }
@@ -46,8 +50,8 @@ import VigilStore
         #expect(status.claimed == 360 && status.open == 300)
     }
 
-    @Test func anExpiredLeaseIsReclaimedAndTheLateAnswerRefused() throws {
-        let store = try Self.queued(2)
+    @Test(arguments: Backend.all) func anExpiredLeaseIsReclaimedAndTheLateAnswerRefused(backend: Backend) throws {
+        let store = try Self.queued(2, backend)
         let a = try #require(try store.claim(model: "shelf", reviewer: "alice", now: 0, leaseMillis: 1_000))
         let b = try #require(try store.claim(model: "shelf", reviewer: "bob", now: 0, leaseMillis: 1_000))
         #expect(a.item != b.item || a.reviewer != b.reviewer)
@@ -72,8 +76,8 @@ import VigilStore
         #expect(try store.queueStatus(model: "shelf", now: 1_800).expired == 1)
     }
 
-    @Test func labelsGoToGroundTruthWithRevisionsAndStatisticsFollow() throws {
-        let store = try Self.queued(10)  // item 1 (the first) needs two reviewers
+    @Test(arguments: Backend.all) func labelsGoToGroundTruthWithRevisionsAndStatisticsFollow(backend: Backend) throws {
+        let store = try Self.queued(10, backend)  // item 1 (the first) needs two reviewers
         let a = try #require(try store.claim(model: "shelf", reviewer: "alice", now: 0, leaseMillis: 60_000))
         let b = try #require(try store.claim(model: "shelf", reviewer: "bob", now: 0, leaseMillis: 60_000))
         #expect(a.item == b.item)  // the double-reviewed item goes to both

@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilPostgres
 import VigilStore
 
 let schema = ModelSchema(name: "shelf", task: .classification, classes: ["can", "jar", "box"])
@@ -13,11 +14,41 @@ func temporaryStore() throws -> SQLiteStore {
     return store
 }
 
+/// The backends the queue tests run against (see VigilStoreTests' `Backend`): SQLite, and
+/// PostgreSQL when `VIGIL_TEST_POSTGRES_URL` is set or `VIGIL_REQUIRE_POSTGRES=1` (then failing without it).
+enum Backend: String, Sendable, CustomStringConvertible {
+    case sqlite, postgres
+    var description: String { rawValue }
+
+    static var all: [Backend] {
+        let env = ProcessInfo.processInfo.environment
+        return !(env["VIGIL_TEST_POSTGRES_URL"] ?? "").isEmpty || env["VIGIL_REQUIRE_POSTGRES"] == "1" ? [.sqlite, .postgres] : [.sqlite]
+    }
+
+    /// A fresh store with the `shelf` model, and how to open another handle on it (another process's).
+    func makeStore() throws -> (store: any Store, reopen: @Sendable () throws -> any Store) {
+        switch self {
+        case .sqlite:
+            let store = try temporaryStore()
+            let path = store.path
+            return (store, { try SQLiteStore(path: path) })
+        case .postgres:
+            guard let admin = ProcessInfo.processInfo.environment["VIGIL_TEST_POSTGRES_URL"], !admin.isEmpty else {
+                throw StoreError("VIGIL_REQUIRE_POSTGRES=1 but VIGIL_TEST_POSTGRES_URL is not set: export VIGIL_TEST_POSTGRES_URL=$(scripts/postgres-test-server.sh)")
+            }
+            let url = try PostgresStore.createScratchDatabase(adminURL: admin)
+            let store = try PostgresStore(url: url)
+            _ = try store.syncModels([schema], now: 0)
+            return (store, { try PostgresStore(url: url) })
+        }
+    }
+}
+
 let day0 = Timestamp.parseMillis("2026-10-01T00:00:00Z")!
 
 /// `count` predictions from `start` (ms), one a minute: class shares 80/15/5 %, a `scores` map
 /// whose top-1 margin varies, and `input.attributes.camera` from `camera(i)`.
-func ingestPredictions(_ store: SQLiteStore, count: Int, start: Int64 = day0, prefix: String = "p", seed: UInt64 = 1,
+func ingestPredictions(_ store: any Store, count: Int, start: Int64 = day0, prefix: String = "p", seed: UInt64 = 1,
                        camera: (Int) -> String = { _ in "a" }) throws {
     var rng = SplitMix64(seed: seed)
     var lines: [String] = []
@@ -40,7 +71,7 @@ func ingestPredictions(_ store: SQLiteStore, count: Int, start: Int64 = day0, pr
 }
 
 /// Labels predictions `ids` with `label`.
-func ingestLabels(_ store: SQLiteStore, _ ids: [String], label: String = "can", now: Int64 = day0) throws {
+func ingestLabels(_ store: any Store, _ ids: [String], label: String = "can", now: Int64 = day0) throws {
     let parser = LabelLineParser()
     let records = ids.enumerated().map { i, id in
         var l = "{\"prediction_id\":\"\(id)\",\"label\":\"\(label)\"}"

@@ -1,22 +1,34 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilPostgres
 @testable import VigilStore
 
-@Suite struct SQLiteStoreTests {
-    @Test func migrationsRecordTheSchemaVersion() throws {
-        let (store, _) = try temporaryStore()
-        let version = try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA user_version") }
-        #expect(version == SQLiteStore.schemaVersion)
-        let mode = try store.queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
-        #expect(mode == "wal")
-        // Reopening applies nothing twice.
-        let again = try SQLiteStore(path: store.path)
-        #expect(try again.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM grdb_migrations") } == SQLiteStore.migrator.migrations.count)
+/// The store's contract, run against every backend in `Backend.all`.
+@Suite struct StoreTests {
+    @Test(arguments: Backend.all) func migrationsRecordTheSchemaVersion(backend: Backend) throws {
+        let t = try backend.makeStore()
+        if let store = t.sqlite {
+            let version = try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA user_version") }
+            #expect(version == SQLiteStore.schemaVersion)
+            let mode = try store.queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+            #expect(mode == "wal")
+            // Reopening applies nothing twice.
+            let again = try SQLiteStore(path: store.path)
+            #expect(try again.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM grdb_migrations") } == SQLiteStore.migrator.migrations.count)
+        }
+        if let store = t.postgres {
+            #expect(try store.storedSchemaVersion() == PostgresStore.schemaVersion)
+            // Reopening (another instance) applies nothing twice.
+            let again = try PostgresStore(location: store.location)
+            #expect(try again.storedSchemaVersion() == PostgresStore.schemaVersion)
+            #expect(try t.integers("SELECT COUNT(*) FROM vigil_migrations") == [[Int64(PostgresStore.schemaVersion)]])
+        }
     }
 
-    @Test func classesAreAppendOnly() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func classesAreAppendOnly(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         _ = try store.syncModels([classifierSchema], now: 0)
         let grown = ModelSchema(name: "shelf", task: .classification, classes: ["box", "can", "jar", "tray"])
         let catalog = try store.syncModels([grown], now: 0)
@@ -27,8 +39,9 @@ import VigilCore
         #expect(throws: StoreError.self) { try store.syncModels([retasked], now: 0) }
     }
 
-    @Test func ingestIsIdempotentAndReportsConflicts() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func ingestIsIdempotentAndReportsConflicts(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         let catalog = try store.syncModels([classifierSchema], now: 0)
         let first = predictions([line("a"), line("b", label: "jar"), line("c", label: "box")], catalog: catalog)
         let o1 = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([first]), progress: { _ in })
@@ -45,8 +58,9 @@ import VigilCore
         #expect(v.predictions == 3)
     }
 
-    @Test func groupedInsertsFallBackRowByRowOnDuplicates() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func groupedInsertsFallBackRowByRowOnDuplicates(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         let catalog = try store.syncModels([classifierSchema], now: 0)
         let classes = ["can", "jar", "box"]
         let first = predictions((0..<100).map { line("p\($0)", label: classes[$0 % 3]) }, catalog: catalog)
@@ -67,19 +81,21 @@ import VigilCore
         #expect(v.predictions == 120)
     }
 
-    @Test func atomicIngestRollsBackEverything() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func atomicIngestRollsBackEverything(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         let catalog = try store.syncModels([classifierSchema], now: 0)
         let batch = predictions([line("a"), line("b")], catalog: catalog)
         let o = try store.ingestPredictions(options: .init(now: 0, atomic: true, shouldCommit: { false }),
                                             nextBatch: batches([batch, batch]), progress: { _ in })
         #expect(!o.committed && o.inserted == 0)
         #expect(try store.verify().predictions == 0)
-        #expect(try store.queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM hourly_class_counts") } == 0)
+        #expect(try t.integers("SELECT COUNT(*) FROM hourly_class_counts") == [[0]])
     }
 
-    @Test func aggregatesCountPerHourClassAndScoreBin() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func aggregatesCountPerHourClassAndScoreBin(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         let catalog = try store.syncModels([classifierSchema], now: 0)
         let rows = predictions([
             line("a", label: "can", score: 0.91, ts: "2026-10-01T10:05:00Z"),
@@ -88,35 +104,31 @@ import VigilCore
             line("d", label: "jar", score: 0.5, ts: "2026-10-01T10:30:00Z"),
         ], catalog: catalog)
         _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([rows]), progress: { _ in })
-        let counts = try store.queue.read {
-            try Row.fetchAll($0, sql: "SELECT hour, label_idx, n FROM hourly_class_counts ORDER BY hour, label_idx")
-                .map { [$0[0] as Int64, $0[1] as Int64, $0[2] as Int64] }
-        }
+        let counts = try t.integers("SELECT hour, label_idx, n FROM hourly_class_counts ORDER BY hour, label_idx")
         let h10 = Timestamp.parseMillis("2026-10-01T10:00:00Z")! / 3_600_000
         #expect(counts == [[h10, -1, 3], [h10, 0, 2], [h10, 1, 1], [h10 + 1, -1, 1], [h10 + 1, 0, 1]])
-        let bins = try store.queue.read {
-            try Row.fetchAll($0, sql: "SELECT hour, label_idx, bin, n FROM hourly_score_bins ORDER BY hour, label_idx, bin")
-                .map { [$0[0] as Int64, $0[1] as Int64, $0[2] as Int64, $0[3] as Int64] }
-        }
+        let bins = try t.integers("SELECT hour, label_idx, bin, n FROM hourly_score_bins ORDER BY hour, label_idx, bin")
         #expect(bins == [[h10, 0, 18, 1], [h10, 0, 19, 1], [h10, 1, 10, 1], [h10 + 1, 0, 19, 1]])
         #expect(try store.verify().isHealthy)
     }
 
-    @Test func detectionRecordsAreStoredFaithfullyAndAggregatedPerBox() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func detectionRecordsAreStoredFaithfullyAndAggregatedPerBox(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         let catalog = try store.syncModels([detectorSchema], now: 0)
         let raw = #"{"id":"img-1","ts":"2026-10-01T10:00:00Z","model":"dock","boxes":[{"label":"pallet","score":0.8,"bbox":[1,2,30.5,40]},{"label":"person","score":0.3,"bbox":[0,0,5,5],"note":"x"}],"image":{"width":640,"height":480}}"#
         let rows = predictions([raw], catalog: catalog)
         _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([rows]), progress: { _ in })
-        let payload = try store.queue.read { try String.fetchOne($0, sql: "SELECT payload FROM predictions") }
+        let payload = try t.rows("SELECT payload FROM predictions").first?.first ?? nil
         #expect(payload == #"{"boxes":[{"label":"pallet","score":0.8,"bbox":[1,2,30.5,40]},{"label":"person","score":0.3,"bbox":[0,0,5,5],"note":"x"}],"image":{"width":640,"height":480}}"#)
         #expect(try store.verify().isHealthy)
-        let n = try store.queue.read { try Int.fetchOne($0, sql: "SELECT SUM(n) FROM hourly_class_counts WHERE label_idx >= 0") }
-        #expect(n == 2)
+        let n = try t.integers("SELECT SUM(n) FROM hourly_class_counts WHERE label_idx >= 0")
+        #expect(n == [[2]])
     }
 
-    @Test func labelsKeepARevisionHistory() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func labelsKeepARevisionHistory(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         let catalog = try store.syncModels([classifierSchema], now: 0)
         _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions([line("a"), line("b")], catalog: catalog)]), progress: { _ in })
         let first = labels([#"{"prediction_id":"a","label":"can"}"#, #"{"prediction_id":"b","label":"jar","reviewer":"ana"}"#])
@@ -129,20 +141,19 @@ import VigilCore
         #expect(refused.rejected.count == 1 && refused.rejected[0].reason.contains("--relabel"))
         let relabeled = try store.ingestLabels(options: .init(now: 4, allowRelabel: true), nextBatch: batches([changed]), progress: { _ in })
         #expect(relabeled.relabeled == 1)
-        let history = try store.queue.read {
-            try Row.fetchAll($0, sql: "SELECT r.revision, r.label_idx, r.reviewer FROM ground_truth_revisions r JOIN predictions p ON p.seq = r.prediction_seq WHERE p.id = 'b' ORDER BY r.revision")
-                .map { "\($0[0] as Int64):\($0[1] as Int64):\(($0[2] as String?) ?? "-")" }
-        }
+        let history = try t.rows("SELECT r.revision, r.label_idx, r.reviewer FROM ground_truth_revisions r JOIN predictions p ON p.seq = r.prediction_seq WHERE p.id = 'b' ORDER BY r.revision")
+            .map { "\($0[0] ?? "?"):\($0[1] ?? "?"):\($0[2] ?? "-")" }
         #expect(history == ["1:1:ana", "2:2:bo"])
         let events = try store.events(model: "shelf", limit: 10)
         #expect(events.contains { $0.kind == "label.relabel" && $0.subject == "b" && $0.actor == "bo" })
         #expect(throws: (any Error).self) {
-            try store.queue.write { try $0.execute(sql: "UPDATE ground_truth_revisions SET label_idx = 0") }
+            try t.execute("UPDATE ground_truth_revisions SET label_idx = 0")
         }
     }
 
-    @Test func labelsAreCheckedAgainstThePredictionsModel() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func labelsAreCheckedAgainstThePredictionsModel(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         let catalog = try store.syncModels([classifierSchema, detectorSchema], now: 0)
         _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions([line("a")], catalog: catalog)]), progress: { _ in })
         let bad = labels([
@@ -158,8 +169,9 @@ import VigilCore
         #expect(o.rejected[2].reason.contains("give 'label'"))
     }
 
-    @Test func confusionMatrixCoversTheWindowOnly() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func confusionMatrixCoversTheWindowOnly(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         let catalog = try store.syncModels([classifierSchema], now: 0)
         let rows = predictions([
             line("a", label: "can", ts: "2026-10-01T00:00:00Z"),
@@ -180,8 +192,9 @@ import VigilCore
         #expect(try store.predictionCount(model: "shelf", window: window) == 2)
     }
 
-    @Test func anyWindowEqualsACountOfTheRowsEvenAfterRelabels() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func anyWindowEqualsACountOfTheRowsEvenAfterRelabels(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         let catalog = try store.syncModels([classifierSchema], now: 0)
         let classes = ["can", "jar", "box"]
         var rng = SplitMix64(seed: 9)
@@ -201,12 +214,12 @@ import VigilCore
         #expect(o.relabeled == 1000)
         #expect(try store.verify().isHealthy)
         // verify() notices an aggregate that no longer equals a recount.
-        try store.queue.write { try $0.execute(sql: "UPDATE hourly_confusion SET n = n + 1 WHERE (model_id, hour, label_idx, predicted_idx) = (SELECT model_id, hour, label_idx, predicted_idx FROM hourly_confusion LIMIT 1)") }
+        try t.execute("UPDATE hourly_confusion SET n = n + 1 WHERE (model_id, hour, label_idx, predicted_idx) = (SELECT model_id, hour, label_idx, predicted_idx FROM hourly_confusion ORDER BY 1, 2, 3, 4 LIMIT 1)")
         #expect(try store.verify().aggregateMismatches.count == 1)
-        try store.queue.write { try $0.execute(sql: "UPDATE hourly_confusion SET n = n - 1 WHERE (model_id, hour, label_idx, predicted_idx) = (SELECT model_id, hour, label_idx, predicted_idx FROM hourly_confusion LIMIT 1)") }
-        try store.queue.write { try $0.execute(sql: "DELETE FROM hourly_class_counts WHERE (model_id, hour, label_idx) = (SELECT model_id, hour, label_idx FROM hourly_class_counts LIMIT 1)") }
+        try t.execute("UPDATE hourly_confusion SET n = n - 1 WHERE (model_id, hour, label_idx, predicted_idx) = (SELECT model_id, hour, label_idx, predicted_idx FROM hourly_confusion ORDER BY 1, 2, 3, 4 LIMIT 1)")
+        try t.execute("DELETE FROM hourly_class_counts WHERE (model_id, hour, label_idx) = (SELECT model_id, hour, label_idx FROM hourly_class_counts ORDER BY 1, 2, 3 LIMIT 1)")
         #expect(try store.verify().aggregateMismatches.count == 1)
-        try store.queue.write { try $0.execute(sql: "INSERT INTO hourly_class_counts SELECT model_id, ts / 3600000, -1, COUNT(*) FROM predictions GROUP BY 1, 2 ON CONFLICT DO UPDATE SET n = excluded.n") }
+        try t.execute("INSERT INTO hourly_class_counts SELECT model_id, ts / 3600000, -1, COUNT(*) FROM predictions GROUP BY 1, 2 ON CONFLICT (model_id, hour, label_idx) DO UPDATE SET n = excluded.n")
         #expect(try store.verify().isHealthy)
         for _ in 0..<200 {
             let a = start - 3_600_000 + Int64(rng.next() % UInt64(6 * 86_400_000))
@@ -225,11 +238,12 @@ import VigilCore
         }
     }
 
-    @Test func eventLogIsAppendOnly() throws {
-        let (store, _) = try temporaryStore()
+    @Test(arguments: Backend.all) func eventLogIsAppendOnly(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
         try store.append(Event(ts: 1, actor: "t", kind: "test", model: nil, subject: nil, details: "{}"))
-        #expect(throws: (any Error).self) { try store.queue.write { try $0.execute(sql: "DELETE FROM events") } }
-        #expect(throws: (any Error).self) { try store.queue.write { try $0.execute(sql: "UPDATE events SET kind = 'x'") } }
+        #expect(throws: (any Error).self) { try t.execute("DELETE FROM events") }
+        #expect(throws: (any Error).self) { try t.execute("UPDATE events SET kind = 'x'") }
         #expect(try store.events(model: nil, limit: 5).count == 1)
     }
 }

@@ -1,0 +1,128 @@
+import Foundation
+import VigilCore
+import VigilStore
+
+extension PostgresStore {
+    /// How many of a window's latest predictions are looked at to decide whether the model
+    /// sends embeddings at all.
+    static let embeddingProbe = 1000
+
+    public func predictedClassCounts(model: String, window: TimeWindow) throws -> [Int] {
+        try read { s in
+            let (modelID, schema) = try Self.requireSchema(s, name: model)
+            var counts = [Int](repeating: 0, count: schema.classes.count)
+            func add(_ index: Int64, _ n: Int64) {
+                if index >= 0 && Int(index) < counts.count { counts[Int(index)] += Int(n) }
+            }
+            let (wholeHours, edges) = window.byHour
+            if let wholeHours {
+                for row in try s.query("""
+                    SELECT label_idx, SUM(n)::bigint FROM hourly_class_counts
+                    WHERE model_id = $1 AND hour >= $2 AND hour < $3 AND label_idx >= 0 GROUP BY label_idx
+                    """, [modelID, wholeHours.lowerBound, wholeHours.upperBound]) { add(try row.int(0), try row.int(1)) }
+            }
+            for edge in edges {
+                if schema.task == .classification {
+                    for row in try s.query("""
+                        SELECT label_idx, COUNT(*) FROM predictions
+                        WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND label_idx IS NOT NULL GROUP BY label_idx
+                        """, [modelID, edge.from, edge.to]) { add(try row.int(0), try row.int(1)) }
+                } else {
+                    for row in try s.query("""
+                        SELECT (payload::json -> 'boxes')::text FROM predictions
+                        WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND json_typeof(payload::json -> 'boxes') IS NOT NULL
+                          AND json_typeof(payload::json -> 'boxes') <> 'null'
+                        """, [modelID, edge.from, edge.to]) {
+                        for box in try DetectionBox.parse(json: try row.string(0), schema: schema) { add(Int64(box.labelIndex), 1) }
+                    }
+                }
+            }
+            return counts
+        }
+    }
+
+    public func scores(model: String, window: TimeWindow) throws -> [Double] {
+        try read { s in
+            let (modelID, _) = try Self.requireSchema(s, name: model)
+            return try s.query("SELECT score FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL",
+                               [modelID, window.from, window.to]).map { try $0.double(0) }
+        }
+    }
+
+    public func forEachPredictedBoxes(model: String, window: TimeWindow, _ body: (String) throws -> Void) throws {
+        let rows = try read { s in
+            let (modelID, _) = try Self.requireSchema(s, name: model)
+            return try s.query("""
+                SELECT COALESCE((payload::json -> 'boxes')::text, '[]') FROM predictions
+                WHERE model_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, seq
+                """, [modelID, window.from, window.to])
+        }
+        for row in rows { try body(try row.string(0)) }
+    }
+
+    public func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)] {
+        try read { s in
+            let (modelID, _) = try Self.requireSchema(s, name: model)
+            return try s.query("""
+                SELECT ts, label_idx = predicted_idx FROM ground_truth
+                WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND label_idx IS NOT NULL AND predicted_idx IS NOT NULL
+                ORDER BY ts, prediction_seq
+                """, [modelID, window.from, window.to]).map { (try $0.int(0), try $0.bool(1)) }
+        }
+    }
+
+    public func hourlyMeanScores(model: String, window: TimeWindow) throws -> [(hour: Int64, mean: Double, count: Int)] {
+        try read { s in
+            let (modelID, _) = try Self.requireSchema(s, name: model)
+            return try s.query("""
+                SELECT ts / 3600000, AVG(score), COUNT(*) FROM predictions
+                WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL GROUP BY 1 ORDER BY 1
+                """, [modelID, window.from, window.to]).map { (try $0.int(0), try $0.double(1), Int(try $0.int(2))) }
+        }
+    }
+
+    public func embeddingSample(model: String, window: TimeWindow, limit: Int) throws -> [String] {
+        try read { s in
+            let (modelID, _) = try Self.requireSchema(s, name: model)
+            // Most models send no embeddings: look at the window's latest predictions first.
+            let probe = try s.one("""
+                SELECT EXISTS(SELECT 1 FROM (SELECT payload FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3
+                                             ORDER BY ts DESC LIMIT $4) latest
+                              WHERE json_typeof(payload::json #> '{input,embedding}') IS DISTINCT FROM 'null'
+                                AND payload::json #> '{input,embedding}' IS NOT NULL)
+                """, [modelID, window.from, window.to, Self.embeddingProbe])?.bool(0) ?? false
+            guard probe else { return [] }
+            return try s.query("""
+                SELECT e FROM (SELECT (payload::json #> '{input,embedding}')::text AS e, content_hash FROM predictions
+                               WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND payload IS NOT NULL) sample
+                WHERE e IS NOT NULL AND e <> 'null' ORDER BY content_hash LIMIT $4
+                """, [modelID, window.from, window.to, limit]).map { try $0.string(0) }
+        }
+    }
+
+    /// Drops the day partitions of predictions wholly before `cutoff` (ms) and their ids: the
+    /// retention of rows without a `DELETE` of each. Per-hour aggregates, ground truth and
+    /// evaluation runs stay, so evaluations of those hours still read their counts. Returns the
+    /// number of partitions dropped.
+    @discardableResult
+    public func dropPartitions(before cutoff: Int64) throws -> Int {
+        let lastDay = cutoff / Self.dayMillis  // partitions of days < lastDay end at or before the cutoff
+        let dropped = try write { s in
+            try s.execute("SELECT pg_advisory_xact_lock($1)", [Self.migrationLock + 2])
+            let names = try s.query("""
+                SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+                WHERE p.relname = 'predictions' AND c.relname ~ '^predictions_d[0-9]+$'
+                """).map { try $0.string(0) }
+            var n = 0
+            for name in names {
+                guard let day = Int64(name.dropFirst("predictions_d".count)), day < lastDay else { continue }
+                try s.execute("DROP TABLE \(name)")
+                n += 1
+            }
+            try s.execute("DELETE FROM prediction_ids WHERE ts < $1", [lastDay * Self.dayMillis])
+            return n
+        }
+        partitions.removeAll()
+        return dropped
+    }
+}
