@@ -75,7 +75,7 @@ extension SQLiteStore {
         s.bind(p + 8, now)
     }
 
-    static func conflict(_ r: PredictionRecord) -> RecordError {
+    static func conflict(_ r: PredictionRecord) -> VigilCore.RecordError {
         RecordError(line: r.line, field: "id",
                     reason: "conflict: a prediction with this id is already stored with different content; ids are immutable, send a corrected prediction under a new id",
                     id: r.id)
