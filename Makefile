@@ -7,9 +7,7 @@ SWIFT ?= swift
 quickstart: deps
 	$(SWIFT) build -c release --product vigil
 	rm -rf vigil-quickstart
-	.build/release/vigil quickstart --dir vigil-quickstart; status=$$?; \
-	  echo "vigil quickstart exited $$status (0 ok, 1 warning, 2 critical, 3 unknown; the example drifts, so 2 is expected)"; \
-	  [ $$status -le 3 ]
+	.build/release/vigil quickstart --dir vigil-quickstart
 
 ## Install what is missing and run the whole test suite. The registry's MLflow test needs
 ## MLflow in .build/mlflow-venv (first time: pip install, ~3 min); with VIGIL_REQUIRE_MLFLOW=1

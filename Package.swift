@@ -1,6 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The numeric modules are compiled with optimisation in debug builds too: the test suite trains
+/// the embedded detector and runs the quickstart, which take minutes unoptimised.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Vigil",
     platforms: [.macOS(.v14)],
@@ -16,6 +20,7 @@ let package = Package(
         .library(name: "VigilDetector", targets: ["VigilDetector"]),
         .library(name: "VigilReview", targets: ["VigilReview"]),
         .library(name: "VigilServer", targets: ["VigilServer"]),
+        .library(name: "VigilQuickstart", targets: ["VigilQuickstart"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -40,9 +45,9 @@ let package = Package(
         // Images: an RGB raster and its codecs.
         .target(name: "VigilImaging", dependencies: ["CPNG", "CJPEGShim"]),
         // The embedded detector: synthetic scenes, a small CNN on OpenBLAS, safetensors artifacts.
-        .target(name: "VigilDetector", dependencies: ["VigilCore", "VigilImaging", "COpenBLAS"]),
+        .target(name: "VigilDetector", dependencies: ["VigilCore", "VigilImaging", "COpenBLAS"], swiftSettings: optimizedInDebug),
         // Pure values, parsing and statistics: no I/O, no clock reads.
-        .target(name: "VigilCore", dependencies: ["COpenBLAS"]),
+        .target(name: "VigilCore", dependencies: ["COpenBLAS"], swiftSettings: optimizedInDebug),
         // The Store protocol and its SQLite backend.
         .target(
             name: "VigilStore",
@@ -68,9 +73,14 @@ let package = Package(
         .target(
             name: "VigilJobs",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling", "VigilRegistry",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilImaging",
                 .product(name: "Yams", package: "Yams"),
             ]
+        ),
+        // `vigil quickstart`: the whole loop on simulated time (camera, simulated reviewer, timeline).
+        .target(
+            name: "VigilQuickstart",
+            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilRegistry", "VigilDetector", "VigilImaging"]
         ),
         // `vigil review`: the reviewers' terminal UI (terminal control, keys, screen, images, session).
         .target(name: "VigilReview", dependencies: ["VigilCore", "VigilStore", "VigilImaging"]),
@@ -90,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilReview", "VigilServer", "COpenBLAS",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilReview", "VigilServer", "VigilQuickstart", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -107,12 +117,13 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilRegistryTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilRegistry", "VigilJobs", "vigil"]
+            dependencies: ["VigilCore", "VigilStore", "VigilRegistry", "VigilJobs", "VigilDetector", "VigilImaging", "vigil"]
         ),
         .testTarget(
             name: "VigilJobsTests",
             dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilSampling", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .testTarget(name: "VigilQuickstartTests", dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilRegistry", "VigilQuickstart"]),
         .testTarget(
             name: "VigilServerTests",
             dependencies: [

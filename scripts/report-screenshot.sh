@@ -2,7 +2,7 @@
 # Renders `vigil report --html` of a quickstart workspace in headless Chromium (Debian's
 # `chromium`, installed if missing) and saves the screenshot as docs/report.png.
 #
-#   scripts/report-screenshot.sh            # VIGIL=path OUT=file.png to override
+#   scripts/report-screenshot.sh            # VIGIL=path OUT=file.png QUICKSTART="--fast" to override
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-docs/report.png}
@@ -14,11 +14,10 @@ fi
 [ -x "$VIGIL" ] || swift build -c release --product vigil
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$VIGIL" quickstart --dir "$work/ws" > "$work/quickstart.log" || true   # exits 2: the example drifts
-# the quickstart's simulated clock ends on 31 October 2026; a daily history of the month
+"$VIGIL" quickstart --dir "$work/ws" --plain ${QUICKSTART:-} > "$work/quickstart.log" || { tail -30 "$work/quickstart.log" >&2; exit 1; }
+# the quickstart's simulated clock ends on 31 October 2026: the month's daily evaluations
 export VIGIL_NOW=2026-10-31T00:00:00Z
-"$VIGIL" evaluate --workspace "$work/ws" --backfill 2026-10-08T00:00:00Z..2026-10-31T00:00:00Z --format json > /dev/null || true
-"$VIGIL" report --workspace "$work/ws" --html "$work/report.html"
+"$VIGIL" report --workspace "$work/ws" --since 31d --html "$work/report.html"
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,3000 \
   --screenshot="$work/report.png" "file://$work/report.html" 2> "$work/chromium.log" || { cat "$work/chromium.log" >&2; exit 1; }
 mkdir -p "$(dirname "$OUT")"

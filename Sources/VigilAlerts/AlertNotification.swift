@@ -122,7 +122,7 @@ public struct AlertNotification: Sendable {
             "ends_at_json": JSONText.quote(a.endsAt.map { Timestamp.format(millis: $0) }),
             "labels_json": JSONText.object(Self.labels(a)), "annotations_json": JSONText.object(annotations(a)),
             "generator_url": reportURL ?? "", "pd_severity": Self.pagerDutySeverity(a),
-            "emoji": a.state == .resolved ? "✅" : (a.severity == .critical ? "🔴" : "🟠"),
+            "emoji": a.state == .resolved ? "✅" : a.severity == .critical ? "🔴" : a.severity == .warning ? "🟠" : "🔵",
         ]
     }
 

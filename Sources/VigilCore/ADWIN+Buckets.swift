@@ -11,6 +11,16 @@ extension ADWIN {
         let counts: UnsafeMutablePointer<Int>
         /// Working space for one run of values between two tests of the window.
         let scratch: UnsafeMutablePointer<Double>
+        /// Working space: the window's total before each value of the run.
+        let before: UnsafeMutablePointer<Double>
+        /// Per level, what `ADWIN.hasCut` keeps from its last scan of the level: f, the mean μc
+        /// it was taken at, the sum of the level's buckets, and n0 at its first and last cut.
+        let spread: UnsafeMutablePointer<Double>
+        let means: UnsafeMutablePointer<Double>
+        let sums: UnsafeMutablePointer<Double>
+        let firsts: UnsafeMutablePointer<Double>
+        let lasts: UnsafeMutablePointer<Double>
+        private let cache: UnsafeMutablePointer<Double>
         private let levels: Int
         private let rowLength: Int
         private let scratchLength: Int
@@ -21,12 +31,21 @@ extension ADWIN {
             self.scratchLength = scratchLength
             scratch = .allocate(capacity: scratchLength)
             scratch.initialize(repeating: 0, count: scratchLength)
+            before = .allocate(capacity: scratchLength)
+            before.initialize(repeating: 0, count: scratchLength)
             totals = .allocate(capacity: levels * rowLength)
             totals.initialize(repeating: 0, count: levels * rowLength)
             squares = .allocate(capacity: levels * rowLength)
             squares.initialize(repeating: 0, count: levels * rowLength)
             counts = .allocate(capacity: levels)
             counts.initialize(repeating: 0, count: levels)
+            cache = .allocate(capacity: 5 * levels)
+            cache.initialize(repeating: 0, count: 5 * levels)
+            spread = cache
+            means = cache + levels
+            sums = cache + 2 * levels
+            firsts = cache + 3 * levels
+            lasts = cache + 4 * levels
         }
 
         func copy() -> Buckets {
@@ -34,6 +53,7 @@ extension ADWIN {
             other.totals.update(from: totals, count: levels * rowLength)
             other.squares.update(from: squares, count: levels * rowLength)
             other.counts.update(from: counts, count: levels)
+            other.cache.update(from: cache, count: 5 * levels)
             return other
         }
 
@@ -42,6 +62,8 @@ extension ADWIN {
             squares.deallocate()
             counts.deallocate()
             scratch.deallocate()
+            before.deallocate()
+            cache.deallocate()
         }
     }
 }

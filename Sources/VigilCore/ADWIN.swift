@@ -10,8 +10,8 @@ import Darwin
 /// detection the next value starts a fresh window, as river does.
 /// Formulas and references: docs/statistics.md, "Sequential detectors".
 ///
-/// The buckets live in flat arrays (one row of `maxBuckets + 1` slots per size 2ⁱ), so an
-/// update allocates nothing.
+/// The buckets live in flat arrays (one row of `maxBuckets` + min(`clock`, 256) + 1 slots per
+/// size 2ⁱ), so an update allocates nothing.
 ///
 /// ```swift
 /// var adwin = ADWIN()
@@ -93,6 +93,13 @@ public struct ADWIN: SequentialDetector, Sendable {
     private let rowLength: Int
     private var buckets: Buckets
     private var levels = 1
+    /// Levels 0...stale have changed since `hasCut` last scanned them (see there).
+    private var stale = Self.maxLevels
+    /// Σ|x| over the window (it only grows between resets).
+    private var absolute = 0.0
+    /// δ′ at width `lowWidth` of the current window, a lower bound of δ′ at a larger width.
+    private var lowDeltaPrime = 0.0
+    private var lowWidth = Double.infinity
 
     private var total = 0.0
     private var squares = 0.0
@@ -107,8 +114,10 @@ public struct ADWIN: SequentialDetector, Sendable {
     public init(_ settings: Settings = Settings()) {
         precondition(settings.problems().isEmpty, "ADWIN settings: \(settings.problems().joined(separator: "; "))")
         self.settings = settings
-        rowLength = settings.maxBuckets + 1
-        buckets = Buckets(levels: Self.maxLevels, rowLength: rowLength, scratch: Swift.min(settings.clock, Self.maxRun))
+        // a level holds at most maxBuckets buckets between runs, plus one run's arrivals
+        let run = Swift.min(settings.clock, Self.maxRun)
+        rowLength = settings.maxBuckets + run + 1
+        buckets = Buckets(levels: Self.maxLevels, rowLength: rowLength, scratch: run)
         untilCheck = settings.clock
         minLength = Double(settings.minWindowLength)
         grace = Double(settings.gracePeriod)
@@ -151,82 +160,193 @@ public struct ADWIN: SequentialDetector, Sendable {
         windowWidth = 0
         untilCheck = settings.clock
         detected = false
+        stale = Self.maxLevels
+        absolute = 0
+        lowWidth = .infinity
     }
 
-    /// river's `insert_element` for each value (at most `maxRun` of them). The increments of
-    /// `squares` go through a scratch row and are summed afterwards in the same order: kept
-    /// in one loop, the compiler pairs the two sums and the running total then waits for two
-    /// divisions per value.
+    /// river's `insert_element` for each value (at most `maxRun` of them), in three passes
+    /// whose results are those of river's value-by-value loop:
+    /// - the running total, in order (the one sequential chain), keeping the total before
+    ///   each value in the scratch row;
+    /// - the increments of `squares`, (w − 1)·d·d/w with d = x − total/(w − 1), two values at a
+    ///   time (lane-wise division is IEEE division: the same quotients as one at a time, but
+    ///   the divider is not left waiting), then summed in order;
+    /// - the buckets: the values are appended to level 0, and each level's oldest pairs are
+    ///   merged into the next level, level by level. A merged bucket depends only on the two
+    ///   buckets merged, and each level merges its oldest pairs in arrival order until at most
+    ///   `maxBuckets` remain, so merging after the run leaves the same buckets as merging after
+    ///   each value, with rows moved once per run, not once per merge. Level 0's merges run in
+    ///   the loop of the divisions, which otherwise leave the other units idle.
     private mutating func insert(_ values: UnsafeBufferPointer<Double>) {
-        let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
-        let increments = buckets.scratch
-        var total = total, width = windowWidth
-        var first = counts[0]
-        for j in 0..<values.count {
-            let x = values[j]
-            totals[first] = x
-            first &+= 1
-            width += 1
-            var increment = 0.0
-            if width > 1 {
-                let d = x - total / (width - 1)
-                increment = (width - 1) * d * d / width
-            }
-            increments[j] = increment
+        let count = values.count
+        guard count > 0, let source = values.baseAddress else { return }
+        let counts = buckets.counts, totals = buckets.totals
+        let increments = buckets.scratch, before = buckets.before
+        let level0 = totals + counts[0]
+        counts[0] &+= count
+
+        var total = total, width = windowWidth, absolute = absolute
+        var first = 0
+        if width == 0 {
+            // the window's first value adds nothing to the squares
+            increments[0] = 0
+            level0[0] = source[0]
+            total += source[0]
+            absolute += abs(source[0])
+            width = 1
+            first = 1
+        }
+        for j in first..<count {
+            let x = source[j]
+            level0[j] = x
+            before[j] = total
             total += x
-            if first == rowLength {
-                // Level 0 inline: its buckets hold one value and no squares, so river's merge
-                // n·0.5·(μ1 − μ2)² + v0 + v1 is 0.5·(t0 − t1)² there.
-                let t0 = totals[0], t1 = totals[1]
-                if levels == 1 {
-                    counts[1] = 0
-                    levels = 2
-                }
-                let next = rowLength &+ counts[1]
-                totals[next] = t0 + t1
-                squaresOf[next] = 0.5 * (t0 - t1) * (t0 - t1)
-                counts[1] &+= 1
-                Self.shift(totals, by: 2, count: rowLength)
-                first &-= 2
-                if counts[1] > settings.maxBuckets { mergeFullLevels(from: 1) }
+            absolute += abs(x)
+        }
+        self.absolute = absolute
+        // Level 0's oldest pairs merge into level 1 (see `mergeFullLevels`); those merges run
+        // in the loop of the increments, whose divisions leave the other units idle.
+        let maxBuckets = settings.maxBuckets
+        let filled = counts[0]
+        let pairs = filled > maxBuckets ? (filled &- maxBuckets &+ 1) / 2 : 0
+        if pairs > 0 && levels == 1 {
+            counts[1] = 0
+            levels = 2
+        }
+        let merged = totals + (rowLength &+ counts[1]), mergedSquares = buckets.squares + (rowLength &+ counts[1])
+        var p = 0
+        // Value j (j ≥ first) arrives with w − 1 = width + (j − first) values already in the window.
+        var j = first
+        let base = width - Double(first)
+        var previous = SIMD2<Double>(base + Double(j), base + Double(j &+ 1))
+        while j &+ 1 < count {
+            let current = previous + 1
+            let x = UnsafeRawPointer(source + j).loadUnaligned(as: SIMD2<Double>.self)
+            let t = UnsafeRawPointer(before + j).loadUnaligned(as: SIMD2<Double>.self)
+            let d = x - t / previous
+            let increment = previous * d * d / current
+            UnsafeMutableRawPointer(increments + j).storeBytes(of: increment, as: SIMD2<Double>.self)
+            previous = previous + 2
+            j &+= 2
+            if p &+ 1 < pairs {
+                Self.mergeSingles(totals + 2 &* p, into: merged + p, mergedSquares + p)
+                p &+= 2
             }
         }
-        counts[0] = first
+        if j < count {
+            let previous = base + Double(j), current = previous + 1
+            let d = source[j] - before[j] / previous
+            increments[j] = previous * d * d / current
+        }
+        while p &+ 1 < pairs {
+            Self.mergeSingles(totals + 2 &* p, into: merged + p, mergedSquares + p)
+            p &+= 2
+        }
+        if p < pairs {
+            let t0 = totals[2 &* p], t1 = totals[2 &* p &+ 1]
+            merged[p] = t0 + t1
+            mergedSquares[p] = 0.5 * (t0 - t1) * (t0 - t1)
+        }
         var squares = squares
-        for j in 0..<values.count { squares += increments[j] }
+        for j in 0..<count { squares += increments[j] }
         self.total = total
         self.squares = squares
-        windowWidth = width
+        windowWidth = width + Double(count &- first)
+
+        if pairs > 0 {
+            Self.moveDown(totals, from: 2 &* pairs, count: filled &- 2 &* pairs)
+            counts[0] = filled &- 2 &* pairs
+            counts[1] &+= pairs
+            mergeFullLevels(from: 1)
+        } else {
+            stale = Swift.max(stale, 0)
+        }
     }
 
-    /// Merges the two oldest buckets of a full level into one of the next size, level by
-    /// level up. Dividing by 2^level and multiplying by 2^-level round the same exact
-    /// quotient, so the result is river's.
+    /// Two level-0 merges: buckets (t0, t1) and (t2, t3) at `t` become t0 + t1 and t2 + t3,
+    /// with squares 0.5·(t0 − t1)² and 0.5·(t2 − t3)² (single values have no squares).
+    @inline(__always)
+    private static func mergeSingles(_ t: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>,
+                                     _ outSquares: UnsafeMutablePointer<Double>) {
+        let a = load(t), b = load(t + 2)
+        let t0 = SIMD2(a.x, b.x), t1 = SIMD2(a.y, b.y)
+        store(t0 + t1, out)
+        store(0.5 * (t0 - t1) * (t0 - t1), outSquares)
+    }
+
+    /// Merges, level by level from `start` up, the oldest pairs of buckets of every level
+    /// holding more than `maxBuckets`, until at most `maxBuckets` remain there; the merged
+    /// buckets go, in order, to the end of the next level. river's merge of two buckets of
+    /// n = 2^level values is t0 + t1 and v0 + v1 + n·0.5·(μ1 − μ2)²; dividing by 2^level and
+    /// multiplying by 2^-level round the same exact quotient, so the result is river's.
+    /// (Level 0's merges run in `insert`.)
     private mutating func mergeFullLevels(from start: Int) {
         let counts = buckets.counts, totals = buckets.totals, squaresOf = buckets.squares
+        let maxBuckets = settings.maxBuckets
         var level = start
-        while counts[level] == rowLength {
-            let row = level &* rowLength
-            let n = Self.power(level), inverse = Self.power(-level)
-            let t0 = totals[row], t1 = totals[row &+ 1]
-            let mu1 = t0 * inverse, mu2 = t1 * inverse
-            let merged = t0 + t1
-            let mergedSquares = squaresOf[row] + squaresOf[row &+ 1] + n * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+        while counts[level] > maxBuckets {
+            let count = counts[level]
+            let pairs = (count &- maxBuckets &+ 1) / 2
             if level &+ 1 == levels {
                 precondition(levels < Self.maxLevels, "ADWIN: window exceeds 2^\(Self.maxLevels) values")
                 counts[levels] = 0
                 levels &+= 1
             }
-            let next = row &+ rowLength &+ counts[level &+ 1]
-            totals[next] = merged
-            squaresOf[next] = mergedSquares
-            counts[level &+ 1] &+= 1
-            Self.shift(totals + row, by: 2, count: rowLength)
-            Self.shift(squaresOf + row, by: 2, count: rowLength)
-            counts[level] &-= 2
-            if counts[level &+ 1] <= settings.maxBuckets { break }
+            let row = level &* rowLength
+            let nextRow = row &+ rowLength &+ counts[level &+ 1]
+            let t = totals + row, v = squaresOf + row
+            let outTotals = totals + nextRow, outSquares = squaresOf + nextRow
+            // two merges at a time: lane-wise arithmetic is the scalar arithmetic
+            var p = 0
+            let n = Self.power(level), inverse = Self.power(-level)
+            while p &+ 1 < pairs {
+                let a = Self.load(t + 2 &* p), b = Self.load(t + (2 &* p &+ 2))
+                let va = Self.load(v + 2 &* p), vb = Self.load(v + (2 &* p &+ 2))
+                let t0 = SIMD2(a.x, b.x), t1 = SIMD2(a.y, b.y)
+                let mu1 = t0 * inverse, mu2 = t1 * inverse
+                Self.store(t0 + t1, outTotals + p)
+                let gap = mu1 - mu2
+                let v0 = SIMD2(va.x, vb.x), v1 = SIMD2(va.y, vb.y)
+                let merged: SIMD2<Double> = v0 + v1 + n * 0.5 * gap * gap
+                Self.store(merged, outSquares + p)
+                p &+= 2
+            }
+            if p < pairs {
+                let t0 = t[2 &* p], t1 = t[2 &* p &+ 1]
+                let mu1 = t0 * inverse, mu2 = t1 * inverse
+                outTotals[p] = t0 + t1
+                outSquares[p] = v[2 &* p] + v[2 &* p &+ 1] + n * 0.5 * (mu1 - mu2) * (mu1 - mu2)
+            }
+            Self.moveDown(v, from: 2 &* pairs, count: count &- 2 &* pairs)
+            Self.moveDown(t, from: 2 &* pairs, count: count &- 2 &* pairs)
+            counts[level] = count &- 2 &* pairs
+            counts[level &+ 1] &+= pairs
             level &+= 1
         }
+        stale = Swift.max(stale, level)
+    }
+
+    /// Moves `count` slots starting at `from` ≥ 2 to the start of the row (a handful of
+    /// slots), two at a time; an odd count also copies the slot after the last one, which
+    /// lies inside the row (`from + count` slots were in use) and is not in use afterwards.
+    @inline(__always)
+    private static func moveDown(_ row: UnsafeMutablePointer<Double>, from: Int, count: Int) {
+        var j = 0
+        while j < count {
+            store(load(row + (j &+ from)), row + j)
+            j &+= 2
+        }
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafeMutablePointer<Double>) -> SIMD2<Double> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)
+    }
+
+    @inline(__always)
+    private static func store(_ v: SIMD2<Double>, _ p: UnsafeMutablePointer<Double>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD2<Double>.self)
     }
 
     /// river's `detect_change` loop: scan the cuts from the oldest value on; at the first
@@ -240,6 +360,148 @@ public struct ADWIN: SequentialDetector, Sendable {
         return changed
     }
 
+    /// Whether some cut of the window passes river's test: what `plainHasCut` answers, with
+    /// fewer operations.
+    ///
+    /// With exact sums, a cut's u0·n1 − u1·n0 is W·(P − μ·N), P = u0 and N = n0 at the cut,
+    /// μ = U/W the window's mean. Between two tests only the newest levels change (level k
+    /// about every 2^(k+1) values), so each level keeps from its last scan f = maxⱼ |Pⱼ − μc·Nⱼ|
+    /// over its cuts (μc the mean then) and the sum of its buckets. Then
+    /// |Pⱼ − μ·Nⱼ| ≤ f + Nⱼ·|μ − μc|: one bound per level, set against the level's smallest
+    /// ε·n0·n1 as `sumsPastLevel` does. The slack added, 10⁻¹²·(1 + max_buckets/16)·6·A·W with
+    /// A = Σ|x| over the window (the window only grows between resets, so A bounds every sum
+    /// and every μc·Nⱼ involved), is far above the rounding of river's running u0 and u1 (at
+    /// most one rounding a bucket), of P summed level by level, of f and of these products.
+    /// δ′ grows with W, so a δ′ taken earlier in the same window lowers every bound: it is
+    /// recomputed when W has grown by 1%, and river's own value is computed for river's test.
+    /// A level that the bound cannot clear is rescanned at the current μ; one that still does
+    /// not clear is tested cut by cut with river's running sums and arithmetic, as
+    /// `plainHasCut` does. A merge marks the levels up to the one it reached for rescanning;
+    /// a dropped bucket or a reset, all of them.
+    private mutating func hasCut() -> Bool {
+        let width = windowWidth, delta = settings.delta, minLength = minLength
+        if !(width >= lowWidth && width <= lowWidth * 1.01) {
+            lowDeltaPrime = log(2 * log(width) / delta)
+            lowWidth = width
+        }
+        let deltaLow = lowDeltaPrime
+        let meanSquares = squares / width
+        let c = minLength - 1
+        let span = width - 2 * c
+        guard deltaLow > 0 && meanSquares >= 0 && span > 0 && deltaLow.isFinite && meanSquares.isFinite
+              && absolute.isFinite && width < 0x1p52
+        else {
+            stale = Self.maxLevels
+            return plainHasCut()
+        }
+        let shrink = 1 - 1e-9
+        let linear = shrink * (2.0 / 3.0) * deltaLow * span
+        let quadratic = shrink * shrink * 2 * meanSquares * deltaLow * span
+        // ε·n0·n1 ≥ √(2·V·δ′·W·n0·n1) + ⅔·δ′·W, as m·n0·n1 ≥ n0 + n1 = W.
+        let rootBound = 2 * meanSquares * deltaLow * width * shrink * shrink
+        let slack = 1e-12 * (1 + Double(settings.maxBuckets) / 16) * 6 * absolute * width
+        let threshold = 2.0 / 3.0 * deltaLow * width * shrink - slack
+        let mu = total / width
+        let counts = buckets.counts, totals = buckets.totals
+        let spread = buckets.spread, means = buckets.means, sums = buckets.sums
+        let firsts = buckets.firsts, lasts = buckets.lasts
+        let stale = Swift.min(self.stale, levels &- 1)
+        self.stale = -1
+        var n0 = 0.0, entry = 0.0
+        var level = levels &- 1
+        // The levels that have not changed since their last scan (never level 0), in a tight
+        // loop: their n0 at the first and last cut are those of that scan.
+        while level > stale {
+            let count = counts[level]
+            if count > 0 {
+                let first0 = firsts[level], last0 = lasts[level]
+                let last1 = width - last0
+                guard last1 >= 1 else { break }
+                let smallest = Swift.min(first0 * (width - first0), last0 * last1)
+                let excess = width * (spread[level] + last0 * abs(mu - means[level])) - threshold
+                guard excess <= 0 || excess * excess <= rootBound * smallest else { break }
+                entry += sums[level]
+                n0 = last0
+            }
+            level &-= 1
+        }
+        // The other levels: scanned at the current mean (f and the sum kept for the next test),
+        // and tested cut by cut with river's arithmetic when the bound cannot clear them.
+        while level >= 0 {
+            // The cut after the newest value leaves nothing on its right: river stops before it.
+            let count = level == 0 ? counts[0] &- 1 : counts[level]
+            if count > 0 {
+                let size = Self.power(level)
+                let row = totals + level &* rowLength
+                let first0 = n0 + size, last0 = n0 + Double(count) * size
+                let last1 = width - last0
+                var local = 0.0, peak = 0.0, n = n0
+                for k in 0..<count {
+                    local += row[k]
+                    n += size
+                    let d = abs((entry + local) - mu * n)
+                    peak = peak > d ? peak : d
+                }
+                firsts[level] = first0
+                lasts[level] = last0
+                spread[level] = peak
+                means[level] = mu
+                sums[level] = local
+                let excess = width * peak - threshold
+                let clears = last1 >= 1
+                    && (excess <= 0 || excess * excess <= rootBound * Swift.min(first0 * (width - first0), last0 * last1))
+                if !clears && riverCutInLevel(level, count: count, n0: n0, linear: linear, quadratic: quadratic,
+                                              meanSquares: meanSquares, deltaLow: deltaLow) {
+                    self.stale = Self.maxLevels
+                    return true
+                }
+                entry += local
+                n0 = last0
+            }
+            level &-= 1
+        }
+        return false
+    }
+
+    /// `plainHasCut`'s loop over the cuts of one level, with river's running sums u0 and u1
+    /// (summed from the oldest bucket on, as river does) and river's δ′ for river's test.
+    @inline(never)
+    private func riverCutInLevel(_ level: Int, count: Int, n0: Double, linear: Double, quadratic: Double,
+                                 meanSquares: Double, deltaLow: Double) -> Bool {
+        let counts = buckets.counts, totals = buckets.totals
+        let width = windowWidth, minLength = minLength, c = minLength - 1
+        var u0 = 0.0, u1 = total
+        var upper = levels &- 1
+        while upper > level {
+            let r = totals + upper &* rowLength
+            for k in 0..<counts[upper] {
+                u0 += r[k]
+                u1 -= r[k]
+            }
+            upper &-= 1
+        }
+        let size = Self.power(level)
+        let row = totals + level &* rowLength
+        var m0 = n0, m1 = width - n0
+        for k in 0..<count {
+            m0 += size
+            m1 -= size
+            let t = row[k]
+            u0 += t
+            u1 -= t
+            guard m1 >= minLength && m0 >= minLength else { continue }
+            let bound = abs(u0 * m1 - u1 * m0) + 0x1p-50 * (abs(u0) * m1 + abs(u1) * m0)
+            let p = m0 * m1, q = (m0 - c) * (m1 - c)
+            let l = bound * q - linear * p
+            if l <= 0 || l * l <= quadratic * q * p * p { continue }
+            let deltaPrime = width == lowWidth ? deltaLow : log(2 * log(width) / settings.delta)
+            if Self.riverCut(n0: m0, n1: m1, u0: u0, u1: u1, meanSquares: meanSquares, deltaPrime: deltaPrime, minLength: minLength) {
+                return true
+            }
+        }
+        return false
+    }
+
     /// Whether some cut of the window passes river's test
     /// |u0/n0 − u1/n1| > ε = √(2·m·V·δ′) + ⅔·δ′·m, m = 1/(n0 − c) + 1/(n1 − c), c = min − 1,
     /// V = squares/width, δ′ = ln(2·ln(width)/δ).
@@ -251,7 +513,7 @@ public struct ADWIN: SequentialDetector, Sendable {
     /// is covered by adding 2⁻⁵⁰·(|u0|·n1 + |u1|·n0) to |D| (well above the error of both D
     /// and river's difference of quotients) and by shrinking the bound by 10⁻⁹ (far above the
     /// error of any product here); NaN or infinity always goes to river's test.
-    private func hasCut() -> Bool {
+    private func plainHasCut() -> Bool {
         let width = windowWidth, delta = settings.delta, minLength = minLength
         let deltaPrime = log(2 * log(width) / delta)
         let meanSquares = squares / width
@@ -361,10 +623,11 @@ public struct ADWIN: SequentialDetector, Sendable {
         total -= u
         let muWindow = total / windowWidth
         squares -= v + n * windowWidth * (mu - muWindow) * (mu - muWindow) / (n + windowWidth)
-        Self.shift(totals + row, by: 1, count: rowLength)
-        Self.shift(squaresOf + row, by: 1, count: rowLength)
+        Self.shift(totals + row, by: 1, count: counts[last])
+        Self.shift(squaresOf + row, by: 1, count: counts[last])
         counts[last] &-= 1
         if counts[last] == 0 { levels &-= 1 }
+        stale = Self.maxLevels
     }
 
     /// 2^e, exactly, for |e| < 1023.

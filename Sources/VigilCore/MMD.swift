@@ -97,10 +97,26 @@ public enum MaximumMeanDiscrepancy {
         let total = grand.value
         var quadratic = [Double](repeating: 0, count: columns)
         var rowSums = [KahanSum](repeating: KahanSum(), count: columns)
-        for i in 0..<big {
-            for c in 0..<columns where a[i * columns + c] != 0 {
-                quadratic[c] += Double(ua[i * columns + c])
-                rowSums[c].add(r[i])
+        // each column's sums in row order, the columns split between the cores
+        let parts = min(columns, ProcessInfo.processInfo.activeProcessorCount)
+        a.withUnsafeBufferPointer { a in
+            ua.withUnsafeBufferPointer { ua in
+                r.withUnsafeBufferPointer { r in
+                    quadratic.withUnsafeMutableBufferPointer { quadratic in
+                        rowSums.withUnsafeMutableBufferPointer { rowSums in
+                            nonisolated(unsafe) let a = a, ua = ua, r = r, quadratic = quadratic, rowSums = rowSums
+                            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                                let first = part * columns / parts, end = (part + 1) * columns / parts
+                                for i in 0..<big {
+                                    for c in first..<end where a[i * columns + c] != 0 {
+                                        quadratic[c] += Double(ua[i * columns + c])
+                                        rowSums[c].add(r[i])
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         let ar = rowSums.map(\.value)

@@ -11,6 +11,8 @@
 ///   timeout: 2h
 ///   holdout_fraction: 0.3       # newest reviewed items kept out of training
 ///   max_attempts: 2             # a job whose process died is retried once
+///   window: 14d                 # only items reviewed from the last 14 days (default: all)
+///   embedded: {epochs: 15, learning_rate: 0.003, replay: 500}   # trainer: embedded
 /// ```
 public struct RetrainingSettings: Sendable, Equatable, Codable {
     public var trigger: RetrainTrigger
@@ -23,19 +25,27 @@ public struct RetrainingSettings: Sendable, Equatable, Codable {
     public var holdoutFraction: Double
     /// Attempts a job gets when its process dies (lease expiry); 2 means one retry.
     public var maxAttempts: Int
+    /// Only predictions from this long before the job (e.g. `14d`) go into its training set and
+    /// holdout; `nil`: every reviewed item. After a domain shift, older labels describe the old
+    /// domain, which the parent's own training data already covers.
+    public var window: String?
+    /// For `trainer: embedded`: how the champion is fine-tuned.
+    public var embedded: EmbeddedTrainingSettings
 
     public init(trigger: RetrainTrigger = .init(), trainer: TrainerKind = .command, command: String? = nil, timeout: String = "2h",
-                holdoutFraction: Double = 0.3, maxAttempts: Int = 2) {
+                holdoutFraction: Double = 0.3, maxAttempts: Int = 2, window: String? = nil, embedded: EmbeddedTrainingSettings = .init()) {
         self.trigger = trigger
         self.trainer = trainer
         self.command = command
         self.timeout = timeout
         self.holdoutFraction = holdoutFraction
         self.maxAttempts = maxAttempts
+        self.window = window
+        self.embedded = embedded
     }
 
     enum CodingKeys: String, CodingKey {
-        case trigger, trainer, command, timeout
+        case trigger, trainer, command, timeout, window, embedded
         case holdoutFraction = "holdout_fraction"
         case maxAttempts = "max_attempts"
     }
@@ -48,7 +58,12 @@ public struct RetrainingSettings: Sendable, Equatable, Codable {
         timeout = try c.decodeIfPresent(String.self, forKey: .timeout) ?? "2h"
         holdoutFraction = try c.decodeIfPresent(Double.self, forKey: .holdoutFraction) ?? 0.3
         maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? 2
+        window = try c.decodeIfPresent(String.self, forKey: .window)
+        embedded = try c.decodeIfPresent(EmbeddedTrainingSettings.self, forKey: .embedded) ?? EmbeddedTrainingSettings()
     }
+
+    /// The training window in milliseconds, or `nil` for every reviewed item.
+    public var windowMillis: Int64? { window.flatMap { WindowLength.seconds($0) }.map { $0 * 1000 } }
 
     /// The trainer's time limit in milliseconds (2 h when unreadable; ``problems()`` reports it).
     public var timeoutMillis: Int64 { (WindowLength.seconds(timeout) ?? 7200) * 1000 }
@@ -65,6 +80,8 @@ public struct RetrainingSettings: Sendable, Equatable, Codable {
         if WindowLength.seconds(timeout) == nil { out.append("retraining.timeout: '\(timeout)' is not a length such as 2h or 30m") }
         if !(holdoutFraction > 0 && holdoutFraction < 1) { out.append("retraining.holdout_fraction: must be in (0, 1), e.g. 0.3") }
         if maxAttempts < 1 || maxAttempts > 10 { out.append("retraining.max_attempts: must be between 1 and 10") }
+        if let window, WindowLength.seconds(window) == nil { out.append("retraining.window: '\(window)' is not a length such as 14d") }
+        out += embedded.problems()
         if WindowLength.seconds(trigger.cooldown) == nil { out.append("retraining.trigger.cooldown: '\(trigger.cooldown)' is not a length such as 7d") }
         if trigger.minNewLabels < 0 { out.append("retraining.trigger.min_new_labels: must be 0 or more") }
         if trigger.severity == .ok || trigger.severity == .insufficientEvidence {
@@ -101,6 +118,59 @@ public struct RetrainTrigger: Sendable, Equatable, Codable {
     }
 
     public var cooldownMillis: Int64 { (WindowLength.seconds(cooldown) ?? 7 * 86_400) * 1000 }
+}
+
+/// `retraining.embedded`: how `trainer: embedded` fine-tunes the champion on the embedded
+/// detector (docs/detector.md, "Training").
+///
+/// The candidate starts from the champion's weights and trains on every reviewed image of the
+/// training set plus up to `replay` images of the champion's own training data (drawn with
+/// `seed`), so it learns the new domain without forgetting the old one.
+public struct EmbeddedTrainingSettings: Sendable, Equatable, Codable {
+    public var epochs: Int
+    public var learningRate: Double
+    public var batchSize: Int
+    /// Images of the parent's training data mixed in (at most; 0: none).
+    public var replay: Int
+    public var seed: UInt64
+    /// Holdout detections scoring below this are not written (as `vigil detector predict`).
+    public var minScore: Double
+
+    public init(epochs: Int = 15, learningRate: Double = 3e-3, batchSize: Int = 32, replay: Int = 500, seed: UInt64 = 1, minScore: Double = 0.05) {
+        self.epochs = epochs
+        self.learningRate = learningRate
+        self.batchSize = batchSize
+        self.replay = replay
+        self.seed = seed
+        self.minScore = minScore
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, replay, seed
+        case learningRate = "learning_rate"
+        case batchSize = "batch_size"
+        case minScore = "min_score"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? 15
+        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? 3e-3
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 32
+        replay = try c.decodeIfPresent(Int.self, forKey: .replay) ?? 500
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        minScore = try c.decodeIfPresent(Double.self, forKey: .minScore) ?? 0.05
+    }
+
+    func problems() -> [String] {
+        var out: [String] = []
+        if epochs < 1 { out.append("retraining.embedded.epochs: must be 1 or more") }
+        if !(learningRate > 0 && learningRate < 1) { out.append("retraining.embedded.learning_rate: must be in (0, 1), e.g. 0.003") }
+        if batchSize < 1 { out.append("retraining.embedded.batch_size: must be 1 or more") }
+        if replay < 0 { out.append("retraining.embedded.replay: must be 0 or more") }
+        if !(minScore >= 0 && minScore < 1) { out.append("retraining.embedded.min_score: must be in [0, 1)") }
+        return out
+    }
 }
 
 /// Who trains the candidate.

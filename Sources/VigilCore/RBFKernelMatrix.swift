@@ -70,20 +70,33 @@ public final class RBFKernelMatrix: @unchecked Sendable {
             sums.withUnsafeMutableBufferPointer { column in
                 for i in range {
                     let row = buffer + i * n, dst = out + i * 2 * n
-                    // the kernel values (vectorised), the row's own sums (j < split lies inside
-                    // the first block), then the float copy and the column sums
-                    for j in (i + 1)..<max(i + 1, n) { row[j] = kernelExponential(-row[j] / h) }
+                    // the kernel values (two at a time); then the row's own sums (j < split lies
+                    // inside the first block), the column sums and the float copy
+                    var j = i + 1
+                    while j + 1 < n {
+                        let d = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD2<Double>.self)
+                        UnsafeMutableRawPointer(row + j).storeBytes(of: kernelExponential(-d / h), as: SIMD2<Double>.self)
+                        j += 2
+                    }
+                    if j < n { row[j] = kernelExponential(-row[j] / h) }
+                    // one pass for the rest: the row's own sum in order (its sequential adds
+                    // overlap the column sums and the float copy), the first block's part first
                     let split = i < firstCount ? firstCount : i + 1
                     var own = 0.0
-                    for j in (i + 1)..<split { own += row[j] }
-                    block.add(own)
-                    for j in split..<max(split, n) { own += row[j] }
-                    column[i] += 1 + own
-                    for j in (i + 1)..<max(i + 1, n) {
+                    for j in (i + 1)..<split {
                         let v = row[j]
+                        own += v
                         column[j] += v
                         dst[j] = Float(v - cd)
                     }
+                    block.add(own)
+                    for j in split..<max(split, n) {
+                        let v = row[j]
+                        own += v
+                        column[j] += v
+                        dst[j] = Float(v - cd)
+                    }
+                    column[i] += 1 + own
                     dst[i] = Float(1 - cd)
                 }
             }
@@ -117,16 +130,31 @@ public final class RBFKernelMatrix: @unchecked Sendable {
         let sampleSize = 1 << 18
         var lo = 0.0, hi = Double.infinity
         if total > 16 * sampleSize {
+            // the pairs in the generator's order, then their distances (scattered reads of the
+            // matrix, the slow part) on all cores
             var rng = SplitMix64(seed: 0x6D65_6469_616E)
-            var sample = [Double]()
-            sample.reserveCapacity(sampleSize)
-            while sample.count < sampleSize {
+            var pairs = [(Int, Int)]()
+            pairs.reserveCapacity(sampleSize)
+            while pairs.count < sampleSize {
                 let a = Int(rng.next() % UInt64(n)), b = Int(rng.next() % UInt64(n))
-                if a != b { sample.append(distance(min(a, b), max(a, b))) }
+                if a != b { pairs.append((min(a, b), max(a, b))) }
             }
-            sample.sort()
-            lo = sample[Int(0.496 * Double(sampleSize))]
-            hi = sample[Int(0.504 * Double(sampleSize))]
+            var sample = [Double](repeating: 0, count: sampleSize)
+            let parts = max(1, rows.ranges.count)
+            pairs.withUnsafeBufferPointer { pairs in
+                sample.withUnsafeMutableBufferPointer { out in
+                    nonisolated(unsafe) let pairs = pairs, out = out
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        for k in stride(from: part * sampleSize / parts, to: (part + 1) * sampleSize / parts, by: 1) {
+                            out[k] = distance(pairs[k].0, pairs[k].1)
+                        }
+                    }
+                }
+            }
+            // the two order statistics by selection, not a sort of the whole sample
+            let low = Int(0.496 * Double(sampleSize)), high = Int(0.504 * Double(sampleSize))
+            lo = select(&sample, low, in: 0..<sampleSize)
+            hi = select(&sample, high, in: (low + 1)..<sampleSize)
         }
         let lowBits = lo.bitPattern, span = hi.bitPattern &- lo.bitPattern
         let parts = sq.withUnsafeBufferPointer { norms in
@@ -152,8 +180,8 @@ public final class RBFKernelMatrix: @unchecked Sendable {
         let countBelow = parts.reduce(0) { $0 + $1.0 }
         let gatheredCount = parts.reduce(0) { $0 + $1.1.count }
         if lowRank >= countBelow && highRank < countBelow + gatheredCount {
-            let middle = parts.flatMap(\.1).sorted()
-            return pick(middle, lowRank - countBelow, highRank - countBelow)
+            var middle = parts.flatMap(\.1)
+            return pick(&middle, lowRank - countBelow, highRank - countBelow)
         }
         let extremes = rows.map { _, range -> (Double, Double) in
             var minimum = Double.infinity, maximum = -Double.infinity
@@ -169,8 +197,44 @@ public final class RBFKernelMatrix: @unchecked Sendable {
                                hi: extremes.map(\.1).max() ?? 0)
     }
 
-    private static func pick(_ sorted: [Double], _ a: Int, _ b: Int) -> Double {
-        a == b ? sorted[a] : (sorted[a] + sorted[b]) / 2
+    /// The mean of the values of ranks a and b = a or a + 1 (0-based) of `values`, which
+    /// it reorders: what sorting and reading them gives, by selection.
+    static func pick(_ values: inout [Double], _ a: Int, _ b: Int) -> Double {
+        let x = select(&values, a, in: 0..<values.count)
+        if a == b { return x }
+        // after the selection, the values right of position a are those of higher rank
+        var y = Double.infinity
+        for v in values[(a + 1)...] { y = min(y, v) }
+        return (x + y) / 2
+    }
+
+    /// The value of rank `k` (0-based) within `range` of `values` (Hoare's selection, median of
+    /// three pivots), leaving smaller-or-equal values left of position k and larger-or-equal
+    /// ones right of it. The values are finite (distances).
+    static func select(_ values: inout [Double], _ k: Int, in range: Range<Int>) -> Double {
+        values.withUnsafeMutableBufferPointer { v in
+            var lo = range.lowerBound, hi = range.upperBound - 1
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2
+                if v[mid] < v[lo] { v.swapAt(mid, lo) }
+                if v[hi] < v[lo] { v.swapAt(hi, lo) }
+                if v[hi] < v[mid] { v.swapAt(hi, mid) }
+                let pivot = v[mid]
+                var i = lo, j = hi
+                while i <= j {
+                    while v[i] < pivot { i += 1 }
+                    while pivot < v[j] { j -= 1 }
+                    if i <= j {
+                        v.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
+                }
+                // lo...j ≤ pivot ≤ i...hi, and j < i
+                if k <= j { hi = j } else if k >= i { lo = i } else { return v[k] }
+            }
+            return v[k]
+        }
     }
 
     /// Median of the strict upper triangle: a histogram over [lo, hi] locates the bucket(s) of
@@ -213,6 +277,7 @@ public final class RBFKernelMatrix: @unchecked Sendable {
             }
             return out
         }
-        return pick(gathered.flatMap { $0 }.sorted(), lowRank - belowLow, highRank - belowLow)
+        var middle = gathered.flatMap { $0 }
+        return pick(&middle, lowRank - belowLow, highRank - belowLow)
     }
 }

@@ -52,13 +52,21 @@ public final class Detector {
     }
 
     /// Reads `x.safetensors` and `x.json`; checks that the config's SHA-256 matches the file.
+    /// Without `x.json` (a registry artifact is the weights file alone), the architecture comes
+    /// from the `vigil.config` entry of the file's metadata.
     public static func load(from weights: URL) throws -> Detector {
         let configURL = configURL(for: weights)
         guard let bytes = FileManager.default.contents(atPath: weights.path) else {
             throw DetectorError("cannot read \(weights.path): train one with `vigil detector train --out \(weights.path)`")
         }
-        guard let configData = FileManager.default.contents(atPath: configURL.path) else {
-            throw DetectorError("cannot read \(configURL.path), the config that goes with \(weights.lastPathComponent)")
+        let decoded = try SafeTensors.decode(Array(bytes))
+        let configData: Data
+        if let data = FileManager.default.contents(atPath: configURL.path) {
+            configData = data
+        } else if let embedded = decoded.metadata["vigil.config"] {
+            configData = Data(embedded.utf8)
+        } else {
+            throw DetectorError("cannot read \(configURL.path), the config that goes with \(weights.lastPathComponent), and the file's metadata has no vigil.config")
         }
         let config: ModelConfig
         do { config = try ModelConfig.decoder().decode(ModelConfig.self, from: configData) } catch {
@@ -69,7 +77,6 @@ public final class Detector {
         if let expected = config.weightsSHA256, expected != sha {
             throw DetectorError("\(weights.path) has SHA-256 \(sha) but \(configURL.lastPathComponent) names \(expected): the two files are from different versions")
         }
-        let decoded = try SafeTensors.decode(Array(bytes))
         let detector = Detector(config: config, seed: 0)
         try detector.network.load(Dictionary(uniqueKeysWithValues: decoded.tensors.map { ($0.name, $0.values) }))
         detector.config.weightsSHA256 = sha

@@ -15,15 +15,20 @@ public enum PredictionLines {
         let ts = JSONText.quote(timestamp), m = JSONText.quote(model)
         let version = weightsSHA256.map { ",\"model_sha256\":" + JSONText.quote($0) } ?? ""
         for i in 0..<set.count {
-            let boxes = predictions[i].map { b in
-                "{\"label\":" + JSONText.quote(set.classes[b.classIndex]) + ",\"score\":" + number(b.score, 5)
-                    + ",\"bbox\":[" + [b.x, b.y, b.w, b.h].map { number($0, 2) }.joined(separator: ",") + "]}"
-            }
             out += "{\"id\":" + JSONText.quote(set.fileNames[i]) + ",\"ts\":" + ts + ",\"model\":" + m
-                + ",\"boxes\":[" + boxes.joined(separator: ",") + "],\"image\":{\"coco_id\":\(set.imageIDs[i]),\"file_name\":"
+                + ",\"boxes\":" + boxes(predictions[i], classes: set.classes) + ",\"image\":{\"coco_id\":\(set.imageIDs[i]),\"file_name\":"
                 + JSONText.quote(set.fileNames[i]) + ",\"width\":\(set.size),\"height\":\(set.size)\(version)}}\n"
         }
         return out
+    }
+
+    /// One image's detections as a JSON array: `[{"label","score","bbox":[x,y,w,h]}, …]`,
+    /// scores to 5 decimals and coordinates to 2.
+    public static func boxes(_ boxes: [LabeledBox], classes: [String]) -> String {
+        "[" + boxes.map { b in
+            "{\"label\":" + JSONText.quote(classes[b.classIndex]) + ",\"score\":" + number(b.score, 5)
+                + ",\"bbox\":[" + [b.x, b.y, b.w, b.h].map { number($0, 2) }.joined(separator: ",") + "]}"
+        }.joined(separator: ",") + "]"
     }
 
     /// `v` rounded to `digits` decimals, without a trailing `.0`.

@@ -53,8 +53,11 @@ public struct Trainer: Sendable {
     public init(settings: Settings) { self.settings = settings }
 
     /// Trains `network` in place on `data`; returns the run's record (metrics empty).
+    ///
+    /// `shouldStop` is asked before every batch; when it answers `true` training ends with a
+    /// ``DetectorError`` (the retraining job was cancelled).
     public func train(_ network: DetectorNetwork, on data: SceneSet, finetunedFrom: String? = nil,
-                      progress: (Progress) -> Void = { _ in }) throws -> ModelConfig.TrainingRecord {
+                      progress: (Progress) -> Void = { _ in }, shouldStop: () -> Bool = { false }) throws -> ModelConfig.TrainingRecord {
         let config = network.config
         guard data.size == config.inputSize else {
             throw DetectorError("the images are \(data.size)×\(data.size) but the model takes \(config.inputSize)×\(config.inputSize): synthesize with --size \(config.inputSize)")
@@ -79,6 +82,7 @@ public struct Trainer: Sendable {
             for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
             var sum = 0.0, batches = 0
             for from in stride(from: 0, to: data.count, by: settings.batchSize) {
+                if shouldStop() { throw DetectorError("training stopped at epoch \(epoch) of \(settings.epochs): the job was cancelled") }
                 let indices = Array(order[from..<min(from + settings.batchSize, data.count)])
                 let mirrored = indices.map { _ in settings.mirror && rng.next() >> 63 == 1 }
                 let x = data.batch(indices, mirrored: mirrored)

@@ -14,7 +14,10 @@ import VigilStore
 /// - `classes.json`: the class list the training set was exported with.
 ///
 /// The holdout is a time split: gold items, plus the newest `holdout_fraction` of the other
-/// reviewed items; everything older trains.
+/// reviewed items; everything older trains. With `retraining.window`, only predictions made
+/// within that length before `now` take part. Detector images carry `"origin"`: `"parent"`
+/// for the parent's training data, `"review"` for reviewed items (the embedded trainer
+/// fine-tunes on the reviewed ones and replays some of the parent's).
 public struct RetrainExport: Sendable {
     public var directory: String
     public var trainingItems = 0
@@ -36,12 +39,13 @@ public struct RetrainExport: Sendable {
     }
 
     /// Exports `policy`'s model from `store`, with `parentTrainingSet` (the champion's data) first.
-    public static func write(store: any Store, policy: Policy, directory: String, parentTrainingSet: String?) throws -> RetrainExport {
+    public static func write(store: any Store, policy: Policy, directory: String, parentTrainingSet: String?, now: Int64? = nil) throws -> RetrainExport {
         var export = RetrainExport(directory: directory, task: policy.task)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let classes = policy.classes
         var items: [ReviewedPrediction] = []
-        try store.forEachReviewedPrediction(model: policy.model) { items.append($0) }
+        let since = policy.retraining?.windowMillis.flatMap { w in now.map { $0 - w } } ?? Int64.min
+        try store.forEachReviewedPrediction(model: policy.model) { if $0.ts >= since { items.append($0) } }
         let gold = items.filter(\.isGold)
         let rest = items.filter { !$0.isGold }  // oldest first
         let holdoutCount = Int((Double(rest.count) * (policy.retraining?.holdoutFraction ?? 0.3)).rounded())
@@ -63,7 +67,7 @@ public struct RetrainExport: Sendable {
                                           "categories": classes.enumerated().map { ["id": $0.offset + 1, "name": $0.element] }]
             if let parentTrainingSet, let data = FileManager.default.contents(atPath: parentTrainingSet),
                let parent = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                dataset["images"] = parent["images"] ?? []
+                dataset["images"] = (parent["images"] as? [[String: Any]] ?? []).map { var image = $0; image["origin"] = "parent"; return image }
                 dataset["annotations"] = parent["annotations"] ?? []
             }
             var images = dataset["images"] as? [[String: Any]] ?? []
@@ -71,7 +75,7 @@ public struct RetrainExport: Sendable {
             var nextImage = (images.compactMap { $0["id"] as? Int }.max() ?? 0) + 1
             var nextAnnotation = (annotations.compactMap { $0["id"] as? Int }.max() ?? 0) + 1
             for p in training {
-                var image: [String: Any] = ["id": nextImage, "file_name": p.id]
+                var image: [String: Any] = ["id": nextImage, "file_name": p.id, "origin": "review"]
                 if let i = input(p) as? [String: Any] { image["input"] = i }
                 images.append(image)
                 for b in boxes(p.boxes) as? [[String: Any]] ?? [] {

@@ -27,13 +27,13 @@ public struct RetrainJob: Sendable {
     public let notify: (@Sendable (Notice) throws -> Void)?
     /// How long a running job's lease lasts without renewal (renewed every third of it).
     public let leaseMillis: Int64
-    /// Chooses the trainer for a policy (``Trainers/make(policy:)``; tests and the embedded
-    /// detector plug in here).
+    /// Chooses the trainer for a policy (by default ``Trainers/make(policy:workspaceRoot:)``;
+    /// tests plug in here).
     public let trainer: @Sendable (Policy) throws -> any Trainer
 
     public init(store: any Store, workspaceRoot: String, registry: any ModelRegistry, clock: any VigilClock, actor: String,
                 notify: (@Sendable (Notice) throws -> Void)? = nil, leaseMillis: Int64 = 180_000,
-                trainer: @escaping @Sendable (Policy) throws -> any Trainer = Trainers.make(policy:)) {
+                trainer: (@Sendable (Policy) throws -> any Trainer)? = nil) {
         self.store = store
         self.workspaceRoot = workspaceRoot
         self.registry = registry
@@ -41,7 +41,7 @@ public struct RetrainJob: Sendable {
         self.actor = actor
         self.notify = notify
         self.leaseMillis = leaseMillis
-        self.trainer = trainer
+        self.trainer = trainer ?? { try Trainers.make(policy: $0, workspaceRoot: workspaceRoot) }
     }
 
     var now: Int64 { Timestamp.millis(clock.now) }
@@ -113,7 +113,7 @@ public struct RetrainJob: Sendable {
         let championNumber = try registry.alias("champion", model: policy.model)
         let champion = try championNumber.flatMap { try registry.version(model: policy.model, version: $0) }
         let parentData = champion.flatMap { Self.lineageField($0.lineage, "training_data") }
-        let export = try RetrainExport.write(store: store, policy: policy, directory: folder, parentTrainingSet: parentData)
+        let export = try RetrainExport.write(store: store, policy: policy, directory: folder, parentTrainingSet: parentData, now: now)
         let heartbeat = Heartbeat(store: store, job: job.id, owner: actor, clock: clock, leaseMillis: leaseMillis)
         let request = TrainingRequest(model: policy.model, task: policy.task, classes: policy.classes, trainingSet: export.trainingSet,
                                       holdout: export.holdout, outputDirectory: folder + "/out", parentArtifact: champion?.artifactPath,

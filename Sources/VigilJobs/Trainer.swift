@@ -50,9 +50,9 @@ public struct TrainingRequest: Sendable {
 
 /// Trains a candidate from a ``TrainingRequest``; throws ``JobError`` when it cannot.
 ///
-/// Two kinds: ``CommandTrainer`` (any program, through a command template) and the embedded
-/// detector's fine-tuning (`trainer: embedded`, not in this build). Plugging a trainer in
-/// means implementing this protocol and returning it from ``Trainers/make(policy:)``.
+/// Two kinds: ``CommandTrainer`` (any program, through a command template) and
+/// ``EmbeddedTrainer`` (fine-tuning the embedded detector, `trainer: embedded`). Plugging a
+/// trainer in means implementing this protocol and returning it from ``Trainers/make(policy:workspaceRoot:)``.
 public protocol Trainer: Sendable {
     /// `command`, `embedded`, …: recorded in the job and the model card.
     var name: String { get }
@@ -62,7 +62,8 @@ public protocol Trainer: Sendable {
 
 /// Picks the trainer a policy names.
 public enum Trainers {
-    public static func make(policy: Policy) throws -> any Trainer {
+    /// The trainer of `policy`; the embedded one reads relative image paths from `workspaceRoot`.
+    public static func make(policy: Policy, workspaceRoot: String = FileManager.default.currentDirectoryPath) throws -> any Trainer {
         guard let settings = policy.retraining else {
             throw JobError("policy of '\(policy.model)': retraining: the section is missing; add one with a trainer (docs/formats.md, \"Retraining\")")
         }
@@ -73,7 +74,10 @@ public enum Trainers {
             }
             return CommandTrainer(template: template)
         case .embedded:
-            throw JobError("policy of '\(policy.model)': retraining.trainer: 'embedded' (fine-tuning on the embedded detector) is not in this build yet; use trainer: command with a command template")
+            guard policy.task == .detection else {
+                throw JobError("policy of '\(policy.model)': retraining.trainer: 'embedded' fine-tunes the embedded detector, and this is a \(policy.task.rawValue) model; use trainer: command with a command template")
+            }
+            return EmbeddedTrainer(settings: settings.embedded, imageBase: workspaceRoot)
         }
     }
 }

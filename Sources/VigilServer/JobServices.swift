@@ -52,7 +52,10 @@ struct SchedulerPass: Sendable {
             guard let z = TimeZone(identifier: name) else { throw JobError("vigil.yaml: timezone: '\(name)' is not an IANA time zone") }
             zone = z
         }
-        var registry = JobRegistry.standard(alerts: try workspace.alertSetup())
+        // Retraining jobs write under the workspace and register where vigil.yaml says, as `vigil tick` does.
+        let workspace = self.workspace
+        var registry = JobRegistry.standard(alerts: try workspace.alertSetup(), workspaceRoot: workspace.root,
+                                            registry: { try workspace.modelRegistry(store: $0) })
         let metrics = self.metrics
         for (job, runner) in registry.runners {
             registry.runners[job] = { context in

@@ -55,7 +55,7 @@ struct Retrain: ParsableCommand {
                 let problems = settings.problems()
                 if !problems.isEmpty { throw JobError("policy of '\(model)': " + problems.joined(separator: "; ")) }
                 let job = try ws.retrainJob(store: store, policy: policy, clock: clock, actor: Scheduler.defaultOwner)
-                _ = try Trainers.make(policy: policy)  // say now when the trainer cannot run, before queueing
+                _ = try Trainers.make(policy: policy, workspaceRoot: ws.root)  // say now when the trainer cannot run, before queueing
                 let queued = try job.enqueue(policy: policy, trigger: "manual")
                 if queueOnly {
                     print("retrain job \(queued.id) queued: `vigil retrain run --model \(model)` or the scheduled retrain-check runs it")

@@ -123,7 +123,7 @@ struct SequentialDetectorTests {
 
     /// Vigil's shortcuts never change a decision: beside a plain transcription of river's
     /// code on 48 seeded streams (Bernoulli, Gaussian with offsets up to ±10⁶ and spreads
-    /// down to 10⁻⁶, heavy tails, negative values, several changes) and four settings, the
+    /// down to 10⁻⁶, heavy tails, negative values, several changes) and six settings, the
     /// detections are the same and the window's sums equal bit for bit.
     @Test func adwinShortcutsMatchAPlainTranscription() {
         var rng = SplitMix64(seed: 11)
@@ -133,7 +133,9 @@ struct SequentialDetectorTests {
         }
         let settings = [ADWIN.Settings(), ADWIN.Settings(delta: 0.1, clock: 1, maxBuckets: 3, minWindowLength: 1, gracePeriod: 0),
                         ADWIN.Settings(delta: 0.01, clock: 3, maxBuckets: 4, minWindowLength: 12, gracePeriod: 30),
-                        ADWIN.Settings(delta: 0.5, clock: 7, maxBuckets: 2, minWindowLength: 2, gracePeriod: 5)]
+                        ADWIN.Settings(delta: 0.5, clock: 7, maxBuckets: 2, minWindowLength: 2, gracePeriod: 5),
+                        ADWIN.Settings(delta: 0.01, clock: 1, maxBuckets: 50, minWindowLength: 5, gracePeriod: 10),
+                        ADWIN.Settings(delta: 0.002, clock: 64, maxBuckets: 17, minWindowLength: 40, gracePeriod: 100)]
         var detections = 0
         for stream in 0..<48 {
             let offset = [0, 1, -3, 1e6, -1e6, 1e-3][stream % 6]

@@ -84,11 +84,15 @@ import VigilStore
         #expect(try store.modelVersions(model: bed.model).count == 1)
     }
 
-    @Test func theEmbeddedTrainerSaysItIsNotInThisBuild() throws {
-        var policy = Policy(model: "m", task: .detection, classes: ["a"])
+    @Test func theEmbeddedTrainerTrainsDetectorsOnly() throws {
+        var policy = Policy(model: "m", task: .classification, classes: ["a"])
         policy.retraining = RetrainingSettings(trainer: .embedded)
-        #expect(throws: JobError.self) { try Trainers.make(policy: policy) }
-        do { _ = try Trainers.make(policy: policy) } catch { #expect("\(error)".contains("not in this build")) }
+        do {
+            _ = try Trainers.make(policy: policy)
+            Issue.record("a classifier policy got the embedded (detector) trainer")
+        } catch { #expect("\(error)".contains("fine-tunes the embedded detector")) }
+        policy.task = .detection
+        #expect(try Trainers.make(policy: policy).name == "embedded")
     }
 
     @Test func detectorThroughTheCommandLine() throws {
