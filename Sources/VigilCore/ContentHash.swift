@@ -28,8 +28,14 @@ public struct ContentHash: Sendable {
 
     /// Adds a string's UTF-8 bytes.
     public mutating func add(_ text: String) {
-        add(Int64(text.utf8.count))
-        for b in text.utf8 { mix(b) }
+        var t = text
+        t.withUTF8 { addText($0) }
+    }
+
+    /// Adds text given as its UTF-8 bytes: the same digest as ``add(_:)-(String)`` of that text.
+    @inline(__always) public mutating func addText(_ bytes: UnsafeBufferPointer<UInt8>) {
+        add(Int64(bytes.count))
+        for b in bytes { mix(b) }
     }
 
     /// Adds an integer.

@@ -65,13 +65,30 @@ public struct ModelSchema: Sendable, Equatable {
 /// The models ingest may write to, by name.
 public struct ModelCatalog: Sendable {
     /// Schemas by model name.
-    public var models: [String: ModelSchema]
+    public var models: [String: ModelSchema] {
+        didSet { byBytes = Self.index(models) }
+    }
+    /// The schemas with their names' UTF-8 bytes, for lookups straight from input bytes.
+    private var byBytes: [(name: [UInt8], schema: ModelSchema)]
 
     /// A catalogue of `models`.
     public init(_ models: [ModelSchema]) {
         var m: [String: ModelSchema] = [:]
         for s in models { m[s.name] = s }
         self.models = m
+        byBytes = Self.index(m)
+    }
+
+    private static func index(_ models: [String: ModelSchema]) -> [(name: [UInt8], schema: ModelSchema)] {
+        models.values.sorted { $0.name < $1.name }.map { (Array($0.name.utf8), $0) }
+    }
+
+    /// The schema of the model whose name's UTF-8 bytes are `bytes`, without making a `String`
+    /// (a catalogue holds a few models: comparing bytes is cheaper than hashing a name per line).
+    @inline(__always) public func schema(forBytes bytes: UnsafeBufferPointer<UInt8>) -> ModelSchema? {
+        if byBytes.count > 16 { return models[String(decoding: bytes, as: UTF8.self)] }
+        for entry in byBytes where ModelSchema.equal(entry.name, bytes) { return entry.schema }
+        return nil
     }
 
     /// The names of all models, sorted, for error messages.

@@ -16,11 +16,15 @@ public struct PredictionLineParser: Sendable {
         var id: String?
         var ts: Int64?
         var model: String?
+        // The model found from its name's bytes (no String made); `model` is then nil.
+        var knownSchema: ModelSchema?
         var version: String?
         var task: String?
         var labelToken: JSONScanner.JSONString?
         var score: Double?
         var scoresRange: Range<Int>?
+        // True when `scores` was checked against `knownSchema` while it was scanned.
+        var scoresChecked = false
         var boxesRange: Range<Int>?
         var inputRange: Range<Int>?
         var imageRange: Range<Int>?
@@ -34,7 +38,20 @@ public struct PredictionLineParser: Sendable {
                     field = "ts"
                     ts = try Self.readTimestamp(&s)
                 } else if s.equals(key, "model") {
-                    field = "model"; model = try s.readString(field: "model")
+                    field = "model"
+                    scoresChecked = false
+                    knownSchema = nil
+                    model = nil
+                    if s.peek() == 0x22 {
+                        let token = try s.scanString()
+                        if !token.hasEscapes, let found = catalog.schema(forBytes: s.slice(token.start..<token.end)) {
+                            knownSchema = found
+                        } else {
+                            model = try s.decode(token)
+                        }
+                    } else {
+                        model = try s.readString(field: "model")
+                    }
                 } else if s.equals(key, "model_version") {
                     field = "model_version"
                     if !s.readNull() { version = try s.readString(field: "model_version") }
@@ -50,7 +67,16 @@ public struct PredictionLineParser: Sendable {
                     field = "score"
                     if !s.readNull() { score = try s.readNumber(field: "score") }
                 } else if s.equals(key, "scores") {
-                    field = "scores"; scoresRange = try s.skipValue()
+                    field = "scores"
+                    // One pass when the model is already known and the map is plain; anything
+                    // unusual is left to the full check below, which gives the precise error.
+                    if let schema = knownSchema, let r = Self.scanPlainScores(&s, schema: schema) {
+                        scoresRange = r
+                        scoresChecked = true
+                    } else {
+                        scoresRange = try s.skipValue()
+                        scoresChecked = false
+                    }
                 } else if s.equals(key, "boxes") {
                     field = "boxes"; boxesRange = try s.skipValue()
                 } else if s.equals(key, "input") {
@@ -75,19 +101,26 @@ public struct PredictionLineParser: Sendable {
             return fail("id", "'id' must be 1 to \(Self.maxIDBytes) bytes long")
         }
         guard let ts else { return fail("ts", "missing required field 'ts' (RFC 3339, e.g. 2026-10-01T12:00:00Z)") }
-        guard let model else { return fail("model", "missing required field 'model'") }
-        guard let schema = catalog.models[model] else {
-            return fail("model", "unknown model '\(model)': declare it in a policy file (policies/\(model).yaml) first; known models: \(catalog.names.joined(separator: ", "))")
+        let schema: ModelSchema
+        if let knownSchema {
+            schema = knownSchema
+        } else {
+            guard let model else { return fail("model", "missing required field 'model'") }
+            guard let found = catalog.models[model] else {
+                return fail("model", "unknown model '\(model)': declare it in a policy file (policies/\(model).yaml) first; known models: \(catalog.names.joined(separator: ", "))")
+            }
+            schema = found
         }
+        let modelName = schema.name
         if let task, task != schema.task.rawValue {
-            return fail("task", "model '\(model)' is a \(schema.task.rawValue) model, but the record says task '\(task)'")
+            return fail("task", "model '\(modelName)' is a \(schema.task.rawValue) model, but the record says task '\(task)'")
         }
         var labelIndex: Int?
         if let token = labelToken {
             let found = token.hasEscapes ? (try? s.decode(token)).flatMap { schema.index(of: $0) } : schema.index(ofBytes: s.slice(token.start..<token.end))
             guard let i = found else {
                 let label = (try? s.decode(token)) ?? "?"
-                return fail("label", "'\(label)' is not a class of model '\(model)' (classes: \(Self.list(schema.classes)))")
+                return fail("label", "'\(label)' is not a class of model '\(modelName)' (classes: \(Self.list(schema.classes)))")
             }
             labelIndex = i
         }
@@ -97,13 +130,13 @@ public struct PredictionLineParser: Sendable {
         var boxes: [DetectionBox] = []
         switch schema.task {
         case .classification:
-            guard labelIndex != nil else { return fail("label", "missing required field 'label' for classification model '\(model)'") }
-            if boxesRange != nil { return fail("boxes", "'boxes' is for detection models; '\(model)' is a classification model") }
+            guard labelIndex != nil else { return fail("label", "missing required field 'label' for classification model '\(modelName)'") }
+            if boxesRange != nil { return fail("boxes", "'boxes' is for detection models; '\(modelName)' is a classification model") }
         case .detection:
-            guard boxesRange != nil else { return fail("boxes", "missing required field 'boxes' for detection model '\(model)' (use [] for an image with no detections)") }
+            guard boxesRange != nil else { return fail("boxes", "missing required field 'boxes' for detection model '\(modelName)' (use [] for an image with no detections)") }
         }
         do throws(RecordError) {
-            if let r = scoresRange { try Self.validateScores(s, r, schema: schema, line: line, id: id) }
+            if let r = scoresRange, !scoresChecked { try Self.validateScores(s, r, schema: schema, line: line, id: id) }
             if let r = boxesRange { boxes = try Self.parseBoxes(s, r, schema: schema, line: line, id: id, requireScore: true).boxes }
             if let r = inputRange, s.slice(r).first != 0x7B { throw RecordError(line: line, field: "input", reason: "'input' must be an object", id: id) }
             if let r = imageRange, s.slice(r).first != 0x7B { throw RecordError(line: line, field: "image", reason: "'image' must be an object", id: id) }
@@ -111,7 +144,7 @@ public struct PredictionLineParser: Sendable {
             return .failure(error)
         }
         var hash = ContentHash()
-        hash.add(id); hash.add(ts); hash.add(model)
+        hash.add(id); hash.add(ts); hash.add(modelName)
         if let version { hash.add(version) } else { hash.addAbsent() }
         hash.add(Int64(labelIndex ?? -1))
         if let score { hash.add(score) } else { hash.addAbsent() }
@@ -176,6 +209,51 @@ public struct PredictionLineParser: Sendable {
 
     static func describe(_ e: JSONSyntaxError, bytes: UnsafeBufferPointer<UInt8>) -> String {
         e.reason.contains("byte") ? e.reason : "\(e.reason) (at byte \(e.offset + 1))"
+    }
+
+    /// Scans a `scores` map of plain keys (no escapes, ASCII) that are all classes of `schema`
+    /// and numbers from 0 to 1, returning its range; `nil`, with the scanner where it was, for
+    /// anything else (then ``validateScores(_:_:schema:line:id:)`` says what is wrong).
+    @inline(__always)
+    static func scanPlainScores(_ s: inout JSONScanner, schema: ModelSchema) -> Range<Int>? {
+        let start = s.offset
+        let bytes = s.bytes
+        let count = bytes.count
+        guard start < count, bytes[start] == 0x7B else { return nil }
+        s.offset += 1
+        var position = 0
+        s.skipWhitespace()
+        if s.offset < count, bytes[s.offset] == 0x7D {
+            s.offset += 1
+            return start..<s.offset
+        }
+        while true {
+            s.skipWhitespace()
+            guard s.offset < count, bytes[s.offset] == 0x22 else { break }
+            let keyStart = s.offset + 1
+            var i = keyStart
+            // Plain printable ASCII other than '"' and '\\'; anything else goes the slow way.
+            while i < count, bytes[i] != 0x22, bytes[i] != 0x5C, bytes[i] &- 0x20 < 0x60 { i += 1 }
+            guard i < count, bytes[i] == 0x22 else { break }
+            guard schema.index(ofBytes: UnsafeBufferPointer(rebasing: bytes[keyStart..<i]), hint: position) != nil else { break }
+            s.offset = i + 1
+            s.skipWhitespace()
+            guard s.offset < count, bytes[s.offset] == 0x3A else { break }
+            s.offset += 1
+            s.skipWhitespace()
+            guard s.offset < count, bytes[s.offset] == 0x2D || (bytes[s.offset] >= 0x30 && bytes[s.offset] <= 0x39) else { break }
+            guard let v = try? s.scanNumber(), v >= 0 && v <= 1 else { break }
+            position += 1
+            s.skipWhitespace()
+            guard s.offset < count else { break }
+            let c = bytes[s.offset]
+            s.offset += 1
+            if c == 0x2C { continue }
+            if c == 0x7D { return start..<s.offset }
+            break
+        }
+        s.offset = start
+        return nil
     }
 
     static func validateScores(_ base: JSONScanner, _ r: Range<Int>, schema: ModelSchema, line: Int, id: String) throws(RecordError) {

@@ -10,12 +10,19 @@ final class BatchChannel<Element: Sendable>: @unchecked Sendable {
     private var failure: (any Error)?
     private var cancelled = false
     private let capacity: Int
+    /// The batch the consumer has now, and the ones it is done with: they are freed by the
+    /// producer (in ``send(_:)``), so the consumer's thread does not spend its time on that.
+    private var current: [Element]?
+    private var spent: [[Element]] = []
 
     init(capacity: Int) { self.capacity = capacity }
 
     /// Hands over a batch; false when the consumer has gone.
     @discardableResult func send(_ batch: [Element]) -> Bool {
+        var done: [[Element]] = []
+        defer { done.removeAll() }  // after the unlock: the records are freed on this thread
         condition.lock(); defer { condition.unlock() }
+        swap(&done, &spent)
         while items.count >= capacity && !cancelled { condition.wait() }
         if cancelled { return false }
         items.append(batch)
@@ -42,8 +49,10 @@ final class BatchChannel<Element: Sendable>: @unchecked Sendable {
     func receive() throws -> [Element]? {
         condition.lock(); defer { condition.unlock() }
         while items.isEmpty && !finished { condition.wait() }
+        if let previous = current.take() { spent.append(previous) }
         if !items.isEmpty {
             let batch = items.removeFirst()
+            current = batch
             condition.broadcast()
             return batch
         }

@@ -69,4 +69,6 @@ final class RawStatement {
     }
 
     var changes: Int32 { sqlite3_changes(connection) }
+    /// The rowid of the connection's latest successful insert.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(connection) }
 }

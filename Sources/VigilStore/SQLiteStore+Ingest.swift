@@ -57,8 +57,8 @@ extension SQLiteStore {
     static let insertGroup = 32
     static let predictionColumns: Int32 = 9
 
-    static func predictionInsert(rows: Int, onConflict: String) -> String {
-        "INSERT INTO predictions(id, model_id, ts, model_version, label_idx, score, payload, content_hash, ingested_at) VALUES "
+    static func predictionInsert(rows: Int, verb: String = "INSERT", onConflict: String) -> String {
+        verb + " INTO predictions(id, model_id, ts, model_version, label_idx, score, payload, content_hash, ingested_at) VALUES "
             + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ") + " " + onConflict
     }
 
@@ -73,6 +73,12 @@ extension SQLiteStore {
         if let payload = r.payload { s.bindStatic(p + 6, arena.append(payload)) } else { s.bindNull(p + 6) }
         s.bind(p + 7, r.contentHash)
         s.bind(p + 8, now)
+    }
+
+    static func conflict(_ r: PredictionRecord) -> VigilCore.RecordError {
+        RecordError(line: r.line, field: "id",
+                    reason: "conflict: a prediction with this id is already stored with different content; ids are immutable, send a corrected prediction under a new id",
+                    id: r.id)
     }
 
     public func ingestPredictions(options: IngestOptions, nextBatch: () throws -> [PredictionRecord]?,
@@ -90,19 +96,27 @@ extension SQLiteStore {
                 return id
             }
             let insert = try RawStatement(conn, Self.predictionInsert(rows: 1, onConflict: "ON CONFLICT (id) DO NOTHING"))
-            let insertGroup = try RawStatement(conn, Self.predictionInsert(rows: Self.insertGroup, onConflict: ""))
-            let lookup = try RawStatement(conn, "SELECT content_hash FROM predictions WHERE id = ?")
+            // OR IGNORE: a stored id skips its row instead of failing the statement, so SQLite
+            // needs no statement journal to undo a half-done group (a copy of every page the
+            // group touches); the NOT NULL columns are always bound, so only the id can skip a row.
+            let insertGroup = try RawStatement(conn, Self.predictionInsert(rows: Self.insertGroup, verb: "INSERT OR IGNORE", onConflict: ""))
+            let lookup = try RawStatement(conn, "SELECT content_hash, seq FROM predictions WHERE id = ?")
+            let maxSeqQuery = try RawStatement(conn, "SELECT COALESCE(MAX(seq), 0) FROM predictions")
             let classUpsert = try RawStatement(conn, AggregateDelta.classUpsert)
             let binUpsert = try RawStatement(conn, AggregateDelta.binUpsert)
             var delta = AggregateDelta()
             var outcome = IngestOutcome()
             let arena = TextArena()
             try ingestBatches(db, options: options, nextBatch: nextBatch, progress: progress, outcome: &outcome) { batch, outcome in
+                // Rows get seq = largest + 1, so the rows a statement adds are the ones above `maxSeq`.
+                _ = try maxSeqQuery.step()
+                var maxSeq = maxSeqQuery.int64(0)
+                maxSeqQuery.reset()
                 var start = 0
                 while start < batch.count {
                     let end = min(start + Self.insertGroup, batch.count)
-                    // Fast path: a whole group of new rows in one statement. A duplicate id makes
-                    // SQLite undo the statement; the group is then handled row by row.
+                    // Fast path: a whole group of rows in one statement; when it added fewer rows
+                    // than it has, each row's id tells whether it was added, a duplicate or a conflict.
                     if end - start == Self.insertGroup, batch[start..<end].allSatisfy({ modelID($0.model) != nil }) {
                         var p: Int32 = 1
                         arena.reset()
@@ -110,13 +124,40 @@ extension SQLiteStore {
                             Self.bind(insertGroup, at: p, r, modelID: modelID(r.model)!, now: options.now, arena: arena)
                             p += Self.predictionColumns
                         }
-                        if try insertGroup.stepUnlessConstraint() {
-                            insertGroup.reset()
+                        try insertGroup.step()
+                        let added = Int(insertGroup.changes)
+                        insertGroup.reset()
+                        if added == end - start {
                             for r in batch[start..<end] { delta.add(model: modelID(r.model)!, record: r) }
-                            outcome.inserted += end - start
+                            outcome.inserted += added
+                            maxSeq = insertGroup.lastInsertRowID
                             start = end
                             continue
                         }
+                        // Some ids were stored already, or repeat within the group: a row was added
+                        // when its id's seq is new and no earlier row of the group claimed it.
+                        var claimed: [Int64] = []
+                        for r in batch[start..<end] {
+                            lookup.bind(1, r.id)
+                            guard try lookup.step() else {
+                                lookup.reset()
+                                throw StoreError("prediction '\(r.id)' is neither stored nor added after a grouped insert")
+                            }
+                            let stored = lookup.int64(0), seq = lookup.int64(1)
+                            lookup.reset()
+                            if seq > maxSeq && !claimed.contains(seq) {
+                                claimed.append(seq)
+                                outcome.inserted += 1
+                                delta.add(model: modelID(r.model)!, record: r)
+                            } else if stored == r.contentHash {
+                                outcome.duplicates += 1
+                            } else {
+                                outcome.reject(Self.conflict(r), report: options.onReject)
+                            }
+                        }
+                        if added > 0 { maxSeq = insertGroup.lastInsertRowID }
+                        start = end
+                        continue
                     }
                     for r in batch[start..<end] {
                         guard let modelID = modelID(r.model) else {
@@ -129,6 +170,7 @@ extension SQLiteStore {
                         let inserted = insert.changes == 1
                         insert.reset()
                         if inserted {
+                            maxSeq = insert.lastInsertRowID
                             outcome.inserted += 1
                             delta.add(model: modelID, record: r)
                             continue
@@ -140,10 +182,7 @@ extension SQLiteStore {
                         if found && stored == r.contentHash {
                             outcome.duplicates += 1
                         } else {
-                            outcome.reject(RecordError(
-                                line: r.line, field: "id",
-                                reason: "conflict: a prediction with this id is already stored with different content; ids are immutable, send a corrected prediction under a new id",
-                                id: r.id), report: options.onReject)
+                            outcome.reject(Self.conflict(r), report: options.onReject)
                         }
                     }
                     start = end

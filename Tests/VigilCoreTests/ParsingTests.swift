@@ -113,6 +113,47 @@ import Testing
         #expect(r.payload == #"{"input":{"uri":"s3://b/k.jpg","attributes":{"camera":"c2"}},"scores":{"can":0.25,"jar":0.75}}"#)
     }
 
+    @Test func scoresAreCheckedWhereverTheModelIs() throws {
+        // The model before `scores` lets the parser check them in one pass; after, they are
+        // checked once the model is known: the same record or the same error either way.
+        let before = try parse(#"{"id":"p1","ts":"2026-10-01T00:00:00Z","model":"shelf","label":"jar","scores":{"can":0.25, "jar" : 0.75 }}"#).get()
+        let after = try parse(#"{"id":"p1","ts":"2026-10-01T00:00:00Z","label":"jar","scores":{"can":0.25, "jar" : 0.75 },"model":"shelf"}"#).get()
+        #expect(before.contentHash == after.contentHash && before.payload == after.payload)
+        #expect(before.payload == #"{"scores":{"can":0.25, "jar" : 0.75 }}"#)
+        let reordered = try parse(#"{"id":"p1","ts":"2026-10-01T00:00:00Z","model":"shelf","label":"jar","scores":{"jar":0.75,"can":0.25}}"#).get()
+        #expect(reordered.payload == #"{"scores":{"jar":0.75,"can":0.25}}"#)
+        let escaped = try parse(#"{"id":"p1","ts":"2026-10-01T00:00:00Z","model":"shelf","label":"jar","scores":{"j\u0061r":0.75}}"#).get()
+        #expect(escaped.payload == #"{"scores":{"j\u0061r":0.75}}"#)
+        #expect(try parse(#"{"id":"p1","ts":"2026-10-01T00:00:00Z","model":"shelf","label":"jar","scores":{}}"#).get().payload == #"{"scores":{}}"#)
+        for modelFirst in [true, false] {
+            func record(_ scores: String) -> String {
+                modelFirst ? #"{"id":"p1","ts":"2026-10-01T00:00:00Z","model":"shelf","label":"jar","scores":"# + scores + "}"
+                    : #"{"id":"p1","ts":"2026-10-01T00:00:00Z","label":"jar","scores":"# + scores + #","model":"shelf"}"#
+            }
+            func error(_ scores: String) -> RecordError? {
+                if case .failure(let e) = parse(record(scores)) { return e } else { return nil }
+            }
+            #expect(error(#"{"can":0.25,"tray":0.75}"#)?.field == "scores.tray")
+            #expect(error(#"{"can":1.5}"#)?.field == "scores.can")
+            #expect(error(#"{"can":-0.1}"#)?.field == "scores.can")
+            #expect(error(#"{"can":"0.5"}"#)?.field == "scores")
+            #expect(error(#"{"can":0.5,}"#)?.field == "scores")
+            #expect(error(#"{"can":0.5 "jar":0.5}"#)?.field == "scores")
+            #expect(error(#"{"can":0.5x}"#)?.field == "scores")
+            #expect(error(#"[0.5]"#)?.field == "scores")
+            #expect(error(#"{"can":01}"#)?.field == "scores")
+        }
+        // Another model named later decides which classes the scores must be.
+        let other = parse(#"{"id":"p1","ts":"2026-10-01T00:00:00Z","model":"shelf","label":"pallet","scores":{"can":0.5},"model":"dock","boxes":[]}"#)
+        if case .failure(let e) = other { #expect(e.field == "scores.can") } else { Issue.record("accepted \(other)") }
+    }
+
+    @Test func contentHashIsStable() throws {
+        // Stored hashes tell a re-sent record from a changed one, so the digest never changes.
+        let r = try parse(#"{"id":"ex-0000000","ts":"2026-10-01T00:00:00.184Z","model":"shelf","model_version":"1","label":"can","score":0.680894,"scores":{"can":0.680894,"jar":0.319106}}"#).get()
+        #expect(r.contentHash == -9_051_285_296_568_392_067)
+    }
+
     @Test func numericTimestampsAreUnixSeconds() throws {
         let r = try parse(#"{"id":"p1","ts":1790812800.5,"model":"shelf","label":"can"}"#).get()
         #expect(r.timestampMillis == 1_790_812_800_500)

@@ -81,6 +81,39 @@ import VigilPostgres
         #expect(v.predictions == 120)
     }
 
+    @Test func groupedInsertsTellAddedRepeatedAndConflictingIdsApart() throws {
+        let (store, _) = try temporaryStore()
+        let catalog = try store.syncModels([classifierSchema], now: 0)
+        let classes = ["can", "jar", "box"]
+        // Two groups of 32 new ids, the first with an id repeated unchanged and one repeated
+        // changed, the second all new; then a third group mixing stored, repeated and new ids.
+        var lines = (0..<30).map { line("n\($0)", label: classes[$0 % 3]) }
+        lines.insert(line("n3", label: classes[0]), at: 10)         // same as n3: a duplicate
+        lines.insert(line("n4", label: "can", score: 0.2), at: 20) // n4 changed: a conflict
+        lines += (30..<62).map { line("n\($0)", label: classes[$0 % 3]) }
+        var third = (0..<8).map { line("n\($0)", label: classes[$0 % 3]) }        // stored: duplicates
+        third += (100..<120).map { line("m\($0)", label: "box") }                 // new
+        third += [line("m100", label: "box"), line("m101", label: "jar")]          // repeat and conflict within the group
+        third += [line("n9", label: "can", score: 0.1), line("m120", label: "jar")] // stored, changed: a conflict; new
+        #expect(lines.count == 64 && third.count == 32)
+        let all = predictions(lines + third, catalog: catalog)
+        let o = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([Array(all[0..<64]), Array(all[64...])]), progress: { _ in })
+        #expect(o.inserted == 62 + 21)
+        #expect(o.duplicates == 1 + 8 + 1)
+        #expect(o.rejected.map(\.line) == [21, 94, 95])
+        #expect(o.rejected.compactMap(\.id) == ["n4", "m101", "n9"])
+        let v = try store.verify()
+        #expect(v.isHealthy, "\(v.aggregateMismatches)")
+        #expect(v.predictions == 83)
+        // The first of two rows with one id is the one stored.
+        let n4 = try store.queue.read { try Double.fetchOne($0, sql: "SELECT score FROM predictions WHERE id = 'n4'") }
+        #expect(n4 == 0.9)
+        // Re-ingesting everything adds nothing.
+        let again = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([Array(all[0..<64]), Array(all[64...])]), progress: { _ in })
+        #expect(again.inserted == 0 && again.duplicates == 96 - 3 && again.rejected.count == 3)
+        #expect(try store.verify().isHealthy)
+    }
+
     @Test(arguments: Backend.all) func atomicIngestRollsBackEverything(backend: Backend) throws {
         let t = try backend.makeStore()
         let store = t.store
