@@ -1,8 +1,8 @@
 import Foundation
 import VigilCore
 
-/// The size of a quickstart run. ``full`` is the README's demonstration (about a minute and a
-/// half on two cores); ``fast`` tells the same story on less data for the tests.
+/// The size of a quickstart run. ``full`` is the README's demonstration; ``fast`` tells the same
+/// story on less data, for the tests (docs/quickstart.md has the measured times).
 public struct QuickstartSettings: Sendable, Equatable {
     /// Simulated days of production traffic.
     public var days = 30
