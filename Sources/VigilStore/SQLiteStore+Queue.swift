@@ -221,41 +221,20 @@ extension SQLiteStore: QueueStore {
             }
             switch outcome {
             case .label(let label):
-                guard schema.task == .classification else {
-                    throw StoreError("item \(item) belongs to detection model '\(modelName)': its ground truth is boxes; answer with the reviewed boxes (vigil review), or skip or flag it")
-                }
-                guard let k = schema.index(of: label) else { throw QueueError.unknownClass(label, known: schema.classes) }
+                let k = try ReviewAnswer.labelIndex(label, schema: schema, item: item, model: modelName)
                 try finishLabeled(labelIndex: k, boxes: nil)
                 try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.label", model: modelName, subject: predictionID,
                                           details: Self.jsonObject(["label": label, "item": String(item)])))
                 // Gold items already have their answer: the reviewer's label scores the reviewer.
                 if (row["gold_label_idx"] as Int?) != nil { return nil }
-                var hash = ContentHash()
-                hash.add(label)
-                hash.addAbsent()  // as a label line without boxes hashes, so an equal import is a repeat
-                return LabelRecord(line: 0, predictionID: predictionID, label: label, boxesJSON: nil, boxLabels: [],
-                                   reviewer: reviewer, source: "review", contentHash: hash.signed)
+                return ReviewAnswer.labelRecord(predictionID: predictionID, label: label, reviewer: reviewer)
             case .boxes(let boxes):
-                guard schema.task == .detection else {
-                    throw StoreError("item \(item) belongs to classification model '\(modelName)': answer with a class label, not boxes")
-                }
-                if let bad = boxes.first(where: { schema.index(of: $0.label) == nil }) { throw QueueError.unknownClass(bad.label, known: schema.classes) }
-                if let bad = boxes.first(where: { !($0.width >= 0 && $0.height >= 0 && $0.x.isFinite && $0.y.isFinite) }) {
-                    throw StoreError("box \(bad.label) [\(bad.x), \(bad.y), \(bad.width), \(bad.height)] has a negative or non-finite size or position")
-                }
+                try ReviewAnswer.checkBoxes(boxes, schema: schema, item: item, model: modelName)
                 try finishLabeled(labelIndex: nil, boxes: ReviewedBox.answerJSON(boxes))
-                var counts: [String: String] = ["item": String(item)]
-                for verdict in ReviewedBox.Verdict.allCases { counts[verdict.rawValue] = String(boxes.filter { $0.verdict == verdict }.count) }
                 try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.boxes", model: modelName, subject: predictionID,
-                                          details: Self.jsonObject(counts)))
+                                          details: Self.jsonObject(ReviewAnswer.verdictCounts(boxes, item: item))))
                 if (row["gold_label_idx"] as Int?) != nil { return nil }
-                let truth = ReviewedBox.groundTruthJSON(boxes)
-                var hash = ContentHash()
-                hash.addAbsent()  // hashed as `vigil ingest labels` hashes a line with boxes and no label
-                Array(truth.utf8).withUnsafeBufferPointer { hash.add($0) }
-                return LabelRecord(line: 0, predictionID: predictionID, label: nil, boxesJSON: truth,
-                                   boxLabels: boxes.filter { $0.verdict != .rejected }.map(\.label),
-                                   reviewer: reviewer, source: "review", contentHash: hash.signed)
+                return ReviewAnswer.boxesRecord(predictionID: predictionID, boxes: boxes, reviewer: reviewer)
             case .skip(let reason):
                 try db.execute(sql: "UPDATE review_assignments SET state = 'skipped', finished_at = ?, reason = ? WHERE id = ?",
                                arguments: [now, reason, assignment])
