@@ -68,6 +68,16 @@ public enum ImageInput: Sendable, Equatable {
         }
     }
 
+    /// The true boxes of a synthetic scene, without drawing its pixels; `nil` for a file (a
+    /// file carries no ground truth).
+    public func truth() throws -> [LabeledBox]? {
+        switch self {
+        case .file: return nil
+        case let .scene(domain, seed, index, size):
+            return try ImageInput.generator(domain: domain, size: size).boxes(seed: seed, index: index)
+        }
+    }
+
     static func generator(domain: String, size: Int) throws -> SceneGenerator {
         guard size >= 16, size % 8 == 0 else { throw DetectorError("input.scene.size: \(size) must be a multiple of 8 from 16") }
         return SceneGenerator(domain: try Domain.parse(domain), size: size)

@@ -38,35 +38,49 @@ public struct SceneGenerator: Sendable {
     /// Scene `index` of the set drawn from `seed`.
     public func scene(seed: UInt64, index: Int) -> Scene {
         var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
-        var canvas = background(&rng)
+        var canvas: [Double]? = background(&rng, render: true)
         let boxes = placeObjects(&rng, on: &canvas)
-        let image = finish(canvas, &rng)
+        let image = finish(canvas!, &rng)
         return Scene(image: image, boxes: boxes)
+    }
+
+    /// The true boxes of scene `index` of `seed`, without drawing it: the same boxes as
+    /// `scene(seed:index:).boxes` for a fraction of the work (a reviewer that answers from the
+    /// ground truth needs no pixels).
+    public func boxes(seed: UInt64, index: Int) -> [LabeledBox] {
+        var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
+        var canvas: [Double]? = nil
+        _ = background(&rng, render: false)
+        return placeObjects(&rng, on: &canvas)
     }
 
     // MARK: - Drawing
 
-    /// The background as floating-point RGB, 0–255 units.
-    func background(_ rng: inout SplitMix64) -> [Double] {
+    /// The background as floating-point RGB, 0–255 units. With `render` false it only draws
+    /// the random numbers a rendered background would (so what follows is the same) and
+    /// returns an empty array.
+    func background(_ rng: inout SplitMix64, render: Bool) -> [Double] {
         let n = size
-        var px = [Double](repeating: 0, count: n * n * 3)
         let base = (0..<3).map { _ in domain.backgroundLow + rng.unit() * (domain.backgroundHigh - domain.backgroundLow) }
         let sign = (0..<3).map { _ in rng.unit() < 0.5 ? -1.0 : 1.0 }
         let texture = domain.textures[Int(rng.next() % UInt64(domain.textures.count))]
         let amp = domain.textureStrength
-        var pattern = [Double](repeating: 0, count: n * n)
+        var pattern = [Double](repeating: 0, count: render ? n * n : 0)
         switch texture {
         case .stripes:
             let angle = rng.unit() * Double.pi, period = 4 + rng.unit() * 10, phase = rng.unit() * 2 * Double.pi
+            guard render else { return [] }
             for y in 0..<n { for x in 0..<n {
                 pattern[y * n + x] = sin(2 * Double.pi * (Double(x) * cos(angle) + Double(y) * sin(angle)) / period + phase)
             } }
         case .checks:
             let cell = 3 + Int(rng.next() % 8)
+            guard render else { return [] }
             for y in 0..<n { for x in 0..<n { pattern[y * n + x] = ((x / cell + y / cell) % 2 == 0) ? 1 : -1 } }
         case .clouds:
             let g = 5
             let grid = (0..<(g * g)).map { _ in rng.unit() * 2 - 1 }
+            guard render else { return [] }
             for y in 0..<n { for x in 0..<n {
                 let fx = Double(x) / Double(n - 1) * Double(g - 1), fy = Double(y) / Double(n - 1) * Double(g - 1)
                 let x0 = min(Int(fx), g - 2), y0 = min(Int(fy), g - 2)
@@ -76,14 +90,15 @@ public struct SceneGenerator: Sendable {
                 pattern[y * n + x] = top * (1 - ty) + bottom * ty
             } }
         }
+        var px = [Double](repeating: 0, count: n * n * 3)
         for i in 0..<(n * n) {
             for c in 0..<3 { px[i * 3 + c] = base[c] + sign[c] * amp * pattern[i] }
         }
         return px
     }
 
-    /// Places and draws the objects; returns their boxes in drawing order.
-    func placeObjects(_ rng: inout SplitMix64, on canvas: inout [Double]) -> [LabeledBox] {
+    /// Places and draws the objects (on `canvas` when there is one); returns their boxes in drawing order.
+    func placeObjects(_ rng: inout SplitMix64, on canvas: inout [Double]?) -> [LabeledBox] {
         let n = size, scale = Double(n) / 64
         let count = Int(rng.next() % UInt64(domain.maxObjects + 1))
         var boxes: [LabeledBox] = []
@@ -101,7 +116,7 @@ public struct SceneGenerator: Sendable {
                 if usedCells.contains(cell) { continue }
                 if boxes.contains(where: { $0.intersection(box) > Self.maxCoveredShare * $0.area }) { continue }
                 let colour = self.colour(cls, &rng)
-                draw(cls, box: (x0, y0, w, h), colour: colour, on: &canvas)
+                if canvas != nil { draw(cls, box: (x0, y0, w, h), colour: colour, on: &canvas!) }
                 usedCells.insert(cell)
                 boxes.append(box)
                 break

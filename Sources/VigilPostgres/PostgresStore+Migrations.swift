@@ -9,7 +9,14 @@ extension PostgresStore {
     static let migrations: [(name: String, sql: String)] = [
         ("pg-v1-foundation", foundation),
         ("pg-v2-queue-registry-server", queueRegistryServer),
+        ("pg-v3-queue-indexes", queueIndexes),
     ]
+
+    /// The lease expiry before every claim reads only live claims, however long the history.
+    static let queueIndexes = """
+        CREATE INDEX review_items_by_state ON review_items(state, id);
+        CREATE INDEX review_assignments_live ON review_assignments(lease_until) WHERE state = 'claimed';
+        """
 
     /// The key of the advisory lock that serializes migrations (any constant; "vigil").
     static let migrationLock: Int64 = 0x7669_6769_6C00

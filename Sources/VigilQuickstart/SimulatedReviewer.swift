@@ -32,7 +32,7 @@ struct SimulatedReviewer {
         var answered = 0
         while let claim = try store.claim(model: model, reviewer: Self.name, now: now, leaseMillis: 600_000) {
             let payload = claim.payload.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
-            guard let truth = try? ImageInput(json: payload["input"]).load(base: "/").truth else {
+            guard let input = try? ImageInput(json: payload["input"]), let truth = try? input.truth() else {
                 try store.submit(assignment: claim.assignment, reviewer: Self.name, outcome: .skip(reason: "no scene to look at"), now: now)
                 continue
             }

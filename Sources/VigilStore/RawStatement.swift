@@ -1,3 +1,4 @@
+import GRDB
 import GRDBSQLite
 
 /// A prepared SQLite statement used directly through the C API, for the hot paths of bulk
@@ -5,6 +6,9 @@ import GRDBSQLite
 final class RawStatement {
     let handle: OpaquePointer
     let connection: OpaquePointer
+    /// The GRDB statement that owns `handle` when it came from the connection's statement
+    /// cache (kept alive here; GRDB finalizes it), or `nil` when this object owns it.
+    private let cached: Statement?
 
     init(_ connection: OpaquePointer, _ sql: String) throws {
         var stmt: OpaquePointer?
@@ -14,9 +18,21 @@ final class RawStatement {
         }
         handle = stmt
         self.connection = connection
+        cached = nil
     }
 
-    deinit { sqlite3_finalize(handle) }
+    /// The statement `sql` from `db`'s statement cache: prepared once per connection, so a
+    /// path that runs for a single record (a reviewer's answer) does not compile its SQL each time.
+    init(cachedIn db: Database, _ sql: String) throws {
+        guard let connection = db.sqliteConnection else { throw StoreError("the database connection is closed") }
+        let statement = try db.cachedStatement(sql: sql)
+        sqlite3_reset(statement.sqliteStatement)
+        handle = statement.sqliteStatement
+        self.connection = connection
+        cached = statement
+    }
+
+    deinit { if cached == nil { sqlite3_finalize(handle) } }
 
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 

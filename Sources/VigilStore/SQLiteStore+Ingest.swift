@@ -197,22 +197,21 @@ extension SQLiteStore {
     public func ingestLabels(options: IngestOptions, nextBatch: () throws -> [LabelRecord]?,
                              progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try queue.writeWithoutTransaction { db in
-            guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
             let models = try Self.allModels(db)
-            let prediction = try RawStatement(conn, "SELECT seq, model_id, ts, label_idx FROM predictions WHERE id = ?")
-            let current = try RawStatement(conn, "SELECT revision, content_hash, label_idx FROM ground_truth WHERE prediction_seq = ?")
-            let lastRevision = try RawStatement(conn, "SELECT MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = ?")
-            let confusionUpsert = try RawStatement(conn, AggregateDelta.confusionUpsert)
+            let prediction = try RawStatement(cachedIn: db, "SELECT seq, model_id, ts, label_idx FROM predictions WHERE id = ?")
+            let current = try RawStatement(cachedIn: db, "SELECT revision, content_hash, label_idx FROM ground_truth WHERE prediction_seq = ?")
+            let lastRevision = try RawStatement(cachedIn: db, "SELECT MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = ?")
+            let confusionUpsert = try RawStatement(cachedIn: db, AggregateDelta.confusionUpsert)
             var delta = AggregateDelta()
-            let insertCurrent = try RawStatement(conn, """
+            let insertCurrent = try RawStatement(cachedIn: db, """
                 INSERT INTO ground_truth(prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let updateCurrent = try RawStatement(conn, """
+            let updateCurrent = try RawStatement(cachedIn: db, """
                 UPDATE ground_truth SET label_idx = ?, boxes = ?, revision = ?, content_hash = ?, source = ?, reviewer = ?, updated_at = ?
                 WHERE prediction_seq = ?
                 """)
-            let insertRevision = try RawStatement(conn, """
+            let insertRevision = try RawStatement(cachedIn: db, """
                 INSERT INTO ground_truth_revisions(prediction_seq, revision, label_idx, boxes, content_hash, source, reviewer, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)

@@ -109,8 +109,8 @@ extension SQLiteStore: QueueStore {
 
     /// Expires stale leases inside the caller's transaction.
     static func expire(_ db: Database, now: Int64) throws -> Int {
-        try db.execute(sql: "UPDATE review_assignments SET state = 'expired', finished_at = lease_until WHERE state = 'claimed' AND lease_until <= ?",
-                       arguments: [now])
+        try db.cachedStatement(sql: "UPDATE review_assignments SET state = 'expired', finished_at = lease_until WHERE state = 'claimed' AND lease_until <= ?")
+            .execute(arguments: [now])
         return db.changesCount
     }
 
@@ -134,30 +134,42 @@ extension SQLiteStore: QueueStore {
                 guard let (id, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
                 modelID = id
             }
-            // An open item this reviewer has not had (skips and expiries excepted: those may come
-            // back), whose live claims and finished reviews are fewer than it needs.
-            guard let item = try Row.fetchOne(db, sql: """
-                SELECT i.id FROM review_items i
-                WHERE i.state = 'open' AND (?1 IS NULL OR i.model_id = ?1)
-                  AND NOT EXISTS (SELECT 1 FROM review_assignments a WHERE a.item_id = i.id AND a.reviewer = ?2
-                                  AND a.state IN ('claimed', 'labeled', 'flagged', 'skipped'))
-                  AND (SELECT COUNT(*) FROM review_assignments a WHERE a.item_id = i.id AND a.state IN ('claimed', 'labeled'))
-                      < i.reviews_required
-                ORDER BY i.id LIMIT 1
-                """, arguments: [modelID, reviewer]) else { return nil }
+            let arguments: StatementArguments = if let modelID { [modelID, reviewer] } else { [reviewer] }
+            guard let item = try Row.fetchOne(db.cachedStatement(sql: Self.nextItemSQL(byModel: modelID != nil)), arguments: arguments)
+            else { return nil }
             let itemID: Int64 = item["id"]
-            try db.execute(sql: "INSERT INTO review_assignments(item_id, reviewer, state, claimed_at, lease_until) VALUES (?, ?, 'claimed', ?, ?)",
-                           arguments: [itemID, reviewer, now, now + leaseMillis])
+            try db.cachedStatement(sql: "INSERT INTO review_assignments(item_id, reviewer, state, claimed_at, lease_until) VALUES (?, ?, 'claimed', ?, ?)")
+                .execute(arguments: [itemID, reviewer, now, now + leaseMillis])
             return try Self.claimRow(db, assignment: db.lastInsertedRowID)
         }
     }
 
+    /// The next item a reviewer may claim: open, not had by this reviewer (skips and expiries
+    /// excepted: those may come back), with fewer live claims and finished reviews than it needs.
+    ///
+    /// Written so that SQLite walks an index in id order and stops at the first match: the
+    /// model filter is a plain equality (not `? IS NULL OR …`, which no index serves), and
+    /// `+a.reviewer` keeps the reviewer's own (ever-growing) history out of the lookup, which
+    /// goes by item instead.
+    static func nextItemSQL(byModel: Bool) -> String {
+        let (filter, reviewer) = byModel ? ("i.model_id = ?1 AND i.state = 'open'", "?2") : ("i.state = 'open'", "?1")
+        return """
+            SELECT i.id FROM review_items i
+            WHERE \(filter)
+              AND NOT EXISTS (SELECT 1 FROM review_assignments a WHERE a.item_id = i.id AND +a.reviewer = \(reviewer)
+                              AND a.state IN ('claimed', 'labeled', 'flagged', 'skipped'))
+              AND (SELECT COUNT(*) FROM review_assignments a WHERE a.item_id = i.id AND a.state IN ('claimed', 'labeled'))
+                  < i.reviews_required
+            ORDER BY i.id LIMIT 1
+            """
+    }
+
     static func claimRow(_ db: Database, assignment: Int64) throws -> ReviewClaim {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT a.id, a.item_id, a.reviewer, a.lease_until, i.gold_label_idx, m.name, p.id AS pid, p.label_idx, p.score, p.payload, i.model_id
             FROM review_assignments a JOIN review_items i ON i.id = a.item_id JOIN predictions p ON p.seq = i.prediction_seq
             JOIN models m ON m.id = i.model_id WHERE a.id = ?
-            """, arguments: [assignment]) else { throw QueueError.unknownAssignment(assignment) }
+            """), arguments: [assignment]) else { throw QueueError.unknownAssignment(assignment) }
         var predicted: String?
         if let k: Int = row["label_idx"], let (_, schema) = try schema(db, name: row["name"]), k < schema.classes.count { predicted = schema.classes[k] }
         return ReviewClaim(assignment: row["id"], item: row["item_id"], model: row["name"], predictionID: row["pid"], predictedClass: predicted,
@@ -167,10 +179,10 @@ extension SQLiteStore: QueueStore {
 
     /// The live claim `assignment` of `reviewer`, or the refusal that says why not.
     static func liveClaim(_ db: Database, assignment: Int64, reviewer: String, now: Int64) throws -> Row {
-        guard let row = try Row.fetchOne(db, sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT a.item_id, a.reviewer, a.state, a.lease_until, i.prediction_seq, i.gold_label_idx, i.reviews_required, i.model_id
             FROM review_assignments a JOIN review_items i ON i.id = a.item_id WHERE a.id = ?
-            """, arguments: [assignment]) else { throw QueueError.unknownAssignment(assignment) }
+            """), arguments: [assignment]) else { throw QueueError.unknownAssignment(assignment) }
         let holder: String = row["reviewer"]
         guard holder == reviewer else { throw QueueError.notYours(assignment: assignment, holder: holder) }
         let state: String = row["state"]
@@ -207,16 +219,17 @@ extension SQLiteStore: QueueStore {
             let row = try Self.liveClaim(db, assignment: assignment, reviewer: reviewer, now: now)
             let item: Int64 = row["item_id"]
             let modelID: Int64 = row["model_id"]
-            guard let modelName = try String.fetchOne(db, sql: "SELECT name FROM models WHERE id = ?", arguments: [modelID]),
+            guard let modelName = try String.fetchOne(db.cachedStatement(sql: "SELECT name FROM models WHERE id = ?"), arguments: [modelID]),
                   let (_, schema) = try Self.schema(db, name: modelName) else { throw StoreError("the item's model is missing") }
-            let predictionID = try String.fetchOne(db, sql: "SELECT id FROM predictions WHERE seq = ?", arguments: [row["prediction_seq"] as Int64]) ?? ""
+            let predictionID = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM predictions WHERE seq = ?"), arguments: [row["prediction_seq"] as Int64]) ?? ""
             // A label or boxes finish the assignment; the item is done when it has all its reviews.
             func finishLabeled(labelIndex: Int?, boxes: String?) throws {
-                try db.execute(sql: "UPDATE review_assignments SET state = 'labeled', finished_at = ?, label_idx = ?, boxes = ? WHERE id = ?",
-                               arguments: [now, labelIndex, boxes, assignment])
-                let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_assignments WHERE item_id = ? AND state = 'labeled'", arguments: [item]) ?? 0
+                try db.cachedStatement(sql: "UPDATE review_assignments SET state = 'labeled', finished_at = ?, label_idx = ?, boxes = ? WHERE id = ?")
+                    .execute(arguments: [now, labelIndex, boxes, assignment])
+                let done = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM review_assignments WHERE item_id = ? AND state = 'labeled'"),
+                                            arguments: [item]) ?? 0
                 if done >= (row["reviews_required"] as Int) {
-                    try db.execute(sql: "UPDATE review_items SET state = 'done' WHERE id = ?", arguments: [item])
+                    try db.cachedStatement(sql: "UPDATE review_items SET state = 'done' WHERE id = ?").execute(arguments: [item])
                 }
             }
             switch outcome {
@@ -263,11 +276,11 @@ extension SQLiteStore: QueueStore {
             if outcome.inserted + outcome.relabeled > 0 {
                 // The revision this answer wrote: undo reverts it only while it is still the current one.
                 try queue.write { db in
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE review_assignments SET gt_revision = (
                           SELECT g.revision FROM ground_truth g JOIN predictions p ON p.seq = g.prediction_seq WHERE p.id = ?)
                         WHERE id = ?
-                        """, arguments: [labelRecord.predictionID, assignment])
+                        """).execute(arguments: [labelRecord.predictionID, assignment])
                 }
             }
         } catch {

@@ -73,15 +73,15 @@ public final class SQLiteStore: Store {
     }
 
     static func schema(_ db: Database, name: String) throws -> (id: Int64, schema: ModelSchema)? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT id, task FROM models WHERE name = ?", arguments: [name]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, task FROM models WHERE name = ?"), arguments: [name]) else { return nil }
         let id: Int64 = row["id"]
-        let classes = try String.fetchAll(db, sql: "SELECT name FROM model_classes WHERE model_id = ? ORDER BY idx", arguments: [id])
+        let classes = try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM model_classes WHERE model_id = ? ORDER BY idx"), arguments: [id])
         return (id, ModelSchema(name: name, task: ModelTask(rawValue: row["task"]) ?? .classification, classes: classes))
     }
 
     static func allModels(_ db: Database) throws -> [Int64: ModelSchema] {
         var out: [Int64: ModelSchema] = [:]
-        for name in try String.fetchAll(db, sql: "SELECT name FROM models") {
+        for name in try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM models")) {
             if let (id, s) = try schema(db, name: name) { out[id] = s }
         }
         return out

@@ -33,6 +33,22 @@ struct SceneGeneratorTests {
         #expect(classes == Set(0..<5))
     }
 
+    /// The truth-only path draws the same random numbers as a rendered scene, for every texture.
+    @Test(arguments: ["source", "shifted", "source,textures=stripes", "source,textures=checks", "source,textures=clouds"])
+    func boxesWithoutPixelsAreTheScenesBoxes(_ spec: String) throws {
+        let g = SceneGenerator(domain: try Domain.parse(spec))
+        var objects = 0
+        for i in 0..<150 {
+            let boxes = g.boxes(seed: 5, index: i)
+            #expect(boxes == g.scene(seed: 5, index: i).boxes, "scene \(i)")
+            objects += boxes.count
+        }
+        #expect(objects > 150)
+        let input = ImageInput.scene(domain: spec, seed: 5, index: 3, size: 64)
+        #expect(try input.truth() == input.load(base: "/").truth)
+        #expect(try ImageInput.file("x.png").truth() == nil)
+    }
+
     /// On a flat background without noise, the pixels that differ from it span the box.
     @Test func boxesAreTheObjectsExtent() throws {
         let d = try Domain.parse("source,texture_strength=0,noise=0,background=100:100,max_objects=1")
