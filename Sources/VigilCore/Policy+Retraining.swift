@@ -135,18 +135,23 @@ public struct EmbeddedTrainingSettings: Sendable, Equatable, Codable {
     public var seed: UInt64
     /// Holdout detections scoring below this are not written (as `vigil detector predict`).
     public var minScore: Double
+    /// Parts each batch is split into, trained side by side on copies of the network, one
+    /// thread each (docs/detector.md, "Threads"); the default uses both cores of a small machine.
+    public var workers: Int
 
-    public init(epochs: Int = 15, learningRate: Double = 3e-3, batchSize: Int = 32, replay: Int = 500, seed: UInt64 = 1, minScore: Double = 0.05) {
+    public init(epochs: Int = 15, learningRate: Double = 3e-3, batchSize: Int = 32, replay: Int = 500, seed: UInt64 = 1, minScore: Double = 0.05,
+                workers: Int = 2) {
         self.epochs = epochs
         self.learningRate = learningRate
         self.batchSize = batchSize
         self.replay = replay
         self.seed = seed
         self.minScore = minScore
+        self.workers = workers
     }
 
     enum CodingKeys: String, CodingKey {
-        case epochs, replay, seed
+        case epochs, replay, seed, workers
         case learningRate = "learning_rate"
         case batchSize = "batch_size"
         case minScore = "min_score"
@@ -160,6 +165,7 @@ public struct EmbeddedTrainingSettings: Sendable, Equatable, Codable {
         replay = try c.decodeIfPresent(Int.self, forKey: .replay) ?? 500
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         minScore = try c.decodeIfPresent(Double.self, forKey: .minScore) ?? 0.05
+        workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? 2
     }
 
     func problems() -> [String] {
@@ -169,6 +175,7 @@ public struct EmbeddedTrainingSettings: Sendable, Equatable, Codable {
         if batchSize < 1 { out.append("retraining.embedded.batch_size: must be 1 or more") }
         if replay < 0 { out.append("retraining.embedded.replay: must be 0 or more") }
         if !(minScore >= 0 && minScore < 1) { out.append("retraining.embedded.min_score: must be in [0, 1)") }
+        if !(1...64).contains(workers) { out.append("retraining.embedded.workers: must be from 1 to 64 (threads; 2 on a 2-core machine)") }
         return out
     }
 }

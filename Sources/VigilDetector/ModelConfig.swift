@@ -48,6 +48,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         public var learningRate: Double
         public var optimizer: String
         public var blasThreads: Int
+        /// Data-parallel workers (network copies, one thread each); `nil` in records written
+        /// before there were any, meaning one.
+        public var workers: Int?
         public var images: Int
         /// SHA-256 over the training sets' annotation files and image bytes.
         public var dataFingerprint: String

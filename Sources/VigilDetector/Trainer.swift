@@ -6,8 +6,13 @@ import VigilCore
 /// every class is left–right symmetric), a cosine learning-rate decay to 5% of the initial
 /// rate, mean loss per batch.
 ///
-/// Deterministic: the same seed, data, settings and BLAS thread count give bit-identical
-/// weights (the initialisation, the order of the images and every sum are fixed).
+/// Deterministic: the same seed, data, settings, BLAS thread count and worker count give
+/// bit-identical weights (the initialisation, the order of the images and every sum are fixed).
+///
+/// With `workers` > 1 each batch is split into that many contiguous parts, each part runs
+/// forward and backward on its own copy of the network on its own thread, and the gradients
+/// are combined weighted by part size, in worker order: the same mean gradient as one worker,
+/// summed in another order (so the last bits of the weights differ from a one-worker run).
 ///
 /// ```swift
 /// let net = DetectorNetwork(config: ModelConfig(classes: train.classes), seed: 1)
@@ -23,14 +28,18 @@ public struct Trainer: Sendable {
         public var blasThreads: Int
         /// Mirror images left–right at random.
         public var mirror: Bool
+        /// Parts each batch is split into, run side by side on network copies (one thread each).
+        public var workers: Int
 
-        public init(epochs: Int = 12, batchSize: Int = 32, learningRate: Double = 3e-3, seed: UInt64 = 1, blasThreads: Int = 1, mirror: Bool = true) {
+        public init(epochs: Int = 12, batchSize: Int = 32, learningRate: Double = 3e-3, seed: UInt64 = 1, blasThreads: Int = 1, mirror: Bool = true,
+                    workers: Int = 1) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
             self.seed = seed
             self.blasThreads = blasThreads
             self.mirror = mirror
+            self.workers = max(1, workers)
         }
     }
 
@@ -72,6 +81,7 @@ public struct Trainer: Sendable {
         let loss = DetectionLoss(config: config)
         let parameters = network.parameters
         let adam = Adam(parameters: parameters, learningRate: Float(settings.learningRate))
+        let replicas = try (1..<max(1, min(settings.workers, settings.batchSize))).map { _ in try network.copy() }
         let steps = settings.epochs * ((data.count + settings.batchSize - 1) / settings.batchSize)
         var step = 0
         var lastLoss = 0.0
@@ -85,11 +95,17 @@ public struct Trainer: Sendable {
                 if shouldStop() { throw DetectorError("training stopped at epoch \(epoch) of \(settings.epochs): the job was cancelled") }
                 let indices = Array(order[from..<min(from + settings.batchSize, data.count)])
                 let mirrored = indices.map { _ in settings.mirror && rng.next() >> 63 == 1 }
-                let x = data.batch(indices, mirrored: mirrored)
-                network.zeroGradients()
-                let head = network.forward(x, training: true)
-                let (l, g) = loss.evaluate(head, targets: zip(indices, mirrored).map { data.boxes($0, mirrored: $1) })
-                network.backward(g)
+                let l: Double
+                if replicas.isEmpty {
+                    let x = data.batch(indices, mirrored: mirrored)
+                    network.zeroGradients()
+                    let head = network.forward(x, training: true)
+                    let (batchLoss, g) = loss.evaluate(head, targets: zip(indices, mirrored).map { data.boxes($0, mirrored: $1) })
+                    network.backward(g)
+                    l = batchLoss
+                } else {
+                    l = DataParallelStep(networks: [network] + replicas, data: data, loss: loss).run(indices, mirrored: mirrored)
+                }
                 let progressShare = Double(step) / Double(max(1, steps - 1))
                 adam.learningRate = Float(settings.learningRate * (0.05 + 0.95 * 0.5 * (1 + cos(Double.pi * progressShare))))
                 adam.update(parameters)
@@ -105,8 +121,58 @@ public struct Trainer: Sendable {
         let seconds = Date().timeIntervalSince(start)
         return ModelConfig.TrainingRecord(
             seed: settings.seed, epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,
-            optimizer: "adam(0.9, 0.999, 1e-8), cosine decay to 5%" + (settings.mirror ? ", left-right mirroring" : ""), blasThreads: settings.blasThreads, images: data.count,
+            optimizer: "adam(0.9, 0.999, 1e-8), cosine decay to 5%" + (settings.mirror ? ", left-right mirroring" : ""), blasThreads: settings.blasThreads,
+            workers: replicas.isEmpty ? nil : replicas.count + 1, images: data.count,
             dataFingerprint: data.fingerprint, seconds: seconds, cpuSeconds: CPUTime.seconds() - startCPU, imagesPerSecond: Double(settings.epochs * data.count) / seconds,
             finalLoss: lastLoss, finetunedFrom: finetunedFrom, metrics: [:])
+    }
+}
+
+/// One batch on several network copies: the first is the network being trained; the others
+/// take its weights, then each runs forward and backward on its part of the batch on its own
+/// thread (each network is used by one thread only), and their gradients are added into the
+/// first, weighted by part size.
+struct DataParallelStep: @unchecked Sendable {
+    let networks: [DetectorNetwork]
+    let data: SceneSet
+    let loss: DetectionLoss
+
+    /// The batch's mean loss; the network's gradients hold the batch's mean gradient.
+    func run(_ indices: [Int], mirrored: [Bool]) -> Double {
+        let main = networks[0].parameters
+        for replica in networks.dropFirst() {
+            for (p, q) in zip(main, replica.parameters) {
+                q.values.withUnsafeMutableBufferPointer { to in p.values.withUnsafeBufferPointer { to.baseAddress!.update(from: $0.baseAddress!, count: $0.count) } }
+            }
+        }
+        let k = min(networks.count, indices.count)
+        let parts = (0..<k).map { w in (indices.count * w / k)..<(indices.count * (w + 1) / k) }
+        nonisolated(unsafe) let losses = UnsafeMutableBufferPointer<Double>.allocate(capacity: k)  // worker w writes slot w only
+        defer { losses.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: k) { w in
+            let net = networks[w], part = parts[w]
+            let ids = Array(indices[part]), flips = Array(mirrored[part])
+            net.zeroGradients()
+            let head = net.forward(data.batch(ids, mirrored: flips), training: true)
+            let (l, g) = loss.evaluate(head, targets: zip(ids, flips).map { data.boxes($0, mirrored: $1) })
+            net.backward(g)
+            losses[w] = l
+        }
+        let n = Float(indices.count)
+        var total = 0.0
+        for w in 0..<k {
+            let share = Float(parts[w].count) / n
+            total += losses[w] * Double(parts[w].count) / Double(indices.count)
+            for (p, q) in zip(main, networks[w].parameters) {
+                p.gradient.withUnsafeMutableBufferPointer { acc in
+                    if w == 0 {
+                        for i in acc.indices { acc[i] *= share }
+                    } else {
+                        q.gradient.withUnsafeBufferPointer { g in for i in acc.indices { acc[i] += share * g[i] } }
+                    }
+                }
+            }
+        }
+        return total
     }
 }

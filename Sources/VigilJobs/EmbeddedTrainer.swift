@@ -36,10 +36,10 @@ public struct EmbeddedTrainer: Trainer {
             throw JobError("the champion \(parentPath) predicts \(parent.config.classes), the policy lists \(request.classes): they must be the same classes in the same order")
         }
         let data = try trainingData(request, size: parent.config.inputSize, log: log)
-        log.line("fine-tuning \(parent.config.weightsSHA256.map { String($0.prefix(12)) } ?? "the champion") on \(data.count) images, \(settings.epochs) epochs")
+        log.line("fine-tuning \(parent.config.weightsSHA256.map { String($0.prefix(12)) } ?? "the champion") on \(data.count) images, \(settings.epochs) epochs, \(settings.workers) worker\(settings.workers == 1 ? "" : "s")")
         let deadline = Date().addingTimeInterval(Double(request.timeoutMillis) / 1000)
         let detectorTrainer = VigilDetector.Trainer(settings: .init(epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,
-                                                                    seed: settings.seed, blasThreads: 1))
+                                                                    seed: settings.seed, blasThreads: 1, workers: settings.workers))
         var timedOut = false
         let record: ModelConfig.TrainingRecord
         do {

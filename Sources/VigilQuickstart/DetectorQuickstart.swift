@@ -162,7 +162,7 @@ public struct DetectorQuickstart {
         progress.step("training v1 on \(settings.trainingScenes) source-domain scenes, \(settings.epochs) epochs")
         let train = SceneSet.synthesize(SceneGenerator(domain: .source), seed: seed, count: settings.trainingScenes, prefix: "train")
         let detector = Detector(config: ModelConfig(classes: train.classes), seed: seed)
-        let record = try VigilDetector.Trainer(settings: .init(epochs: settings.epochs, seed: seed)).train(detector.network, on: train) {
+        let record = try VigilDetector.Trainer(settings: .init(epochs: settings.epochs, seed: seed, workers: 2)).train(detector.network, on: train) {
             progress.training($0.line)
         }
         detector.config.training = record

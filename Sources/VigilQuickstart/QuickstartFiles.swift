@@ -69,7 +69,7 @@ public enum QuickstartFiles {
           window: 6d                 # train and test on the reviewed items of the last 6 days
           holdout_fraction: 0.3      # the newest 30% of them are the holdout
           timeout: 30m
-          embedded: {epochs: \(s.fineTuneEpochs), learning_rate: 0.003, replay: \(s.replay), seed: \(s.seed)}
+          embedded: {epochs: \(s.fineTuneEpochs), learning_rate: 0.003, replay: \(s.replay), seed: \(s.seed), workers: 2}
         gate:
           primary_metric: map50
           min_improvement: 0.02

@@ -68,6 +68,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Adam's initial learning rate.") var lr: Double?
     @Option(help: "Seed (initialisation and shuffling).") var seed: UInt64 = 1
     @Option(help: "OpenBLAS threads (results are repeatable for a fixed count).") var threads: Int = 1
+    @Option(help: "Parts each batch is split into, trained side by side on network copies, one thread each (repeatable for a fixed count).") var workers: Int = 1
     @Option(name: .customLong("holdout"), help: "A scene folder to evaluate after training; its mAP is recorded in the config (repeatable).") var holdout: [String] = []
 
     func loadData() throws -> SceneSet {
@@ -81,7 +82,7 @@ struct TrainingOptions: ParsableArguments {
         let set = try loadData()
         print("training on \(set.count) images (\(data.joined(separator: ", ")))")
         let trainer = Trainer(settings: .init(epochs: epochs ?? defaults.epochs, batchSize: batch, learningRate: lr ?? defaults.lr,
-                                              seed: seed, blasThreads: threads))
+                                              seed: seed, blasThreads: threads, workers: workers))
         var record = try trainer.train(detector.network, on: set, finetunedFrom: finetunedFrom) { print($0.line) }
         for h in holdout {
             let hs = try SceneSet.load(from: URL(fileURLWithPath: h))
