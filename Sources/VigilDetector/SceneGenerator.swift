@@ -44,6 +44,20 @@ public struct SceneGenerator: Sendable {
         return Scene(image: image, boxes: boxes)
     }
 
+    /// Scenes `indices` of `seed`, in order, drawn on `workers` threads (each scene depends on
+    /// its seed and index only, so the result is the same for any worker count).
+    public func scenes(seed: UInt64, indices: [Int], workers: Int = 2) -> [Scene] {
+        let k = max(1, min(workers, indices.count))
+        guard k > 1 else { return indices.map { scene(seed: seed, index: $0) } }
+        nonisolated(unsafe) let slots = UnsafeMutableBufferPointer<Scene?>.allocate(capacity: indices.count)  // worker w fills its own stride
+        slots.initialize(repeating: nil)
+        defer { slots.deinitialize(); slots.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: k) { w in
+            for i in stride(from: w, to: indices.count, by: k) { slots[i] = scene(seed: seed, index: indices[i]) }
+        }
+        return slots.map { $0! }
+    }
+
     /// The true boxes of scene `index` of `seed`, without drawing it: the same boxes as
     /// `scene(seed:index:).boxes` for a fraction of the work (a reviewer that answers from the
     /// ground truth needs no pixels).

@@ -31,8 +31,7 @@ public struct SceneSet: Sendable {
         pixels.reserveCapacity(count * generator.size * generator.size * 3)
         var boxes: [[LabeledBox]] = []
         var hash = SHA256()
-        for i in 0..<count {
-            let s = generator.scene(seed: seed, index: first + i)
+        for s in generator.scenes(seed: seed, indices: Array(first..<(first + count))) {
             pixels += s.image.pixels
             hash.update(s.image.pixels)
             boxes.append(s.boxes)

@@ -30,7 +30,7 @@ struct ProductionCamera {
         let n = settings.imagesPerHour
         let inputs = (0..<n).map { ImageInput.scene(domain: domain(day: day), seed: seed, index: count + $0, size: 64) }
         let generator = SceneGenerator(domain: try Domain.parse(domain(day: day)))
-        let scenes = (0..<n).map { generator.scene(seed: seed, index: count + $0) }
+        let scenes = generator.scenes(seed: seed, indices: Array(count..<(count + n)))
         let names = (0..<n).map { String(format: "cam-%06d", count + $0) }
         let set = try SceneSet(classes: detector.config.classes, images: scenes.map(\.image), boxes: scenes.map { _ in [] },
                                fileNames: names, description: "production hour", fingerprint: false)

@@ -12,6 +12,9 @@ struct SceneGeneratorTests {
         let set = SceneSet.synthesize(g, seed: 4, count: 3, prefix: "s", first: 16)
         #expect(set.image(1) == g.scene(seed: 4, index: 17).image)
         #expect(set.fileNames == ["s-000016.png", "s-000017.png", "s-000018.png"])
+        // Drawn on several threads, in the order asked for.
+        let indices = [9, 3, 40, 3, 0, 7, 12]
+        #expect(g.scenes(seed: 4, indices: indices, workers: 3) == indices.map { g.scene(seed: 4, index: $0) })
     }
 
     @Test(arguments: ["source", "shifted"])
