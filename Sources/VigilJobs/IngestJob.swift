@@ -148,6 +148,9 @@ public struct IngestJob: Sendable {
         return summary
     }
 
+    /// Files from this size on are ingested in bulk mode (``IngestOptions/bulk``).
+    static let bulkFileBytes = 1 << 20
+
     func runNDJSONOrCSV(_ request: IngestRequest, progress: @escaping (IngestSummary) -> Void) throws -> IngestSummary {
         let started = Date()
         let fd: Int32
@@ -161,9 +164,13 @@ public struct IngestJob: Sendable {
         let rejects = RejectsFile(path: rejectsPath(for: request))
         var summary = IngestSummary(source: request.path ?? "-", kind: request.kind, format: request.format)
         let shared = ParseTally()
-        let options = IngestOptions(now: Timestamp.millis(clock.now), atomic: request.atomic, allowRelabel: request.allowRelabel,
+        var options = IngestOptions(now: Timestamp.millis(clock.now), atomic: request.atomic, allowRelabel: request.allowRelabel,
                                     actor: actor, shouldCommit: { shared.rejected == 0 },
                                     onReject: { e in try? rejects.write(e, text: nil) })
+        // A small file (an hour of one camera) is not worth a background checkpointer: SQLite's
+        // own autocheckpoint suffices, and starting one costs more than writing the rows.
+        var info = stat()
+        if request.path != nil, fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size < Self.bulkFileBytes { options.bulk = false }
         var outcome: IngestOutcome
         let report: (IngestProgress) -> Void = { p in
             var s = summary
