@@ -37,7 +37,7 @@ public struct SceneGenerator: Sendable {
 
     /// Scene `index` of the set drawn from `seed`.
     public func scene(seed: UInt64, index: Int) -> Scene {
-        var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
+        var rng = Self.stream(seed: seed, index: index)
         var canvas: [Double]? = background(&rng, render: true)
         let boxes = placeObjects(&rng, on: &canvas)
         let image = finish(canvas!, &rng)
@@ -62,10 +62,16 @@ public struct SceneGenerator: Sendable {
     /// `scene(seed:index:).boxes` for a fraction of the work (a reviewer that answers from the
     /// ground truth needs no pixels).
     public func boxes(seed: UInt64, index: Int) -> [LabeledBox] {
-        var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
+        var rng = Self.stream(seed: seed, index: index)
         var canvas: [Double]? = nil
         _ = background(&rng, render: false)
         return placeObjects(&rng, on: &canvas)
+    }
+
+    /// The random stream of scene `index` of `seed`: ``scene(seed:index:)`` and
+    /// ``boxes(seed:index:)`` must draw from the same one.
+    static func stream(seed: UInt64, index: Int) -> SplitMix64 {
+        SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(index) &* 0xD1B5_4A32_D192_ED03)
     }
 
     // MARK: - Drawing
