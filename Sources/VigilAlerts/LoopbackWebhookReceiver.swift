@@ -8,7 +8,9 @@ import Darwin
 /// A minimal HTTP receiver on a loopback port that records every request and answers
 /// `200 ok`: the "chat channel" of the quickstart and of demos, so alerts can be delivered and
 /// shown without any outside service. One thread, one connection at a time, HTTP/1.1 with a
-/// `Content-Length` body; not a general server.
+/// `Content-Length` body; not a general server. The accept thread owns the listening socket and
+/// closes it itself, so a stopped receiver can never accept on a descriptor number the process has
+/// since reused for another socket.
 ///
 /// ```swift
 /// let receiver = try LoopbackWebhookReceiver()
@@ -37,6 +39,8 @@ public final class LoopbackWebhookReceiver: @unchecked Sendable {
     private var received: [Request] = []
     private var stopped = false
     private var thread: Thread?
+    /// Signalled by the accept thread once it has closed the socket and will touch nothing more.
+    private let finished = DispatchSemaphore(value: 0)
 
     /// Binds a free loopback port and starts accepting.
     public init() throws {
@@ -76,25 +80,33 @@ public final class LoopbackWebhookReceiver: @unchecked Sendable {
         return received
     }
 
-    /// Stops accepting and closes the port.
+    /// Stops accepting and closes the port; returns once the port is closed.
     public func stop() {
         lock.lock()
         let wasStopped = stopped
         stopped = true
         lock.unlock()
         guard !wasStopped else { return }
+        // Wakes a blocked accept; the accept thread then closes the descriptor (see acceptLoop).
         shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
+        finished.wait()
+    }
+
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
     }
 
     private func acceptLoop() {
-        while true {
+        defer {
+            close(socket)
+            finished.signal()
+        }
+        while !isStopped {
             let connection = accept(socket, nil, nil)
             if connection < 0 {
-                lock.lock()
-                let done = stopped
-                lock.unlock()
-                if done || (errno != EINTR && errno != ECONNABORTED) { return }
+                if isStopped || (errno != EINTR && errno != ECONNABORTED) { return }
                 continue
             }
             if let request = Self.read(connection) {
@@ -133,6 +145,11 @@ public final class LoopbackWebhookReceiver: @unchecked Sendable {
                     }
                 }
                 if expected > 64 << 20 { return nil }
+                let wantsContinue = head.lowercased().contains("\r\nexpect: 100-continue")
+                if wantsContinue, data.count < range.upperBound + expected {
+                    // curl asks before sending a large body; answering now saves its one-second wait.
+                    write(fd, "HTTP/1.1 100 Continue\r\n\r\n")
+                }
             }
         }
         guard let end = headEnd, data.count >= end + expected else { return nil }

@@ -25,6 +25,7 @@ import VigilAlerts
             #expect(status == 200 && answer == "ok")
         }
         let got = receiver.requests()
+        try #require(got.count == 3, "got \(got.map(\.path))")
         #expect(got.map(\.path) == ["/slack?n=0", "/slack?n=1", "/slack?n=2"])
         #expect(got.map(\.method) == ["POST", "POST", "POST"])
         #expect(got[0].body == "{\"text\":\"first\"}" && got[0].headers["x-test"] == "0")
@@ -37,5 +38,22 @@ import VigilAlerts
         let url = receiver.url
         receiver.stop()
         await #expect(throws: (any Error).self) { _ = try await post(url + "/x", "{}") }
+    }
+
+    /// A stopped receiver's descriptor number is soon reused by the next socket; its accept thread
+    /// must never accept there (CI once lost a request to another test's stopped receiver this way).
+    @Test func aStoppedReceiverNeverTakesAnotherReceiversConnections() async throws {
+        for round in 0..<20 {
+            let stopped = try LoopbackWebhookReceiver()
+            stopped.stop()
+            let live = try LoopbackWebhookReceiver()
+            defer { live.stop() }
+            for i in 0..<3 {
+                let (status, _) = try await post(live.url + "/r\(round)/\(i)", "{}")
+                #expect(status == 200)
+            }
+            #expect(live.requests().map(\.path) == (0..<3).map { "/r\(round)/\($0)" })
+            #expect(stopped.requests().isEmpty)
+        }
     }
 }
