@@ -5,19 +5,37 @@ import VigilStore
 /// The drift tests on samples: scores, embeddings, boxes, and the sequential detectors.
 extension DriftCollector {
     /// Two-sample tests (KS and Wasserstein-1) of `current` against `reference` for `target`.
-    func addDistributionTests(_ analysis: inout DriftAnalysis, target: String, what: String, reference: [Double], current: [Double]) {
+    /// `sampled` describes each side when it is the stored sample of a larger window.
+    func addDistributionTests(_ analysis: inout DriftAnalysis, target: String, what: String, reference: [Double], current: [Double],
+                              sampled: (reference: WindowValues, current: WindowValues)? = nil) {
         guard reference.count >= policy.drift.minPredictions, current.count >= policy.drift.minPredictions else {
             addInsufficient(&analysis, target: target, what: what, reference: reference.count, current: current.count)
             return
         }
+        var data: [String: Double] = [:]
+        var note = ""
+        if let sampled, sampled.reference.sampleLevel != nil || sampled.current.sampleLevel != nil {
+            for (side, w) in [("reference", sampled.reference), ("current", sampled.current)] {
+                data["n_window_\(side)"] = Double(w.predictions)
+                if let level = w.sampleLevel { data["sample_level_\(side)"] = Double(level) }
+            }
+            note = " (on the stored uniform sample: \(Self.describe(sampled.current)) in the window, \(Self.describe(sampled.reference)) in the reference)"
+        }
         let ks = KolmogorovSmirnov.test(reference, current)
         analysis.add(DriftTestResult(target: target, test: "ks", statistic: ks.statistic, pValue: ks.pValue, effectSize: ks.statistic,
-                                     effectName: "ks_d", data: ["n_reference": Double(ks.n), "n_current": Double(ks.m)], method: ks.method,
-                                     message: "\(what): largest gap between the two distribution functions \(String(format: "%.4f", ks.statistic))"))
+                                     effectName: "ks_d", data: data.merging(["n_reference": Double(ks.n), "n_current": Double(ks.m)]) { $1 },
+                                     method: ks.method,
+                                     message: "\(what): largest gap between the two distribution functions \(String(format: "%.4f", ks.statistic))\(note)"))
         let w = Wasserstein.test(reference, current)
         analysis.add(DriftTestResult(target: target, test: "wasserstein", statistic: w.statistic, effectSize: w.statistic,
-                                     effectName: "wasserstein_1", data: ["n_reference": Double(w.n), "n_current": Double(w.m)],
-                                     message: "\(what): Wasserstein-1 distance \(String(format: "%.4g", w.statistic))"))
+                                     effectName: "wasserstein_1", data: data.merging(["n_reference": Double(w.n), "n_current": Double(w.m)]) { $1 },
+                                     message: "\(what): Wasserstein-1 distance \(String(format: "%.4g", w.statistic))\(note)"))
+    }
+
+    /// "1 in 2^L of N" or "all N".
+    static func describe(_ w: WindowValues) -> String {
+        guard let level = w.sampleLevel else { return "all \(w.predictions) predictions" }
+        return "1 in \(1 << level) of \(w.predictions) predictions"
     }
 
     /// The `insufficient-evidence` verdict of a two-sample test (nothing when both sides are empty).
@@ -32,31 +50,36 @@ extension DriftCollector {
 
     /// KS and Wasserstein on the top-1 scores of the two windows.
     func addScoreTests(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws {
-        let previous = try store.scores(model: schema.name, window: reference)
-        guard previous.count >= policy.drift.minPredictions else {
+        let limit = policy.drift.maxRawValues
+        let previous = try store.scores(model: schema.name, window: reference, limit: limit)
+        guard previous.values.count >= policy.drift.minPredictions else {
             // Without a usable reference the window's scores need not be read at all.
             let count = try store.predictionCount(model: schema.name, window: window)
-            addInsufficient(&analysis, target: "score_distribution", what: "top-1 scores", reference: previous.count, current: count)
+            addInsufficient(&analysis, target: "score_distribution", what: "top-1 scores", reference: previous.values.count, current: count)
             return
         }
-        addDistributionTests(&analysis, target: "score_distribution", what: "top-1 scores", reference: previous,
-                             current: try store.scores(model: schema.name, window: window))
+        let current = try store.scores(model: schema.name, window: window, limit: limit)
+        addDistributionTests(&analysis, target: "score_distribution", what: "top-1 scores", reference: previous.values,
+                             current: current.values, sampled: (previous, current))
     }
 
-    /// Detectors: boxes per image and box areas (w·h) of all predictions in the two windows.
+    /// Detectors: boxes per image and box areas (w·h) of the predictions in the two windows
+    /// (all, or the stored sample of a window larger than `max_raw_values`).
     func addBoxTests(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws {
-        func read(_ w: TimeWindow) throws -> (perImage: [Double], areas: [Double]) {
+        func read(_ w: TimeWindow) throws -> (perImage: [Double], areas: [Double], read: WindowValues) {
             var perImage: [Double] = [], areas: [Double] = []
-            try store.forEachPredictedBoxes(model: schema.name, window: w) { json in
+            let read = try store.forEachPredictedBoxes(model: schema.name, window: w, limit: policy.drift.maxRawValues) { json in
                 let boxes = try DetectionBox.parse(json: json, schema: schema)
                 perImage.append(Double(boxes.count))
                 for b in boxes { areas.append(b.bbox.2 * b.bbox.3) }
             }
-            return (perImage, areas)
+            return (perImage, areas, read)
         }
         let ref = try read(reference), cur = try read(window)
-        addDistributionTests(&analysis, target: "boxes_per_image", what: "boxes per image", reference: ref.perImage, current: cur.perImage)
-        addDistributionTests(&analysis, target: "box_area", what: "box areas", reference: ref.areas, current: cur.areas)
+        addDistributionTests(&analysis, target: "boxes_per_image", what: "boxes per image", reference: ref.perImage, current: cur.perImage,
+                             sampled: (ref.read, cur.read))
+        addDistributionTests(&analysis, target: "box_area", what: "box areas", reference: ref.areas, current: cur.areas,
+                             sampled: (ref.read, cur.read))
     }
 
     /// MMD² on `input.embedding` samples of the two windows, when predictions carry embeddings.

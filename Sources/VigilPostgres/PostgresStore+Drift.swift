@@ -41,23 +41,46 @@ extension PostgresStore {
         }
     }
 
-    public func scores(model: String, window: TimeWindow) throws -> [Double] {
+    public func scores(model: String, window: TimeWindow, limit: Int) throws -> WindowValues {
         try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
-            return try s.query("SELECT score FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL",
-                               [modelID, window.from, window.to]).map { try $0.double(0) }
+            let count = try Self.predictionCount(s, modelID: modelID, window: window)
+            let level = PredictionSample.level(forCount: count, limit: limit)
+            let rows = if let level {
+                try s.query("""
+                    SELECT score FROM prediction_sample
+                    WHERE model_id = $1 AND level = ANY($2::bigint[]) AND ts >= $3 AND ts < $4 AND score IS NOT NULL
+                    """, [modelID, Self.levels(from: level), window.from, window.to])
+            } else {
+                try s.query("SELECT score FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL",
+                            [modelID, window.from, window.to])
+            }
+            return WindowValues(values: try rows.map { try $0.double(0) }, predictions: count, sampleLevel: level)
         }
     }
 
-    public func forEachPredictedBoxes(model: String, window: TimeWindow, _ body: (String) throws -> Void) throws {
-        let rows = try read { s in
+    /// Levels `level`…63: `level = ANY(…)` reads one index range per level of the sample's key.
+    static func levels(from level: Int) -> [Int64] { (Int64(level)...63).map { $0 } }
+
+    public func forEachPredictedBoxes(model: String, window: TimeWindow, limit: Int, _ body: (String) throws -> Void) throws -> WindowValues {
+        let (rows, read) = try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
-            return try s.query("""
-                SELECT COALESCE((payload::json -> 'boxes')::text, '[]') FROM predictions
-                WHERE model_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, seq
-                """, [modelID, window.from, window.to])
+            let count = try Self.predictionCount(s, modelID: modelID, window: window)
+            let level = PredictionSample.level(forCount: count, limit: limit)
+            let rows = if let level {
+                try s.query("""
+                    SELECT COALESCE(boxes, '[]') FROM prediction_sample WHERE model_id = $1 AND level = ANY($2::bigint[]) AND ts >= $3 AND ts < $4
+                    """, [modelID, Self.levels(from: level), window.from, window.to])
+            } else {
+                try s.query("""
+                    SELECT COALESCE((payload::json -> 'boxes')::text, '[]') FROM predictions
+                    WHERE model_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, seq
+                    """, [modelID, window.from, window.to])
+            }
+            return (rows, WindowValues(values: [], predictions: count, sampleLevel: level))
         }
         for row in rows { try body(try row.string(0)) }
+        return read
     }
 
     public func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)] {
@@ -74,10 +97,20 @@ extension PostgresStore {
     public func hourlyMeanScores(model: String, window: TimeWindow) throws -> [(hour: Int64, mean: Double, count: Int)] {
         try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
-            return try s.query("""
-                SELECT ts / 3600000, AVG(score), COUNT(*) FROM predictions
-                WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL GROUP BY 1 ORDER BY 1
-                """, [modelID, window.from, window.to]).map { (try $0.int(0), try $0.double(1), Int(try $0.int(2))) }
+            // Whole hours from the per-hour sums, the partial hours at the edges from the rows.
+            var out: [(hour: Int64, mean: Double, count: Int)] = []
+            let (wholeHours, edges) = window.byHour
+            for edge in edges {
+                out += try s.query("""
+                    SELECT ts / 3600000, AVG(score), COUNT(*) FROM predictions
+                    WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL GROUP BY 1
+                    """, [modelID, edge.from, edge.to]).map { (try $0.int(0), try $0.double(1), Int(try $0.int(2))) }
+            }
+            if let wholeHours {
+                out += try s.query("SELECT hour, total / n, n FROM hourly_score_sums WHERE model_id = $1 AND hour >= $2 AND hour < $3 AND n > 0",
+                                   [modelID, wholeHours.lowerBound, wholeHours.upperBound]).map { (try $0.int(0), try $0.double(1), Int(try $0.int(2))) }
+            }
+            return out.sorted { $0.hour < $1.hour }
         }
     }
 
@@ -102,7 +135,8 @@ extension PostgresStore {
 
     /// Drops the day partitions of predictions wholly before `cutoff` (ms) and their ids: the
     /// retention of rows without a `DELETE` of each. Per-hour aggregates, ground truth and
-    /// evaluation runs stay, so evaluations of those hours still read their counts. Returns the
+    /// evaluation runs stay, so evaluations of those hours still read their counts; the drift
+    /// sample's rows of those days go with them. Returns the
     /// number of partitions dropped.
     @discardableResult
     public func dropPartitions(before cutoff: Int64) throws -> Int {
@@ -120,6 +154,7 @@ extension PostgresStore {
                 n += 1
             }
             try s.execute("DELETE FROM prediction_ids WHERE ts < $1", [lastDay * Self.dayMillis])
+            try s.execute("DELETE FROM prediction_sample WHERE ts < $1", [lastDay * Self.dayMillis])
             return n
         }
         partitions.removeAll()

@@ -183,7 +183,7 @@ extension PostgresStore {
                         """, args)
                 }
                 var delta = HourlyDelta()
-                for item in fresh { delta.add(model: item.model, record: item.record) }
+                for item in fresh { delta.add(model: item.model, record: item.record, seq: item.seq) }
                 try delta.flush(s)
                 outcome.inserted += fresh.count
                 return batch.last?.line ?? 0
@@ -332,7 +332,7 @@ extension PostgresStore {
 
 /// Per-hour aggregate increments collected over one batch and written with one upsert per
 /// table, in key order, in the batch's transaction (see `AggregateDelta` of the SQLite store:
-/// the same keys, bins and meaning).
+/// the same keys, bins and meaning, the per-hour score sums and the drift sample).
 struct HourlyDelta {
     static let bins: Int64 = 20
     struct ClassKey: Hashable, Comparable {
@@ -347,13 +347,26 @@ struct HourlyDelta {
     var bins: [BinKey: Int64] = [:]
     /// Keyed by (model, hour, observed label, predicted class in `bin`).
     var confusion: [BinKey: Int64] = [:]
+    /// Per (model, hour; label unused): count and sum of top-1 scores.
+    var sums: [ClassKey: (n: Int64, total: Double)] = [:]
+    /// New predictions of the drift sample (``PredictionSample``).
+    var sample: [(model: Int64, level: Int64, ts: Int64, seq: Int64, score: Double?, payload: String?)] = []
 
     static func bin(_ score: Double) -> Int64 { Int64(min(Double(bins - 1), (score * Double(bins)).rounded(.towardZero))) }
     static func hour(_ ts: Int64) -> Int64 { ts / 3_600_000 }
 
-    mutating func add(model: Int64, record r: PredictionRecord) {
+    /// Counts a newly stored prediction with sequence number `seq`.
+    mutating func add(model: Int64, record r: PredictionRecord, seq: Int64) {
         let hour = Self.hour(r.timestampMillis)
         classes[ClassKey(model: model, hour: hour, label: -1), default: 0] += 1
+        if let score = r.score {
+            let key = ClassKey(model: model, hour: hour, label: 0)
+            let old = sums[key] ?? (0, 0)
+            sums[key] = (old.n + 1, old.total + score)
+        }
+        if PredictionSample.isStored(contentHash: r.contentHash) {
+            sample.append((model, Int64(PredictionSample.level(contentHash: r.contentHash)), r.timestampMillis, seq, r.score, r.payload))
+        }
         func add(_ label: Int64, _ score: Double?) {
             classes[ClassKey(model: model, hour: hour, label: label), default: 0] += 1
             if let score { bins[BinKey(model: model, hour: hour, label: label, bin: Self.bin(score)), default: 0] += 1 }
@@ -382,6 +395,23 @@ struct HourlyDelta {
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
                 ON CONFLICT (model_id, hour, label_idx, bin) DO UPDATE SET n = hourly_score_bins.n + EXCLUDED.n
                 """, [b.map(\.key.model), b.map(\.key.hour), b.map(\.key.label), b.map(\.key.bin), b.map(\.value)])
+        }
+        let t = sums.sorted { $0.key < $1.key }
+        if !t.isEmpty {
+            try s.execute("""
+                INSERT INTO hourly_score_sums(model_id, hour, n, total)
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[])
+                ON CONFLICT (model_id, hour) DO UPDATE SET n = hourly_score_sums.n + EXCLUDED.n, total = hourly_score_sums.total + EXCLUDED.total
+                """, [t.map(\.key.model), t.map(\.key.hour), t.map(\.value.n), t.map(\.value.total)])
+        }
+        if !sample.isEmpty {
+            try s.execute("""
+                INSERT INTO prediction_sample(model_id, level, ts, seq, score, boxes)
+                SELECT m, l, t, q, CASE WHEN h THEN v END, \(PostgresStore.boxesSQL("NULLIF(p, '')"))
+                FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bool[], $6::float8[], $7::text[]) AS u(m, l, t, q, h, v, p)
+                ON CONFLICT DO NOTHING
+                """, [sample.map(\.model), sample.map(\.level), sample.map(\.ts), sample.map(\.seq),  // arrays without NULLs:
+                      sample.map { $0.score != nil }, sample.map { $0.score ?? 0 }, sample.map { $0.payload ?? "" }])
         }
         let m = confusion.filter { $0.value != 0 }.sorted { $0.key < $1.key }
         if !m.isEmpty {

@@ -10,6 +10,7 @@ extension PostgresStore {
         ("pg-v1-foundation", foundation),
         ("pg-v2-queue-registry-server", queueRegistryServer),
         ("pg-v3-queue-indexes", queueIndexes),
+        ("pg-v4-drift-sample", driftSample),
     ]
 
     /// The lease expiry before every claim reads only live claims, however long the history.

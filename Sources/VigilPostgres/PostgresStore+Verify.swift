@@ -55,6 +55,25 @@ extension PostgresStore {
                 """) {
                 mismatches.append("hourly_confusion model \(try row.int(0)) hour \(try row.int(1)) observed \(try row.int(2)) predicted \(try row.int(3)): recount \(n(try row.optionalInt(4))), stored \(n(try row.optionalInt(5)))")
             }
+            for row in try s.query("""
+                WITH r AS (SELECT model_id, ts / 3600000 AS hour, COUNT(*) AS n, SUM(score) AS total FROM predictions
+                           WHERE score IS NOT NULL GROUP BY 1, 2)
+                SELECT COALESCE(r.model_id, a.model_id), COALESCE(r.hour, a.hour), r.n, a.n
+                FROM r FULL JOIN hourly_score_sums a USING (model_id, hour)
+                WHERE r.n IS DISTINCT FROM a.n OR abs(a.total - r.total) > 1e-9 * GREATEST(1, abs(r.total)) LIMIT 20
+                """) {
+                mismatches.append("hourly_score_sums model \(try row.int(0)) hour \(try row.int(1)): recount \(n(try row.optionalInt(2))) scores, stored \(n(try row.optionalInt(3))) (or their sums differ)")
+            }
+            // The drift sample: every prediction of the stored level or more, with its level, time,
+            // score and boxes, and nothing else.
+            for row in try s.query("""
+                WITH r AS (SELECT model_id, \(Self.sampleLevelSQL("content_hash")) AS level, ts, seq, score, \(Self.boxesSQL("payload")) AS boxes
+                           FROM predictions WHERE \(Self.inSampleSQL("content_hash")))
+                SELECT COALESCE(r.seq, a.seq), r.level, a.level FROM r FULL JOIN prediction_sample a USING (model_id, level, ts, seq)
+                WHERE r.seq IS NULL OR a.seq IS NULL OR r.score IS DISTINCT FROM a.score OR r.boxes IS DISTINCT FROM a.boxes LIMIT 20
+                """) {
+                mismatches.append("prediction_sample seq \(try row.int(0)): recount level \(n(try row.optionalInt(1))), stored level \(n(try row.optionalInt(2)))")
+            }
             let total = try s.one("SELECT COUNT(*) FROM predictions")!.int(0)
             let distinct = try s.one("SELECT COUNT(DISTINCT id) FROM predictions")!.int(0)
             // Every stored row has its identity row and the other way round (within the partitions kept).

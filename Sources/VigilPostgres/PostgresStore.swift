@@ -221,19 +221,24 @@ public final class PostgresStore: Store, @unchecked Sendable {
     public func predictionCount(model: String, window: TimeWindow) throws -> Int {
         try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
-            let (wholeHours, edges) = window.byHour
-            var count: Int64 = 0
-            if let wholeHours {
-                count += try s.one("""
-                    SELECT COALESCE(SUM(n), 0)::bigint FROM hourly_class_counts WHERE model_id = $1 AND label_idx = -1 AND hour >= $2 AND hour < $3
-                    """, [modelID, wholeHours.lowerBound, wholeHours.upperBound])!.int(0)
-            }
-            for edge in edges {
-                count += try s.one("SELECT COUNT(*) FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3",
-                                   [modelID, edge.from, edge.to])!.int(0)
-            }
-            return Int(count)
+            return try Self.predictionCount(s, modelID: modelID, window: window)
         }
+    }
+
+    /// Whole hours from the per-hour record counts (class -1), edge hours from the rows.
+    static func predictionCount(_ s: PostgresSession, modelID: Int64, window: TimeWindow) throws -> Int {
+        let (wholeHours, edges) = window.byHour
+        var count: Int64 = 0
+        if let wholeHours {
+            count += try s.one("""
+                SELECT COALESCE(SUM(n), 0)::bigint FROM hourly_class_counts WHERE model_id = $1 AND label_idx = -1 AND hour >= $2 AND hour < $3
+                """, [modelID, wholeHours.lowerBound, wholeHours.upperBound])!.int(0)
+        }
+        for edge in edges {
+            count += try s.one("SELECT COUNT(*) FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3",
+                               [modelID, edge.from, edge.to])!.int(0)
+        }
+        return Int(count)
     }
 
     /// A flat JSON object of strings, for event details.

@@ -5,7 +5,8 @@ import VigilCore
 ///
 /// Keys: predicted class per hour (`label_idx` = -1 counts records, i.e. images for a
 /// detector), and a 20-bin score histogram per hour and class (bin = ⌊score·20⌋, 1.0 in bin 19).
-/// Labels are class indices, so never below -1.
+/// Labels are class indices, so never below -1. Also per hour: the count and sum of top-1
+/// scores (hourly mean score), and the rows of the stored drift sample (``PredictionSample``).
 struct AggregateDelta {
     static let bins = 20
     static let recordsLabel: Int64 = -1
@@ -17,6 +18,9 @@ struct AggregateDelta {
         var classes: [Int64] = []
         /// Index `label * bins + bin`.
         var bins: [Int64] = []
+        /// Top-1 scores of the hour: how many, and their sum.
+        var scoreCount: Int64 = 0
+        var scoreSum: Double = 0
 
         @inline(__always) func add(label: Int64, score: Double?) {
             let c = Int(label + 1)
@@ -47,15 +51,32 @@ struct AggregateDelta {
         return counts
     }
 
-    mutating func add(model: Int64, record r: PredictionRecord) {
+    /// A new prediction of the drift sample, written with the batch.
+    struct SampleRow { var model: Int64; var level: Int; var ts: Int64; var seq: Int64; var score: Double?; var payload: String? }
+    var sample: [SampleRow] = []
+
+    /// Counts a newly stored prediction with sequence number `seq`.
+    mutating func add(model: Int64, record r: PredictionRecord, seq: Int64) {
         let c = counts(model: model, hour: Self.hour(r.timestampMillis))
         c.add(label: Self.recordsLabel, score: nil)
+        if let score = r.score {
+            c.scoreCount += 1
+            c.scoreSum += score
+        }
+        if PredictionSample.isStored(contentHash: r.contentHash) {
+            sample.append(SampleRow(model: model, level: PredictionSample.level(contentHash: r.contentHash), ts: r.timestampMillis,
+                                    seq: seq, score: r.score, payload: r.payload))
+        }
         if let label = r.labelIndex { c.add(label: Int64(label), score: r.score) }
         for box in r.boxes { c.add(label: Int64(box.labelIndex), score: box.score) }
     }
 
-    mutating func flush(classes: RawStatement, bins: RawStatement) throws {
+    mutating func flush(classes: RawStatement, bins: RawStatement, sums: RawStatement, sample sampleInsert: RawStatement) throws {
         for (k, c) in hours {
+            if c.scoreCount > 0 {
+                sums.bind(1, k.model); sums.bind(2, k.hour); sums.bind(3, c.scoreCount); sums.bind(4, c.scoreSum)
+                try sums.step(); sums.reset()
+            }
             for (i, n) in c.classes.enumerated() where n != 0 {
                 classes.bind(1, k.model); classes.bind(2, k.hour); classes.bind(3, Int64(i - 1)); classes.bind(4, n)
                 try classes.step(); classes.reset()
@@ -65,6 +86,12 @@ struct AggregateDelta {
                 try bins.step(); bins.reset()
             }
         }
+        for row in sample {
+            sampleInsert.bind(1, row.model); sampleInsert.bind(2, Int64(row.level)); sampleInsert.bind(3, row.ts); sampleInsert.bind(4, row.seq)
+            sampleInsert.bind(5, row.score); sampleInsert.bind(6, row.payload)
+            try sampleInsert.step(); sampleInsert.reset()
+        }
+        sample.removeAll(keepingCapacity: true)
         hours.removeAll(keepingCapacity: true)
         last = nil
     }
@@ -93,6 +120,14 @@ struct AggregateDelta {
     static let classUpsert = """
         INSERT INTO hourly_class_counts(model_id, hour, label_idx, n) VALUES (?, ?, ?, ?)
         ON CONFLICT (model_id, hour, label_idx) DO UPDATE SET n = n + excluded.n
+        """
+    static let sumUpsert = """
+        INSERT INTO hourly_score_sums(model_id, hour, n, total) VALUES (?, ?, ?, ?)
+        ON CONFLICT (model_id, hour) DO UPDATE SET n = n + excluded.n, total = total + excluded.total
+        """
+    /// The boxes of a detector's prediction are kept as its payload's `boxes` array.
+    static let sampleInsert = """
+        INSERT INTO prediction_sample(model_id, level, ts, seq, score, boxes) VALUES (?, ?, ?, ?, ?, json_extract(?, '$.boxes'))
         """
     static let binUpsert = """
         INSERT INTO hourly_score_bins(model_id, hour, label_idx, bin, n) VALUES (?, ?, ?, ?, ?)

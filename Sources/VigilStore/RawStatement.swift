@@ -78,6 +78,11 @@ final class RawStatement {
 
     func int64(_ col: Int32) -> Int64 { sqlite3_column_int64(handle, col) }
     func double(_ col: Int32) -> Double { sqlite3_column_double(handle, col) }
+    /// The column as text ("" when NULL).
+    func string(_ col: Int32) -> String {
+        guard let text = sqlite3_column_text(handle, col) else { return "" }
+        return String(cString: text)
+    }
     func isNull(_ col: Int32) -> Bool { sqlite3_column_type(handle, col) == SQLITE_NULL }
     func text(_ col: Int32) -> String? {
         guard let p = sqlite3_column_text(handle, col) else { return nil }

@@ -42,26 +42,55 @@ extension SQLiteStore {
         }
     }
 
-    public func scores(model: String, window: TimeWindow) throws -> [Double] {
+    public func scores(model: String, window: TimeWindow, limit: Int) throws -> WindowValues {
         try queue.read { db in
             guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
-            guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
-            let rows = try RawStatement(conn, "SELECT score FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ? AND score IS NOT NULL")
-            rows.bind(1, modelID); rows.bind(2, window.from); rows.bind(3, window.to)
+            let count = try Self.predictionCount(db, modelID: modelID, window: window)
+            let level = PredictionSample.level(forCount: count, limit: limit)
             var out: [Double] = []
-            while try rows.step() { out.append(rows.double(0)) }
-            return out
+            if let level {
+                try Self.forEachSampleRow(db, modelID: modelID, window: window, level: level, column: "score") { s in out.append(s.double(0)) }
+            } else {
+                let rows = try RawStatement(cachedIn: db, "SELECT score FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ? AND score IS NOT NULL")
+                rows.bind(1, modelID); rows.bind(2, window.from); rows.bind(3, window.to)
+                defer { rows.reset() }
+                while try rows.step() { out.append(rows.double(0)) }
+            }
+            return WindowValues(values: out, predictions: count, sampleLevel: level)
         }
     }
 
-    public func forEachPredictedBoxes(model: String, window: TimeWindow, _ body: (String) throws -> Void) throws {
+    /// Calls `body` with each stored-sample row of level ≥ `level` in `window` whose `column`
+    /// (`score` or `boxes`) is not null, one index range per level.
+    static func forEachSampleRow(_ db: Database, modelID: Int64, window: TimeWindow, level: Int, column: String,
+                                 _ body: (RawStatement) throws -> Void) throws {
+        let rows = try RawStatement(cachedIn: db, """
+            SELECT \(column) FROM prediction_sample WHERE model_id = ? AND level = ? AND ts >= ? AND ts < ? AND \(column) IS NOT NULL
+            """)
+        defer { rows.reset() }
+        for l in level...63 {
+            rows.bind(1, modelID); rows.bind(2, Int64(l)); rows.bind(3, window.from); rows.bind(4, window.to)
+            while try rows.step() { try body(rows) }
+            rows.reset()
+        }
+    }
+
+    public func forEachPredictedBoxes(model: String, window: TimeWindow, limit: Int, _ body: (String) throws -> Void) throws -> WindowValues {
         try queue.read { db in
             guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
-            let rows = try String.fetchCursor(db, sql: """
-                SELECT COALESCE(json_extract(payload, '$.boxes'), '[]') FROM predictions
-                WHERE model_id = ? AND ts >= ? AND ts < ? ORDER BY ts, seq
-                """, arguments: [modelID, window.from, window.to])
-            while let boxes = try rows.next() { try body(boxes) }
+            let count = try Self.predictionCount(db, modelID: modelID, window: window)
+            let level = PredictionSample.level(forCount: count, limit: limit)
+            if let level {
+                // A sampled prediction without boxes has an empty array, as in the full read.
+                try Self.forEachSampleRow(db, modelID: modelID, window: window, level: level, column: "COALESCE(boxes, '[]')") { s in try body(s.string(0)) }
+            } else {
+                let rows = try String.fetchCursor(db, sql: """
+                    SELECT COALESCE(json_extract(payload, '$.boxes'), '[]') FROM predictions
+                    WHERE model_id = ? AND ts >= ? AND ts < ? ORDER BY ts, seq
+                    """, arguments: [modelID, window.from, window.to])
+                while let boxes = try rows.next() { try body(boxes) }
+            }
+            return WindowValues(values: [], predictions: count, sampleLevel: level)
         }
     }
 
@@ -84,13 +113,24 @@ extension SQLiteStore {
     public func hourlyMeanScores(model: String, window: TimeWindow) throws -> [(hour: Int64, mean: Double, count: Int)] {
         try queue.read { db in
             guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT ts / 3600000, AVG(score), COUNT(*) FROM predictions
-                WHERE model_id = ? AND ts >= ? AND ts < ? AND score IS NOT NULL GROUP BY 1 ORDER BY 1
-                """, arguments: [modelID, window.from, window.to])
+            // Whole hours from the per-hour sums, the partial hours at the edges from the rows.
             var out: [(hour: Int64, mean: Double, count: Int)] = []
-            while let row = try rows.next() { out.append((row[0], row[1], row[2])) }
-            return out
+            let (wholeHours, edges) = window.byHour
+            var queries: [(sql: String, arguments: StatementArguments)] = edges.map {
+                ("""
+                 SELECT ts / 3600000, AVG(score), COUNT(*) FROM predictions
+                 WHERE model_id = ? AND ts >= ? AND ts < ? AND score IS NOT NULL GROUP BY 1
+                 """, [modelID, $0.from, $0.to])
+            }
+            if let wholeHours {
+                queries.append(("SELECT hour, total / n, n FROM hourly_score_sums WHERE model_id = ? AND hour >= ? AND hour < ? AND n > 0",
+                                [modelID, wholeHours.lowerBound, wholeHours.upperBound]))
+            }
+            for q in queries {
+                let rows = try Row.fetchCursor(db, sql: q.sql, arguments: q.arguments)
+                while let row = try rows.next() { out.append((row[0], row[1], row[2])) }
+            }
+            return out.sorted { $0.hour < $1.hour }
         }
     }
 

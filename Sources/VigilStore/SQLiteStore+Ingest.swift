@@ -104,6 +104,8 @@ extension SQLiteStore {
             let maxSeqQuery = try RawStatement(conn, "SELECT COALESCE(MAX(seq), 0) FROM predictions")
             let classUpsert = try RawStatement(conn, AggregateDelta.classUpsert)
             let binUpsert = try RawStatement(conn, AggregateDelta.binUpsert)
+            let sumUpsert = try RawStatement(conn, AggregateDelta.sumUpsert)
+            let sampleInsert = try RawStatement(conn, AggregateDelta.sampleInsert)
             var delta = AggregateDelta()
             var outcome = IngestOutcome()
             let arena = TextArena()
@@ -128,7 +130,9 @@ extension SQLiteStore {
                         let added = Int(insertGroup.changes)
                         insertGroup.reset()
                         if added == end - start {
-                            for r in batch[start..<end] { delta.add(model: modelID(r.model)!, record: r) }
+                            // One statement's rows get consecutive seq values, in row order.
+                            let first = insertGroup.lastInsertRowID - Int64(added) + 1
+                            for (k, r) in batch[start..<end].enumerated() { delta.add(model: modelID(r.model)!, record: r, seq: first + Int64(k)) }
                             outcome.inserted += added
                             maxSeq = insertGroup.lastInsertRowID
                             start = end
@@ -148,7 +152,7 @@ extension SQLiteStore {
                             if seq > maxSeq && !claimed.contains(seq) {
                                 claimed.append(seq)
                                 outcome.inserted += 1
-                                delta.add(model: modelID(r.model)!, record: r)
+                                delta.add(model: modelID(r.model)!, record: r, seq: seq)
                             } else if stored == r.contentHash {
                                 outcome.duplicates += 1
                             } else {
@@ -172,7 +176,7 @@ extension SQLiteStore {
                         if inserted {
                             maxSeq = insert.lastInsertRowID
                             outcome.inserted += 1
-                            delta.add(model: modelID, record: r)
+                            delta.add(model: modelID, record: r, seq: maxSeq)
                             continue
                         }
                         lookup.bind(1, r.id)
@@ -187,7 +191,7 @@ extension SQLiteStore {
                     }
                     start = end
                 }
-                try delta.flush(classes: classUpsert, bins: binUpsert)
+                try delta.flush(classes: classUpsert, bins: binUpsert, sums: sumUpsert, sample: sampleInsert)
                 return batch.last?.line ?? 0
             }
             return outcome

@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 8
+    public static let schemaVersion = 9
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -134,6 +134,7 @@ extension SQLiteStore {
         m.registerMigration("v6-registry", migrate: migrateRegistry)
         m.registerMigration("v7-server", migrate: migrateServer)
         m.registerMigration("v8-queue-indexes", migrate: migrateQueueIndexes)
+        m.registerMigration("v9-drift-sample", migrate: migrateDriftSample)
         return m
     }
 }

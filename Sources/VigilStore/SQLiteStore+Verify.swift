@@ -62,9 +62,51 @@ extension SQLiteStore {
             for row in confusionDiff {
                 mismatches.append("hourly_confusion model \(row[0] as Int64) hour \(row[1] as Int64) observed \(row[2] as Int64) predicted \(row[3] as Int64): recount \((row[4] as Int64?).map(String.init) ?? "none"), stored \((row[5] as Int64?).map(String.init) ?? "none")")
             }
+            let sumDiff = try Row.fetchAll(db, sql: """
+                WITH r AS (SELECT model_id, ts / 3600000 AS hour, COUNT(*) AS n, SUM(score) AS total FROM predictions
+                           WHERE score IS NOT NULL GROUP BY 1, 2)
+                SELECT r.model_id, r.hour, r.n, a.n FROM r LEFT JOIN hourly_score_sums a USING (model_id, hour)
+                  WHERE a.n IS NOT r.n OR abs(a.total - r.total) > 1e-9 * max(1, abs(r.total))
+                UNION ALL
+                SELECT a.model_id, a.hour, NULL, a.n FROM hourly_score_sums a LEFT JOIN r USING (model_id, hour) WHERE r.n IS NULL
+                LIMIT 20
+                """)
+            for row in sumDiff {
+                mismatches.append("hourly_score_sums model \(row[0] as Int64) hour \(row[1] as Int64): recount \((row[2] as Int64?).map(String.init) ?? "none") scores, stored \((row[3] as Int64?).map(String.init) ?? "none") (or their sums differ)")
+            }
+            mismatches += try Self.sampleMismatches(db)
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions") ?? 0
             let distinct = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT id) FROM predictions") ?? 0
             return StoreVerification(integrity: integrity, aggregateMismatches: mismatches, predictions: total, distinctPredictionIDs: distinct)
         }
+    }
+
+    /// The stored drift sample against a recount: every prediction of the stored level or more,
+    /// with its level, time, score and boxes, and nothing else.
+    static func sampleMismatches(_ db: Database) throws -> [String] {
+        struct Entry: Equatable { var model: Int64; var level: Int64; var ts: Int64; var score: Double?; var boxes: String? }
+        var expected: [Int64: Entry] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT seq, model_id, content_hash, ts, score, json_extract(payload, '$.boxes') FROM predictions
+            WHERE content_hash >= 0 AND content_hash < ?
+            """, arguments: [Int64(1) << (64 - PredictionSample.storedLevel)])
+        while let row = try rows.next() {
+            expected[row[0]] = Entry(model: row[1], level: Int64(PredictionSample.level(contentHash: row[2])), ts: row[3], score: row[4], boxes: row[5])
+        }
+        var out: [String] = []
+        let stored = try Row.fetchCursor(db, sql: "SELECT seq, model_id, level, ts, score, boxes FROM prediction_sample")
+        while let row = try stored.next(), out.count < 20 {
+            let seq: Int64 = row[0]
+            let entry = Entry(model: row[1], level: row[2], ts: row[3], score: row[4], boxes: row[5])
+            guard let want = expected.removeValue(forKey: seq) else {
+                out.append("prediction_sample seq \(seq): no such prediction of level \(PredictionSample.storedLevel) or more")
+                continue
+            }
+            if want != entry { out.append("prediction_sample seq \(seq): stored \(entry), recount \(want)") }
+        }
+        for seq in expected.keys.sorted().prefix(max(0, 20 - out.count)) {
+            out.append("prediction_sample seq \(seq): missing (the prediction has level \(expected[seq]!.level))")
+        }
+        return out
     }
 }

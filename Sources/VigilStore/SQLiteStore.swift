@@ -185,19 +185,23 @@ public final class SQLiteStore: Store {
     public func predictionCount(model: String, window: TimeWindow) throws -> Int {
         try queue.read { db in
             guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
-            // Whole hours from the per-hour record counts (class -1), edge hours from the rows.
-            let (wholeHours, edges) = window.byHour
-            var count = 0
-            if let wholeHours {
-                count += try Int.fetchOne(db, sql: """
-                    SELECT COALESCE(SUM(n), 0) FROM hourly_class_counts WHERE model_id = ? AND label_idx = -1 AND hour >= ? AND hour < ?
-                    """, arguments: [modelID, wholeHours.lowerBound, wholeHours.upperBound]) ?? 0
-            }
-            for edge in edges {
-                count += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ?",
-                                          arguments: [modelID, edge.from, edge.to]) ?? 0
-            }
-            return count
+            return try Self.predictionCount(db, modelID: modelID, window: window)
         }
+    }
+
+    /// Whole hours from the per-hour record counts (class -1), edge hours from the rows.
+    static func predictionCount(_ db: Database, modelID: Int64, window: TimeWindow) throws -> Int {
+        let (wholeHours, edges) = window.byHour
+        var count = 0
+        if let wholeHours {
+            count += try Int.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(n), 0) FROM hourly_class_counts WHERE model_id = ? AND label_idx = -1 AND hour >= ? AND hour < ?
+                """, arguments: [modelID, wholeHours.lowerBound, wholeHours.upperBound]) ?? 0
+        }
+        for edge in edges {
+            count += try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ?",
+                                      arguments: [modelID, edge.from, edge.to]) ?? 0
+        }
+        return count
     }
 }

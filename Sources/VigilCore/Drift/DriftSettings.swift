@@ -9,6 +9,7 @@
 ///   test_severity: warning        # severity of a significant test
 ///   psi: {warning: 0.1, critical: 0.25}
 ///   min_predictions: 100          # fewer predictions in a window: insufficient-evidence
+///   max_raw_values: 1000000       # larger windows: score/box tests on a uniform stored sample
 ///   embedding: {max_samples: 5000, permutations: 200, seed: 1}
 /// ```
 public struct DriftSettings: Sendable, Equatable, Codable {
@@ -36,6 +37,10 @@ public struct DriftSettings: Sendable, Equatable, Codable {
     public var jsDistance: Levels?
     /// Fewer predictions than this in either window: unpaired tests are `insufficient-evidence` (default 100).
     public var minPredictions: Int
+    /// Windows with more predictions than this run the score and box tests on the stored
+    /// uniform 1-in-2ᴸ sample of their predictions (at most about this many), so the cost of a
+    /// run does not grow with the window (default 1,000,000).
+    public var maxRawValues: Int
     /// Embedding drift (MMD) settings.
     public var embedding: EmbeddingSettings
     /// Sequential detectors on the reviewed-correctness stream and the hourly mean score.
@@ -89,7 +94,7 @@ public struct DriftSettings: Sendable, Equatable, Codable {
     public init(enabled: Bool = true, reference: Reference = .previousWindow, referenceWindow: String? = nil,
                 trainingDistribution: [String: Double]? = nil, alpha: Double = 0.01, testSeverity: Severity = .warning,
                 psi: Levels = Levels(warning: 0.1, critical: 0.25), jsDistance: Levels? = nil, minPredictions: Int = 100,
-                embedding: EmbeddingSettings = .init(), sequential: SequentialSettings = .init()) {
+                maxRawValues: Int = 1_000_000, embedding: EmbeddingSettings = .init(), sequential: SequentialSettings = .init()) {
         self.enabled = enabled
         self.reference = reference
         self.referenceWindow = referenceWindow
@@ -99,6 +104,7 @@ public struct DriftSettings: Sendable, Equatable, Codable {
         self.psi = psi
         self.jsDistance = jsDistance
         self.minPredictions = minPredictions
+        self.maxRawValues = maxRawValues
         self.embedding = embedding
         self.sequential = sequential
     }
@@ -110,6 +116,7 @@ public struct DriftSettings: Sendable, Equatable, Codable {
         case testSeverity = "test_severity"
         case jsDistance = "js_distance"
         case minPredictions = "min_predictions"
+        case maxRawValues = "max_raw_values"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -124,6 +131,7 @@ public struct DriftSettings: Sendable, Equatable, Codable {
         psi = try c.decodeIfPresent(Levels.self, forKey: .psi) ?? d.psi
         jsDistance = try c.decodeIfPresent(Levels.self, forKey: .jsDistance)
         minPredictions = try c.decodeIfPresent(Int.self, forKey: .minPredictions) ?? d.minPredictions
+        maxRawValues = try c.decodeIfPresent(Int.self, forKey: .maxRawValues) ?? d.maxRawValues
         embedding = try c.decodeIfPresent(EmbeddingSettings.self, forKey: .embedding) ?? d.embedding
         sequential = try c.decodeIfPresent(SequentialSettings.self, forKey: .sequential) ?? d.sequential
     }
@@ -142,6 +150,7 @@ public struct DriftSettings: Sendable, Equatable, Codable {
             }
         }
         if minPredictions < 1 { out.append("drift.min_predictions: must be at least 1") }
+        if maxRawValues < 1_000 { out.append("drift.max_raw_values: must be at least 1000, e.g. 1000000") }
         if embedding.mmd.maxSamples < 10 || embedding.mmd.maxSamples > 10_000 { out.append("drift.embedding.max_samples: must be between 10 and 10000 (the kernel matrix grows with its square)") }
         if embedding.mmd.permutations < 1 || embedding.mmd.permutations > 100_000 { out.append("drift.embedding.permutations: must be between 1 and 100000") }
         if testSeverity == .ok || testSeverity == .insufficientEvidence { out.append("drift.test_severity: must be warning or critical") }
