@@ -9,10 +9,6 @@ extension ADWIN {
         let squares: UnsafeMutablePointer<Double>
         /// Buckets in use per level.
         let counts: UnsafeMutablePointer<Int>
-        /// Working space for one run of values between two tests of the window.
-        let scratch: UnsafeMutablePointer<Double>
-        /// Working space: the window's total before each value of the run.
-        let before: UnsafeMutablePointer<Double>
         /// Per level, what `ADWIN.hasCut` keeps from its last scan of the level: f, the mean μc
         /// it was taken at, the sum of the level's buckets, and n0 at its first and last cut.
         let spread: UnsafeMutablePointer<Double>
@@ -23,16 +19,10 @@ extension ADWIN {
         private let cache: UnsafeMutablePointer<Double>
         private let levels: Int
         private let rowLength: Int
-        private let scratchLength: Int
 
-        init(levels: Int, rowLength: Int, scratch scratchLength: Int) {
+        init(levels: Int, rowLength: Int) {
             self.levels = levels
             self.rowLength = rowLength
-            self.scratchLength = scratchLength
-            scratch = .allocate(capacity: scratchLength)
-            scratch.initialize(repeating: 0, count: scratchLength)
-            before = .allocate(capacity: scratchLength)
-            before.initialize(repeating: 0, count: scratchLength)
             totals = .allocate(capacity: levels * rowLength)
             totals.initialize(repeating: 0, count: levels * rowLength)
             squares = .allocate(capacity: levels * rowLength)
@@ -49,7 +39,7 @@ extension ADWIN {
         }
 
         func copy() -> Buckets {
-            let other = Buckets(levels: levels, rowLength: rowLength, scratch: scratchLength)
+            let other = Buckets(levels: levels, rowLength: rowLength)
             other.totals.update(from: totals, count: levels * rowLength)
             other.squares.update(from: squares, count: levels * rowLength)
             other.counts.update(from: counts, count: levels)
@@ -61,8 +51,6 @@ extension ADWIN {
             totals.deallocate()
             squares.deallocate()
             counts.deallocate()
-            scratch.deallocate()
-            before.deallocate()
             cache.deallocate()
         }
     }

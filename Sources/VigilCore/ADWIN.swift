@@ -88,7 +88,7 @@ public struct ADWIN: SequentialDetector, Sendable {
     // Slot (level, j) is at level * rowLength + j; level i holds buckets of 2^i values,
     // oldest first. Level `levels - 1` holds the oldest values of the window.
     private static let maxLevels = 64
-    /// Values added in one tight loop at most (the scratch row's length).
+    /// Values added in one tight loop at most (a level's row has room for one run's arrivals).
     private static let maxRun = 256
     private let rowLength: Int
     private var buckets: Buckets
@@ -117,7 +117,7 @@ public struct ADWIN: SequentialDetector, Sendable {
         // a level holds at most maxBuckets buckets between runs, plus one run's arrivals
         let run = Swift.min(settings.clock, Self.maxRun)
         rowLength = settings.maxBuckets + run + 1
-        buckets = Buckets(levels: Self.maxLevels, rowLength: rowLength, scratch: run)
+        buckets = Buckets(levels: Self.maxLevels, rowLength: rowLength)
         untilCheck = settings.clock
         minLength = Double(settings.minWindowLength)
         grace = Double(settings.gracePeriod)
@@ -165,48 +165,70 @@ public struct ADWIN: SequentialDetector, Sendable {
         lowWidth = .infinity
     }
 
-    /// river's `insert_element` for each value (at most `maxRun` of them), in three passes
-    /// whose results are those of river's value-by-value loop:
-    /// - the running total, in order (the one sequential chain), keeping the total before
-    ///   each value in the scratch row;
-    /// - the increments of `squares`, (w − 1)·d·d/w with d = x − total/(w − 1), two values at a
-    ///   time (lane-wise division is IEEE division: the same quotients as one at a time, but
-    ///   the divider is not left waiting), then summed in order;
+    /// river's `insert_element` for each value (at most `maxRun` of them), with the results of
+    /// river's value-by-value loop:
+    /// - one loop, two values at a time, carries the three running sums (total, squares, Σ|x|)
+    ///   in river's order; the increments of `squares`, (w − 1)·d·d/w with d = x − total/(w − 1),
+    ///   are divided two at a time (lane-wise division is IEEE division: the same quotients as
+    ///   one at a time). In one loop the sequential additions run while the divider works;
+    ///   in separate passes each waited for the other;
     /// - the buckets: the values are appended to level 0, and each level's oldest pairs are
     ///   merged into the next level, level by level. A merged bucket depends only on the two
     ///   buckets merged, and each level merges its oldest pairs in arrival order until at most
     ///   `maxBuckets` remain, so merging after the run leaves the same buckets as merging after
-    ///   each value, with rows moved once per run, not once per merge. Level 0's merges run in
-    ///   the loop of the divisions, which otherwise leave the other units idle.
+    ///   each value, with rows moved once per run, not once per merge.
     private mutating func insert(_ values: UnsafeBufferPointer<Double>) {
         let count = values.count
         guard count > 0, let source = values.baseAddress else { return }
         let counts = buckets.counts, totals = buckets.totals
-        let increments = buckets.scratch, before = buckets.before
         let level0 = totals + counts[0]
         counts[0] &+= count
 
-        var total = total, width = windowWidth, absolute = absolute
+        var total = total, width = windowWidth, absolute = absolute, squares = squares
         var first = 0
         if width == 0 {
             // the window's first value adds nothing to the squares
-            increments[0] = 0
             level0[0] = source[0]
             total += source[0]
             absolute += abs(source[0])
             width = 1
             first = 1
         }
-        for j in first..<count {
+        // Value j (j ≥ first) arrives with w − 1 = width + (j − first) values already in the window.
+        var j = first
+        let base = width - Double(first)
+        var previous = SIMD2<Double>(base + Double(j), base + Double(j &+ 1))
+        while j &+ 1 < count {
+            let x = UnsafeRawPointer(source + j).loadUnaligned(as: SIMD2<Double>.self)
+            UnsafeMutableRawPointer(level0 + j).storeBytes(of: x, as: SIMD2<Double>.self)
+            let t0 = total
+            total += x.x
+            let t = SIMD2(t0, total)
+            total += x.y
+            absolute += abs(x.x)
+            absolute += abs(x.y)
+            let current = previous + 1
+            let d = x - t / previous
+            let increment = previous * d * d / current
+            squares += increment.x
+            squares += increment.y
+            previous = previous + 2
+            j &+= 2
+        }
+        if j < count {
             let x = source[j]
             level0[j] = x
-            before[j] = total
+            let previous = base + Double(j), current = previous + 1
+            let d = x - total / previous
+            squares += previous * d * d / current
             total += x
             absolute += abs(x)
         }
         self.absolute = absolute
-        // Level 0's oldest pairs merge into level 1 (see `mergeFullLevels`); those merges run
-        // in the loop of the increments, whose divisions leave the other units idle.
+        self.total = total
+        self.squares = squares
+        windowWidth = width + Double(count &- first)
+        // Level 0's oldest pairs merge into level 1 (see `mergeFullLevels`).
         let maxBuckets = settings.maxBuckets
         let filled = counts[0]
         let pairs = filled > maxBuckets ? (filled &- maxBuckets &+ 1) / 2 : 0
@@ -216,29 +238,6 @@ public struct ADWIN: SequentialDetector, Sendable {
         }
         let merged = totals + (rowLength &+ counts[1]), mergedSquares = buckets.squares + (rowLength &+ counts[1])
         var p = 0
-        // Value j (j ≥ first) arrives with w − 1 = width + (j − first) values already in the window.
-        var j = first
-        let base = width - Double(first)
-        var previous = SIMD2<Double>(base + Double(j), base + Double(j &+ 1))
-        while j &+ 1 < count {
-            let current = previous + 1
-            let x = UnsafeRawPointer(source + j).loadUnaligned(as: SIMD2<Double>.self)
-            let t = UnsafeRawPointer(before + j).loadUnaligned(as: SIMD2<Double>.self)
-            let d = x - t / previous
-            let increment = previous * d * d / current
-            UnsafeMutableRawPointer(increments + j).storeBytes(of: increment, as: SIMD2<Double>.self)
-            previous = previous + 2
-            j &+= 2
-            if p &+ 1 < pairs {
-                Self.mergeSingles(totals + 2 &* p, into: merged + p, mergedSquares + p)
-                p &+= 2
-            }
-        }
-        if j < count {
-            let previous = base + Double(j), current = previous + 1
-            let d = source[j] - before[j] / previous
-            increments[j] = previous * d * d / current
-        }
         while p &+ 1 < pairs {
             Self.mergeSingles(totals + 2 &* p, into: merged + p, mergedSquares + p)
             p &+= 2
@@ -248,11 +247,6 @@ public struct ADWIN: SequentialDetector, Sendable {
             merged[p] = t0 + t1
             mergedSquares[p] = 0.5 * (t0 - t1) * (t0 - t1)
         }
-        var squares = squares
-        for j in 0..<count { squares += increments[j] }
-        self.total = total
-        self.squares = squares
-        windowWidth = width + Double(count &- first)
 
         if pairs > 0 {
             Self.moveDown(totals, from: 2 &* pairs, count: filled &- 2 &* pairs)
@@ -418,8 +412,11 @@ public struct ADWIN: SequentialDetector, Sendable {
                 let last1 = width - last0
                 guard last1 >= 1 else { break }
                 let smallest = Swift.min(first0 * (width - first0), last0 * last1)
-                let excess = width * (spread[level] + last0 * abs(mu - means[level])) - threshold
-                guard excess <= 0 || excess * excess <= rootBound * smallest else { break }
+                // excess ≤ 0 or excess² ≤ rootBound·smallest, without a branch on the sign of the
+                // excess (which varies from level to level, so the branch is often mispredicted);
+                // a NaN excess stays NaN and fails, as before.
+                let over = Swift.max(width * (spread[level] + last0 * abs(mu - means[level])) - threshold, 0)
+                guard over * over <= rootBound * smallest else { break }
                 entry += sums[level]
                 n0 = last0
             }
@@ -447,9 +444,8 @@ public struct ADWIN: SequentialDetector, Sendable {
                 spread[level] = peak
                 means[level] = mu
                 sums[level] = local
-                let excess = width * peak - threshold
-                let clears = last1 >= 1
-                    && (excess <= 0 || excess * excess <= rootBound * Swift.min(first0 * (width - first0), last0 * last1))
+                let over = Swift.max(width * peak - threshold, 0)  // as in the loop above
+                let clears = last1 >= 1 && over * over <= rootBound * Swift.min(first0 * (width - first0), last0 * last1)
                 if !clears && riverCutInLevel(level, count: count, n0: n0, linear: linear, quadratic: quadratic,
                                               meanSquares: meanSquares, deltaLow: deltaLow) {
                     self.stale = Self.maxLevels

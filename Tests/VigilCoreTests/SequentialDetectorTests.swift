@@ -166,6 +166,51 @@ struct SequentialDetectorTests {
         #expect(detections > 40)
     }
 
+    /// The same on long streams, where the window spans many levels and most levels go
+    /// untouched between two tests (the part of `hasCut` that bounds them from their last
+    /// scan): scores in [0, 1] and correctness values, with abrupt and gradual shifts of the
+    /// mean, several detections each, read in runs of uneven lengths.
+    @Test func adwinMatchesAPlainTranscriptionOnLongStreams() {
+        var rng = SplitMix64(seed: 29)
+        let settings = [ADWIN.Settings(), ADWIN.Settings(delta: 0.05, clock: 5, maxBuckets: 3),
+                        ADWIN.Settings(delta: 0.002, clock: 1, maxBuckets: 6, minWindowLength: 8, gracePeriod: 50)]
+        var detections = 0
+        for stream in 0..<6 {
+            let n = 12_000 + Int(rng.next() % 8000)
+            var values: [Double] = []
+            for i in 0..<n {
+                let t = Double(i) / Double(n)
+                // abrupt: steps of the mean; gradual: a ramp over the middle third
+                let mean = stream % 2 == 0 ? [0.85, 0.6, 0.8, 0.5][Int(t * 4)] : 0.9 - 0.3 * min(1, max(0, 3 * t - 1))
+                switch stream % 3 {
+                case 0: values.append(rng.unit() < mean ? 1 : 0)
+                case 1: values.append(min(1, max(0, mean + 0.25 * (rng.unit() + rng.unit() - 1))))
+                default: values.append(mean * rng.unit() * 2 > 1 ? rng.unit() : mean * rng.unit())
+                }
+            }
+            for s in settings {
+                var reference = ADWINReference(s)
+                let expected = values.indices.filter { reference.update(values[$0]) }
+                var adwin = ADWIN(s)
+                var hits: [Int] = []
+                var start = 0, length = 1
+                values.withUnsafeBufferPointer { all in
+                    while start < all.count {
+                        let end = min(all.count, start + length)
+                        adwin.readValues(UnsafeBufferPointer(rebasing: all[start..<end]), from: start) { hits.append($0) }
+                        start = end
+                        length = length % 97 + 1
+                    }
+                }
+                #expect(hits == expected, "stream \(stream), \(s)")
+                #expect(Double(adwin.width) == reference.width && adwin.sum == reference.total && adwin.variance == reference.variance,
+                        "stream \(stream), \(s)")
+                detections += expected.count
+            }
+        }
+        #expect(detections > 30)
+    }
+
     @Test func adwinStartsAfreshAfterADetection() throws {
         var adwin = ADWIN()
         let stream = Array(repeating: 0.0, count: 1000) + Array(repeating: 1.0, count: 1000)
