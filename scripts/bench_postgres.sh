@@ -3,9 +3,12 @@
 #   1. batched HTTP ingest (1,000 predictions per request, wrk) for DURATION seconds against 1, 2
 #      and 4 `vigil serve` processes sharing one PostgreSQL database, and against SQLite (the
 #      same process counts sharing one SQLite file);
-#   2. `vigil evaluate` over a 30-day window holding SMALL and LARGE reviewed predictions, on
-#      both stores: the aggregates make its time independent of the row count.
-#   scripts/bench_postgres.sh [DURATION=20] [SMALL=1000000] [LARGE=10000000]
+#   2. `vigil evaluate` (drift tests on) over a 30-day window holding SMALL and LARGE
+#      predictions, REVIEWED of them labelled in both cases (reviews are the scarce part), on
+#      both stores: aggregates and the stored drift sample make its time and memory independent
+#      of the row count.
+#   scripts/bench_postgres.sh [DURATION=20] [SMALL=1000000] [LARGE=10000000] [REVIEWED=100000]
+# DURATION=0 skips the HTTP ingest part.
 # VIGIL_BIN: an already built vigil; VIGIL_BENCH_POSTGRES_URL: a server to use (else a throwaway
 # cluster from scripts/postgres-test-server.sh, stopped at the end).
 set -euo pipefail
@@ -13,6 +16,7 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-20}"
 SMALL="${2:-1000000}"
 LARGE="${3:-10000000}"
+REVIEWED="${4:-100000}"
 command -v wrk >/dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; $SUDO apt-get install -y -qq wrk >/dev/null; }
 if [ -z "${VIGIL_BIN:-}" ]; then swift build -c release --product vigil >/dev/null; fi
 VIGIL="${VIGIL_BIN:-$(swift build -c release --show-bin-path)/vigil}"
@@ -70,16 +74,19 @@ ingest_run() {  # ingest_run LABEL STORE N
   wait "${PIDS[@]}" 2>/dev/null || true
   PIDS=()
 }
-for n in 1 2 4; do
-  ingest_run postgres "$(scratch)" "$n"
-  ingest_run sqlite "sqlite:.vigil/vigil.db" "$n"
-done
+if [ "$DURATION" != 0 ]; then
+  for n in 1 2 4; do
+    ingest_run postgres "$(scratch)" "$n"
+    ingest_run sqlite "sqlite:.vigil/vigil.db" "$n"
+  done
+fi
 
-# Evaluation over 30 days of SMALL and LARGE reviewed predictions.
-gen() {  # gen N FILE-PREFIX: predictions and labels spread over 30 days of October 2026
-  python3 - "$1" "$2" <<'PY'
+# Evaluation over 30 days of SMALL and LARGE predictions, REVIEWED of them labelled.
+gen() {  # gen N FILE-PREFIX: predictions spread over 30 days of October 2026, every (N/REVIEWED)-th labelled
+  python3 - "$1" "$2" "$REVIEWED" <<'PY'
 import sys, datetime
-n, prefix = int(sys.argv[1]), sys.argv[2]
+n, prefix, reviewed = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+every = max(1, n // reviewed)
 classes = ["bottle", "can", "box", "bag", "jar", "carton", "tube", "pouch", "tray", "cup"]
 start = 1790812800000  # 2026-10-01T00:00:00Z
 step = 30 * 86400000 // n
@@ -89,7 +96,8 @@ with open(prefix + ".p.ndjson", "w") as p, open(prefix + ".l.ndjson", "w") as l:
         truth = classes[i % 10]; pred = classes[(i + (1 if i % 7 == 0 else 0)) % 10]
         ts = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000)
         p.write('{"id":"e%d","ts":"%s","model":"shelf-classifier","label":"%s","score":0.%02d}\n' % (i, ts, pred, 10 + i % 89))
-        l.write('{"prediction_id":"e%d","label":"%s"}\n' % (i, truth))
+        if i % every == 0:
+            l.write('{"prediction_id":"e%d","label":"%s"}\n' % (i, truth))
 PY
 }
 for rows in "$SMALL" "$LARGE"; do
@@ -104,7 +112,7 @@ for rows in "$SMALL" "$LARGE"; do
     loaded=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.0f}')" "$s" "$(date +%s.%N)")
     /usr/bin/time -f "%e s wall, %U s user, %M KiB" -o "$DIR/time.txt" env VIGIL_NOW=2026-10-31T00:00:00Z \
       "$VIGIL" evaluate --model shelf-classifier --window 30d --workspace "$ws" >/dev/null || true
-    echo "evaluate $label, $rows reviewed predictions in the window: $(cat "$DIR/time.txt") (load took ${loaded} s)"
+    echo "evaluate $label, $rows predictions ($REVIEWED reviewed) in the window: $(cat "$DIR/time.txt") (load took ${loaded} s)"
   done
   rm -f "$DIR/e$rows".*.ndjson
 done

@@ -42,10 +42,13 @@ public struct JobRegistry: Sendable {
     /// with `alerts`) and `retrain-check` (retraining jobs of the workspace in the current folder).
     public static var standard: JobRegistry { standard(alerts: .silent()) }
 
-    /// The standard runners, with evaluations and alert delivery using `alerts`, and retraining
-    /// jobs writing under `workspaceRoot` and registering in `registry` (default: the store's embedded registry).
+    /// The standard runners, with evaluations and alert delivery using `alerts`, retraining
+    /// jobs writing under `workspaceRoot` and registering in `registry` (default: the store's
+    /// embedded registry), and `retention` removing raw predictions older than `retention` ms
+    /// before the slot (vigil.yaml's `retention`; `nil` keeps them).
     public static func standard(alerts: AlertSetup, workspaceRoot: String = FileManager.default.currentDirectoryPath,
-                                registry: (@Sendable (any Store) throws -> any ModelRegistry)? = nil) -> JobRegistry {
+                                registry: (@Sendable (any Store) throws -> any ModelRegistry)? = nil,
+                                retention: Int64? = nil) -> JobRegistry {
         JobRegistry(runners: [
             "sample": { ctx in
                 let outcome = try SampleRun(store: ctx.store, actor: ctx.actor).run(policy: ctx.policy, now: ctx.slot)
@@ -61,7 +64,9 @@ public struct JobRegistry: Sendable {
             },
             "retention": { ctx in
                 let expired = try ctx.store.expireLeases(now: ctx.now)
-                return JobResult(output: "returned \(expired) expired review claims to the queue; raw-prediction retention is not in this build")
+                let claims = "returned \(expired) expired review claims to the queue"
+                guard let retention else { return JobResult(output: claims + "; raw predictions are kept (no retention in vigil.yaml)") }
+                return JobResult(output: claims + "; " + (try ctx.store.applyRetention(before: ctx.slot - retention)).summary)
             },
             "deliver-alerts": { ctx in
                 let job = AlertsJob(store: ctx.store, setup: alerts, policies: [ctx.policy], clock: ctx.clock, actor: ctx.actor)

@@ -22,6 +22,9 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
     public var delivery: DeliverySettings
     /// Where model versions and aliases live: the store (default) or MLflow.
     public var registry: RegistryConfig = RegistryConfig()
+    /// How long raw predictions are kept, e.g. `90d`; `nil` (the default) keeps them forever.
+    /// The scheduler's `retention` job removes older ones (see ``RetentionOutcome``).
+    public var retention: String?
 
     public init(store: String = "sqlite:.vigil/vigil.db", policies: String = "policies", timezone: String? = nil, receivers: [Receiver] = [],
                 serverURL: String? = nil, delivery: DeliverySettings = .init()) {
@@ -34,7 +37,7 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case store, policies, timezone, receivers, delivery, registry
+        case store, policies, timezone, receivers, delivery, registry, retention
         case serverURL = "server_url"
     }
 
@@ -47,6 +50,7 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
         serverURL = try c.decodeIfPresent(String.self, forKey: .serverURL)
         delivery = try c.decodeIfPresent(DeliverySettings.self, forKey: .delivery) ?? DeliverySettings()
         registry = try c.decodeIfPresent(RegistryConfig.self, forKey: .registry) ?? RegistryConfig()
+        retention = try c.decodeIfPresent(String.self, forKey: .retention)
     }
 }
 
@@ -110,6 +114,15 @@ public struct Workspace: Sendable {
     /// Receivers, templates and delivery settings from vigil.yaml, checked.
     public func alertSetup() throws -> AlertSetup {
         try AlertSetup(receivers: config.receivers, serverURL: config.serverURL, delivery: config.delivery, workspaceRoot: root)
+    }
+
+    /// `retention` in milliseconds, or `nil` when raw predictions are kept forever.
+    public func retentionMillis() throws -> Int64? {
+        guard let text = config.retention else { return nil }
+        guard let seconds = WindowLength.seconds(text), seconds >= 86_400 else {
+            throw JobError("\(path("vigil.yaml")): retention: '\(text)' is not a length of at least a day, such as 90d or 26w")
+        }
+        return Int64(seconds) * 1000
     }
 
     /// Opens the configured store.

@@ -136,7 +136,8 @@ extension PostgresStore {
     /// Drops the day partitions of predictions wholly before `cutoff` (ms) and their ids: the
     /// retention of rows without a `DELETE` of each. Per-hour aggregates, ground truth and
     /// evaluation runs stay, so evaluations of those hours still read their counts; the drift
-    /// sample's rows of those days go with them. Returns the
+    /// sample's rows of those days go with them, and the retention mark rises to the first day
+    /// kept (``RetentionOutcome``). Returns the
     /// number of partitions dropped.
     @discardableResult
     public func dropPartitions(before cutoff: Int64) throws -> Int {
@@ -155,6 +156,9 @@ extension PostgresStore {
             }
             try s.execute("DELETE FROM prediction_ids WHERE ts < $1", [lastDay * Self.dayMillis])
             try s.execute("DELETE FROM prediction_sample WHERE ts < $1", [lastDay * Self.dayMillis])
+            try s.execute("""
+                INSERT INTO retention_mark(id, before) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET before = GREATEST(retention_mark.before, EXCLUDED.before)
+                """, [lastDay * Self.dayMillis])
             return n
         }
         partitions.removeAll()

@@ -108,11 +108,12 @@ extension PostgresStore {
         try pool.withSession { s in
             var modelIDs: [String: Int64] = [:]
             for (id, schema) in try Self.allModels(s) { modelIDs[schema.name] = id }
+            let mark = try s.one("SELECT before FROM retention_mark WHERE id = 1")?.int(0) ?? 0
             return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: { batch, inTransaction in
-                try ensurePartitions(Set(batch.map { $0.timestampMillis / Self.dayMillis }), s, inTransaction: inTransaction)
+                try ensurePartitions(Set(batch.filter { $0.timestampMillis >= mark }.map { $0.timestampMillis / Self.dayMillis }), s, inTransaction: inTransaction)
             }) { batch, outcome, report in
                 var known: [(index: Int, record: PredictionRecord, model: Int64)] = []
-                for (i, r) in batch.enumerated() {
+                for (i, r) in batch.enumerated() where r.timestampMillis >= mark {
                     if let m = modelIDs[r.model] { known.append((i, r, m)) }
                 }
                 // Ids are claimed in one order (id, then line) on every instance, so two instances
@@ -155,6 +156,10 @@ extension PostgresStore {
                         continue
                     }
                     _ = i
+                    if r.timestampMillis < mark {
+                        outcome.reject(.beforeRetention(r, mark: mark), report: report)
+                        continue
+                    }
                     if let seq = claimed.removeValue(forKey: r.id) {
                         fresh.append((seq, r, model))
                     } else if stored[r.id] == r.contentHash {

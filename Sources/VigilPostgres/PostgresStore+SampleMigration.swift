@@ -3,7 +3,7 @@ import VigilStore
 extension PostgresStore {
     /// `pg-v4-drift-sample`, as SQLite's `v9-drift-sample`: the stored drift sample
     /// (``PredictionSample``: predictions of level ≥ 5, keyed by level first) and the per-hour
-    /// score sums, both filled from the stored predictions.
+    /// score sums, both filled from the stored predictions, and the retention mark.
     static let driftSample = """
         CREATE TABLE prediction_sample(
           model_id BIGINT NOT NULL,
@@ -19,6 +19,9 @@ extension PostgresStore {
           n BIGINT NOT NULL,
           total DOUBLE PRECISION NOT NULL,
           PRIMARY KEY (model_id, hour));
+        CREATE TABLE retention_mark(
+          id BIGINT PRIMARY KEY CHECK (id = 1),
+          before BIGINT NOT NULL);
         INSERT INTO hourly_score_sums(model_id, hour, n, total)
           SELECT model_id, ts / 3600000, COUNT(*), SUM(score) FROM predictions WHERE score IS NOT NULL GROUP BY 1, 2;
         INSERT INTO prediction_sample(model_id, level, ts, seq, score, boxes)

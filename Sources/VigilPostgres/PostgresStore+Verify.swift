@@ -7,6 +7,9 @@ extension PostgresStore {
         try read { s in
             var mismatches: [String] = []
             func n(_ v: Int64?) -> String { v.map(String.init) ?? "none" }
+            // Hours before the retention mark lost rows on purpose: only later hours are recounted.
+            let mark = try s.one("SELECT before FROM retention_mark WHERE id = 1")?.int(0) ?? 0
+            let markHour = mark / 3_600_000
             // Class counts: records per hour (-1), predicted class per hour, and box classes per hour.
             for row in try s.query("""
                 WITH boxes AS (
@@ -22,8 +25,8 @@ extension PostgresStore {
                 ), r AS (SELECT model_id, hour, label_idx, SUM(n)::bigint AS n FROM recount GROUP BY 1, 2, 3)
                 SELECT COALESCE(r.model_id, a.model_id), COALESCE(r.hour, a.hour), COALESCE(r.label_idx, a.label_idx), r.n, a.n
                 FROM r FULL JOIN hourly_class_counts a USING (model_id, hour, label_idx)
-                WHERE r.n IS DISTINCT FROM a.n LIMIT 20
-                """) {
+                WHERE r.n IS DISTINCT FROM a.n AND COALESCE(r.hour, a.hour) >= $1 LIMIT 20
+                """, [markHour]) {
                 mismatches.append("hourly_class_counts model \(try row.int(0)) hour \(try row.int(1)) class \(try row.int(2)): recount \(n(try row.optionalInt(3))), stored \(n(try row.optionalInt(4)))")
             }
             for row in try s.query("""
@@ -40,8 +43,8 @@ extension PostgresStore {
                 ), r AS (SELECT model_id, hour, label_idx, bin, SUM(n)::bigint AS n FROM recount GROUP BY 1, 2, 3, 4)
                 SELECT COALESCE(r.model_id, a.model_id), COALESCE(r.hour, a.hour), COALESCE(r.label_idx, a.label_idx), COALESCE(r.bin, a.bin), r.n, a.n
                 FROM r FULL JOIN hourly_score_bins a USING (model_id, hour, label_idx, bin)
-                WHERE r.n IS DISTINCT FROM a.n LIMIT 20
-                """) {
+                WHERE r.n IS DISTINCT FROM a.n AND COALESCE(r.hour, a.hour) >= $1 LIMIT 20
+                """, [markHour]) {
                 mismatches.append("hourly_score_bins model \(try row.int(0)) hour \(try row.int(1)) class \(try row.int(2)) bin \(try row.int(3)): recount \(n(try row.optionalInt(4))), stored \(n(try row.optionalInt(5)))")
             }
             for row in try s.query("""
@@ -60,18 +63,18 @@ extension PostgresStore {
                            WHERE score IS NOT NULL GROUP BY 1, 2)
                 SELECT COALESCE(r.model_id, a.model_id), COALESCE(r.hour, a.hour), r.n, a.n
                 FROM r FULL JOIN hourly_score_sums a USING (model_id, hour)
-                WHERE r.n IS DISTINCT FROM a.n OR abs(a.total - r.total) > 1e-9 * GREATEST(1, abs(r.total)) LIMIT 20
-                """) {
+                WHERE (r.n IS DISTINCT FROM a.n OR abs(a.total - r.total) > 1e-9 * GREATEST(1, abs(r.total))) AND COALESCE(r.hour, a.hour) >= $1 LIMIT 20
+                """, [markHour]) {
                 mismatches.append("hourly_score_sums model \(try row.int(0)) hour \(try row.int(1)): recount \(n(try row.optionalInt(2))) scores, stored \(n(try row.optionalInt(3))) (or their sums differ)")
             }
             // The drift sample: every prediction of the stored level or more, with its level, time,
             // score and boxes, and nothing else.
             for row in try s.query("""
                 WITH r AS (SELECT model_id, \(Self.sampleLevelSQL("content_hash")) AS level, ts, seq, score, \(Self.boxesSQL("payload")) AS boxes
-                           FROM predictions WHERE \(Self.inSampleSQL("content_hash")))
-                SELECT COALESCE(r.seq, a.seq), r.level, a.level FROM r FULL JOIN prediction_sample a USING (model_id, level, ts, seq)
+                           FROM predictions WHERE \(Self.inSampleSQL("content_hash")) AND ts >= $1)
+                SELECT COALESCE(r.seq, a.seq), r.level, a.level FROM r FULL JOIN (SELECT * FROM prediction_sample WHERE ts >= $1) a USING (model_id, level, ts, seq)
                 WHERE r.seq IS NULL OR a.seq IS NULL OR r.score IS DISTINCT FROM a.score OR r.boxes IS DISTINCT FROM a.boxes LIMIT 20
-                """) {
+                """, [mark]) {
                 mismatches.append("prediction_sample seq \(try row.int(0)): recount level \(n(try row.optionalInt(1))), stored level \(n(try row.optionalInt(2)))")
             }
             let total = try s.one("SELECT COUNT(*) FROM predictions")!.int(0)

@@ -55,7 +55,7 @@ struct SchedulerPass: Sendable {
         // Retraining jobs write under the workspace and register where vigil.yaml says, as `vigil tick` does.
         let workspace = self.workspace
         var registry = JobRegistry.standard(alerts: try workspace.alertSetup(), workspaceRoot: workspace.root,
-                                            registry: { try workspace.modelRegistry(store: $0) })
+                                            registry: { try workspace.modelRegistry(store: $0) }, retention: try workspace.retentionMillis())
         let metrics = self.metrics
         for (job, runner) in registry.runners {
             registry.runners[job] = { context in

@@ -109,6 +109,7 @@ extension SQLiteStore {
             var delta = AggregateDelta()
             var outcome = IngestOutcome()
             let arena = TextArena()
+            let mark = try Int64.fetchOne(db, sql: "SELECT before FROM retention_mark WHERE id = 1") ?? 0
             try ingestBatches(db, options: options, nextBatch: nextBatch, progress: progress, outcome: &outcome) { batch, outcome in
                 // Rows get seq = largest + 1, so the rows a statement adds are the ones above `maxSeq`.
                 _ = try maxSeqQuery.step()
@@ -119,7 +120,7 @@ extension SQLiteStore {
                     let end = min(start + Self.insertGroup, batch.count)
                     // Fast path: a whole group of rows in one statement; when it added fewer rows
                     // than it has, each row's id tells whether it was added, a duplicate or a conflict.
-                    if end - start == Self.insertGroup, batch[start..<end].allSatisfy({ modelID($0.model) != nil }) {
+                    if end - start == Self.insertGroup, batch[start..<end].allSatisfy({ modelID($0.model) != nil && $0.timestampMillis >= mark }) {
                         var p: Int32 = 1
                         arena.reset()
                         for r in batch[start..<end] {
@@ -166,6 +167,10 @@ extension SQLiteStore {
                     for r in batch[start..<end] {
                         guard let modelID = modelID(r.model) else {
                             outcome.reject(RecordError(line: r.line, field: "model", reason: "unknown model '\(r.model)'", id: r.id), report: options.onReject)
+                            continue
+                        }
+                        if r.timestampMillis < mark {
+                            outcome.reject(.beforeRetention(r, mark: mark), report: options.onReject)
                             continue
                         }
                         arena.reset()

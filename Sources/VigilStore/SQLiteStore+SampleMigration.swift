@@ -8,7 +8,10 @@ extension SQLiteStore {
     ///   `boxes` holds a detector's boxes array.
     /// - `hourly_score_sums`: count and sum of top-1 scores per hour (the hourly mean score).
     ///
-    /// Both are filled from the stored predictions in the same migration.
+    /// - `retention_mark`: one row, the time before which raw predictions may be gone
+    ///   (``RetentionOutcome``).
+    ///
+    /// The first two are filled from the stored predictions in the same migration.
     static func migrateDriftSample(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE prediction_sample(
@@ -25,6 +28,9 @@ extension SQLiteStore {
               n INTEGER NOT NULL,
               total REAL NOT NULL,
               PRIMARY KEY (model_id, hour)) WITHOUT ROWID;
+            CREATE TABLE retention_mark(
+              id INTEGER PRIMARY KEY CHECK (id = 1),
+              before INTEGER NOT NULL);
             INSERT INTO hourly_score_sums(model_id, hour, n, total)
               SELECT model_id, ts / 3600000, COUNT(*), SUM(score) FROM predictions WHERE score IS NOT NULL GROUP BY 1, 2;
             """)

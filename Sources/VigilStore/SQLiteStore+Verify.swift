@@ -6,8 +6,11 @@ extension SQLiteStore {
         try queue.read { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             var mismatches: [String] = []
+            // Hours before the retention mark lost rows on purpose: only later hours are recounted.
+            let mark = try Int64.fetchOne(db, sql: "SELECT before FROM retention_mark WHERE id = 1") ?? 0
+            func kept(_ rows: [Row]) -> [Row] { Array(rows.filter { ($0[1] as Int64) >= mark / 3_600_000 }.prefix(20)) }
             // Class counts: records per hour (-1), predicted class per hour, and box classes per hour.
-            let classDiff = try Row.fetchAll(db, sql: """
+            let classDiff = kept(try Row.fetchAll(db, sql: """
                 WITH recount AS (
                   SELECT model_id, ts / 3600000 AS hour, -1 AS label_idx, COUNT(*) AS n FROM predictions GROUP BY 1, 2
                   UNION ALL
@@ -22,12 +25,11 @@ extension SQLiteStore {
                 UNION ALL
                 SELECT a.model_id, a.hour, a.label_idx, NULL, a.n FROM hourly_class_counts a
                   LEFT JOIN r USING (model_id, hour, label_idx) WHERE r.n IS NULL
-                LIMIT 20
-                """)
+                """))
             for row in classDiff {
                 mismatches.append("hourly_class_counts model \(row[0] as Int64) hour \(row[1] as Int64) class \(row[2] as Int64): recount \((row[3] as Int64?).map(String.init) ?? "none"), stored \((row[4] as Int64?).map(String.init) ?? "none")")
             }
-            let binDiff = try Row.fetchAll(db, sql: """
+            let binDiff = kept(try Row.fetchAll(db, sql: """
                 WITH recount AS (
                   SELECT model_id, ts / 3600000 AS hour, label_idx, CAST(MIN(19, score * 20) AS INTEGER) AS bin, COUNT(*) AS n
                     FROM predictions WHERE label_idx IS NOT NULL AND score IS NOT NULL GROUP BY 1, 2, 3, 4
@@ -43,8 +45,7 @@ extension SQLiteStore {
                 UNION ALL
                 SELECT a.model_id, a.hour, a.label_idx, a.bin, NULL, a.n FROM hourly_score_bins a
                   LEFT JOIN r USING (model_id, hour, label_idx, bin) WHERE r.n IS NULL
-                LIMIT 20
-                """)
+                """))
             for row in binDiff {
                 mismatches.append("hourly_score_bins model \(row[0] as Int64) hour \(row[1] as Int64) class \(row[2] as Int64) bin \(row[3] as Int64): recount \((row[4] as Int64?).map(String.init) ?? "none"), stored \((row[5] as Int64?).map(String.init) ?? "none")")
             }
@@ -62,19 +63,18 @@ extension SQLiteStore {
             for row in confusionDiff {
                 mismatches.append("hourly_confusion model \(row[0] as Int64) hour \(row[1] as Int64) observed \(row[2] as Int64) predicted \(row[3] as Int64): recount \((row[4] as Int64?).map(String.init) ?? "none"), stored \((row[5] as Int64?).map(String.init) ?? "none")")
             }
-            let sumDiff = try Row.fetchAll(db, sql: """
+            let sumDiff = kept(try Row.fetchAll(db, sql: """
                 WITH r AS (SELECT model_id, ts / 3600000 AS hour, COUNT(*) AS n, SUM(score) AS total FROM predictions
                            WHERE score IS NOT NULL GROUP BY 1, 2)
                 SELECT r.model_id, r.hour, r.n, a.n FROM r LEFT JOIN hourly_score_sums a USING (model_id, hour)
                   WHERE a.n IS NOT r.n OR abs(a.total - r.total) > 1e-9 * max(1, abs(r.total))
                 UNION ALL
                 SELECT a.model_id, a.hour, NULL, a.n FROM hourly_score_sums a LEFT JOIN r USING (model_id, hour) WHERE r.n IS NULL
-                LIMIT 20
-                """)
+                """))
             for row in sumDiff {
                 mismatches.append("hourly_score_sums model \(row[0] as Int64) hour \(row[1] as Int64): recount \((row[2] as Int64?).map(String.init) ?? "none") scores, stored \((row[3] as Int64?).map(String.init) ?? "none") (or their sums differ)")
             }
-            mismatches += try Self.sampleMismatches(db)
+            mismatches += try Self.sampleMismatches(db, from: mark)
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM predictions") ?? 0
             let distinct = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT id) FROM predictions") ?? 0
             return StoreVerification(integrity: integrity, aggregateMismatches: mismatches, predictions: total, distinctPredictionIDs: distinct)
@@ -82,19 +82,20 @@ extension SQLiteStore {
     }
 
     /// The stored drift sample against a recount: every prediction of the stored level or more,
-    /// with its level, time, score and boxes, and nothing else.
-    static func sampleMismatches(_ db: Database) throws -> [String] {
+    /// with its level, time, score and boxes, and nothing else (from the retention mark on).
+    static func sampleMismatches(_ db: Database, from mark: Int64) throws -> [String] {
         struct Entry: Equatable { var model: Int64; var level: Int64; var ts: Int64; var score: Double?; var boxes: String? }
         var expected: [Int64: Entry] = [:]
         let rows = try Row.fetchCursor(db, sql: """
             SELECT seq, model_id, content_hash, ts, score, json_extract(payload, '$.boxes') FROM predictions
-            WHERE content_hash >= 0 AND content_hash < ?
-            """, arguments: [Int64(1) << (64 - PredictionSample.storedLevel)])
+            WHERE content_hash >= 0 AND content_hash < ? AND ts >= ?
+            """, arguments: [Int64(1) << (64 - PredictionSample.storedLevel), mark])
         while let row = try rows.next() {
             expected[row[0]] = Entry(model: row[1], level: Int64(PredictionSample.level(contentHash: row[2])), ts: row[3], score: row[4], boxes: row[5])
         }
         var out: [String] = []
-        let stored = try Row.fetchCursor(db, sql: "SELECT seq, model_id, level, ts, score, boxes FROM prediction_sample")
+        let stored = try Row.fetchCursor(db, sql: "SELECT seq, model_id, level, ts, score, boxes FROM prediction_sample WHERE ts >= ?",
+                                         arguments: [mark])
         while let row = try stored.next(), out.count < 20 {
             let seq: Int64 = row[0]
             let entry = Entry(model: row[1], level: row[2], ts: row[3], score: row[4], boxes: row[5])

@@ -50,8 +50,17 @@ public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, 
     /// The newest events first, optionally for one model.
     func events(model: String?, limit: Int) throws -> [Event]
 
-    /// Checks the database file and that every aggregate equals a recount from the rows.
+    /// Checks the database file and that every aggregate equals a recount from the rows (the
+    /// hours after the retention mark, where the rows are all there).
     func verify() throws -> StoreVerification
+
+    /// Removes raw predictions before `cutoff` (ms) and raises the retention mark to where it
+    /// cut: SQLite deletes the unlabelled, unqueued rows of whole hours before it; PostgreSQL
+    /// drops the day partitions that end before it. See ``RetentionOutcome``.
+    func applyRetention(before cutoff: Int64) throws -> RetentionOutcome
+
+    /// The retention mark (ms), or `nil` when nothing was ever removed.
+    func retentionMark() throws -> Int64?
 }
 
 /// A half-open time range `[from, to)` in milliseconds since the epoch.

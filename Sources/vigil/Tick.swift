@@ -48,7 +48,8 @@ struct Tick: ParsableCommand {
                 }
                 zone = z
             }
-            return try Scheduler(store: store, clock: clock, registry: .standard(alerts: try ws.alertSetup(), workspaceRoot: ws.root, registry: { try ws.modelRegistry(store: $0) }),
+            return try Scheduler(store: store, clock: clock, registry: .standard(alerts: try ws.alertSetup(), workspaceRoot: ws.root, registry: { try ws.modelRegistry(store: $0) },
+                                                                           retention: try ws.retentionMillis()),
                                  defaultZone: zone)
                 .tick(policies: policies)
         }

@@ -113,6 +113,7 @@ import VigilCore
         #expect(before.count > 20)
         try t.execute("DROP TABLE prediction_sample")
         try t.execute("DROP TABLE hourly_score_sums")
+        try t.execute("DROP TABLE retention_mark")
         if let sqlite = t.sqlite {
             try sqlite.queue.write { try SQLiteStore.migrateDriftSample($0) }
         } else {
