@@ -3,7 +3,7 @@
 #   1. batched HTTP ingest (1,000 predictions per request, wrk) for DURATION seconds against 1, 2
 #      and 4 `vigil serve` processes sharing one PostgreSQL database, and against SQLite (the
 #      same process counts sharing one SQLite file);
-#   2. `vigil evaluate` (drift tests on) over a 30-day window holding SMALL and LARGE
+#   2. `vigil evaluate` (drift tests on) over 15 days against the 15 before them, 30 days holding SMALL and LARGE
 #      predictions, REVIEWED of them labelled in both cases (reviews are the scarce part), on
 #      both stores: aggregates and the stored drift sample make its time and memory independent
 #      of the row count.
@@ -110,9 +110,12 @@ for rows in "$SMALL" "$LARGE"; do
     "$VIGIL" ingest predictions "$DIR/e$rows.p.ndjson" --workspace "$ws" >/dev/null
     "$VIGIL" ingest labels "$DIR/e$rows.l.ndjson" --workspace "$ws" >/dev/null
     loaded=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.0f}')" "$s" "$(date +%s.%N)")
+    # The last 15 days against the 15 before them: both windows hold half the rows, so the
+    # score tests read them all (up to drift.max_raw_values) or the stored sample.
     /usr/bin/time -f "%e s wall, %U s user, %M KiB" -o "$DIR/time.txt" env VIGIL_NOW=2026-10-31T00:00:00Z \
-      "$VIGIL" evaluate --model shelf-classifier --window 30d --workspace "$ws" >/dev/null || true
-    echo "evaluate $label, $rows predictions ($REVIEWED reviewed) in the window: $(cat "$DIR/time.txt") (load took ${loaded} s)"
+      "$VIGIL" evaluate --model shelf-classifier --window 15d --workspace "$ws" --format json >"$DIR/eval.json" || true
+    scores=$(python3 -c "import json, sys; t = [t for t in json.load(open(sys.argv[1]))['drift']['tests'] if t['target'] == 'score_distribution' and t['test'] == 'ks'][0]; print('scores KS on %d + %d values, sample level %s' % (t['data']['n_current'], t['data']['n_reference'], t['data'].get('sample_level_current', 'none (every row)')))" "$DIR/eval.json")
+    echo "evaluate $label, $rows predictions over 30 days ($REVIEWED reviewed), window 15d vs the 15d before: $(cat "$DIR/time.txt"); $scores (load took ${loaded} s)"
   done
   rm -f "$DIR/e$rows".*.ndjson
 done

@@ -71,6 +71,25 @@ struct DriftEvaluateTests {
         #expect(ReportRenderer.table(report).contains("drift (reference: previous window"))
     }
 
+    /// Windows larger than `drift.max_raw_values` run the score tests on the stored sample, and
+    /// the verdict says so.
+    @Test func largeWindowsAreTestedOnTheStoredSampleAndSaySo() throws {
+        let ws = try Self.workspace(currentShares: [0.2, 0.3, 0.5], confusedShare: 0.4, seed: 3, scoreShift: 0.1)
+        var policy = Self.policy
+        policy.drift.maxRawValues = 1_000  // each week holds 3,000 predictions
+        policy.drift.minPredictions = 20
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: policy, window: .last("7d"))
+        let ks = try #require(report.drift?.tests.first { $0.test == "ks" && $0.target == "score_distribution" })
+        #expect(ks.data["n_window_current"] == 3000 && ks.data["n_window_reference"] == 3000)
+        #expect(ks.data["sample_level_current"] == 5 && ks.data["sample_level_reference"] == 5)
+        let n = try #require(ks.data["n_current"])
+        #expect(n >= 40 && n <= 160, "1 in 32 of 3,000 is about 94, got \(n)")
+        #expect(ks.message.contains("1 in 32 of 3000 predictions"))
+        let full = try Self.evaluate(ws)
+        let exact = try #require(full.drift?.tests.first { $0.test == "ks" && $0.target == "score_distribution" })
+        #expect(exact.data["n_current"] == 3000 && exact.data["sample_level_current"] == nil)
+    }
+
     @Test func noDriftRaisesNoDriftFinding() throws {
         let ws = try Self.workspace(currentShares: [1.0 / 3, 1.0 / 3, 1.0 / 3], confusedShare: 0, seed: 4)
         let report = try Self.evaluate(ws)
