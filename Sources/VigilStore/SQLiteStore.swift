@@ -18,6 +18,7 @@ public final class SQLiteStore: Store {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try Self.createFileIfMissing(path)
         var config = Configuration()
         config.journalMode = .wal
         config.busyMode = .timeout(busyTimeout)
