@@ -7,7 +7,10 @@
 #      predictions, REVIEWED of them labelled in both cases (reviews are the scarce part), on
 #      both stores: aggregates and the stored drift sample make its time and memory independent
 #      of the row count.
-#   scripts/bench_postgres.sh [DURATION=20] [SMALL=1000000] [LARGE=10000000] [REVIEWED=100000]
+#   scripts/bench_postgres.sh [DURATION=20] [SMALL=1000000] [LARGE=10000000] [REVIEWED=100000] [DAYS=30]
+# The rows are spread over DAYS days ending 2026-10-31; the evaluated window is the last DAYS/2
+# days, the reference the DAYS/2 before (DAYS=60 with 2×SMALL and 2×LARGE rows puts SMALL and
+# LARGE predictions in the evaluated window itself).
 # DURATION=0 skips the HTTP ingest part.
 # VIGIL_BIN: an already built vigil; VIGIL_BENCH_POSTGRES_URL: a server to use (else a throwaway
 # cluster from scripts/postgres-test-server.sh, stopped at the end).
@@ -17,6 +20,8 @@ DURATION="${1:-20}"
 SMALL="${2:-1000000}"
 LARGE="${3:-10000000}"
 REVIEWED="${4:-100000}"
+DAYS="${5:-30}"
+HALF=$((DAYS / 2))
 command -v wrk >/dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"; $SUDO apt-get install -y -qq wrk >/dev/null; }
 if [ -z "${VIGIL_BIN:-}" ]; then swift build -c release --product vigil >/dev/null; fi
 VIGIL="${VIGIL_BIN:-$(swift build -c release --show-bin-path)/vigil}"
@@ -82,14 +87,14 @@ if [ "$DURATION" != 0 ]; then
 fi
 
 # Evaluation over 30 days of SMALL and LARGE predictions, REVIEWED of them labelled.
-gen() {  # gen N FILE-PREFIX: predictions spread over 30 days of October 2026, every (N/REVIEWED)-th labelled
-  python3 - "$1" "$2" "$REVIEWED" <<'PY'
+gen() {  # gen N FILE-PREFIX: predictions spread over DAYS days ending 2026-10-31, every (N/REVIEWED)-th labelled
+  python3 - "$1" "$2" "$REVIEWED" "$DAYS" <<'PY'
 import sys, datetime
-n, prefix, reviewed = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+n, prefix, reviewed, days = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 every = max(1, n // reviewed)
 classes = ["bottle", "can", "box", "bag", "jar", "carton", "tube", "pouch", "tray", "cup"]
-start = 1790812800000  # 2026-10-01T00:00:00Z
-step = 30 * 86400000 // n
+start = 1793404800000 - days * 86400000  # DAYS days ending 2026-10-31T00:00:00Z
+step = days * 86400000 // n
 with open(prefix + ".p.ndjson", "w") as p, open(prefix + ".l.ndjson", "w") as l:
     for i in range(n):
         ms = start + i * step
@@ -110,12 +115,12 @@ for rows in "$SMALL" "$LARGE"; do
     "$VIGIL" ingest predictions "$DIR/e$rows.p.ndjson" --workspace "$ws" >/dev/null
     "$VIGIL" ingest labels "$DIR/e$rows.l.ndjson" --workspace "$ws" >/dev/null
     loaded=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.0f}')" "$s" "$(date +%s.%N)")
-    # The last 15 days against the 15 before them: both windows hold half the rows, so the
+    # The last DAYS/2 days against the DAYS/2 before them: both windows hold half the rows, so the
     # score tests read them all (up to drift.max_raw_values) or the stored sample.
     /usr/bin/time -f "%e s wall, %U s user, %M KiB" -o "$DIR/time.txt" env VIGIL_NOW=2026-10-31T00:00:00Z \
-      "$VIGIL" evaluate --model shelf-classifier --window 15d --workspace "$ws" --format json >"$DIR/eval.json" || true
+      "$VIGIL" evaluate --model shelf-classifier --window ${HALF}d --workspace "$ws" --format json >"$DIR/eval.json" || true
     scores=$(python3 -c "import json, sys; t = [t for t in json.load(open(sys.argv[1]))['drift']['tests'] if t['target'] == 'score_distribution' and t['test'] == 'ks'][0]; print('scores KS on %d + %d values, sample level %s' % (t['data']['n_current'], t['data']['n_reference'], t['data'].get('sample_level_current', 'none (every row)')))" "$DIR/eval.json")
-    echo "evaluate $label, $rows predictions over 30 days ($REVIEWED reviewed), window 15d vs the 15d before: $(cat "$DIR/time.txt"); $scores (load took ${loaded} s)"
+    echo "evaluate $label, $rows predictions over $DAYS days ($REVIEWED reviewed), window ${HALF}d vs the ${HALF}d before: $(cat "$DIR/time.txt"); $scores (load took ${loaded} s)"
   done
   rm -f "$DIR/e$rows".*.ndjson
 done
