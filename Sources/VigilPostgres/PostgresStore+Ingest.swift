@@ -108,7 +108,7 @@ extension PostgresStore {
         try pool.withSession { s in
             var modelIDs: [String: Int64] = [:]
             for (id, schema) in try Self.allModels(s) { modelIDs[schema.name] = id }
-            let mark = try s.one("SELECT before FROM retention_mark WHERE id = 1")?.int(0) ?? 0
+            let mark = try Self.retentionMark(s) ?? 0
             return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: { batch, inTransaction in
                 try ensurePartitions(Set(batch.filter { $0.timestampMillis >= mark }.map { $0.timestampMillis / Self.dayMillis }), s, inTransaction: inTransaction)
             }) { batch, outcome, report in

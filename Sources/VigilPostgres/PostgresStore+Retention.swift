@@ -10,6 +10,11 @@ extension PostgresStore {
     }
 
     public func retentionMark() throws -> Int64? {
-        try read { s in try s.one("SELECT before FROM retention_mark WHERE id = 1")?.int(0) }
+        try read { s in try Self.retentionMark(s) }
+    }
+
+    /// The retention mark as seen in `s`'s transaction.
+    static func retentionMark(_ s: PostgresSession) throws -> Int64? {
+        try s.one("SELECT before FROM retention_mark WHERE id = 1")?.int(0)
     }
 }
