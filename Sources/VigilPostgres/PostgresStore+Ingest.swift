@@ -207,92 +207,100 @@ extension PostgresStore {
         try pool.withSession { s in
             let models = try Self.allModels(s)
             return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: { _, _ in }) { batch, outcome, report in
-                // The batch's predictions are locked in id order (label writers of one prediction
-                // take turns, instances never deadlock) and their current labels read at once.
-                var predictions: [String: (seq: Int64, model: Int64, ts: Int64, predicted: Int64?)] = [:]
-                for row in try s.query("SELECT id, seq, model_id, ts, label_idx FROM prediction_ids WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
-                                       [Array(Set(batch.map(\.predictionID))).sorted()]) {
-                    predictions[try row.string(0)] = (try row.int(1), try row.int(2), try row.int(3), try row.optionalInt(4))
-                }
-                let seqs = predictions.values.map(\.seq)
-                var current: [Int64: TruthRow] = [:]
-                var lastRevision: [Int64: Int64] = [:]
-                if !seqs.isEmpty {
-                    for row in try s.query("""
-                        SELECT prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at
-                        FROM ground_truth WHERE prediction_seq = ANY($1::bigint[])
-                        """, [seqs]) {
-                        current[try row.int(0)] = TruthRow(seq: try row.int(0), model: try row.int(1), ts: try row.int(2), predicted: try row.optionalInt(3),
-                                                           label: try row.optionalInt(4), boxes: try row.optionalString(5), revision: try row.int(6),
-                                                           hash: try row.int(7), source: try row.string(8), reviewer: try row.optionalString(9),
-                                                           updatedAt: try row.int(10))
-                    }
-                    for row in try s.query("SELECT prediction_seq, MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = ANY($1::bigint[]) GROUP BY 1",
-                                           [seqs]) {
-                        lastRevision[try row.int(0)] = try row.int(1)
-                    }
-                }
-                var inserted: Set<Int64> = []  // current rows that are new in this batch
-                var updated: Set<Int64> = []
-                var revisions: [TruthRow] = []
-                var events: [Event] = []
-                var delta = HourlyDelta()
-                var lastLine = 0
-                for r in batch {
-                    lastLine = r.line
-                    func reject(_ field: String?, _ reason: String) {
-                        outcome.reject(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID), report: report)
-                    }
-                    guard let p = predictions[r.predictionID] else {
-                        reject("prediction_id", "no prediction with this id is stored: ingest the predictions first")
-                        continue
-                    }
-                    guard let schema = models[p.model] else { reject(nil, "the prediction's model is missing"); continue }
-                    var labelIndex: Int64?
-                    switch schema.task {
-                    case .classification:
-                        guard let label = r.label else { reject("boxes", "prediction of classification model '\(schema.name)': give 'label', not 'boxes'"); continue }
-                        guard let k = schema.index(of: label) else { reject("label", "'\(label)' is not a class of model '\(schema.name)'"); continue }
-                        labelIndex = Int64(k)
-                    case .detection:
-                        guard r.boxesJSON != nil else { reject("label", "prediction of detection model '\(schema.name)': give 'boxes', not 'label'"); continue }
-                        if let bad = r.boxLabels.firstIndex(where: { schema.index(of: $0) == nil }) {
-                            reject("boxes[\(bad)].label", "'\(r.boxLabels[bad])' is not a class of model '\(schema.name)'"); continue
-                        }
-                    }
-                    var row = TruthRow(seq: p.seq, model: p.model, ts: p.ts, predicted: p.predicted, label: labelIndex, boxes: r.boxesJSON, revision: 1,
-                                       hash: r.contentHash, source: r.source, reviewer: r.reviewer, updatedAt: options.now)
-                    if let old = current[p.seq] {
-                        if old.hash == r.contentHash { outcome.duplicates += 1; continue }
-                        guard options.allowRelabel else {
-                            reject(r.label != nil ? "label" : "boxes",
-                                   "conflict: this prediction already has a different label (revision \(old.revision)); pass --relabel to record a new revision")
-                            continue
-                        }
-                        row.revision = old.revision + 1
-                        if !inserted.contains(p.seq) { updated.insert(p.seq) }
-                        if let predicted = p.predicted, let oldLabel = old.label { delta.addConfusion(model: p.model, ts: p.ts, label: oldLabel, predicted: predicted, count: -1) }
-                        if let predicted = p.predicted, let labelIndex { delta.addConfusion(model: p.model, ts: p.ts, label: labelIndex, predicted: predicted, count: 1) }
-                        outcome.relabeled += 1
-                        events.append(Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
-                                            subject: r.predictionID, details: "{\"revision\":\(row.revision),\"line\":\(r.line)}"))
-                    } else {
-                        // A label withdrawn by an undo left its revisions behind (they are append-only): continue after them.
-                        row.revision = (lastRevision[p.seq] ?? 0) + 1
-                        inserted.insert(p.seq)
-                        if let predicted = p.predicted, let labelIndex { delta.addConfusion(model: p.model, ts: p.ts, label: labelIndex, predicted: predicted, count: 1) }
-                        outcome.inserted += 1
-                    }
-                    current[p.seq] = row
-                    lastRevision[p.seq] = row.revision
-                    revisions.append(row)
-                }
-                try Self.writeTruth(s, rows: inserted.sorted().map { current[$0]! }, updates: updated.sorted().map { current[$0]! }, revisions: revisions)
-                for e in events { try Self.append(s, e) }
-                try delta.flush(s)
-                return lastLine
+                try Self.writeLabels(s, batch, models: models, options: options, outcome: &outcome, report: report)
             }
         }
+    }
+
+    /// Writes `batch`'s labels inside the caller's transaction: the current labels, their
+    /// revisions, the per-hour confusion counts and, for relabels, events. Rejected records are
+    /// counted in `outcome`, passed to `report` and written nowhere. Returns the last record's line.
+    static func writeLabels(_ s: PostgresSession, _ batch: [LabelRecord], models: [Int64: ModelSchema], options: IngestOptions,
+                            outcome: inout IngestOutcome, report: (RecordError) -> Void) throws -> Int {
+        // The batch's predictions are locked in id order (label writers of one prediction
+        // take turns, instances never deadlock) and their current labels read at once.
+        var predictions: [String: (seq: Int64, model: Int64, ts: Int64, predicted: Int64?)] = [:]
+        for row in try s.query("SELECT id, seq, model_id, ts, label_idx FROM prediction_ids WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
+                               [Array(Set(batch.map(\.predictionID))).sorted()]) {
+            predictions[try row.string(0)] = (try row.int(1), try row.int(2), try row.int(3), try row.optionalInt(4))
+        }
+        let seqs = predictions.values.map(\.seq)
+        var current: [Int64: TruthRow] = [:]
+        var lastRevision: [Int64: Int64] = [:]
+        if !seqs.isEmpty {
+            for row in try s.query("""
+                SELECT prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at
+                FROM ground_truth WHERE prediction_seq = ANY($1::bigint[])
+                """, [seqs]) {
+                current[try row.int(0)] = TruthRow(seq: try row.int(0), model: try row.int(1), ts: try row.int(2), predicted: try row.optionalInt(3),
+                                                   label: try row.optionalInt(4), boxes: try row.optionalString(5), revision: try row.int(6),
+                                                   hash: try row.int(7), source: try row.string(8), reviewer: try row.optionalString(9),
+                                                   updatedAt: try row.int(10))
+            }
+            for row in try s.query("SELECT prediction_seq, MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = ANY($1::bigint[]) GROUP BY 1",
+                                   [seqs]) {
+                lastRevision[try row.int(0)] = try row.int(1)
+            }
+        }
+        var inserted: Set<Int64> = []  // current rows that are new in this batch
+        var updated: Set<Int64> = []
+        var revisions: [TruthRow] = []
+        var events: [Event] = []
+        var delta = HourlyDelta()
+        var lastLine = 0
+        for r in batch {
+            lastLine = r.line
+            func reject(_ field: String?, _ reason: String) {
+                outcome.reject(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID), report: report)
+            }
+            guard let p = predictions[r.predictionID] else {
+                reject("prediction_id", "no prediction with this id is stored: ingest the predictions first")
+                continue
+            }
+            guard let schema = models[p.model] else { reject(nil, "the prediction's model is missing"); continue }
+            var labelIndex: Int64?
+            switch schema.task {
+            case .classification:
+                guard let label = r.label else { reject("boxes", "prediction of classification model '\(schema.name)': give 'label', not 'boxes'"); continue }
+                guard let k = schema.index(of: label) else { reject("label", "'\(label)' is not a class of model '\(schema.name)'"); continue }
+                labelIndex = Int64(k)
+            case .detection:
+                guard r.boxesJSON != nil else { reject("label", "prediction of detection model '\(schema.name)': give 'boxes', not 'label'"); continue }
+                if let bad = r.boxLabels.firstIndex(where: { schema.index(of: $0) == nil }) {
+                    reject("boxes[\(bad)].label", "'\(r.boxLabels[bad])' is not a class of model '\(schema.name)'"); continue
+                }
+            }
+            var row = TruthRow(seq: p.seq, model: p.model, ts: p.ts, predicted: p.predicted, label: labelIndex, boxes: r.boxesJSON, revision: 1,
+                               hash: r.contentHash, source: r.source, reviewer: r.reviewer, updatedAt: options.now)
+            if let old = current[p.seq] {
+                if old.hash == r.contentHash { outcome.duplicates += 1; continue }
+                guard options.allowRelabel else {
+                    reject(r.label != nil ? "label" : "boxes",
+                           "conflict: this prediction already has a different label (revision \(old.revision)); pass --relabel to record a new revision")
+                    continue
+                }
+                row.revision = old.revision + 1
+                if !inserted.contains(p.seq) { updated.insert(p.seq) }
+                if let predicted = p.predicted, let oldLabel = old.label { delta.addConfusion(model: p.model, ts: p.ts, label: oldLabel, predicted: predicted, count: -1) }
+                if let predicted = p.predicted, let labelIndex { delta.addConfusion(model: p.model, ts: p.ts, label: labelIndex, predicted: predicted, count: 1) }
+                outcome.relabeled += 1
+                events.append(Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
+                                    subject: r.predictionID, details: "{\"revision\":\(row.revision),\"line\":\(r.line)}"))
+            } else {
+                // A label withdrawn by an undo left its revisions behind (they are append-only): continue after them.
+                row.revision = (lastRevision[p.seq] ?? 0) + 1
+                inserted.insert(p.seq)
+                if let predicted = p.predicted, let labelIndex { delta.addConfusion(model: p.model, ts: p.ts, label: labelIndex, predicted: predicted, count: 1) }
+                outcome.inserted += 1
+            }
+            current[p.seq] = row
+            lastRevision[p.seq] = row.revision
+            revisions.append(row)
+        }
+        try Self.writeTruth(s, rows: inserted.sorted().map { current[$0]! }, updates: updated.sorted().map { current[$0]! }, revisions: revisions)
+        for e in events { try Self.append(s, e) }
+        try delta.flush(s)
+        return lastLine
     }
 
     /// Writes a batch's new current labels, changed ones and revisions with a few multi-row statements.

@@ -91,13 +91,19 @@ extension PostgresStore {
     }
 
     public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64) throws -> ReviewClaim? {
+        try claim(model: model, reviewer: reviewer, now: now, leaseMillis: leaseMillis, limit: 1).first
+    }
+
+    public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64, limit: Int) throws -> [ReviewClaim] {
         try pool.withSession { s in
             _ = try s.transaction { try Self.expire(s, now: now) }
             return try s.transaction {
                 var modelID: Int64?
                 if let model { modelID = try Self.requireSchema(s, name: model).id }
                 var tried: [Int64] = []
-                while true {
+                var claims: [ReviewClaim] = []
+                // Each claim makes its item the reviewer's, so the next pick finds the next item.
+                while claims.count < limit {
                     // An open item this reviewer has not had (skips and expiries excepted), whose
                     // live claims and finished reviews are fewer than it needs, locked. Items other
                     // reviewers are claiming right now are skipped; only when every candidate is
@@ -113,7 +119,7 @@ extension PostgresStore {
                             ORDER BY i.id LIMIT 1 \(lock)
                             """, [modelID, reviewer, tried])?.int(0)
                     }
-                    guard let itemID = try pick("FOR UPDATE OF i SKIP LOCKED") ?? pick("FOR UPDATE OF i") else { return nil }
+                    guard let itemID = try pick("FOR UPDATE OF i SKIP LOCKED") ?? pick("FOR UPDATE OF i") else { break }
                     // The lock is held now; a claim committed by someone else after this
                     // statement's snapshot was taken shows in a new statement: check again.
                     let stillOpen = try s.one("""
@@ -127,8 +133,9 @@ extension PostgresStore {
                     let assignment = try s.one("""
                         INSERT INTO review_assignments(item_id, reviewer, state, claimed_at, lease_until) VALUES ($1, $2, 'claimed', $3, $4) RETURNING id
                         """, [itemID, reviewer, now, now + leaseMillis])!.int(0)
-                    return try Self.claimRow(s, assignment: assignment)
+                    claims.append(try Self.claimRow(s, assignment: assignment))
                 }
+                return claims
             }
         }
     }
@@ -187,79 +194,74 @@ extension PostgresStore {
     }
 
     public func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws {
-        let labelRecord: LabelRecord? = try write { s in
-            let claim = try Self.liveClaim(s, assignment: assignment, reviewer: reviewer, now: now)
-            let item = claim.item
-            // The item is locked: of two reviewers answering a double-reviewed item at once, the
-            // second counts the first's answer and marks the item done.
-            try s.execute("SELECT 1 FROM review_items WHERE id = $1 FOR UPDATE", [item])
-            guard let modelName = try s.one("SELECT name FROM models WHERE id = $1", [claim.modelID])?.string(0),
-                  let (_, schema) = try Self.schema(s, name: modelName) else { throw StoreError("the item's model is missing") }
-            let predictionID = try s.one("SELECT id FROM prediction_ids WHERE seq = $1", [claim.seq])?.string(0) ?? ""
-            // A label or boxes finish the assignment; the item is done when it has all its reviews.
-            func finishLabeled(labelIndex: Int?, boxes: String?) throws {
-                try s.execute("UPDATE review_assignments SET state = 'labeled', finished_at = $1, label_idx = $2, boxes = $3 WHERE id = $4",
-                              [now, labelIndex.map(Int64.init), boxes, assignment])
-                let done = try s.one("SELECT COUNT(*) FROM review_assignments WHERE item_id = $1 AND state = 'labeled'", [item])!.int(0)
-                if done >= claim.required {
-                    try s.execute("UPDATE review_items SET state = 'done' WHERE id = $1", [item])
-                }
+        try submit([ReviewSubmission(assignment: assignment, outcome: outcome)], reviewer: reviewer, now: now)
+    }
+
+    public func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws {
+        try write { s in
+            for answer in answers { try Self.record(s, answer, reviewer: reviewer, now: now) }
+        }
+    }
+
+    /// Records one answer and, for a label or boxes, its ground truth inside the caller's
+    /// transaction (see `SQLiteStore.record`): a refused label leaves the claim live.
+    static func record(_ s: PostgresSession, _ answer: ReviewSubmission, reviewer: String, now: Int64) throws {
+        let (assignment, outcome) = (answer.assignment, answer.outcome)
+        let claim = try Self.liveClaim(s, assignment: assignment, reviewer: reviewer, now: now)
+        let item = claim.item
+        // The item is locked: of two reviewers answering a double-reviewed item at once, the
+        // second counts the first's answer and marks the item done.
+        try s.execute("SELECT 1 FROM review_items WHERE id = $1 FOR UPDATE", [item])
+        guard let modelName = try s.one("SELECT name FROM models WHERE id = $1", [claim.modelID])?.string(0),
+              let (_, schema) = try Self.schema(s, name: modelName) else { throw StoreError("the item's model is missing") }
+        let predictionID = try s.one("SELECT id FROM prediction_ids WHERE seq = $1", [claim.seq])?.string(0) ?? ""
+        // A label or boxes finish the assignment; the item is done when it has all its reviews.
+        func finishLabeled(labelIndex: Int?, boxes: String?) throws {
+            try s.execute("UPDATE review_assignments SET state = 'labeled', finished_at = $1, label_idx = $2, boxes = $3 WHERE id = $4",
+                          [now, labelIndex.map(Int64.init), boxes, assignment])
+            let done = try s.one("SELECT COUNT(*) FROM review_assignments WHERE item_id = $1 AND state = 'labeled'", [item])!.int(0)
+            if done >= claim.required {
+                try s.execute("UPDATE review_items SET state = 'done' WHERE id = $1", [item])
             }
-            switch outcome {
-            case .label(let label):
-                let k = try ReviewAnswer.labelIndex(label, schema: schema, item: item, model: modelName)
-                try finishLabeled(labelIndex: k, boxes: nil)
-                try Self.append(s, Event(ts: now, actor: reviewer, kind: "review.label", model: modelName, subject: predictionID,
-                                         details: Self.jsonObject(["label": label, "item": String(item)])))
-                // Gold items already have their answer: the reviewer's label scores the reviewer.
-                if claim.gold != nil { return nil }
-                return ReviewAnswer.labelRecord(predictionID: predictionID, label: label, reviewer: reviewer)
-            case .boxes(let boxes):
-                try ReviewAnswer.checkBoxes(boxes, schema: schema, item: item, model: modelName)
-                try finishLabeled(labelIndex: nil, boxes: ReviewedBox.answerJSON(boxes))
-                try Self.append(s, Event(ts: now, actor: reviewer, kind: "review.boxes", model: modelName, subject: predictionID,
-                                         details: Self.jsonObject(ReviewAnswer.verdictCounts(boxes, item: item))))
-                if claim.gold != nil { return nil }
-                return ReviewAnswer.boxesRecord(predictionID: predictionID, boxes: boxes, reviewer: reviewer)
-            case .skip(let reason):
-                try s.execute("UPDATE review_assignments SET state = 'skipped', finished_at = $1, reason = $2 WHERE id = $3", [now, reason, assignment])
-                try Self.append(s, Event(ts: now, actor: reviewer, kind: "review.skip", model: modelName, subject: predictionID,
-                                         details: Self.jsonObject(["reason": reason ?? "", "item": String(item)])))
-                return nil
-            case .flag(let reason):
-                try s.execute("UPDATE review_assignments SET state = 'flagged', finished_at = $1, reason = $2 WHERE id = $3", [now, reason, assignment])
-                try s.execute("UPDATE review_items SET state = 'flagged', reason = $1 WHERE id = $2", [reason, item])
-                try Self.append(s, Event(ts: now, actor: reviewer, kind: "review.flag", model: modelName, subject: predictionID,
-                                         details: Self.jsonObject(["reason": reason, "item": String(item)])))
-                return nil
-            }
+        }
+        // Gold items already have their answer: the reviewer's answer scores the reviewer.
+        let labelRecord: LabelRecord?
+        switch outcome {
+        case .label(let label):
+            let k = try ReviewAnswer.labelIndex(label, schema: schema, item: item, model: modelName)
+            try finishLabeled(labelIndex: k, boxes: nil)
+            try Self.append(s, Event(ts: now, actor: reviewer, kind: "review.label", model: modelName, subject: predictionID,
+                                     details: Self.jsonObject(["label": label, "item": String(item)])))
+            labelRecord = claim.gold != nil ? nil : ReviewAnswer.labelRecord(predictionID: predictionID, label: label, reviewer: reviewer)
+        case .boxes(let boxes):
+            try ReviewAnswer.checkBoxes(boxes, schema: schema, item: item, model: modelName)
+            try finishLabeled(labelIndex: nil, boxes: ReviewedBox.answerJSON(boxes))
+            try Self.append(s, Event(ts: now, actor: reviewer, kind: "review.boxes", model: modelName, subject: predictionID,
+                                     details: Self.jsonObject(ReviewAnswer.verdictCounts(boxes, item: item))))
+            labelRecord = claim.gold != nil ? nil : ReviewAnswer.boxesRecord(predictionID: predictionID, boxes: boxes, reviewer: reviewer)
+        case .skip(let reason):
+            try s.execute("UPDATE review_assignments SET state = 'skipped', finished_at = $1, reason = $2 WHERE id = $3", [now, reason, assignment])
+            try Self.append(s, Event(ts: now, actor: reviewer, kind: "review.skip", model: modelName, subject: predictionID,
+                                     details: Self.jsonObject(["reason": reason ?? "", "item": String(item)])))
+            labelRecord = nil
+        case .flag(let reason):
+            try s.execute("UPDATE review_assignments SET state = 'flagged', finished_at = $1, reason = $2 WHERE id = $3", [now, reason, assignment])
+            try s.execute("UPDATE review_items SET state = 'flagged', reason = $1 WHERE id = $2", [reason, item])
+            try Self.append(s, Event(ts: now, actor: reviewer, kind: "review.flag", model: modelName, subject: predictionID,
+                                     details: Self.jsonObject(["reason": reason, "item": String(item)])))
+            labelRecord = nil
         }
         guard let labelRecord else { return }
         // The label goes through the ground-truth path: a second reviewer's different answer
         // becomes a new revision, so history is kept.
-        var batch: [LabelRecord]? = [labelRecord]
-        do {
-            var options = IngestOptions(now: now, allowRelabel: true, actor: reviewer)
-            options.bulk = false
-            let outcome = try ingestLabels(options: options, nextBatch: { defer { batch = nil }; return batch }, progress: { _ in })
-            if let reject = outcome.rejected.first { throw StoreError("the label was not stored: \(reject.reason)") }
-            if outcome.inserted + outcome.relabeled > 0 {
-                // The revision this answer wrote: undo reverts it only while it is still the current one.
-                try write { s in
-                    try s.execute("""
-                        UPDATE review_assignments SET gt_revision = (
-                          SELECT g.revision FROM ground_truth g JOIN prediction_ids p ON p.seq = g.prediction_seq WHERE p.id = $1)
-                        WHERE id = $2
-                        """, [labelRecord.predictionID, assignment])
-                }
-            }
-        } catch {
-            // The answer did not reach the ground truth: the claim is live again, so the reviewer can retry.
-            try write { s in
-                try s.execute("UPDATE review_assignments SET state = 'claimed', finished_at = NULL, label_idx = NULL, boxes = NULL WHERE id = $1", [assignment])
-                try s.execute("UPDATE review_items SET state = 'open' WHERE id = (SELECT item_id FROM review_assignments WHERE id = $1)", [assignment])
-            }
-            throw error
+        var labels = IngestOutcome()
+        _ = try Self.writeLabels(s, [labelRecord], models: [claim.modelID: schema],
+                                 options: IngestOptions(now: now, allowRelabel: true, actor: reviewer), outcome: &labels, report: { _ in })
+        if let reject = labels.rejected.first { throw StoreError("the label was not stored: \(reject.reason)") }
+        if labels.inserted + labels.relabeled > 0 {
+            // The revision this answer wrote: undo reverts it only while it is still the current one.
+            try s.execute("UPDATE review_assignments SET gt_revision = (SELECT revision FROM ground_truth WHERE prediction_seq = $1) WHERE id = $2",
+                          [claim.seq, assignment])
         }
     }
 

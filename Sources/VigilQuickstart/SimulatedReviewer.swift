@@ -27,18 +27,27 @@ struct SimulatedReviewer {
         self.rng = SplitMix64(seed: seed ^ 0x5EED_0F_5EED)
     }
 
+    /// Items claimed, and answered, per store transaction. A person answers one at a time; the
+    /// simulation answers a day's queue in a few transactions, since each commit of a small
+    /// transaction costs a WAL write of every page it touched.
+    static let batch = 50
+
     /// Reviews every open item of the queue at `now`; returns how many it answered.
     mutating func drain(now: Int64) throws -> Int {
         var answered = 0
-        while let claim = try store.claim(model: model, reviewer: Self.name, now: now, leaseMillis: 600_000) {
-            let payload = claim.payload.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
-            guard let input = try? ImageInput(json: payload["input"]), let truth = try? input.truth() else {
-                try store.submit(assignment: claim.assignment, reviewer: Self.name, outcome: .skip(reason: "no scene to look at"), now: now)
-                continue
+        while case let claims = try store.claim(model: model, reviewer: Self.name, now: now, leaseMillis: 600_000, limit: Self.batch), !claims.isEmpty {
+            var answers: [ReviewSubmission] = []
+            for claim in claims {
+                let payload = claim.payload.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
+                guard let input = try? ImageInput(json: payload["input"]), let truth = try? input.truth() else {
+                    answers.append(ReviewSubmission(assignment: claim.assignment, outcome: .skip(reason: "no scene to look at")))
+                    continue
+                }
+                let boxes = review(truth: truth, predicted: Self.predictedBoxes(payload["boxes"], classes: classes))
+                answers.append(ReviewSubmission(assignment: claim.assignment, outcome: .boxes(boxes)))
+                answered += 1
             }
-            let answer = review(truth: truth, predicted: Self.predictedBoxes(payload["boxes"], classes: classes))
-            try store.submit(assignment: claim.assignment, reviewer: Self.name, outcome: .boxes(answer), now: now)
-            answered += 1
+            try store.submit(answers, reviewer: Self.name, now: now)
         }
         return answered
     }

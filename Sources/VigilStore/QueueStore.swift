@@ -33,6 +33,11 @@ public protocol QueueStore {
     /// Claims the next item for `reviewer` (oldest first); `nil` when nothing is left for them.
     func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64) throws -> ReviewClaim?
 
+    /// Claims up to `limit` items for `reviewer` (oldest first) in one transaction; empty when
+    /// nothing is left for them. For a reviewer that answers many items at once, such as the
+    /// quickstart's simulated reviewer.
+    func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64, limit: Int) throws -> [ReviewClaim]
+
     /// Extends a live claim of `reviewer`.
     func renew(assignment: Int64, reviewer: String, now: Int64, leaseMillis: Int64) throws -> ReviewClaim
 
@@ -42,6 +47,10 @@ public protocol QueueStore {
     /// Records a reviewer's answer on a live claim: a label (through the ground-truth path,
     /// so revisions keep history), a skip or a flag, each with an optional reason.
     func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws
+
+    /// Records several answers of `reviewer` (as ``submit(assignment:reviewer:outcome:now:)``
+    /// does each) in one transaction: all of them, or none when one is refused.
+    func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws
 
     /// The live claims of `reviewer` (oldest first): what a restarted `vigil review` resumes.
     func liveClaims(reviewer: String, model: String?, now: Int64) throws -> [ReviewClaim]
@@ -149,6 +158,19 @@ public enum ReviewOutcome: Sendable, Equatable {
     /// The reviewed boxes of a detection image: accepted, changed and added boxes become its
     /// ground truth; rejected ones are kept with the answer only.
     case boxes([ReviewedBox])
+}
+
+/// A reviewer's answer to one of their claims, for ``QueueStore/submit(_:reviewer:now:)``.
+public struct ReviewSubmission: Sendable, Equatable {
+    /// The claim answered.
+    public var assignment: Int64
+    /// The answer.
+    public var outcome: ReviewOutcome
+
+    public init(assignment: Int64, outcome: ReviewOutcome) {
+        self.assignment = assignment
+        self.outcome = outcome
+    }
 }
 
 /// One box of a reviewed detection image, in COCO pixels.

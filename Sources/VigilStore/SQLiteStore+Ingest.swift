@@ -207,100 +207,108 @@ extension SQLiteStore {
                              progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try queue.writeWithoutTransaction { db in
             let models = try Self.allModels(db)
-            let prediction = try RawStatement(cachedIn: db, "SELECT seq, model_id, ts, label_idx FROM predictions WHERE id = ?")
-            let current = try RawStatement(cachedIn: db, "SELECT revision, content_hash, label_idx FROM ground_truth WHERE prediction_seq = ?")
-            let lastRevision = try RawStatement(cachedIn: db, "SELECT MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = ?")
-            let confusionUpsert = try RawStatement(cachedIn: db, AggregateDelta.confusionUpsert)
-            var delta = AggregateDelta()
-            let insertCurrent = try RawStatement(cachedIn: db, """
-                INSERT INTO ground_truth(prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            let updateCurrent = try RawStatement(cachedIn: db, """
-                UPDATE ground_truth SET label_idx = ?, boxes = ?, revision = ?, content_hash = ?, source = ?, reviewer = ?, updated_at = ?
-                WHERE prediction_seq = ?
-                """)
-            let insertRevision = try RawStatement(cachedIn: db, """
-                INSERT INTO ground_truth_revisions(prediction_seq, revision, label_idx, boxes, content_hash, source, reviewer, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
             var outcome = IngestOutcome()
             try ingestBatches(db, options: options, nextBatch: nextBatch, progress: progress, outcome: &outcome) { batch, outcome in
-                var lastLine = 0
-                for r in batch {
-                    lastLine = r.line
-                    func reject(_ field: String?, _ reason: String) {
-                        outcome.reject(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID), report: options.onReject)
-                    }
-                    prediction.bind(1, r.predictionID)
-                    guard try prediction.step() else {
-                        prediction.reset()
-                        reject("prediction_id", "no prediction with this id is stored: ingest the predictions first")
-                        continue
-                    }
-                    let seq = prediction.int64(0), modelID = prediction.int64(1), ts = prediction.int64(2)
-                    let predicted: Int64? = prediction.isNull(3) ? nil : prediction.int64(3)
-                    prediction.reset()
-                    guard let schema = models[modelID] else { reject(nil, "the prediction's model is missing"); continue }
-                    var labelIndex: Int64?
-                    switch schema.task {
-                    case .classification:
-                        guard let label = r.label else { reject("boxes", "prediction of classification model '\(schema.name)': give 'label', not 'boxes'"); continue }
-                        guard let k = schema.index(of: label) else {
-                            reject("label", "'\(label)' is not a class of model '\(schema.name)'"); continue
-                        }
-                        labelIndex = Int64(k)
-                    case .detection:
-                        guard r.boxesJSON != nil else { reject("label", "prediction of detection model '\(schema.name)': give 'boxes', not 'label'"); continue }
-                        if let bad = r.boxLabels.firstIndex(where: { schema.index(of: $0) == nil }) {
-                            reject("boxes[\(bad)].label", "'\(r.boxLabels[bad])' is not a class of model '\(schema.name)'"); continue
-                        }
-                    }
-                    current.bind(1, seq)
-                    var revision: Int64 = 1
-                    if try current.step() {
-                        let rev = current.int64(0), hash = current.int64(1)
-                        let oldLabel: Int64? = current.isNull(2) ? nil : current.int64(2)
-                        current.reset()
-                        if hash == r.contentHash { outcome.duplicates += 1; continue }
-                        guard options.allowRelabel else {
-                            reject(r.label != nil ? "label" : "boxes",
-                                   "conflict: this prediction already has a different label (revision \(rev)); pass --relabel to record a new revision")
-                            continue
-                        }
-                        revision = rev + 1
-                        updateCurrent.bind(1, labelIndex); updateCurrent.bind(2, r.boxesJSON); updateCurrent.bind(3, revision)
-                        updateCurrent.bind(4, r.contentHash); updateCurrent.bind(5, r.source); updateCurrent.bind(6, r.reviewer)
-                        updateCurrent.bind(7, options.now); updateCurrent.bind(8, seq)
-                        try updateCurrent.step(); updateCurrent.reset()
-                        if let predicted, let oldLabel { delta.addConfusion(model: modelID, ts: ts, label: oldLabel, predicted: predicted, count: -1) }
-                        if let predicted, let labelIndex { delta.addConfusion(model: modelID, ts: ts, label: labelIndex, predicted: predicted, count: 1) }
-                        outcome.relabeled += 1
-                        try Self.append(db, Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
-                                                  subject: r.predictionID, details: "{\"revision\":\(revision),\"line\":\(r.line)}"))
-                    } else {
-                        current.reset()
-                        // A label withdrawn by an undo left its revisions behind (they are append-only): continue after them.
-                        lastRevision.bind(1, seq)
-                        if try lastRevision.step(), !lastRevision.isNull(0) { revision = lastRevision.int64(0) + 1 }
-                        lastRevision.reset()
-                        insertCurrent.bind(1, seq); insertCurrent.bind(2, modelID); insertCurrent.bind(3, ts); insertCurrent.bind(4, predicted)
-                        insertCurrent.bind(5, labelIndex); insertCurrent.bind(6, r.boxesJSON); insertCurrent.bind(7, revision)
-                        insertCurrent.bind(8, r.contentHash); insertCurrent.bind(9, r.source); insertCurrent.bind(10, r.reviewer)
-                        insertCurrent.bind(11, options.now)
-                        try insertCurrent.step(); insertCurrent.reset()
-                        if let predicted, let labelIndex { delta.addConfusion(model: modelID, ts: ts, label: labelIndex, predicted: predicted, count: 1) }
-                        outcome.inserted += 1
-                    }
-                    insertRevision.bind(1, seq); insertRevision.bind(2, revision); insertRevision.bind(3, labelIndex)
-                    insertRevision.bind(4, r.boxesJSON); insertRevision.bind(5, r.contentHash); insertRevision.bind(6, r.source)
-                    insertRevision.bind(7, r.reviewer); insertRevision.bind(8, options.now)
-                    try insertRevision.step(); insertRevision.reset()
-                }
-                try delta.flushConfusion(confusionUpsert)
-                return lastLine
+                try Self.writeLabels(db, batch, models: models, options: options, outcome: &outcome)
             }
             return outcome
         }
+    }
+
+    /// Writes `batch`'s labels inside the caller's transaction: the current label, a revision,
+    /// the per-hour confusion counts and, for a relabel, an event. Rejected records are counted in
+    /// `outcome` and written nowhere. Returns the last record's line.
+    static func writeLabels(_ db: Database, _ batch: [LabelRecord], models: [Int64: ModelSchema], options: IngestOptions,
+                            outcome: inout IngestOutcome) throws -> Int {
+        let prediction = try RawStatement(cachedIn: db, "SELECT seq, model_id, ts, label_idx FROM predictions WHERE id = ?")
+        let current = try RawStatement(cachedIn: db, "SELECT revision, content_hash, label_idx FROM ground_truth WHERE prediction_seq = ?")
+        let lastRevision = try RawStatement(cachedIn: db, "SELECT MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = ?")
+        let confusionUpsert = try RawStatement(cachedIn: db, AggregateDelta.confusionUpsert)
+        var delta = AggregateDelta()
+        let insertCurrent = try RawStatement(cachedIn: db, """
+            INSERT INTO ground_truth(prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let updateCurrent = try RawStatement(cachedIn: db, """
+            UPDATE ground_truth SET label_idx = ?, boxes = ?, revision = ?, content_hash = ?, source = ?, reviewer = ?, updated_at = ?
+            WHERE prediction_seq = ?
+            """)
+        let insertRevision = try RawStatement(cachedIn: db, """
+            INSERT INTO ground_truth_revisions(prediction_seq, revision, label_idx, boxes, content_hash, source, reviewer, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var lastLine = 0
+        for r in batch {
+            lastLine = r.line
+            func reject(_ field: String?, _ reason: String) {
+                outcome.reject(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID), report: options.onReject)
+            }
+            prediction.bind(1, r.predictionID)
+            guard try prediction.step() else {
+                prediction.reset()
+                reject("prediction_id", "no prediction with this id is stored: ingest the predictions first")
+                continue
+            }
+            let seq = prediction.int64(0), modelID = prediction.int64(1), ts = prediction.int64(2)
+            let predicted: Int64? = prediction.isNull(3) ? nil : prediction.int64(3)
+            prediction.reset()
+            guard let schema = models[modelID] else { reject(nil, "the prediction's model is missing"); continue }
+            var labelIndex: Int64?
+            switch schema.task {
+            case .classification:
+                guard let label = r.label else { reject("boxes", "prediction of classification model '\(schema.name)': give 'label', not 'boxes'"); continue }
+                guard let k = schema.index(of: label) else {
+                    reject("label", "'\(label)' is not a class of model '\(schema.name)'"); continue
+                }
+                labelIndex = Int64(k)
+            case .detection:
+                guard r.boxesJSON != nil else { reject("label", "prediction of detection model '\(schema.name)': give 'boxes', not 'label'"); continue }
+                if let bad = r.boxLabels.firstIndex(where: { schema.index(of: $0) == nil }) {
+                    reject("boxes[\(bad)].label", "'\(r.boxLabels[bad])' is not a class of model '\(schema.name)'"); continue
+                }
+            }
+            current.bind(1, seq)
+            var revision: Int64 = 1
+            if try current.step() {
+                let rev = current.int64(0), hash = current.int64(1)
+                let oldLabel: Int64? = current.isNull(2) ? nil : current.int64(2)
+                current.reset()
+                if hash == r.contentHash { outcome.duplicates += 1; continue }
+                guard options.allowRelabel else {
+                    reject(r.label != nil ? "label" : "boxes",
+                           "conflict: this prediction already has a different label (revision \(rev)); pass --relabel to record a new revision")
+                    continue
+                }
+                revision = rev + 1
+                updateCurrent.bind(1, labelIndex); updateCurrent.bind(2, r.boxesJSON); updateCurrent.bind(3, revision)
+                updateCurrent.bind(4, r.contentHash); updateCurrent.bind(5, r.source); updateCurrent.bind(6, r.reviewer)
+                updateCurrent.bind(7, options.now); updateCurrent.bind(8, seq)
+                try updateCurrent.step(); updateCurrent.reset()
+                if let predicted, let oldLabel { delta.addConfusion(model: modelID, ts: ts, label: oldLabel, predicted: predicted, count: -1) }
+                if let predicted, let labelIndex { delta.addConfusion(model: modelID, ts: ts, label: labelIndex, predicted: predicted, count: 1) }
+                outcome.relabeled += 1
+                try Self.append(db, Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
+                                          subject: r.predictionID, details: "{\"revision\":\(revision),\"line\":\(r.line)}"))
+            } else {
+                current.reset()
+                // A label withdrawn by an undo left its revisions behind (they are append-only): continue after them.
+                lastRevision.bind(1, seq)
+                if try lastRevision.step(), !lastRevision.isNull(0) { revision = lastRevision.int64(0) + 1 }
+                lastRevision.reset()
+                insertCurrent.bind(1, seq); insertCurrent.bind(2, modelID); insertCurrent.bind(3, ts); insertCurrent.bind(4, predicted)
+                insertCurrent.bind(5, labelIndex); insertCurrent.bind(6, r.boxesJSON); insertCurrent.bind(7, revision)
+                insertCurrent.bind(8, r.contentHash); insertCurrent.bind(9, r.source); insertCurrent.bind(10, r.reviewer)
+                insertCurrent.bind(11, options.now)
+                try insertCurrent.step(); insertCurrent.reset()
+                if let predicted, let labelIndex { delta.addConfusion(model: modelID, ts: ts, label: labelIndex, predicted: predicted, count: 1) }
+                outcome.inserted += 1
+            }
+            insertRevision.bind(1, seq); insertRevision.bind(2, revision); insertRevision.bind(3, labelIndex)
+            insertRevision.bind(4, r.boxesJSON); insertRevision.bind(5, r.contentHash); insertRevision.bind(6, r.source)
+            insertRevision.bind(7, r.reviewer); insertRevision.bind(8, options.now)
+            try insertRevision.step(); insertRevision.reset()
+        }
+        try delta.flushConfusion(confusionUpsert)
+        return lastLine
     }
 }

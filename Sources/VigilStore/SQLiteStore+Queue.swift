@@ -127,6 +127,10 @@ extension SQLiteStore: QueueStore {
     }
 
     public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64) throws -> ReviewClaim? {
+        try claim(model: model, reviewer: reviewer, now: now, leaseMillis: leaseMillis, limit: 1).first
+    }
+
+    public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64, limit: Int) throws -> [ReviewClaim] {
         try immediate { db in
             _ = try Self.expire(db, now: now)
             var modelID: Int64?
@@ -135,12 +139,16 @@ extension SQLiteStore: QueueStore {
                 modelID = id
             }
             let arguments: StatementArguments = if let modelID { [modelID, reviewer] } else { [reviewer] }
-            guard let item = try Row.fetchOne(db.cachedStatement(sql: Self.nextItemSQL(byModel: modelID != nil)), arguments: arguments)
-            else { return nil }
-            let itemID: Int64 = item["id"]
-            try db.cachedStatement(sql: "INSERT INTO review_assignments(item_id, reviewer, state, claimed_at, lease_until) VALUES (?, ?, 'claimed', ?, ?)")
-                .execute(arguments: [itemID, reviewer, now, now + leaseMillis])
-            return try Self.claimRow(db, assignment: db.lastInsertedRowID)
+            let next = try db.cachedStatement(sql: Self.nextItemSQL(byModel: modelID != nil))
+            let insert = try db.cachedStatement(sql: "INSERT INTO review_assignments(item_id, reviewer, state, claimed_at, lease_until) VALUES (?, ?, 'claimed', ?, ?)")
+            var claims: [ReviewClaim] = []
+            // Each claim makes its item the reviewer's, so the next lookup finds the next item.
+            while claims.count < limit, let item = try Row.fetchOne(next, arguments: arguments) {
+                let itemID: Int64 = item["id"]
+                try insert.execute(arguments: [itemID, reviewer, now, now + leaseMillis])
+                claims.append(try Self.claimRow(db, assignment: db.lastInsertedRowID))
+            }
+            return claims
         }
     }
 
@@ -215,81 +223,80 @@ extension SQLiteStore: QueueStore {
     }
 
     public func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws {
-        let labelRecord: LabelRecord? = try immediate { db in
-            let row = try Self.liveClaim(db, assignment: assignment, reviewer: reviewer, now: now)
-            let item: Int64 = row["item_id"]
-            let modelID: Int64 = row["model_id"]
-            guard let modelName = try String.fetchOne(db.cachedStatement(sql: "SELECT name FROM models WHERE id = ?"), arguments: [modelID]),
-                  let (_, schema) = try Self.schema(db, name: modelName) else { throw StoreError("the item's model is missing") }
-            let predictionID = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM predictions WHERE seq = ?"), arguments: [row["prediction_seq"] as Int64]) ?? ""
-            // A label or boxes finish the assignment; the item is done when it has all its reviews.
-            func finishLabeled(labelIndex: Int?, boxes: String?) throws {
-                try db.cachedStatement(sql: "UPDATE review_assignments SET state = 'labeled', finished_at = ?, label_idx = ?, boxes = ? WHERE id = ?")
-                    .execute(arguments: [now, labelIndex, boxes, assignment])
-                let done = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM review_assignments WHERE item_id = ? AND state = 'labeled'"),
-                                            arguments: [item]) ?? 0
-                if done >= (row["reviews_required"] as Int) {
-                    try db.cachedStatement(sql: "UPDATE review_items SET state = 'done' WHERE id = ?").execute(arguments: [item])
-                }
+        try submit([ReviewSubmission(assignment: assignment, outcome: outcome)], reviewer: reviewer, now: now)
+    }
+
+    public func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws {
+        try immediate { db in
+            for answer in answers { try Self.record(db, answer, reviewer: reviewer, now: now) }
+        }
+    }
+
+    /// Records one answer and, for a label or boxes, its ground truth inside the caller's
+    /// transaction: the assignment, the event, the label with its revision and confusion counts,
+    /// and the revision the answer wrote (which undo checks) commit together or not at all. A
+    /// refused label leaves the claim live, so the reviewer can answer again.
+    static func record(_ db: Database, _ answer: ReviewSubmission, reviewer: String, now: Int64) throws {
+        let (assignment, outcome) = (answer.assignment, answer.outcome)
+        let row = try Self.liveClaim(db, assignment: assignment, reviewer: reviewer, now: now)
+        let item: Int64 = row["item_id"]
+        let modelID: Int64 = row["model_id"]
+        guard let modelName = try String.fetchOne(db.cachedStatement(sql: "SELECT name FROM models WHERE id = ?"), arguments: [modelID]),
+              let (_, schema) = try Self.schema(db, name: modelName) else { throw StoreError("the item's model is missing") }
+        let predictionID = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM predictions WHERE seq = ?"), arguments: [row["prediction_seq"] as Int64]) ?? ""
+        // A label or boxes finish the assignment; the item is done when it has all its reviews.
+        func finishLabeled(labelIndex: Int?, boxes: String?) throws {
+            try db.cachedStatement(sql: "UPDATE review_assignments SET state = 'labeled', finished_at = ?, label_idx = ?, boxes = ? WHERE id = ?")
+                .execute(arguments: [now, labelIndex, boxes, assignment])
+            let done = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM review_assignments WHERE item_id = ? AND state = 'labeled'"),
+                                        arguments: [item]) ?? 0
+            if done >= (row["reviews_required"] as Int) {
+                try db.cachedStatement(sql: "UPDATE review_items SET state = 'done' WHERE id = ?").execute(arguments: [item])
             }
-            switch outcome {
-            case .label(let label):
-                let k = try ReviewAnswer.labelIndex(label, schema: schema, item: item, model: modelName)
-                try finishLabeled(labelIndex: k, boxes: nil)
-                try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.label", model: modelName, subject: predictionID,
-                                          details: Self.jsonObject(["label": label, "item": String(item)])))
-                // Gold items already have their answer: the reviewer's label scores the reviewer.
-                if (row["gold_label_idx"] as Int?) != nil { return nil }
-                return ReviewAnswer.labelRecord(predictionID: predictionID, label: label, reviewer: reviewer)
-            case .boxes(let boxes):
-                try ReviewAnswer.checkBoxes(boxes, schema: schema, item: item, model: modelName)
-                try finishLabeled(labelIndex: nil, boxes: ReviewedBox.answerJSON(boxes))
-                try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.boxes", model: modelName, subject: predictionID,
-                                          details: Self.jsonObject(ReviewAnswer.verdictCounts(boxes, item: item))))
-                if (row["gold_label_idx"] as Int?) != nil { return nil }
-                return ReviewAnswer.boxesRecord(predictionID: predictionID, boxes: boxes, reviewer: reviewer)
-            case .skip(let reason):
-                try db.execute(sql: "UPDATE review_assignments SET state = 'skipped', finished_at = ?, reason = ? WHERE id = ?",
-                               arguments: [now, reason, assignment])
-                try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.skip", model: modelName, subject: predictionID,
-                                          details: Self.jsonObject(["reason": reason ?? "", "item": String(item)])))
-                return nil
-            case .flag(let reason):
-                try db.execute(sql: "UPDATE review_assignments SET state = 'flagged', finished_at = ?, reason = ? WHERE id = ?",
-                               arguments: [now, reason, assignment])
-                try db.execute(sql: "UPDATE review_items SET state = 'flagged', reason = ? WHERE id = ?", arguments: [reason, item])
-                try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.flag", model: modelName, subject: predictionID,
-                                          details: Self.jsonObject(["reason": reason, "item": String(item)])))
-                return nil
-            }
+        }
+        // Gold items already have their answer: the reviewer's answer scores the reviewer.
+        let isGold = (row["gold_label_idx"] as Int?) != nil
+        let labelRecord: LabelRecord?
+        switch outcome {
+        case .label(let label):
+            let k = try ReviewAnswer.labelIndex(label, schema: schema, item: item, model: modelName)
+            try finishLabeled(labelIndex: k, boxes: nil)
+            try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.label", model: modelName, subject: predictionID,
+                                      details: Self.jsonObject(["label": label, "item": String(item)])))
+            labelRecord = isGold ? nil : ReviewAnswer.labelRecord(predictionID: predictionID, label: label, reviewer: reviewer)
+        case .boxes(let boxes):
+            try ReviewAnswer.checkBoxes(boxes, schema: schema, item: item, model: modelName)
+            try finishLabeled(labelIndex: nil, boxes: ReviewedBox.answerJSON(boxes))
+            try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.boxes", model: modelName, subject: predictionID,
+                                      details: Self.jsonObject(ReviewAnswer.verdictCounts(boxes, item: item))))
+            labelRecord = isGold ? nil : ReviewAnswer.boxesRecord(predictionID: predictionID, boxes: boxes, reviewer: reviewer)
+        case .skip(let reason):
+            try db.execute(sql: "UPDATE review_assignments SET state = 'skipped', finished_at = ?, reason = ? WHERE id = ?",
+                           arguments: [now, reason, assignment])
+            try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.skip", model: modelName, subject: predictionID,
+                                      details: Self.jsonObject(["reason": reason ?? "", "item": String(item)])))
+            labelRecord = nil
+        case .flag(let reason):
+            try db.execute(sql: "UPDATE review_assignments SET state = 'flagged', finished_at = ?, reason = ? WHERE id = ?",
+                           arguments: [now, reason, assignment])
+            try db.execute(sql: "UPDATE review_items SET state = 'flagged', reason = ? WHERE id = ?", arguments: [reason, item])
+            try Self.append(db, Event(ts: now, actor: reviewer, kind: "review.flag", model: modelName, subject: predictionID,
+                                      details: Self.jsonObject(["reason": reason, "item": String(item)])))
+            labelRecord = nil
         }
         guard let labelRecord else { return }
         // The label goes through the ground-truth path: a second reviewer's different answer
         // becomes a new revision, so history is kept.
-        var batch: [LabelRecord]? = [labelRecord]
-        do {
-            var options = IngestOptions(now: now, allowRelabel: true, actor: reviewer)
-            options.bulk = false
-            let outcome = try ingestLabels(options: options,
-                                           nextBatch: { defer { batch = nil }; return batch }, progress: { _ in })
-            if let reject = outcome.rejected.first { throw StoreError("the label was not stored: \(reject.reason)") }
-            if outcome.inserted + outcome.relabeled > 0 {
-                // The revision this answer wrote: undo reverts it only while it is still the current one.
-                try queue.write { db in
-                    try db.cachedStatement(sql: """
-                        UPDATE review_assignments SET gt_revision = (
-                          SELECT g.revision FROM ground_truth g JOIN predictions p ON p.seq = g.prediction_seq WHERE p.id = ?)
-                        WHERE id = ?
-                        """).execute(arguments: [labelRecord.predictionID, assignment])
-                }
-            }
-        } catch {
-            // The answer did not reach the ground truth: the claim is live again, so the reviewer can retry.
-            try queue.write { db in
-                try db.execute(sql: "UPDATE review_assignments SET state = 'claimed', finished_at = NULL, label_idx = NULL, boxes = NULL WHERE id = ?", arguments: [assignment])
-                try db.execute(sql: "UPDATE review_items SET state = 'open' WHERE id = (SELECT item_id FROM review_assignments WHERE id = ?)", arguments: [assignment])
-            }
-            throw error
+        var labels = IngestOutcome()
+        _ = try Self.writeLabels(db, [labelRecord], models: [modelID: schema],
+                                 options: IngestOptions(now: now, allowRelabel: true, actor: reviewer), outcome: &labels)
+        if let reject = labels.rejected.first { throw StoreError("the label was not stored: \(reject.reason)") }
+        if labels.inserted + labels.relabeled > 0 {
+            // The revision this answer wrote: undo reverts it only while it is still the current one.
+            try db.cachedStatement(sql: """
+                UPDATE review_assignments SET gt_revision = (SELECT revision FROM ground_truth WHERE prediction_seq = ?)
+                WHERE id = ?
+                """).execute(arguments: [row["prediction_seq"] as Int64, assignment])
         }
     }
 

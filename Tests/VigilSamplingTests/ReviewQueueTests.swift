@@ -1,6 +1,8 @@
 import Foundation
+import GRDB
 import Testing
 import VigilCore
+import VigilPostgres
 import VigilStore
 @testable import VigilSampling
 
@@ -101,6 +103,64 @@ import VigilStore
         let stats = ReviewerStatistics(try store.finishedAssignments(model: "shelf"))
         #expect(stats.doubleReviewed == 1 && stats.agreement == 0)
         #expect(stats.reviewers.map(\.reviewer) == ["alice", "bob"])
+    }
+
+    /// An answer and its ground truth commit together: when the label cannot be written (here a
+    /// trigger refuses every new revision), nothing of the answer is kept — no event, no label, no
+    /// finished item — and the claim is still live, so the same answer succeeds once it can.
+    @Test(arguments: Backend.all) func anAnswerWhoseLabelCannotBeWrittenLeavesNothingBehind(backend: Backend) throws {
+        let store = try Self.queued(3, backend)
+        try Self.refuseRevisions(store, true)
+        let claim = try #require(try store.claim(model: "shelf", reviewer: "alice", now: 0, leaseMillis: 60_000))
+        #expect(throws: (any Error).self) { try store.submit(assignment: claim.assignment, reviewer: "alice", outcome: .label("can"), now: 1_000) }
+        #expect(try store.events(model: "shelf", limit: 50).allSatisfy { !$0.kind.hasPrefix("review.") })
+        #expect(try store.weightedReviews(model: "shelf", window: TimeWindow(from: 0, to: .max)).isEmpty)
+        #expect(try store.queueStatus(model: "shelf", now: 2_000).done == 0)
+        try Self.refuseRevisions(store, false)
+        try store.submit(assignment: claim.assignment, reviewer: "alice", outcome: .label("can"), now: 3_000)
+        #expect(try store.events(model: "shelf", limit: 50).filter { $0.kind == "review.label" }.count == 1)
+        #expect(try store.weightedReviews(model: "shelf", window: TimeWindow(from: 0, to: .max)).count == 1)
+    }
+
+    /// A batch claim takes the oldest items in order, each once; a batch of answers is recorded
+    /// whole or, when one answer is refused, not at all (every claim stays live).
+    @Test(arguments: Backend.all) func batchesOfClaimsAndAnswersAreAllOrNothing(backend: Backend) throws {
+        let store = try Self.queued(8, backend)
+        let first = try store.claim(model: "shelf", reviewer: "alice", now: 0, leaseMillis: 60_000, limit: 5)
+        let rest = try store.claim(model: "shelf", reviewer: "alice", now: 0, leaseMillis: 60_000, limit: 5)
+        #expect(first.count == 5 && rest.count == 3)
+        let items = (first + rest).map(\.item)
+        #expect(items == items.sorted() && Set(items).count == 8)
+        #expect(try store.claim(model: "shelf", reviewer: "alice", now: 0, leaseMillis: 60_000, limit: 5).isEmpty)
+
+        var answers = first.map { ReviewSubmission(assignment: $0.assignment, outcome: .label("can")) }
+        answers[3].outcome = .label("not-a-class")
+        #expect(throws: (any Error).self) { try store.submit(answers, reviewer: "alice", now: 1_000) }
+        #expect(try store.weightedReviews(model: "shelf", window: TimeWindow(from: 0, to: .max)).isEmpty)
+        #expect(try store.liveClaims(reviewer: "alice", model: "shelf", now: 1_000).count == 8)
+
+        answers[3].outcome = .skip(reason: "blurry")
+        try store.submit(answers, reviewer: "alice", now: 2_000)
+        #expect(try store.weightedReviews(model: "shelf", window: TimeWindow(from: 0, to: .max)).count == 4)
+        #expect(try store.events(model: "shelf", limit: 50).filter { $0.kind == "review.label" }.count == 4)
+        #expect(try store.liveClaims(reviewer: "alice", model: "shelf", now: 2_000).map(\.item) == rest.map(\.item))
+    }
+
+    /// Adds or removes a trigger that makes every insert into `ground_truth_revisions` fail.
+    static func refuseRevisions(_ store: any Store, _ on: Bool) throws {
+        if let sqlite = store as? SQLiteStore {
+            try DatabaseQueue(path: sqlite.path).write { db in
+                try db.execute(sql: on ? "CREATE TRIGGER refuse_revisions BEFORE INSERT ON ground_truth_revisions BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+                                       : "DROP TRIGGER refuse_revisions")
+            }
+        } else if let postgres = store as? PostgresStore {
+            if on {
+                try postgres.execute("CREATE FUNCTION refuse_revisions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$")
+                try postgres.execute("CREATE TRIGGER refuse_revisions BEFORE INSERT ON ground_truth_revisions FOR EACH ROW EXECUTE FUNCTION refuse_revisions()")
+            } else {
+                try postgres.execute("DROP TRIGGER refuse_revisions ON ground_truth_revisions")
+            }
+        }
     }
 
     @Test func cohensKappaMatchesAHandComputedTable() {
