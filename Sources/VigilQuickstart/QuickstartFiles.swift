@@ -60,9 +60,9 @@ public enum QuickstartFiles {
         alerts:
           repeat_interval: 3d         # a still-firing alert is sent again after 3 days
           send_resolved: true
-          routes:
-            - receivers: [team-slack, signed-webhook]
-              severity: [warning, critical]
+          routes:                     # chat hears of critical findings only; warnings stay in
+            - receivers: [team-slack, signed-webhook]  # the report and `vigil alerts list`
+              severity: [critical]
         retraining:
           trigger: {severity: critical, min_new_labels: \(s.minNewLabels), cooldown: 3d}
           trainer: embedded          # fine-tune the champion on the embedded detector

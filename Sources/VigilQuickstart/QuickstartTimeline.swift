@@ -31,6 +31,8 @@ public struct QuickstartTimeline: Sendable {
     public var hoursToDetection: Double?
     /// Hours from the camera change to the first alert delivered.
     public var hoursToFirstAlert: Double?
+    /// Alert notifications delivered before the camera change: false alarms, on an unchanged camera.
+    public var deliveredBeforeChange = 0
     /// The version promoted by the gate after the change, with the verdict's summary.
     public var promoted: (version: Int, verdict: String)?
     /// The map50 threshold the policy warns below.
@@ -73,6 +75,7 @@ public struct QuickstartTimeline: Sendable {
            let run = history.reports[i].runID, let stored = try store.evaluationHistory(model: model, since: change, limit: 1000).first(where: { $0.id == run }) {
             timeline.hoursToDetection = Double(stored.createdAt - change) / 3_600_000
         }
+        timeline.deliveredBeforeChange = events.filter { $0.ts < change && $0.kind == "alert.delivery.delivered" }.count
         if let first = events.first(where: { $0.ts >= change && $0.kind == "alert.delivery.delivered" }) {
             timeline.hoursToFirstAlert = Double(first.ts - change) / 3_600_000
         }

@@ -114,6 +114,7 @@ struct Quickstart: ParsableCommand {
         print("What happened:")
         print("  camera change: day \(t.changeDay)")
         print("  first evaluation that was not ok: " + (t.hoursToDetection.map { String(format: "%.0f h after the change", $0) } ?? "none"))
+        print("  alerts delivered before the change (false alarms): \(t.deliveredBeforeChange)")
         print("  first alert delivered: " + (t.hoursToFirstAlert.map { String(format: "%.0f h after the change", $0) } ?? "none"))
         print("  promoted by the gate: " + (t.promoted.map { "v\($0.version): \($0.verdict)" } ?? "nothing"))
         print("  recovered (the last two days: no critical finding, map50 at or above its warning threshold): \(t.recovered ? "yes" : "no")")

@@ -44,6 +44,9 @@ import VigilStore
         let events = try store.events(model: model, limit: 100_000)
         let delivered = events.filter { $0.kind == "alert.delivery.delivered" && $0.ts >= change }
         #expect(delivered.contains { $0.ts - change <= 2 * 86_400_000 })
+        // Alerts are few and meaningful: nothing reached the chat while the camera was unchanged.
+        #expect(!events.contains { $0.kind == "alert.delivery.delivered" && $0.ts < change })
+        #expect(result.timeline.deliveredBeforeChange == 0)
         let slack = result.received.filter { $0.path.hasSuffix("/slack") }
         #expect(!slack.isEmpty)
         let slackBody = try #require(slack.first.flatMap { try JSONSerialization.jsonObject(with: Data($0.body.utf8)) as? [String: Any] })
