@@ -168,7 +168,7 @@ public struct PredictionLineParser: Sendable {
                 out[i + 1] = 0x3A
                 i += 2
                 let raw = s.slice(range)
-                UnsafeMutableBufferPointer(rebasing: out[i..<(i + raw.count)]).update(fromContentsOf: raw)
+                _ = UnsafeMutableBufferPointer(rebasing: out[i..<(i + raw.count)]).update(fromContentsOf: raw)
                 i += raw.count
             }
             out[i] = 0x7D

@@ -34,7 +34,7 @@ public struct CommandTrainer: Trainer {
     public func train(_ request: TrainingRequest) throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: request.outputDirectory, withIntermediateDirectories: true)
-        if !fm.fileExists(atPath: request.logFile) { fm.createFile(atPath: request.logFile, contents: nil) }
+        if !fm.fileExists(atPath: request.logFile) { _ = fm.createFile(atPath: request.logFile, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: request.logFile) else { throw JobError("cannot write the job log \(request.logFile)") }
         defer { try? log.close() }
         _ = try? log.seekToEnd()

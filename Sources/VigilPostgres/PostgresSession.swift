@@ -6,12 +6,12 @@ protocol PostgresArgument {
     func bind(into bindings: inout PostgresBindings) throws
 }
 
-extension Int64: PostgresArgument { func bind(into b: inout PostgresBindings) throws { try b.append(self) } }
-extension Int: PostgresArgument { func bind(into b: inout PostgresBindings) throws { try b.append(Int64(self)) } }
-extension Int32: PostgresArgument { func bind(into b: inout PostgresBindings) throws { try b.append(Int64(self)) } }
-extension String: PostgresArgument { func bind(into b: inout PostgresBindings) throws { try b.append(self) } }
-extension Double: PostgresArgument { func bind(into b: inout PostgresBindings) throws { try b.append(self) } }
-extension Bool: PostgresArgument { func bind(into b: inout PostgresBindings) throws { try b.append(self) } }
+extension Int64: PostgresArgument { func bind(into b: inout PostgresBindings) { b.append(self) } }
+extension Int: PostgresArgument { func bind(into b: inout PostgresBindings) { b.append(Int64(self)) } }
+extension Int32: PostgresArgument { func bind(into b: inout PostgresBindings) { b.append(Int64(self)) } }
+extension String: PostgresArgument { func bind(into b: inout PostgresBindings) { b.append(self) } }
+extension Double: PostgresArgument { func bind(into b: inout PostgresBindings) { b.append(self) } }
+extension Bool: PostgresArgument { func bind(into b: inout PostgresBindings) { b.append(self) } }
 extension Data: PostgresArgument { func bind(into b: inout PostgresBindings) throws { try b.append(self) } }
 extension Array: PostgresArgument where Element: PostgresArrayEncodable & PostgresArgument {
     func bind(into b: inout PostgresBindings) throws { try b.append(self) }
