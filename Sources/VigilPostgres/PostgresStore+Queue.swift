@@ -90,10 +90,6 @@ extension PostgresStore {
         try s.execute("UPDATE review_assignments SET state = 'expired', finished_at = lease_until WHERE state = 'claimed' AND lease_until <= $1", [now])
     }
 
-    public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64) throws -> ReviewClaim? {
-        try claim(model: model, reviewer: reviewer, now: now, leaseMillis: leaseMillis, limit: 1).first
-    }
-
     public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64, limit: Int) throws -> [ReviewClaim] {
         try pool.withSession { s in
             _ = try s.transaction { try Self.expire(s, now: now) }
@@ -191,10 +187,6 @@ extension PostgresStore {
             _ = try Self.liveClaim(s, assignment: assignment, reviewer: reviewer, now: now)
             try s.execute("UPDATE review_assignments SET state = 'released', finished_at = $1 WHERE id = $2", [now, assignment])
         }
-    }
-
-    public func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws {
-        try submit([ReviewSubmission(assignment: assignment, outcome: outcome)], reviewer: reviewer, now: now)
     }
 
     public func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws {

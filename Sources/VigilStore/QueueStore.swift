@@ -30,9 +30,6 @@ public protocol QueueStore {
     /// Items of `model` queued after `since` (for the daily budget).
     func queuedCount(model: String, since: Int64) throws -> Int
 
-    /// Claims the next item for `reviewer` (oldest first); `nil` when nothing is left for them.
-    func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64) throws -> ReviewClaim?
-
     /// Claims up to `limit` items for `reviewer` (oldest first) in one transaction; empty when
     /// nothing is left for them. For a reviewer that answers many items at once, such as the
     /// quickstart's simulated reviewer.
@@ -44,12 +41,9 @@ public protocol QueueStore {
     /// Gives a claimed item back to the queue (the reviewer may get it again later).
     func release(assignment: Int64, reviewer: String, now: Int64) throws
 
-    /// Records a reviewer's answer on a live claim: a label (through the ground-truth path,
-    /// so revisions keep history), a skip or a flag, each with an optional reason.
-    func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws
-
-    /// Records several answers of `reviewer` (as ``submit(assignment:reviewer:outcome:now:)``
-    /// does each) in one transaction: all of them, or none when one is refused.
+    /// Records answers of `reviewer` on live claims in one transaction: all of them, or none when
+    /// one is refused. Each is a label or boxes (through the ground-truth path, so revisions keep
+    /// history, committed with the answer), a skip or a flag, each with an optional reason.
     func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws
 
     /// The live claims of `reviewer` (oldest first): what a restarted `vigil review` resumes.
@@ -146,6 +140,18 @@ public struct ReviewClaim: Sendable, Equatable, Codable {
         self.reviewer = reviewer
         self.leaseUntil = leaseUntil
         self.isGold = isGold
+    }
+}
+
+extension QueueStore {
+    /// Claims the next item for `reviewer` (oldest first); `nil` when nothing is left for them.
+    public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64) throws -> ReviewClaim? {
+        try claim(model: model, reviewer: reviewer, now: now, leaseMillis: leaseMillis, limit: 1).first
+    }
+
+    /// Records a reviewer's answer on a live claim (see ``submit(_:reviewer:now:)``).
+    public func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws {
+        try submit([ReviewSubmission(assignment: assignment, outcome: outcome)], reviewer: reviewer, now: now)
     }
 }
 

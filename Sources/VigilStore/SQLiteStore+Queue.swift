@@ -126,10 +126,6 @@ extension SQLiteStore: QueueStore {
         return result!
     }
 
-    public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64) throws -> ReviewClaim? {
-        try claim(model: model, reviewer: reviewer, now: now, leaseMillis: leaseMillis, limit: 1).first
-    }
-
     public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64, limit: Int) throws -> [ReviewClaim] {
         try immediate { db in
             _ = try Self.expire(db, now: now)
@@ -220,10 +216,6 @@ extension SQLiteStore: QueueStore {
             _ = try Self.liveClaim(db, assignment: assignment, reviewer: reviewer, now: now)
             try db.execute(sql: "UPDATE review_assignments SET state = 'released', finished_at = ? WHERE id = ?", arguments: [now, assignment])
         }
-    }
-
-    public func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws {
-        try submit([ReviewSubmission(assignment: assignment, outcome: outcome)], reviewer: reviewer, now: now)
     }
 
     public func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws {
