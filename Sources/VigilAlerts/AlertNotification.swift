@@ -17,6 +17,8 @@ public struct AlertNotification: Sendable {
     public var createdAt: Int64
     /// `server_url` from vigil.yaml, for report links.
     public var serverURL: String?
+    /// For per-incident receivers (PagerDuty): the model's incident of one severity this notification triggers or resolves.
+    public var incident: AlertPlanner.Incident?
 
     public init(id: String, receiver: Receiver, topic: String, model: String, alerts: [AlertRecord], runID: Int64?, window: TimeWindow?,
                 createdAt: Int64, serverURL: String?) {
@@ -87,21 +89,35 @@ public struct AlertNotification: Sendable {
         c["common_labels_json"] = JSONText.object(Self.common(labels))
         c["common_annotations_json"] = JSONText.object(Self.common(alerts.map(annotations)))
         if receiver.kind.isPerAlert, let a = alerts.first {
-            // One alert per request: its fields at the top level as well.
+            // One incident per request: the first (worst) alert's fields at the top level as well.
             for (k, v) in alertContext(a) { c[k] = v }
-            c["event_action"] = a.state == .firing ? "trigger" : "resolve"
-            c["is_trigger"] = a.state == .firing
-            c["dedup_key"] = a.fingerprint
+            let severity = incident?.severity ?? a.severity
+            let trigger = incident.map { $0.action == .trigger } ?? (a.state == .firing)
+            c["event_action"] = trigger ? "trigger" : "resolve"
+            c["is_trigger"] = trigger
+            c["dedup_key"] = Self.incidentKey(model: model, severity: severity)
             c["routing_key"] = receiver.routingKey ?? ""
             c["source"] = "vigil/\(model)"
-            c["pd_summary"] = String("[\(a.severity.rawValue)] \(model) \(a.rule): \(a.message)".prefix(1024))
+            c["pd_severity"] = severity == .critical ? "critical" : "warning"
+            c["pd_summary"] = String(headline(severity: severity).prefix(1024))
             c["custom_details_json"] = JSONText.object([
-                "rule": a.rule, "metric": a.metric, "class": a.className, "value": a.value.map(Self.number),
-                "threshold": a.threshold.map(Self.number), "evidence": String(a.evidence), "run_id": runID.map(String.init),
-                "evaluate_command": evaluateCommand, "fingerprint": a.fingerprint,
+                "alerts": String(alerts.count), "firing": alerts.filter { $0.state == .firing }.map(\.rule).joined(separator: ", "),
+                "first": a.message, "since": Timestamp.format(millis: alerts.map(\.startsAt).min() ?? a.startsAt),
+                "run_id": runID.map(String.init), "evaluate_command": evaluateCommand,
             ])
         }
         return c
+    }
+
+    /// The incident key of a model's alerts of one severity (PagerDuty `dedup_key`).
+    public static func incidentKey(model: String, severity: Severity) -> String { "vigil/\(model)/\(severity.rawValue)" }
+
+    /// One line a person reads in five seconds: severity, model, the worst alert's message, since when, and how many more.
+    func headline(severity: Severity) -> String {
+        guard let a = alerts.first else { return "[\(severity.rawValue)] \(model)" }
+        let firing = alerts.filter { $0.state == .firing }
+        let more = firing.count > 1 ? " (+\(firing.count - 1) more: \(firing.dropFirst().prefix(4).map(\.rule).joined(separator: ", ")))" : ""
+        return "[\(severity.rawValue)] \(model): \(a.rule) — \(a.message); since \(Timestamp.format(millis: a.startsAt))\(more)"
     }
 
     func summary(firing: Int, resolved: Int) -> String {

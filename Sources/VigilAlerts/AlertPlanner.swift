@@ -9,13 +9,20 @@ import VigilStore
 /// - A warning or critical finding fires the alert of its fingerprint (model, rule, class).
 /// - An `ok` finding, or a rule that no longer reports, resolves it.
 /// - An `insufficient-evidence` finding changes nothing: no verdict on too little evidence, so a
-///   firing alert keeps firing (and repeating) and a resolved one stays resolved.
+///   firing alert is held (still firing, but not repeated until a run confirms it again) and a
+///   resolved one stays resolved.
+/// - Flap damping: a firing alert resolves only after `resolve_after` evaluations in a row clear
+///   it (default 2); a rule that no longer reports resolves at once.
+/// - Repeats: an unchanged firing alert is re-sent after `repeat_interval`, and only when an
+///   evaluation has confirmed it since the last message.
 /// - Inhibition: of two findings with one fingerprint, the critical one wins; the warning is
 ///   recorded on the alert as inhibited. A warning-only route hears nothing more of an alert
 ///   that became critical, except its resolution.
 /// - Per receiver, one notification per model per run lists every firing alert routed to it
-///   plus the ones that just resolved (PagerDuty: one event per alert). It is sent when something
-///   changed for that receiver, or after `repeat_interval` for unchanged firing alerts.
+///   plus the ones that just resolved. PagerDuty: one incident per model and severity (dedup key
+///   `vigil/<model>/<severity>`): a trigger lists every firing alert of that severity, and the
+///   incident resolves when none is left. It is sent when something changed for that receiver,
+///   or on a repeat.
 /// - Silenced alerts are left out; their state is still recorded. When the silence ends, the
 ///   next pass tells each receiver the current state (a resolved alert is sent as resolved).
 ///
@@ -93,6 +100,16 @@ public struct AlertPlanner: Sendable {
         }
         for (fp, old) in alerts.sorted(by: { $0.key < $1.key }) where old.state == .firing && winners[fp] == nil && !undecided.contains(fp) {
             var a = old
+            a.clearRuns = old.clearRuns + 1
+            if seen.contains(fp) && a.clearRuns < routing.resolveAfter {
+                // Flap damping: cleared once is not resolved yet. Not a confirmation either (updatedAt stays), so no repeat.
+                a.runID = run.id
+                a.window = run.window
+                alerts[fp] = a
+                changes.alerts.append(a)
+                changes.events.append(event("alert.clearing", a, book))
+                continue
+            }
             a.state = .resolved
             a.endsAt = now
             a.updatedAt = now
@@ -140,7 +157,8 @@ public struct AlertPlanner: Sendable {
                 case .firing:
                     guard routing.receivers(model: a.model, severity: a.severity).contains(name) else { continue }
                     listed.append(a)
-                        if let r = receipt, r.status == .firing, r.severity == a.severity, now - r.sentAt < routing.repeatSeconds * 1000 { continue }
+                    if let r = receipt, r.status == .firing, r.severity == a.severity,
+                       now - r.sentAt < routing.repeatSeconds * 1000 || a.updatedAt <= r.sentAt || a.clearRuns > 0 { continue }
                     changed.append(a)
                 case .resolved:
                     guard receipt?.status == .firing else { continue }
@@ -152,24 +170,60 @@ public struct AlertPlanner: Sendable {
                     }
                 }
             }
-            guard !changed.isEmpty else { continue }
-            let groups = receiver.kind.isPerAlert ? changed.map { [$0] } : [listed]
-            for group in groups {
+            let groups: [(alerts: [AlertRecord], incident: Incident?)]
+            if receiver.kind.isPerAlert {
+                groups = Self.incidents(book, receiver: name, listed: listed, changed: changed, sendResolved: routing.sendResolved)
+            } else {
+                groups = changed.isEmpty ? [] : [(listed, nil)]
+            }
+            for (group, incident) in groups {
                 let runID = run?.id ?? group.compactMap(\.runID).max()
                 let window = run?.window ?? group.first(where: { $0.runID == runID })?.window
                 let id = AlertNotification.id([name, book.model, String(now)] + group.map { "\($0.fingerprint):\($0.state.rawValue):\($0.severity.rawValue)" })
-                let n = AlertNotification(id: id, receiver: receiver, topic: "alert", model: book.model, alerts: group, runID: runID, window: window,
+                var n = AlertNotification(id: id, receiver: receiver, topic: "alert", model: book.model, alerts: group, runID: runID, window: window,
                                           createdAt: now, serverURL: serverURL)
+                n.incident = incident
                 changes.notifications.append(OutboxNotification(id: id, receiver: name, model: book.model, topic: "alert",
                                                                 body: try templates.render(n.context(), for: receiver), createdAt: now))
                 changes.events.append(Event(ts: now, actor: actor, kind: "alert.notification.queued", model: book.model, subject: "notification/\(id)",
                                             details: JSONText.object(["receiver": name, "status": n.status.rawValue,
                                                                              "alerts": String(group.count), "run_id": runID.map(String.init)])))
                 for a in group {
-                    changes.receipts.append(AlertReceipt(fingerprint: a.fingerprint, receiver: name, status: a.state, severity: a.severity, sentAt: now))
+                    // An incident's resolve closes it for this receiver even for an alert still firing at another severity.
+                    let status: AlertState = incident?.action == .resolve ? .resolved : a.state
+                    changes.receipts.append(AlertReceipt(fingerprint: a.fingerprint, receiver: name, status: status, severity: a.severity, sentAt: now))
                 }
             }
         }
+    }
+
+    /// A per-incident receiver's incident (PagerDuty): one per model and severity.
+    public struct Incident: Sendable, Equatable {
+        public enum Action: String, Sendable { case trigger, resolve }
+        public var severity: Severity
+        public var action: Action
+    }
+
+    /// The incidents to tell a per-incident receiver about: for each severity, a resolve when
+    /// it was told alerts of that severity fire and none does now (sent first, so a trigger's
+    /// receipts win), then a trigger listing every firing alert of that severity when one of
+    /// them changed or is due.
+    static func incidents(_ book: AlertBook, receiver: String, listed: [AlertRecord], changed: [AlertRecord],
+                          sendResolved: Bool) -> [(alerts: [AlertRecord], incident: Incident?)] {
+        var resolves: [(alerts: [AlertRecord], incident: Incident?)] = []
+        var triggers: [(alerts: [AlertRecord], incident: Incident?)] = []
+        for severity in [Severity.critical, .warning] {
+            let firing = listed.filter { $0.state == .firing && $0.severity == severity }
+            let told = book.alerts.values.filter { book.receipts[$0.fingerprint]?[receiver].map { $0.status == .firing && $0.severity == severity } ?? false }
+                .sorted(by: listOrder)
+            if firing.isEmpty, !told.isEmpty, sendResolved {
+                let toldResolved = told.map { a in changed.first { $0.fingerprint == a.fingerprint } ?? a }
+                resolves.append((toldResolved, Incident(severity: severity, action: .resolve)))
+            } else if changed.contains(where: { $0.state == .firing && $0.severity == severity }) {
+                triggers.append((firing, Incident(severity: severity, action: .trigger)))
+            }
+        }
+        return resolves + triggers
     }
 
     /// Firing before resolved, then critical before warning, then by rule.

@@ -2,8 +2,9 @@
 ///
 /// ```yaml
 /// alerts:
-///   repeat_interval: 4h        # re-send a still-firing alert this often (default 4h)
+///   repeat_interval: 24h       # re-send a still-firing alert this often (default 24h)
 ///   send_resolved: true        # tell receivers when an alert clears (default true)
+///   resolve_after: 2           # evaluations in a row that must clear a firing alert (default 2)
 ///   routes:
 ///     - receivers: [team-slack]
 ///       severity: [warning, critical]
@@ -15,11 +16,14 @@ public struct AlertRouting: Sendable, Equatable, Codable {
     /// Seconds between repeats of an unchanged firing alert.
     public var repeatInterval: String
     public var sendResolved: Bool
+    /// Flap damping: a firing alert resolves only after this many evaluations in a row clear it.
+    public var resolveAfter: Int
     public var routes: [AlertRoute]
 
-    public init(repeatInterval: String = "4h", sendResolved: Bool = true, routes: [AlertRoute] = []) {
+    public init(repeatInterval: String = "24h", sendResolved: Bool = true, resolveAfter: Int = 2, routes: [AlertRoute] = []) {
         self.repeatInterval = repeatInterval
         self.sendResolved = sendResolved
+        self.resolveAfter = resolveAfter
         self.routes = routes
     }
 
@@ -27,17 +31,19 @@ public struct AlertRouting: Sendable, Equatable, Codable {
         case routes
         case repeatInterval = "repeat_interval"
         case sendResolved = "send_resolved"
+        case resolveAfter = "resolve_after"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        repeatInterval = try c.decodeIfPresent(String.self, forKey: .repeatInterval) ?? "4h"
+        repeatInterval = try c.decodeIfPresent(String.self, forKey: .repeatInterval) ?? "24h"
         sendResolved = try c.decodeIfPresent(Bool.self, forKey: .sendResolved) ?? true
+        resolveAfter = try c.decodeIfPresent(Int.self, forKey: .resolveAfter) ?? 2
         routes = try c.decodeIfPresent([AlertRoute].self, forKey: .routes) ?? []
     }
 
-    /// ``repeatInterval`` in seconds (4 h when it does not parse; ``problems()`` reports that).
-    public var repeatSeconds: Int64 { WindowLength.seconds(repeatInterval) ?? 4 * 3600 }
+    /// ``repeatInterval`` in seconds (24 h when it does not parse; ``problems()`` reports that).
+    public var repeatSeconds: Int64 { WindowLength.seconds(repeatInterval) ?? 24 * 3600 }
 
     /// The receivers an alert of `model` at `severity` goes to, in route order, each once.
     public func receivers(model: String, severity: Severity) -> [String] {
@@ -54,6 +60,7 @@ public struct AlertRouting: Sendable, Equatable, Codable {
         if WindowLength.seconds(repeatInterval) == nil {
             out.append("alerts.repeat_interval: '\(repeatInterval)' is not a length such as 4h or 30m")
         }
+        if !(1...100).contains(resolveAfter) { out.append("alerts.resolve_after: must be between 1 and 100 (evaluations in a row that clear an alert)") }
         for (i, r) in routes.enumerated() {
             if r.receivers.isEmpty { out.append("alerts.routes[\(i)].receivers: name at least one receiver from vigil.yaml") }
             for s in r.severity where s != .warning && s != .critical {

@@ -28,95 +28,111 @@ public struct ClassificationEvaluation: Sendable, Equatable, Codable {
     public var findings: [Finding]
     public var status: EvaluationStatus
 
-    /// Evaluates `matrix` (rows observed, columns predicted, over `policy.classes`) under `policy`.
-    public init(matrix: ConfusionMatrix, policy: Policy) {
-        let minimum = policy.evaluation.minReviewedPerClass
+    /// What the baseline window measured, for rules with levels relative to it (`drop`).
+    public struct BaselineEvidence: Sendable {
+        public var metrics: ClassificationMetrics
+        public var readings: ClassificationReadings
+        public init(metrics: ClassificationMetrics, readings: ClassificationReadings) {
+            self.metrics = metrics
+            self.readings = readings
+        }
+
+        /// The baseline of `matrix` under `policy` (the same intervals and bootstrap as a window's).
+        public init(matrix: ConfusionMatrix, policy: Policy) {
+            let m = ClassificationMetrics(matrix, confidence: policy.evaluation.confidence)
+            self.init(metrics: m, readings: ClassificationReadings(m, matrix: matrix, confidence: policy.evaluation.confidence,
+                                                                   bootstrap: ClassificationEvaluation.bootstrap(for: policy)))
+        }
+    }
+
+    /// Evaluates `matrix` (rows observed, columns predicted, over `policy.classes`) under `policy`;
+    /// `baseline` gives relative levels (`drop`) their reference.
+    public init(matrix: ConfusionMatrix, policy: Policy, baseline: BaselineEvidence? = nil) {
         let metrics = ClassificationMetrics(matrix, confidence: policy.evaluation.confidence)
         classes = policy.classes
         self.matrix = matrix
         self.metrics = metrics
+        let minimum = policy.evaluation.minReviewedPerClass
         perClass = zip(policy.classes, metrics.perClass).map { name, m in
             ClassVerdict(className: name, metrics: m, evidence: m.support >= minimum ? .ok : .insufficientEvidence)
         }
-        var findings: [Finding] = []
-        for threshold in policy.thresholds {
-            guard let metric = MetricName(rawValue: threshold.metric) else { continue }
-            if metric.isPerClass {
-                let selected: [Int] = threshold.classSelector == "*"
-                    ? Array(policy.classes.indices)
-                    : policy.classes.indices.filter { policy.classes[$0] == threshold.classSelector }
-                for k in selected {
-                    findings.append(Self.classFinding(metric, k, policy.classes[k], metrics.perClass[k], threshold, minimum, policy.evaluation.confidence))
-                }
-            } else {
-                findings.append(Self.modelFinding(metric, metrics, threshold, minimum, policy.evaluation.confidence))
-            }
-        }
-        self.findings = findings
+        let readings = ClassificationReadings(metrics, matrix: matrix, confidence: policy.evaluation.confidence, bootstrap: Self.bootstrap(for: policy))
+        findings = Self.findings(policy: policy, metrics: metrics, readings: readings, baseline: baseline, estimator: nil)
         status = EvaluationStatus.summarising(findings, labeled: metrics.total)
     }
 
-    static func classFinding(_ metric: MetricName, _ k: Int, _ name: String, _ m: ClassMetrics, _ t: Threshold, _ minimum: Int, _ confidence: Double) -> Finding {
-        let rule = "\(metric.rawValue)[\(name)]"
-        let (value, interval, evidence, short): (Double, Interval?, Int, Bool) = switch metric {
-        case .precision: (m.precision, m.precisionInterval, m.predicted, m.predicted < minimum || m.support < minimum)
-        case .recall: (m.recall, m.recallInterval, m.support, m.support < minimum)
-        default: (m.f1, nil, m.support, m.support < minimum)
-        }
-        if short {
-            let why = metric == .precision && m.predicted < minimum
-                ? "\(m.predicted) items predicted as '\(name)'" : "\(m.support) reviewed examples of '\(name)'"
-            return Finding(rule: rule, metric: metric.rawValue, className: name, severity: .insufficientEvidence, value: nil,
-                           interval: nil, warning: t.warning, critical: t.critical, evidence: evidence,
-                           message: "\(metric.rawValue) of '\(name)': insufficient evidence (\(why), at least \(minimum) needed)")
-        }
-        return judged(rule: rule, metric: metric.rawValue, className: name, value: value, interval: interval, t, evidence: evidence, confidence: confidence,
-                      label: "\(metric.rawValue) of '\(name)'")
+    /// The bootstrap F1 intervals need, when a rule names an F1 metric.
+    static func bootstrap(for policy: Policy) -> (resamples: Int, seed: UInt64)? {
+        let f1s: Set<String> = [MetricName.f1.rawValue, MetricName.macroF1.rawValue]
+        guard policy.thresholds.contains(where: { f1s.contains($0.metric) }), policy.evaluation.bootstrapResamples > 0 else { return nil }
+        return (policy.evaluation.bootstrapResamples, policy.evaluation.bootstrapSeed)
     }
 
-    static func modelFinding(_ metric: MetricName, _ m: ClassificationMetrics, _ t: Threshold, _ minimum: Int, _ confidence: Double) -> Finding {
+    /// The policy's findings: too little evidence (in the window or its baseline) is
+    /// `insufficient-evidence`; everything else is decided by ``EvidenceDecision``.
+    /// `estimator` names a non-default estimator in the messages (e.g. `Hájek`).
+    static func findings(policy: Policy, metrics m: ClassificationMetrics, readings: ClassificationReadings, baseline: BaselineEvidence?,
+                         estimator: String?) -> [Finding] {
+        let minimum = policy.evaluation.minReviewedPerClass
+        let suffix = estimator.map { " (\($0))" } ?? ""
+        var settled: [Int: Finding] = [:]
+        var tests: [ThresholdTest] = []
+        var order: [(settled: Bool, index: Int)] = []
+        func add(_ f: Finding) { settled[order.count] = f; order.append((true, order.count)) }
+        for (family, t) in policy.thresholds.enumerated() {
+            guard let metric = MetricName(rawValue: t.metric), metric.tasks.contains(.classification) else { continue }
+            let targets: [Int?] = !metric.isPerClass ? [nil]
+                : t.classSelector == "*" ? policy.classes.indices.map { $0 } : policy.classes.indices.filter { policy.classes[$0] == t.classSelector }
+            for k in targets {
+                let name = k.map { policy.classes[$0] }
+                let rule = name.map { "\(metric.rawValue)[\($0)]" } ?? metric.rawValue
+                let label = (name.map { "\(metric.rawValue) of '\($0)'" } ?? metric.rawValue) + suffix
+                let (evidence, shortage) = Self.evidence(metric, k, name, m, minimum)
+                if let shortage {
+                    add(Finding(rule: rule, metric: metric.rawValue, className: name, severity: .insufficientEvidence, value: nil, interval: nil,
+                                warning: t.warning, critical: t.critical, evidence: evidence,
+                                message: "\(metric.rawValue)\(name.map { " of '\($0)'" } ?? ""): insufficient evidence (\(shortage), at least \(minimum) needed)"))
+                    continue
+                }
+                var base: MetricReading?
+                if t.drop != nil {
+                    guard let baseline else {
+                        add(Finding(rule: rule, metric: metric.rawValue, className: name, severity: .insufficientEvidence, value: readings.reading(metric, classIndex: k)?.value,
+                                    interval: nil, warning: nil, critical: nil, evidence: evidence,
+                                    message: "\(label): no baseline to compare with yet (the baseline window has not ended or holds no labels)"))
+                        continue
+                    }
+                    let (_, baseShortage) = Self.evidence(metric, k, name, baseline.metrics, minimum)
+                    if let baseShortage {
+                        add(Finding(rule: rule, metric: metric.rawValue, className: name, severity: .insufficientEvidence, value: readings.reading(metric, classIndex: k)?.value,
+                                    interval: nil, warning: nil, critical: nil, evidence: evidence,
+                                    message: "\(label): insufficient evidence in the baseline (\(baseShortage), at least \(minimum) needed)"))
+                        continue
+                    }
+                    base = baseline.readings.reading(metric, classIndex: k)
+                }
+                guard let reading = readings.reading(metric, classIndex: k) else { continue }
+                order.append((false, tests.count))
+                tests.append(ThresholdTest(rule: rule, metric: metric.rawValue, className: name, label: label, evidence: evidence, threshold: t,
+                                           family: family, current: reading, baseline: base))
+            }
+        }
+        let decided = EvidenceDecision.findings(tests, confidence: policy.evaluation.confidence)
+        return order.enumerated().map { position, entry in entry.settled ? settled[position]! : decided[entry.index] }
+    }
+
+    /// The examples a rule rests on, and why they are too few (`nil`: enough).
+    static func evidence(_ metric: MetricName, _ k: Int?, _ name: String?, _ m: ClassificationMetrics, _ minimum: Int) -> (Int, String?) {
+        if let k, let name {
+            let c = m.perClass[k]
+            if metric == .precision && c.predicted < minimum { return (c.predicted, "\(c.predicted) items predicted as '\(name)'") }
+            return (metric == .precision ? c.predicted : c.support, c.support < minimum ? "\(c.support) reviewed examples of '\(name)'" : nil)
+        }
+        if [.accuracy, .microPrecision, .microRecall, .microF1].contains(metric) {
+            return (m.total, m.total < minimum ? "\(m.total) reviewed items" : nil)
+        }
         let minSupport = m.perClass.map(\.support).min() ?? 0
-        let (value, interval, short): (Double, Interval?, Bool) = switch metric {
-        case .accuracy: (m.accuracy, m.accuracyInterval, m.total < minimum)
-        case .microPrecision: (m.micro.precision, m.accuracyInterval, m.total < minimum)
-        case .microRecall: (m.micro.recall, m.accuracyInterval, m.total < minimum)
-        case .microF1: (m.micro.f1, m.accuracyInterval, m.total < minimum)
-        case .macroPrecision: (m.macro.precision, nil, minSupport < minimum)
-        case .macroRecall: (m.macro.recall, nil, minSupport < minimum)
-        case .macroF1: (m.macro.f1, nil, minSupport < minimum)
-        case .weightedPrecision: (m.weighted.precision, nil, minSupport < minimum)
-        case .weightedRecall: (m.weighted.recall, nil, minSupport < minimum)
-        case .weightedF1: (m.weighted.f1, nil, minSupport < minimum)
-        case .precision, .recall, .f1, .map, .map50, .map75, .ap, .ap50: (0, nil, true)
-        }
-        if short {
-            let why = [.accuracy, .microPrecision, .microRecall, .microF1].contains(metric)
-                ? "\(m.total) reviewed items" : "a class has only \(minSupport) reviewed examples"
-            return Finding(rule: metric.rawValue, metric: metric.rawValue, className: nil, severity: .insufficientEvidence, value: nil,
-                           interval: nil, warning: t.warning, critical: t.critical, evidence: m.total,
-                           message: "\(metric.rawValue): insufficient evidence (\(why), at least \(minimum) needed)")
-        }
-        return judged(rule: metric.rawValue, metric: metric.rawValue, className: nil, value: value, interval: interval, t,
-                      evidence: m.total, confidence: confidence, label: metric.rawValue)
-    }
-
-    static func judged(rule: String, metric: String, className: String?, value: Double, interval: Interval?, _ t: Threshold,
-                       evidence: Int, confidence: Double, label: String) -> Finding {
-        let severity: Severity
-        var message: String
-        if let c = t.critical, value < c {
-            severity = .critical
-            message = "\(label) is \(fmt(value)), below the critical threshold \(fmt(c))"
-        } else if let w = t.warning, value < w {
-            severity = .warning
-            message = "\(label) is \(fmt(value)), below the warning threshold \(fmt(w))"
-        } else {
-            severity = .ok
-            message = "\(label) is \(fmt(value))"
-        }
-        if let interval { message += " (\(String(format: "%g", confidence * 100))% interval \(fmt(interval.lower))–\(fmt(interval.upper)), n=\(evidence))" } else { message += " (n=\(evidence))" }
-        return Finding(rule: rule, metric: metric, className: className, severity: severity, value: value, interval: interval,
-                       warning: t.warning, critical: t.critical, evidence: evidence, message: message)
+        return (m.total, minSupport < minimum ? "a class has only \(minSupport) reviewed examples" : nil)
     }
 
     static func fmt(_ v: Double) -> String {

@@ -103,43 +103,51 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
                             evidence: gtCount[k] >= minimum ? .ok : .insufficientEvidence)
         }
         let totalBoxes = gtCount.reduce(0, +)
-        var findings: [Finding] = []
-        for t in policy.thresholds {
+        var slots: [Finding?] = []
+        var tests: [(position: Int, test: ThresholdTest)] = []
+        func test(_ rule: String, _ metric: MetricName, _ name: String?, _ t: Threshold, family: Int, evidence: Int, _ reading: MetricReading) {
+            tests.append((slots.count, ThresholdTest(rule: rule, metric: metric.rawValue, className: name,
+                                                        label: name.map { "\(metric.rawValue) of '\($0)'" } ?? metric.rawValue,
+                                                        evidence: evidence, threshold: t, family: family, current: reading)))
+            slots.append(nil)
+        }
+        for (family, t) in policy.thresholds.enumerated() {
             guard let metric = MetricName(rawValue: t.metric), metric.tasks.contains(.detection) else { continue }
             if metric.isPerClass {
                 for row in perClass where t.classSelector == "*" || t.classSelector == row.className {
                     let predicted = row.counts.truePositives + row.counts.falsePositives
-                    let (value, interval): (Double, Interval?) = switch metric {
-                    case .ap: (row.ap, nil)
-                    case .ap50: (row.ap50, nil)
-                    case .precision: (row.precision, row.precisionInterval)
-                    case .recall: (row.recall, row.recallInterval)
-                    default: (row.f1, nil)
+                    let reading: MetricReading = switch metric {
+                    case .ap: MetricReading(value: row.ap, interval: nil)
+                    case .ap50: MetricReading(value: row.ap50, interval: nil)
+                    case .precision: MetricReading(value: row.precision, interval: row.precisionInterval, successes: row.counts.truePositives, trials: predicted)
+                    case .recall: MetricReading(value: row.recall, interval: row.recallInterval, successes: row.counts.truePositives,
+                                                trials: row.counts.truePositives + row.counts.falseNegatives)
+                    default: MetricReading(value: row.f1, interval: nil)
                     }
                     let rule = "\(metric.rawValue)[\(row.className)]"
-                    if row.groundTruthBoxes < minimum || value < 0 || (metric == .precision && predicted < minimum) {
-                        findings.append(Finding(rule: rule, metric: metric.rawValue, className: row.className, severity: .insufficientEvidence,
+                    if row.groundTruthBoxes < minimum || reading.value < 0 || (metric == .precision && predicted < minimum) {
+                        slots.append(Finding(rule: rule, metric: metric.rawValue, className: row.className, severity: .insufficientEvidence,
                                                 value: nil, interval: nil, warning: t.warning, critical: t.critical, evidence: row.groundTruthBoxes,
                                                 message: "\(metric.rawValue) of '\(row.className)': insufficient evidence (\(row.groundTruthBoxes) ground-truth boxes, at least \(minimum) needed)"))
                     } else {
-                        findings.append(ClassificationEvaluation.judged(rule: rule, metric: metric.rawValue, className: row.className, value: value,
-                                                                         interval: interval, t, evidence: metric == .precision ? predicted : row.groundTruthBoxes, confidence: policy.evaluation.confidence,
-                                                                         label: "\(metric.rawValue) of '\(row.className)'"))
+                        test(rule, metric, row.className, t, family: family, evidence: metric == .precision ? predicted : row.groundTruthBoxes, reading)
                     }
                 }
             } else {
                 let value = metric == .map ? stats[0] : metric == .map50 ? stats[1] : stats[2]
                 if totalBoxes < minimum || value < 0 {
-                    findings.append(Finding(rule: metric.rawValue, metric: metric.rawValue, className: nil, severity: .insufficientEvidence,
+                    slots.append(Finding(rule: metric.rawValue, metric: metric.rawValue, className: nil, severity: .insufficientEvidence,
                                             value: nil, interval: nil, warning: t.warning, critical: t.critical, evidence: totalBoxes,
                                             message: "\(metric.rawValue): insufficient evidence (\(totalBoxes) ground-truth boxes, at least \(minimum) needed)"))
                 } else {
-                    findings.append(ClassificationEvaluation.judged(rule: metric.rawValue, metric: metric.rawValue, className: nil, value: value,
-                                                                     interval: metric == .map ? mapInterval : nil, t, evidence: totalBoxes, confidence: policy.evaluation.confidence,
-                                                                     label: metric.rawValue))
+                    test(metric.rawValue, metric, nil, t, family: family, evidence: totalBoxes,
+                         MetricReading(value: value, interval: metric == .map ? mapInterval : nil))
                 }
             }
         }
+        let decided = EvidenceDecision.findings(tests.map(\.test), confidence: policy.evaluation.confidence)
+        for (entry, finding) in zip(tests, decided) { slots[entry.position] = finding }
+        let findings = slots.compactMap { $0 }
         self.findings = findings
         status = EvaluationStatus.summarising(findings, labeled: totalBoxes)
     }

@@ -33,11 +33,16 @@ public struct Finding: Sendable, Equatable, Codable {
     public var critical: Double?
     /// Reviewed examples the value rests on.
     public var evidence: Int
+    /// The one-sided p-value of "the metric is below the level" that decided the finding,
+    /// adjusted across the rule's classes (Benjamini–Hochberg); `nil` when judged without a test.
+    public var pValue: Double?
+    /// The baseline value a relative level (`drop`) was measured from.
+    public var baseline: Double?
     /// One sentence for people.
     public var message: String
 
     public init(rule: String, metric: String, className: String?, severity: Severity, value: Double?, interval: Interval?,
-                warning: Double?, critical: Double?, evidence: Int, message: String) {
+                warning: Double?, critical: Double?, evidence: Int, message: String, pValue: Double? = nil, baseline: Double? = nil) {
         self.rule = rule
         self.metric = metric
         self.className = className
@@ -48,10 +53,13 @@ public struct Finding: Sendable, Equatable, Codable {
         self.critical = critical
         self.evidence = evidence
         self.message = message
+        self.pValue = pValue
+        self.baseline = baseline
     }
 
     enum CodingKeys: String, CodingKey {
         case rule, metric, severity, value, interval, warning, critical, evidence, message
+        case pValue = "p_value", baseline
         case className = "class"
     }
 }

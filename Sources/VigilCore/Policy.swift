@@ -39,6 +39,9 @@ public struct Policy: Sendable, Equatable, Codable {
     /// What a candidate version must show before it is promoted (defaults when absent).
     public var gate = GateSettings()
 
+    /// The window the model's own baseline is measured over (relative levels, `reference: baseline`).
+    public var baseline = BaselineSettings()
+
     /// Where this model's alerts go (``AlertRouting``); no routes: alerts are kept, nobody is paged.
     public var alerts: AlertRouting
 
@@ -53,7 +56,7 @@ public struct Policy: Sendable, Equatable, Codable {
         self.alerts = alerts
     }
 
-    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift, schedule, timezone, sampling, review, retraining, gate, alerts }
+    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift, schedule, timezone, sampling, review, retraining, gate, baseline, alerts }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -69,6 +72,7 @@ public struct Policy: Sendable, Equatable, Codable {
         review = try c.decodeIfPresent(ReviewSettings.self, forKey: .review) ?? ReviewSettings()
         retraining = try c.decodeIfPresent(RetrainingSettings.self, forKey: .retraining)
         gate = try c.decodeIfPresent(GateSettings.self, forKey: .gate) ?? GateSettings()
+        baseline = try c.decodeIfPresent(BaselineSettings.self, forKey: .baseline) ?? BaselineSettings()
         alerts = try c.decodeIfPresent(AlertRouting.self, forKey: .alerts) ?? AlertRouting()
     }
 
@@ -105,9 +109,10 @@ public struct Policy: Sendable, Equatable, Codable {
             if metric.isPerClass, t.classSelector == nil { out.append("\(at).class: '\(t.metric)' is per class: give a class name or \"*\"") }
             if !metric.isPerClass, t.classSelector != nil { out.append("\(at).class: '\(t.metric)' is not per class: remove 'class'") }
             if let c = t.classSelector, c != "*", !classes.contains(c) { out.append("\(at).class: '\(c)' is not in classes") }
-            if t.warning == nil && t.critical == nil { out.append("\(at): give 'warning', 'critical' or both") }
-            if let w = t.warning, let c = t.critical, c > w { out.append("\(at): critical (\(c)) must not be above warning (\(w)): metrics fire when they fall below") }
+            out += t.levelProblems(at: at)
+            if t.drop != nil && task == .detection { out.append("\(at).drop: levels relative to the baseline are for classifiers so far; give absolute levels (warning, critical)") }
         }
+        out += baseline.problems()
         out += drift.problems(classes: classes)
         out += sampling.problems() + review.problems() + schedulingProblems()
         out += (retraining?.problems() ?? []) + gate.problems(task: task)
@@ -175,19 +180,49 @@ public struct Threshold: Sendable, Equatable, Codable {
     public var metric: String
     /// A class name, `*` for every class, or `nil` for a metric over the whole model.
     public var classSelector: String?
+    /// Absolute levels: the metric below this value is a warning…
     public var warning: Double?
+    /// …or a critical finding.
     public var critical: Double?
+    /// Levels relative to the model's baseline (``BaselineSettings``): the metric this far
+    /// below its baseline value, with evidence, is a finding (`drop: {warning: 0.03}`).
+    public var drop: Drop?
 
-    public init(metric: String, classSelector: String? = nil, warning: Double? = nil, critical: Double? = nil) {
+    /// How far below the baseline each severity starts (points of the metric, e.g. 0.05).
+    public struct Drop: Sendable, Equatable, Codable {
+        public var warning: Double?
+        public var critical: Double?
+        public init(warning: Double? = nil, critical: Double? = nil) { self.warning = warning; self.critical = critical }
+    }
+
+    public init(metric: String, classSelector: String? = nil, warning: Double? = nil, critical: Double? = nil, drop: Drop? = nil) {
         self.metric = metric
         self.classSelector = classSelector
         self.warning = warning
         self.critical = critical
+        self.drop = drop
     }
 
     enum CodingKeys: String, CodingKey {
-        case metric, warning, critical
+        case metric, warning, critical, drop
         case classSelector = "class"
+    }
+
+    /// Problems of the levels, each prefixed with `at` (e.g. `thresholds[2]`).
+    func levelProblems(at: String) -> [String] {
+        var out: [String] = []
+        if let drop {
+            if warning != nil || critical != nil { out.append("\(at): give either absolute levels (warning, critical) or 'drop', not both") }
+            if drop.warning == nil && drop.critical == nil { out.append("\(at).drop: give 'warning', 'critical' or both, e.g. {warning: 0.03, critical: 0.08}") }
+            for (key, v) in [("warning", drop.warning), ("critical", drop.critical)] {
+                if let v, !(v >= 0 && v < 1) { out.append("\(at).drop.\(key): must be in [0, 1): points below the baseline, e.g. 0.05") }
+            }
+            if let w = drop.warning, let c = drop.critical, c < w { out.append("\(at).drop: critical (\(c)) must not be smaller than warning (\(w))") }
+            return out
+        }
+        if warning == nil && critical == nil { out.append("\(at): give 'warning', 'critical' or both (or 'drop' for levels relative to the baseline)") }
+        if let w = warning, let c = critical, c > w { out.append("\(at): critical (\(c)) must not be above warning (\(w)): metrics fire when they fall below") }
+        return out
     }
 }
 

@@ -24,10 +24,19 @@ struct DriftCollector {
     let store: any Store
     let policy: Policy
     let schema: ModelSchema
+    /// The model's baseline window (``BaselineWindow``), for `reference: baseline`.
+    var baseline: TimeWindow?
 
-    /// The reference window for `window`: the window of the policy's reference length that
-    /// ends where `window` starts.
+    /// Whether the samples are compared with the baseline: `reference: baseline` and a baseline that ended before `window` starts.
+    func comparesWithBaseline(_ window: TimeWindow) -> Bool {
+        guard policy.drift.reference == .baseline, let baseline else { return false }
+        return baseline.to <= window.from
+    }
+
+    /// The reference window for `window`: the baseline (``comparesWithBaseline(_:)``), else
+    /// the window of the policy's reference length that ends where `window` starts.
     func referenceWindow(for window: TimeWindow) -> TimeWindow {
+        if comparesWithBaseline(window), let baseline { return baseline }
         let length = policy.drift.referenceWindow.flatMap(WindowLength.seconds).map { $0 * 1000 } ?? (window.to - window.from)
         return TimeWindow(from: window.from - length, to: window.from)
     }
@@ -51,10 +60,14 @@ struct DriftCollector {
             let shares = schema.classes.map { settings.trainingDistribution?[$0] ?? 0 }
             analysis.addClassDistribution(reference: shares, current: current, referenceIsShares: true)
             referenceKind = .init(kind: "training", from: nil, to: nil)
-        case .previousWindow:
+        case .previousWindow, .baseline:
             let counts = try store.predictedClassCounts(model: schema.name, window: reference).map(Double.init)
             analysis.addClassDistribution(reference: counts, current: current, referenceIsShares: false)
-            referenceKind = .init(kind: "previous_window", from: Timestamp.format(millis: reference.from), to: Timestamp.format(millis: reference.to))
+            let kind = comparesWithBaseline(window) ? "baseline" : "previous_window"
+            referenceKind = .init(kind: kind, from: Timestamp.format(millis: reference.from), to: Timestamp.format(millis: reference.to))
+            if settings.reference == .baseline && kind != "baseline" {
+                notes.append("the baseline window has not ended before this window starts: compared with the previous window instead")
+            }
         }
         if settings.reference == .training {
             notes.append("samples (scores, embeddings, boxes) are compared with the window before the current one; class shares with the training distribution")

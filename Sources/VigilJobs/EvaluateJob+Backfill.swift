@@ -44,7 +44,7 @@ extension EvaluateJob {
             let window = TimeWindow(from: end - length, to: end)
             let before = Set(try store.evaluationRuns(model: policy.model, window: window).map(\.id))
             let report = try run(policy: policy, window: .range(from: Timestamp.date(millis: window.from), to: Timestamp.date(millis: window.to)),
-                                 reuseIdenticalRun: true)
+                                 reuseIdenticalRun: true, mode: .adHoc)
             out.append(BackfillRun(report: report, stored: !before.contains(report.runID ?? -1)))
             if out.count > 10_000 { throw JobError("--backfill covers more than 10,000 windows: give a shorter range") }
         }

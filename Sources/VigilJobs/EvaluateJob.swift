@@ -11,6 +11,12 @@ public enum WindowSelection: Sendable {
     case last(String)
     /// An explicit half-open range.
     case range(from: Date, to: Date)
+
+    /// True for `.policyDefault`: the window a canonical evaluation judges.
+    public var isPolicyDefault: Bool {
+        if case .policyDefault = self { return true }
+        return false
+    }
 }
 
 /// Evaluates a model over a window: reads the confusion counts from the store (streaming),
@@ -30,10 +36,20 @@ public struct EvaluateJob: Sendable {
         self.alerts = alerts
     }
 
+    /// How a run is kept.
+    public enum Mode: Sendable {
+        /// The canonical evaluation (scheduled, or `vigil evaluate` with no window or overrides): stored, and it moves alerts.
+        case canonical
+        /// Another window or overrides: stored and reported, alerts and receivers untouched.
+        case adHoc
+        /// Computed and reported only; nothing is stored.
+        case dryRun
+    }
+
     /// Evaluates `policy.model` over `window`. With `reuseIdenticalRun` (backfills), a stored run
     /// of the same window whose report is identical but for its time and id is returned instead
-    /// of storing a new one.
-    public func run(policy: Policy, window selection: WindowSelection, reuseIdenticalRun: Bool = false) throws -> EvaluationReport {
+    /// of storing a new one. Only a `.canonical` run changes alert state and queues notifications.
+    public func run(policy: Policy, window selection: WindowSelection, reuseIdenticalRun: Bool = false, mode: Mode = .canonical) throws -> EvaluationReport {
         let now = Timestamp.millis(clock.now)
         let window: TimeWindow
         switch selection {
@@ -58,6 +74,8 @@ public struct EvaluateJob: Sendable {
         guard let stored = try store.model(named: policy.model) else {
             throw JobError("model '\(policy.model)' is not in the store yet: ingest its predictions first")
         }
+        let baseline = try baselineEvidence(policy: policy.withClasses(stored.classes), window: window)
+        report.baseline = baseline?.summary
         var reviewedMatrix: ConfusionMatrix?
         var reviewedImages: [DetectionEvaluation.Image]?
         switch policy.task {
@@ -66,7 +84,7 @@ public struct EvaluateJob: Sendable {
             reviewedMatrix = matrix
             // The store's class order is authoritative; the policy's thresholds name classes.
             let ordered = policy.withClasses(stored.classes)
-            let evaluation = ClassificationEvaluation(matrix: matrix, policy: ordered)
+            let evaluation = ClassificationEvaluation(matrix: matrix, policy: ordered, baseline: baseline?.usable)
             report.classes = stored.classes
             report.labeled = matrix.total
             report.confusionMatrix = .init(rows: "observed", columns: "predicted", counts: matrix.rows)
@@ -84,7 +102,7 @@ public struct EvaluateJob: Sendable {
                     reviews: reviews.map { ($0.observed, $0.predicted, $0.inclusionProbability) }, classNames: stored.classes,
                     resamples: policy.evaluation.bootstrapResamples, seed: policy.evaluation.bootstrapSeed, confidence: policy.evaluation.confidence)
                 report.weighted = estimate
-                report.findings = evaluation.weightedFindings(estimate, policy: ordered)
+                report.findings = evaluation.weightedFindings(estimate, policy: ordered, baseline: baseline?.usable)
                 report.status = EvaluationStatus.summarising(report.findings, labeled: matrix.total)
                 report.notes.append("estimator hajek: \(reviews.count) review-queue items drawn with unequal inclusion probabilities are weighted by 1/π (`weighted`, bootstrap intervals); the thresholds judge these estimates; `metrics` counts every labelled item once")
             }
@@ -108,24 +126,60 @@ public struct EvaluateJob: Sendable {
             }
         }
         if policy.drift.enabled {
-            let collector = DriftCollector(store: store, policy: policy.withClasses(stored.classes), schema: stored)
+            let collector = DriftCollector(store: store, policy: policy.withClasses(stored.classes), schema: stored, baseline: baseline?.window)
             let (drift, findings) = try collector.run(window: window, matrix: reviewedMatrix, images: reviewedImages)
             report.drift = drift
             report.findings += findings
             report.status = report.status.worsened(by: findings)
         }
         report.exitCode = report.status.exitCode
+        if mode != .canonical {
+            report.adHoc = true
+            report.notes.append(mode == .dryRun
+                ? "dry run: nothing was stored and alerts were not changed"
+                : "ad-hoc run (another window or overrides): stored for reference; alerts and receivers were not changed — only scheduled evaluations and `vigil evaluate` with no window or overrides move alerts")
+        }
+        if mode == .dryRun { return report }
         if reuseIdenticalRun, let same = try identicalStoredRun(report, window: window) {
             return same
         }
         let json = try report.json()
         let planner = try alerts.planner(for: policy, actor: actor)
         let findings = report.findings
+        let movesAlerts = mode == .canonical
         report.runID = try store.recordEvaluation(EvaluationRunRecord(
             model: policy.model, createdAt: now, window: window, status: report.status, labeled: report.labeled,
             findings: findings, reportJSON: json, actor: actor)) { runID, book in
-            try planner.plan(book, findings: findings, run: .init(id: runID, window: window))
+            movesAlerts ? try planner.plan(book, findings: findings, run: .init(id: runID, window: window)) : AlertChanges()
         }
         return report
+    }
+}
+
+extension EvaluateJob {
+    /// A model's baseline for one evaluation: its window, the report's summary, and the
+    /// evidence relative levels compare with (`nil` until the baseline window has ended by
+    /// the evaluated window's end and holds labels).
+    struct BaselineUse {
+        var window: TimeWindow
+        var summary: EvaluationReport.ReportBaseline
+        var usable: ClassificationEvaluation.BaselineEvidence?
+    }
+
+    /// The baseline of a classifier whose policy compares with one (a `drop` level or
+    /// `drift.reference: baseline`); `nil` otherwise, or when the model has no data yet.
+    func baselineEvidence(policy: Policy, window: TimeWindow) throws -> BaselineUse? {
+        let needed = policy.thresholds.contains { $0.drop != nil } || (policy.drift.enabled && policy.drift.reference == .baseline)
+        guard needed, let (baselineWindow, source) = try BaselineWindow.resolve(store: store, policy: policy) else { return nil }
+        var summary = EvaluationReport.ReportBaseline(from: Timestamp.format(millis: baselineWindow.from), to: Timestamp.format(millis: baselineWindow.to),
+                                                      source: source, labeled: 0, used: false)
+        guard policy.task == .classification, baselineWindow.to <= window.to else { return BaselineUse(window: baselineWindow, summary: summary) }
+        let matrix = try store.confusionMatrix(model: policy.model, window: baselineWindow)
+        let evidence = ClassificationEvaluation.BaselineEvidence(matrix: matrix, policy: policy)
+        summary.labeled = matrix.total
+        summary.accuracy = matrix.total > 0 ? evidence.metrics.accuracy : nil
+        summary.accuracyInterval = evidence.metrics.accuracyInterval
+        summary.used = matrix.total > 0
+        return BaselineUse(window: baselineWindow, summary: summary, usable: matrix.total > 0 ? evidence : nil)
     }
 }

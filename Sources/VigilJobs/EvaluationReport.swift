@@ -80,9 +80,33 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     public var findings: [Finding]
     /// Notes for people (e.g. why a status is unknown).
     public var notes: [String]
+    /// The model's baseline the relative levels and drift tests compared with (classifiers).
+    public var baseline: ReportBaseline?
+    /// `true` for an ad-hoc run (another window, `--no-drift`, `--policy`, a backfill): stored, but it never moves alerts.
+    public var adHoc: Bool?
+
+    /// The baseline as a report shows it.
+    public struct ReportBaseline: Sendable, Codable, Equatable {
+        public var from: String
+        public var to: String
+        /// `set (…)` or `default (…)`: where the window came from.
+        public var source: String
+        /// Reviewed items in the baseline window, and its accuracy with the Wilson interval (classifiers).
+        public var labeled: Int
+        public var accuracy: Double?
+        public var accuracyInterval: Interval?
+        /// Whether relative levels used it: a baseline window that has not ended by the evaluated window's end is not used yet.
+        public var used: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case from, to, source, labeled, accuracy, used
+            case accuracyInterval = "accuracy_interval"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, detection, drift, findings, notes, weighted
+        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, detection, drift, findings, notes, weighted, baseline
+        case adHoc = "ad_hoc"
         case runID = "run_id"
         case createdAt = "created_at"
         case exitCode = "exit_code"

@@ -68,8 +68,27 @@ public enum PolicyLoader {
 
 /// The policies `vigil init` writes.
 public enum ExamplePolicies {
-    /// The example classifier of `vigil init` and the example data set.
-    public static let classifier = Policy(
+    /// The example classifier of `vigil init` and the example data set: judged daily against
+    /// its own baseline, on evidence (docs/policies.md, "A quiet, useful monitor").
+    public static let classifier: Policy = {
+        var evaluation = EvaluationSettings(window: "1d", minReviewedPerClass: 12, confidence: 0.95)
+        evaluation.labelDelay = "1d"
+        var p = Policy(
+            model: "shelf-classifier", task: .classification,
+            classes: ExampleData.classes,
+            evaluation: evaluation,
+            thresholds: [
+                Threshold(metric: "accuracy", drop: .init(warning: 0.03, critical: 0.06)),
+                Threshold(metric: "recall", classSelector: "*", drop: .init(warning: 0.10, critical: 0.20)),
+            ])
+        p.schedule = [ScheduleEntry(job: "evaluate", cron: "0 1 * * *")]
+        return p
+    }()
+
+    /// The same classifier judged by absolute levels over a 7-day window, with no schedule
+    /// (what `vigil init` wrote before baselines): for a model whose acceptable levels are known
+    /// in advance. Its levels still fire only on evidence.
+    public static let absoluteClassifier = Policy(
         model: "shelf-classifier", task: .classification,
         classes: ExampleData.classes,
         evaluation: EvaluationSettings(window: "7d", minReviewedPerClass: 12, confidence: 0.95),
@@ -78,22 +97,31 @@ public enum ExamplePolicies {
             Threshold(metric: "precision", classSelector: "*", warning: 0.80, critical: 0.65),
             Threshold(metric: "macro_f1", warning: 0.85, critical: 0.75),
             Threshold(metric: "accuracy", warning: 0.85, critical: 0.75),
-        ])
+        ],
+        drift: DriftSettings(reference: .previousWindow, psi: .init(warning: 0.1, critical: 0.25)))
 
     /// A policy as commented YAML.
     public static func yaml(_ p: Policy) -> String {
         var s = """
-            # Monitoring policy for one model (format: docs/formats.md).
+            # Monitoring policy for one model (format: docs/formats.md, every key: docs/policies.md).
             model: \(p.model)
             task: \(p.task.rawValue)
             # Append-only: new classes go at the end; stored classes are never removed.
             classes: [\(p.classes.joined(separator: ", "))]
             evaluation:
-              window: \(p.evaluation.window)              # default window of `vigil evaluate`
+              window: \(p.evaluation.window)                # the window each evaluation judges
+            \(p.evaluation.labelDelay.map { "  label_delay: \($0)           # scheduled runs judge the window that ended this long before (labels arrive late)\n" } ?? "")\
               min_reviewed_per_class: \(p.evaluation.minReviewedPerClass)  # fewer reviewed examples: insufficient-evidence
-              confidence: \(p.evaluation.confidence)         # level of the Wilson intervals
-            # A finding fires when a metric falls below a threshold.
-            # Per-class metrics (precision, recall, f1) take class: NAME or "*".
+              confidence: \(p.evaluation.confidence)         # level of every interval; a level fires only when the evidence says so
+            # What the model achieved at launch: its first 7 days of predictions, until
+            # `vigil baseline set` or a promotion records another window.
+            baseline:
+              window: \(p.baseline.window)
+            # A finding fires when the metric is below a level WITH EVIDENCE (its interval lies
+            # below it; per-class rules are adjusted across classes). `drop` levels are points
+            # below the model's own baseline; absolute levels (warning: 0.8) work too.
+            # Per-class metrics (precision, recall, f1) take class: NAME or "*". Precision
+            # depends on the class shares: a change of shares alone moves it.
             thresholds:
 
             """
@@ -102,18 +130,25 @@ public enum ExamplePolicies {
             if let c = t.classSelector { s += "    class: \"\(c)\"\n" }
             if let w = t.warning { s += "    warning: \(w)\n" }
             if let c = t.critical { s += "    critical: \(c)\n" }
+            if let d = t.drop {
+                s += "    drop: {" + [d.warning.map { "warning: \($0)" }, d.critical.map { "critical: \($0)" }].compactMap { $0 }.joined(separator: ", ") + "}\n"
+            }
+        }
+        if !p.schedule.isEmpty {
+            s += "# Jobs `vigil tick` runs (cron, in `timezone:` or vigil.yaml's).\nschedule:\n"
+            for e in p.schedule { s += "  - {job: \(e.job), cron: \"\(e.cron)\"}\n" }
         }
         let d = p.drift
         s += """
             # Prediction bias and distribution drift (defaults shown; see docs/formats.md).
             drift:
-              reference: \(d.reference.rawValue)   # the window before the evaluated one
+              reference: \(d.reference.rawValue)          # compared with the baseline: a lasting shift keeps firing
               alpha: \(d.alpha)                  # after Benjamini–Hochberg across the run's tests
-              psi: {warning: \(d.psi.warning ?? 0.1), critical: \(d.psi.critical ?? 0.25)}
+              psi: {warning: \(d.psi.warning ?? 0.1)}       # no critical level: a shift alone never pages
             # Who hears about this model's alerts: receivers are named in vigil.yaml.
             # Uncomment once vigil.yaml lists them (docs/formats.md, "Alert routing").
             # alerts:
-            #   repeat_interval: 4h          # re-send a still-firing alert this often
+            #   repeat_interval: 24h         # re-send a still-firing alert this often
             #   send_resolved: true          # say so when an alert clears
             #   routes:
             #     - receivers: [team-slack]

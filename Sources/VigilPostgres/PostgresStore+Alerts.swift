@@ -29,7 +29,7 @@ extension PostgresStore {
     }
 
     static let alertColumns = """
-        fingerprint, model, rule, metric, class, severity, state, starts_at, ends_at, updated_at, run_id, window_from, window_to, value, threshold, evidence, message, inhibited
+        fingerprint, model, rule, metric, class, severity, state, starts_at, ends_at, updated_at, run_id, window_from, window_to, value, threshold, evidence, message, inhibited, clear_runs
         """
 
     public func alerts(model: String?) throws -> [AlertRecord] {
@@ -59,14 +59,15 @@ extension PostgresStore {
         for a in changes.alerts {
             try s.execute("""
                 INSERT INTO alerts(\(alertColumns))
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
                 ON CONFLICT (fingerprint) DO UPDATE SET model = EXCLUDED.model, rule = EXCLUDED.rule, metric = EXCLUDED.metric, class = EXCLUDED.class,
                   severity = EXCLUDED.severity, state = EXCLUDED.state, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
                   updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id, window_from = EXCLUDED.window_from, window_to = EXCLUDED.window_to,
                   value = EXCLUDED.value, threshold = EXCLUDED.threshold, evidence = EXCLUDED.evidence, message = EXCLUDED.message,
-                  inhibited = EXCLUDED.inhibited
+                  inhibited = EXCLUDED.inhibited, clear_runs = EXCLUDED.clear_runs
                 """, [a.fingerprint, a.model, a.rule, a.metric, a.className, a.severity.rawValue, a.state.rawValue, a.startsAt,
-                      a.endsAt, a.updatedAt, a.runID, a.window?.from, a.window?.to, a.value, a.threshold, a.evidence, a.message, a.inhibited])
+                      a.endsAt, a.updatedAt, a.runID, a.window?.from, a.window?.to, a.value, a.threshold, a.evidence, a.message, a.inhibited,
+                      a.clearRuns])
         }
         for r in changes.receipts {
             try s.execute("""
@@ -86,7 +87,7 @@ extension PostgresStore {
                            updatedAt: try row.int(9), runID: try row.optionalInt(10),
                            window: from.flatMap { f in to.map { TimeWindow(from: f, to: $0) } },
                            value: try row.optionalDouble(13), threshold: try row.optionalDouble(14), evidence: Int(try row.int(15)),
-                           message: try row.string(16), inhibited: try row.optionalString(17))
+                           message: try row.string(16), inhibited: try row.optionalString(17), clearRuns: Int(try row.int(18)))
     }
 
     // MARK: Silences

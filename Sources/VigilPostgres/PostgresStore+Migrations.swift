@@ -11,6 +11,7 @@ extension PostgresStore {
         ("pg-v2-queue-registry-server", queueRegistryServer),
         ("pg-v3-queue-indexes", queueIndexes),
         ("pg-v4-drift-sample", driftSample),
+        ("pg-v5-alert-damping", "ALTER TABLE alerts ADD COLUMN clear_runs BIGINT NOT NULL DEFAULT 0"),
     ]
 
     /// The lease expiry before every claim reads only live claims, however long the history.

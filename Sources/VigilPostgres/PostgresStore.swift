@@ -164,15 +164,23 @@ public final class PostgresStore: Store, @unchecked Sendable {
                       [e.ts, e.actor, e.kind, e.model, e.subject, e.details])
     }
 
-    public func events(model: String?, limit: Int) throws -> [Event] {
+    public func events(model: String?, kind: String?, limit: Int) throws -> [Event] {
         try pool.withSession { s in
             try s.query("""
                 SELECT id, ts, actor, kind, model, subject, details FROM events
-                WHERE ($1::text IS NULL OR model = $1) ORDER BY id DESC LIMIT $2
-                """, [model, limit]).map {
+                WHERE ($1::text IS NULL OR model = $1) AND ($3::text IS NULL OR kind = $3) ORDER BY id DESC LIMIT $2
+                """, [model, limit, kind]).map {
                 Event(id: try $0.int(0), ts: try $0.int(1), actor: try $0.string(2), kind: try $0.string(3), model: try $0.optionalString(4),
                       subject: try $0.optionalString(5), details: try $0.string(6))
             }
+        }
+    }
+
+    public func firstPredictionTime(model: String) throws -> Int64? {
+        try read { s in
+            let (modelID, _) = try Self.requireSchema(s, name: model)
+            return try s.query("SELECT MIN(hour) FROM hourly_class_counts WHERE model_id = $1", [modelID]).first
+                .flatMap { try $0.optionalInt(0) }.map { $0 * 3_600_000 }
         }
     }
 

@@ -45,10 +45,11 @@ extension SQLiteStore {
         for a in changes.alerts {
             try db.execute(sql: """
                 INSERT OR REPLACE INTO alerts(fingerprint, model, rule, metric, class, severity, state, starts_at, ends_at, updated_at,
-                  run_id, window_from, window_to, value, threshold, evidence, message, inhibited)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  run_id, window_from, window_to, value, threshold, evidence, message, inhibited, clear_runs)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [a.fingerprint, a.model, a.rule, a.metric, a.className, a.severity.rawValue, a.state.rawValue, a.startsAt,
-                                 a.endsAt, a.updatedAt, a.runID, a.window?.from, a.window?.to, a.value, a.threshold, a.evidence, a.message, a.inhibited])
+                                 a.endsAt, a.updatedAt, a.runID, a.window?.from, a.window?.to, a.value, a.threshold, a.evidence, a.message, a.inhibited,
+                                 a.clearRuns])
         }
         for r in changes.receipts {
             try db.execute(sql: "INSERT OR REPLACE INTO alert_receipts(fingerprint, receiver, status, severity, sent_at) VALUES (?, ?, ?, ?, ?)",
@@ -64,7 +65,7 @@ extension SQLiteStore {
                     startsAt: row["starts_at"], endsAt: row["ends_at"], updatedAt: row["updated_at"], runID: row["run_id"],
                     window: (row["window_from"] as Int64?).flatMap { f in (row["window_to"] as Int64?).map { TimeWindow(from: f, to: $0) } },
                     value: row["value"], threshold: row["threshold"], evidence: row["evidence"], message: row["message"],
-                    inhibited: row["inhibited"])
+                    inhibited: row["inhibited"], clearRuns: row["clear_runs"])
     }
 
     // MARK: Silences

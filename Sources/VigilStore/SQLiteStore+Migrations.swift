@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 9
+    public static let schemaVersion = 10
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -135,6 +135,13 @@ extension SQLiteStore {
         m.registerMigration("v7-server", migrate: migrateServer)
         m.registerMigration("v8-queue-indexes", migrate: migrateQueueIndexes)
         m.registerMigration("v9-drift-sample", migrate: migrateDriftSample)
+        m.registerMigration("v10-alert-damping") { db in
+            // Consecutive clear evaluations of a firing alert (flap damping: it resolves after `resolve_after`).
+            try db.execute(sql: """
+                ALTER TABLE alerts ADD COLUMN clear_runs INTEGER NOT NULL DEFAULT 0;
+                PRAGMA user_version = 10;
+                """)
+        }
         return m
     }
 }

@@ -126,14 +126,22 @@ public final class SQLiteStore: Store {
             .execute(arguments: [e.ts, e.actor, e.kind, e.model, e.subject, e.details])
     }
 
-    public func events(model: String?, limit: Int) throws -> [Event] {
+    public func events(model: String?, kind: String?, limit: Int) throws -> [Event] {
         try queue.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, ts, actor, kind, model, subject, details FROM events
-                WHERE (?1 IS NULL OR model = ?1) ORDER BY id DESC LIMIT ?2
-                """, arguments: [model, limit])
+                WHERE (?1 IS NULL OR model = ?1) AND (?3 IS NULL OR kind = ?3) ORDER BY id DESC LIMIT ?2
+                """, arguments: [model, limit, kind])
             return rows.map { Event(id: $0["id"], ts: $0["ts"], actor: $0["actor"], kind: $0["kind"], model: $0["model"],
                                     subject: $0["subject"], details: $0["details"]) }
+        }
+    }
+
+    public func firstPredictionTime(model: String) throws -> Int64? {
+        try queue.read { db in
+            guard let (modelID, _) = try Self.schema(db, name: model) else { return nil }
+            return try Int64.fetchOne(db, sql: "SELECT MIN(hour) FROM hourly_class_counts WHERE model_id = ?", arguments: [modelID])
+                .map { $0 * 3_600_000 }
         }
     }
 

@@ -81,10 +81,13 @@ public struct AlertRecord: Sendable, Equatable, Codable {
     public var message: String
     /// A lower-severity finding of the same fingerprint that this alert suppressed, described.
     public var inhibited: String?
+    /// Consecutive evaluations, up to now, whose evidence cleared this firing alert; it resolves
+    /// when they reach the routing's `resolve_after` (flap damping). 0 when confirmed.
+    public var clearRuns: Int
 
     public init(fingerprint: String, model: String, rule: String, metric: String, className: String?, severity: Severity,
                 state: AlertState, startsAt: Int64, endsAt: Int64? = nil, updatedAt: Int64, runID: Int64?, window: TimeWindow?, value: Double?,
-                threshold: Double?, evidence: Int, message: String, inhibited: String? = nil) {
+                threshold: Double?, evidence: Int, message: String, inhibited: String? = nil, clearRuns: Int = 0) {
         self.fingerprint = fingerprint
         self.model = model
         self.rule = rule
@@ -102,6 +105,7 @@ public struct AlertRecord: Sendable, Equatable, Codable {
         self.evidence = evidence
         self.message = message
         self.inhibited = inhibited
+        self.clearRuns = clearRuns
     }
 }
 

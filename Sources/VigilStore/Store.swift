@@ -48,7 +48,11 @@ public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, 
     func append(_ event: Event) throws
 
     /// The newest events first, optionally for one model.
-    func events(model: String?, limit: Int) throws -> [Event]
+    func events(model: String?, kind: String?, limit: Int) throws -> [Event]
+
+    /// The start (ms) of the first hour holding a prediction of `model`, or `nil` when it has none.
+    /// Read from the hourly aggregates, so retention does not move it.
+    func firstPredictionTime(model: String) throws -> Int64?
 
     /// Checks the database file and that every aggregate equals a recount from the rows (the
     /// hours after the retention mark, where the rows are all there).
@@ -228,4 +232,11 @@ public struct StoreVerification: Sendable {
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension Store {
+    /// The latest `limit` events, newest first, of `model` (all models when `nil`), of every kind.
+    public func events(model: String?, limit: Int) throws -> [Event] {
+        try events(model: model, kind: nil, limit: limit)
+    }
 }

@@ -20,6 +20,10 @@ struct Evaluate: ParsableCommand {
               vigil evaluate --model shelf-classifier --window 7d
               vigil evaluate --model shelf-classifier --no-drift     # metrics only
               vigil evaluate --from 2026-10-01T00:00:00Z --to 2026-10-08T00:00:00Z --format json
+            Only the canonical evaluation moves alerts: the scheduled one, or this command with no
+            --window, --from/--to, --backfill, --policy or --no-drift. Any other run is stored as an
+            ad-hoc run (its report says so) and never changes alert state or notifies anyone;
+            --dry-run stores nothing.
               # recompute past windows (those the policy's evaluate schedule judges), idempotently
               vigil evaluate --model shelf-classifier --backfill 2026-10-01T00:00:00Z..2026-10-31T00:00:00Z
               # crontab: every morning at 06:00
@@ -49,6 +53,9 @@ struct Evaluate: ParsableCommand {
 
     @Flag(name: .customLong("no-drift"), help: "Skip the drift tests (metrics only), whatever the policy says.")
     var noDrift = false
+
+    @Flag(name: .customLong("dry-run"), help: "Compute and print the report; store nothing and change no alert.")
+    var dryRun = false
 
     @OptionGroup var workspace: WorkspaceOptions
 
@@ -90,6 +97,8 @@ struct Evaluate: ParsableCommand {
                 selection = .policyDefault
             }
             let job = EvaluateJob(store: store, clock: clock, alerts: try ws.alertSetup())
+            let mode: EvaluateJob.Mode = dryRun ? .dryRun
+                : (selection.isPolicyDefault && !noDrift && policy == nil) ? .canonical : .adHoc
             if let backfill {
                 let parts = backfill.components(separatedBy: "..")
                 guard parts.count == 2, let f = Timestamp.parseMillis(parts[0]), let t = Timestamp.parseMillis(parts[1]) else {
@@ -109,7 +118,7 @@ struct Evaluate: ParsableCommand {
             return try policies.map { policy in
                 var policy = policy
                 if noDrift { policy.drift.enabled = false }
-                let report = try job.run(policy: policy, window: selection)
+                let report = try job.run(policy: policy, window: selection, mode: mode)
                 if format == .table {
                     let since = Timestamp.millis(clock.now) - 365 * 86_400_000
                     trends[policy.model] = ReportRenderer.trend(try ReportHistory.load(store: store, model: policy.model, since: since, limit: 30))

@@ -12,7 +12,9 @@ import VigilStore
         Receiver(name: "oncall", kind: .webhook, url: "http://127.0.0.1:9/oncall"),
         Receiver(name: "pager", kind: .pagerduty, url: "http://127.0.0.1:9/pd", routingKey: "${PD_KEY}"),
     ]
-    static let routing = AlertRouting(routes: [
+    /// Resolves on the first clear run, so each test here sees one rule at a time; flap damping
+    /// (the default `resolve_after: 2`) has its own tests below.
+    static let routing = AlertRouting(resolveAfter: 1, routes: [
         AlertRoute(receivers: ["team"], severity: [.warning]),
         AlertRoute(receivers: ["oncall", "pager"], severity: [.critical]),
     ])
@@ -26,7 +28,7 @@ import VigilStore
         let rows = try bed.outbox()
         #expect(rows.filter { $0.notification.receiver == "team" }.count == 1)
         #expect(rows.filter { $0.notification.receiver == "oncall" }.count == 1)
-        #expect(rows.filter { $0.notification.receiver == "pager" }.count == 1, "PagerDuty: one event per alert, one critical alert")
+        #expect(rows.filter { $0.notification.receiver == "pager" }.count == 1, "PagerDuty: one incident per model and severity")
         let team = try #require(rows.first { $0.notification.receiver == "team" })
         #expect(webhookAlerts(team).map { $0["rule"] as? String } == ["recall[bag]", "recall[can]"])
         let oncall = try #require(rows.first { $0.notification.receiver == "oncall" })
@@ -44,10 +46,13 @@ import VigilStore
         bed.clock.advance(by: 3600)
         try bed.evaluate(findings)
         try bed.reconcile()
-        #expect(try bed.outbox().count == 1, "unchanged within 4 h: nothing new")
-        bed.clock.advance(by: 3 * 3600)
+        #expect(try bed.outbox().count == 1, "unchanged within 24 h (the default repeat interval): nothing new")
+        bed.clock.advance(by: 22 * 3600)
         try bed.reconcile()
-        #expect(try bed.outbox().count == 2, "4 h after the first: repeated")
+        #expect(try bed.outbox().count == 1, "23 h after the first: still nothing new")
+        bed.clock.advance(by: 3600)
+        try bed.reconcile()
+        #expect(try bed.outbox().count == 2, "24 h after the first: repeated")
         try bed.reconcile()
         #expect(try bed.outbox().count == 2)
     }
@@ -174,5 +179,82 @@ import VigilStore
         #expect(a == AlertPlanner.fingerprint(model: "m", rule: "recall[bag]", className: "bag"))
         #expect(a != AlertPlanner.fingerprint(model: "m2", rule: "recall[bag]", className: "bag"))
         #expect(a.count == 16)
+    }
+
+    // MARK: Flap damping, held alerts, one incident per model and severity
+
+    func dampedBed() throws -> AlertTestBed {
+        try AlertTestBed(receivers: Self.receivers, routing: AlertRouting(routes: Self.routing.routes))
+    }
+
+    @Test func anAlertResolvesOnlyAfterTwoClearEvaluationsInARow() throws {
+        let bed = try dampedBed()
+        try bed.evaluate([finding("recall", "bag", .warning)])
+        bed.clock.advance(by: 86_400)
+        try bed.evaluate([finding("recall", "bag", .ok, value: 0.9)])
+        var bag = try #require(try bed.store.alerts(model: nil).first)
+        #expect(bag.state == .firing && bag.clearRuns == 1, "one clear evaluation is not enough")
+        #expect(try bed.outbox().count == 1, "nothing sent while it is clearing")
+        bed.clock.advance(by: 86_400)
+        try bed.evaluate([finding("recall", "bag", .warning)])
+        bag = try #require(try bed.store.alerts(model: nil).first)
+        #expect(bag.state == .firing && bag.clearRuns == 0, "evidence again: the count starts over")
+        bed.clock.advance(by: 86_400)
+        try bed.evaluate([finding("recall", "bag", .ok, value: 0.9)])
+        bed.clock.advance(by: 86_400)
+        try bed.evaluate([finding("recall", "bag", .ok, value: 0.9)])
+        bag = try #require(try bed.store.alerts(model: nil).first)
+        #expect(bag.state == .resolved)
+        let team = try bed.outbox().filter { $0.notification.receiver == "team" }
+        #expect(webhookAlerts(team.last!).map { $0["status"] as? String } == ["resolved"])
+        #expect(try bed.store.events(model: AlertTestBed.model, limit: 100).filter { $0.kind == "alert.clearing" }.count == 2)
+    }
+
+    @Test func aHeldAlertIsNotRepagedUntilAnEvaluationConfirmsIt() throws {
+        let bed = try dampedBed()
+        try bed.evaluate([finding("recall", "cup", .critical)])
+        #expect(try bed.outbox().filter { $0.notification.receiver == "pager" }.count == 1)
+        // The next windows hold too few labels of 'cup': the alert is held, firing, and not repeated.
+        for _ in 0..<3 {
+            bed.clock.advance(by: 86_400)
+            try bed.evaluate([finding("recall", "cup", .insufficientEvidence)])
+            try bed.reconcile()
+        }
+        #expect(try bed.outbox().filter { $0.notification.receiver == "pager" }.count == 1, "held: no repeat on every interval")
+        #expect(try bed.store.alerts(model: nil).first?.state == .firing)
+        bed.clock.advance(by: 86_400)
+        try bed.evaluate([finding("recall", "cup", .critical)])
+        #expect(try bed.outbox().filter { $0.notification.receiver == "pager" }.count == 2, "confirmed after the repeat interval: repeated")
+    }
+
+    @Test func pagerDutyGetsOneIncidentPerModelAndSeverity() throws {
+        let bed = try bed()
+        try bed.evaluate([finding("recall", "bag", .critical), finding("recall", "can", .critical), finding("accuracy", nil, .critical)])
+        var pager = try bed.outbox().filter { $0.notification.receiver == "pager" }
+        #expect(pager.count == 1, "three critical alerts, one incident")
+        let first = json(pager[0])
+        #expect(first["dedup_key"] as? String == "vigil/\(AlertTestBed.model)/critical")
+        #expect(first["event_action"] as? String == "trigger")
+        let summary = try #require((first["payload"] as? [String: Any])?["summary"] as? String)
+        #expect(summary.hasPrefix("[critical] \(AlertTestBed.model): "), "\(summary)")
+        #expect(summary.contains("+2 more"), "\(summary)")
+        // One alert resolves, two still fire: the incident stays open, nothing is sent to the pager.
+        bed.clock.advance(by: 600)
+        try bed.evaluate([finding("recall", "bag", .ok, value: 0.9), finding("recall", "can", .critical), finding("accuracy", nil, .critical)])
+        #expect(try bed.outbox().filter { $0.notification.receiver == "pager" }.count == 1)
+        // A new critical alert re-triggers the same incident.
+        bed.clock.advance(by: 600)
+        try bed.evaluate([finding("recall", "bag", .ok, value: 0.9), finding("recall", "can", .critical), finding("accuracy", nil, .critical),
+                          finding("recall", "cup", .critical)])
+        pager = try bed.outbox().filter { $0.notification.receiver == "pager" }
+        #expect(pager.count == 2 && json(pager[1])["dedup_key"] as? String == "vigil/\(AlertTestBed.model)/critical")
+        // Everything clears: one resolve closes the incident.
+        bed.clock.advance(by: 600)
+        try bed.evaluate([finding("recall", "bag", .ok, value: 0.9), finding("recall", "can", .ok, value: 0.9), finding("accuracy", nil, .ok, value: 0.9),
+                          finding("recall", "cup", .ok, value: 0.9)])
+        pager = try bed.outbox().filter { $0.notification.receiver == "pager" }
+        #expect(pager.count == 3)
+        #expect(json(pager[2])["event_action"] as? String == "resolve")
+        #expect(json(pager[2])["dedup_key"] as? String == "vigil/\(AlertTestBed.model)/critical")
     }
 }

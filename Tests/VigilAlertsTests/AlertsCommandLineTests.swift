@@ -12,7 +12,7 @@ import VigilJobs
     /// A workspace with a month of example data, two receivers at `receiver`, and routes.
     func workspace(_ receiver: LocalReceiver, routes: String = "[hook, chat]", extraReceiver: String = "") throws -> String {
         let root = NSTemporaryDirectory() + "vigil-cli-\(UUID().uuidString)"
-        try Workspace.initialize(at: root)
+        try Workspace.initialize(at: root, examplePolicy: ExamplePolicies.absoluteClassifier)
         let files = try ExampleDataWriter.write(ExampleData(rows: 6000, seed: 3), to: root + "/data", labeledFraction: 0.4, csv: false)
         for (kind, file) in [("predictions", files.predictions), ("labels", files.labels)] {
             let r = try VigilCommand.run(["ingest", kind, file, "--workspace", root])
@@ -26,7 +26,9 @@ import VigilJobs
             \(extraReceiver)
             """).write(toFile: root + "/vigil.yaml", atomically: true, encoding: .utf8)
         let policy = root + "/policies/shelf-classifier.yaml"
-        try (try String(contentsOfFile: policy, encoding: .utf8) + "alerts:\n  routes:\n    - receivers: \(routes)\n")
+        // The canonical evaluation (`vigil evaluate` with no window) judges the whole 30-day example.
+        try (try String(contentsOfFile: policy, encoding: .utf8).replacingOccurrences(of: "window: 7d", with: "window: 30d")
+             + "alerts:\n  routes:\n    - receivers: \(routes)\n")
             .write(toFile: policy, atomically: true, encoding: .utf8)
         return root
     }
@@ -39,7 +41,7 @@ import VigilJobs
         let receiver = try LocalReceiver()
         defer { receiver.stop() }
         let root = try workspace(receiver)
-        let evaluate = try vigil(["evaluate", "--window", "30d"], root)
+        let evaluate = try vigil(["evaluate"], root)
         #expect(evaluate.status == 1 || evaluate.status == 2, "\(evaluate.output)")
         let outbox = try vigil(["alerts", "outbox"], root)
         #expect(outbox.output.components(separatedBy: "  pending  ").count - 1 == 2, "one notification per receiver: \(outbox.output)")
@@ -55,6 +57,15 @@ import VigilJobs
         #expect((data["evaluate_command"] as? String)?.hasPrefix("vigil evaluate --model shelf-classifier --from 2026-10-01T00:00:00.000Z") == true)
         #expect((data["report_url"] as? String)?.hasPrefix("https://vigil.example.com/models/shelf-classifier/runs/") == true)
         #expect(try python(["scripts/verify_webhook_signature.py", receiver.log, Self.secret]).status == 0)
+        // Running the command the alert suggests is an ad-hoc run: stored, but it moves no alert and queues nothing.
+        let command = try #require(data["evaluate_command"] as? String).split(separator: " ").map(String.init)
+        let adHoc = try vigil(Array(command.dropFirst()) + ["--format", "json"], root)
+        #expect(adHoc.output.contains("\"ad_hoc\" : true"), "\(adHoc.output)")
+        #expect(try vigil(["alerts", "outbox"], root).output.contains("no pending"), "an ad-hoc run queues nothing")
+        let noDrift = try vigil(["evaluate", "--no-drift"], root)
+        #expect(noDrift.output.contains("ad-hoc run"), "\(noDrift.output)")
+        #expect(try vigil(["alerts", "outbox"], root).output.contains("no pending"), "--no-drift is ad-hoc too: no '9 resolved'")
+        #expect(try vigil(["alerts", "list"], root).output.contains("firing"), "the alerts still fire")
         // The secret is expanded at send time only: not in the store.
         let db = try Data(contentsOf: URL(fileURLWithPath: root + "/.vigil/vigil.db"))
         #expect(db.range(of: Data(Self.secret.utf8)) == nil)
@@ -63,7 +74,7 @@ import VigilJobs
             #expect(log.output.contains(kind), "\(kind) missing from the event log")
         }
         // Same findings again: nothing new to say.
-        _ = try vigil(["evaluate", "--window", "30d"], root)
+        _ = try vigil(["evaluate"], root)
         let tick = try vigil(["tick"], root)
         #expect(tick.output.contains("0 queued, 0 delivered"), "\(tick.output)")
     }
@@ -75,7 +86,7 @@ import VigilJobs
         let silence = try vigil(["alerts", "silence", "--model", "shelf-classifier", "--for", "2h", "--reason", "relabelling"], root)
         #expect(silence.status == 0 && silence.output.contains("silence 1 until 2026-10-31T02:00:00.000Z"), "\(silence.output)")
         #expect(try vigil(["alerts", "silences"], root).output.contains("relabelling"))
-        _ = try vigil(["evaluate", "--window", "30d"], root)
+        _ = try vigil(["evaluate"], root)
         #expect(try vigil(["alerts", "outbox"], root).output.contains("no pending"), "silenced: nothing queued")
         #expect(try vigil(["alerts", "unsilence", "1"], root).status == 0)
         let again = try vigil(["alerts", "unsilence", "1"], root)

@@ -17,7 +17,7 @@ import VigilStore
         defer { receiver.stop() }
         try receiver.script([], delay: 0.01)  // a receiver that takes 10 ms per request
         let root = NSTemporaryDirectory() + "vigil-crash-\(UUID().uuidString)"
-        try Workspace.initialize(at: root)
+        try Workspace.initialize(at: root, examplePolicy: ExamplePolicies.absoluteClassifier)
         let names = ["a", "b", "c", "d"]
         var yaml = try String(contentsOfFile: root + "/vigil.yaml", encoding: .utf8)
         yaml += "receivers:\n" + names.map { "  - {name: \($0), kind: webhook, url: \"\(receiver.url)/\($0)\", secret: \"${HOOK_SECRET}\"}\n" }.joined()

@@ -20,7 +20,7 @@ import VigilStore
 
     /// A bed whose policy routes everything to all six kinds, after one run with three alerts.
     static func firedBed(base: String) throws -> AlertTestBed {
-        let bed = try AlertTestBed(receivers: receivers(base), routing: AlertRouting(routes: [AlertRoute(receivers: ReceiverKind.allCases.map(\.rawValue))]))
+        let bed = try AlertTestBed(receivers: receivers(base), routing: AlertRouting(resolveAfter: 1, routes: [AlertRoute(receivers: ReceiverKind.allCases.map(\.rawValue))]))
         try bed.evaluate([finding("recall", "bag", .critical, value: 0.5), finding("precision", "can", .warning, value: 0.75),
                           Finding(rule: "macro_f1", metric: "macro_f1", className: nil, severity: .warning, value: 0.78, interval: nil, warning: 0.8,
                                   critical: 0.7, evidence: 300, message: "macro_f1 is 0.78, below \"0.8\"\nsee\tthe report"),
@@ -101,7 +101,8 @@ import VigilStore
         #expect((payload["summary"] as? String ?? "").count <= 1024)
         #expect(["critical", "error", "warning", "info"].contains(payload["severity"] as? String ?? ""))
         #expect(payload["source"] as? String == "vigil/shelf-classifier")
-        #expect(rows.filter { $0.notification.receiver == "pagerduty" }.count == 3, "one PagerDuty event per alert")
+        #expect(rows.filter { $0.notification.receiver == "pagerduty" }.count == 2, "one PagerDuty incident per model and severity: critical, warning")
+        #expect(pd["dedup_key"] as? String == "vigil/shelf-classifier/critical")
 
         let hook = try body(.webhook)
         #expect(hook["id"] as? String == rows.first { $0.notification.receiver == "webhook" }?.notification.id)
@@ -132,7 +133,7 @@ import VigilStore
         defer { receiver.stop() }
         let bed = try Self.firedBed(base: receiver.url)
         let summary = try bed.deliver()
-        #expect(summary.delivered == 8)
+        #expect(summary.delivered == 7, "one body each for five kinds, two PagerDuty incidents (critical, warning)")
         let requests = try receiver.requests()
         #expect(Set(requests.map(\.path)) == Set(ReceiverKind.allCases.map { "/\($0.rawValue)" }))
         #expect(requests.first { $0.path == "/discord" }?.query == "wait=true")

@@ -315,43 +315,49 @@ struct ClassificationEvaluationTests {
         #expect(e.status == .critical)
     }
 
-    @Test("Below critical is critical; between critical and warning is warning; at or above warning is ok")
+    @Test("A level fires when the evidence puts the metric below it: critical, warning, ok")
     func thresholdBands() throws {
-        // Recalls: bottle 19/20 = 0.95 (ok), can 14/20 = 0.7 (warning), box 10/20 = 0.5 (critical).
-        let e = ClassificationEvaluation(matrix: Self.matrix([(20, 19), (20, 14), (20, 10)]), policy: Self.policy(minimum: 12, [Self.recallEveryClass]))
+        // Recalls: bottle 95/100 (ok), can 60/100 (below 0.8 with evidence, not shown below 0.6: warning),
+        // box 40/100 (below 0.6 with evidence: critical).
+        let e = ClassificationEvaluation(matrix: Self.matrix([(100, 95), (100, 60), (100, 40)]), policy: Self.policy(minimum: 12, [Self.recallEveryClass]))
         #expect(try Self.finding(e, "recall[bottle]").severity == .ok)
         #expect(try Self.finding(e, "recall[can]").severity == .warning)
         let box = try Self.finding(e, "recall[box]")
         #expect(box.severity == .critical)
-        #expect(box.value == 0.5)
+        #expect(box.value == 0.4)
         #expect(box.interval != nil)
+        #expect(box.message.contains("below the critical level 0.6"))
         #expect(e.status == .critical)
         #expect(e.status.exitCode == 2)
     }
 
-    @Test("A value exactly at a threshold is not below it")
+    @Test("A point estimate below a level without evidence is not a finding")
     func boundaries() throws {
-        // can: 12/20 = 0.6 exactly (= critical: warning, not critical); box: 16/20 = 0.8 (= warning: ok).
-        let e = ClassificationEvaluation(matrix: Self.matrix([(20, 20), (20, 12), (20, 16)]), policy: Self.policy(minimum: 12, [Self.recallEveryClass]))
-        #expect(try Self.finding(e, "recall[can]").severity == .warning)
+        // can: 14/20 = 0.7 < 0.8, but the Wilson interval (0.48–0.85) reaches above 0.8: ok, and the message says why.
+        // box: 16/20 = 0.8 exactly: ok.
+        let e = ClassificationEvaluation(matrix: Self.matrix([(20, 20), (20, 14), (20, 16)]), policy: Self.policy(minimum: 12, [Self.recallEveryClass]))
+        let can = try Self.finding(e, "recall[can]")
+        #expect(can.severity == .ok)
+        #expect(can.value == 0.7)
+        #expect(can.message.contains("not shown to be below the warning level 0.8"))
         #expect(try Self.finding(e, "recall[box]").severity == .ok)
-        #expect(e.status == .warning)
-        #expect(e.status.exitCode == 1)
+        #expect(e.status == .ok)
+        #expect(e.status.exitCode == 0)
     }
 
     @Test("Status is the worst decided finding; insufficient findings do not count")
     func statusIsWorstDecided() throws {
         // bottle ok, can warning, box short (would be critical if it counted).
-        let e = ClassificationEvaluation(matrix: Self.matrix([(20, 19), (20, 14), (4, 0)]), policy: Self.policy(minimum: 12, [Self.recallEveryClass]))
+        let e = ClassificationEvaluation(matrix: Self.matrix([(100, 95), (100, 60), (4, 0)]), policy: Self.policy(minimum: 12, [Self.recallEveryClass]))
         #expect(e.findings.map(\.severity) == [.ok, .warning, .insufficientEvidence])
         #expect(e.status == .warning)
 
         // Model-level thresholds: accuracy decided on the total, macro_f1 short because box is short.
-        let m = ClassificationEvaluation(matrix: Self.matrix([(20, 19), (20, 19), (4, 0)]), policy: Self.policy(minimum: 12, [
-            Threshold(metric: "accuracy", warning: 0.9, critical: 0.5),
+        let m = ClassificationEvaluation(matrix: Self.matrix([(100, 95), (100, 95), (4, 0)]), policy: Self.policy(minimum: 12, [
+            Threshold(metric: "accuracy", warning: 0.99, critical: 0.5),
             Threshold(metric: "macro_f1", warning: 0.99, critical: 0.98),
         ]))
-        #expect(try Self.finding(m, "accuracy").severity == .warning)  // 38/44 ≈ 0.864
+        #expect(try Self.finding(m, "accuracy").severity == .warning)  // 190/204 ≈ 0.931, far below 0.99 on 204 items
         #expect(try Self.finding(m, "macro_f1").severity == .insufficientEvidence)
         #expect(m.status == .warning)
     }

@@ -30,8 +30,11 @@ import VigilCore
         #expect(summary["inserted"] as? Int == labels.split(separator: "\n").count)
         let env = ["VIGIL_NOW": "2026-10-31T00:00:00Z"]
         let evaluate = try VigilProcess.run(["evaluate", "--workspace", dir, "--model", "shelf-classifier", "--window", "7d"], environment: env)
-        #expect(evaluate.status == 2, "\(evaluate.stdout)\(evaluate.stderr)")
-        #expect(evaluate.stdout.hasPrefix("VIGIL CRITICAL - shelf-classifier"))
+        // `vigil init`'s policy judges against the baseline (the first 7 days): bag and tube lost recall after day 20,
+        // below their warning levels with evidence; a 7-day window of ~30 labels each does not show them below critical.
+        #expect(evaluate.status == 1, "\(evaluate.stdout)\(evaluate.stderr)")
+        #expect(evaluate.stdout.hasPrefix("VIGIL WARNING - shelf-classifier"))
+        #expect(evaluate.stdout.contains("ad-hoc run"), "--window is not the canonical evaluation")
         #expect(evaluate.stdout.contains("'recall[bag]'="))
         let before = try VigilProcess.run(["evaluate", "--workspace", dir, "--from", "2026-10-01T00:00:00Z", "--to", "2026-10-15T00:00:00Z",
                                            "--format", "json", "--model", "shelf-classifier"], environment: env)

@@ -50,7 +50,9 @@ struct DriftEvaluateTests {
         let report = try Self.evaluate(ws)
         let drift = try #require(report.drift)
         func test(_ name: String, _ cls: String? = nil) -> DriftTestResult? { drift.tests.first { $0.test == name && $0.className == cls } }
-        #expect(drift.reference.kind == "previous_window")
+        // The default reference is the baseline: the first 7 days of predictions, here the week before.
+        #expect(drift.reference.kind == "baseline")
+        #expect(report.baseline?.source.hasPrefix("default") == true)
         #expect(try #require(test("chi_square")).severity == .warning)
         #expect(try #require(test("g_test")).adjustedPValue! < 0.01)
         let psi = try #require(test("psi"))
@@ -68,7 +70,7 @@ struct DriftEvaluateTests {
         #expect(mmd.target == "embedding" && mmd.severity == .warning && mmd.pValue! <= 1.0 / 201 + 1e-12)
         #expect(mmd.data["n_current"] == 800 && mmd.data["dimension"] == 4)
         #expect(report.status == .warning || report.status == .critical)
-        #expect(ReportRenderer.table(report).contains("drift (reference: previous window"))
+        #expect(ReportRenderer.table(report).contains("drift (reference: baseline"))
     }
 
     /// Windows larger than `drift.max_raw_values` run the score tests on the stored sample, and

@@ -35,9 +35,10 @@ import VigilStore
         let m = ClassificationMetrics(expected)
         #expect(report.metrics?.accuracy == m.accuracy)
         #expect(report.metrics?.macro == m.macro)
-        // The drift after day 20 makes bag and tube recall critical.
         #expect(report.status == .critical)
-        #expect(report.findings.contains { $0.rule == "recall[bag]" && $0.severity == .critical })
+        // The drift after day 20 lowers bag's and tube's recall. On the evidence: tube 28/60 = 0.467 (interval 0.35–0.59) is below
+        // the critical level 0.65; bag 37/62 = 0.597 (interval 0.47–0.71) is below the warning level 0.8 but not shown below 0.65.
+        #expect(report.findings.contains { $0.rule == "recall[bag]" && $0.severity == .warning })
         #expect(report.findings.contains { $0.rule == "recall[tube]" && $0.severity == .critical })
         let runID = try #require(report.runID)
         // Newest first: the run's alert events (same transaction) follow its evaluation.run event.

@@ -13,7 +13,7 @@ struct TestWorkspace {
 
     init(extraPolicies: [Policy] = []) throws {
         root = NSTemporaryDirectory() + "vigil-ws-\(UUID().uuidString)"
-        try Workspace.initialize(at: root)
+        try Workspace.initialize(at: root, examplePolicy: ExamplePolicies.absoluteClassifier)
         for p in extraPolicies {
             try ExamplePolicies.yaml(p).write(toFile: root + "/policies/\(p.model).yaml", atomically: true, encoding: .utf8)
         }

@@ -73,7 +73,7 @@ import VigilStore
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try (WorkspaceConfig.template.replacingOccurrences(of: "store: sqlite:.vigil/vigil.db", with: "store: \(url)")
             + "server:\n  scheduler_interval: 1s\n").write(toFile: dir + "/vigil.yaml", atomically: true, encoding: .utf8)
-        try Workspace.initialize(at: dir)
+        try Workspace.initialize(at: dir, examplePolicy: ExamplePolicies.absoluteClassifier)
         let env = ["VIGIL_NOW": Self.now]
         func cli(_ args: [String]) throws -> String {
             let p = Process()

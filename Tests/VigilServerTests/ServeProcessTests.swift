@@ -52,7 +52,7 @@ import VigilJobs
     @Test func tokensAreCreatedListedAndRevokedFromTheCommandLine() throws {
         let dir = NSTemporaryDirectory() + "vigil-tokens-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Workspace.initialize(at: dir)
+        try Workspace.initialize(at: dir, examplePolicy: ExamplePolicies.absoluteClassifier)
         let created = try Self.run(["tokens", "create", "--scope", "review", "--scope", "read", "--name", "alice", "--workspace", dir])
         #expect(created.status == 0, "\(created.stderr)")
         let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -69,7 +69,7 @@ import VigilJobs
     @Test func serveAnswersAndDrainsOnSIGTERM() throws {
         let dir = NSTemporaryDirectory() + "vigil-serve-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Workspace.initialize(at: dir)
+        try Workspace.initialize(at: dir, examplePolicy: ExamplePolicies.absoluteClassifier)
         let token = try Self.run(["tokens", "create", "--scope", "read", "--name", "t", "--workspace", dir]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let port = Self.freePort()
         let p = Process()
@@ -101,7 +101,7 @@ import VigilJobs
     @Test func settingsComeFromTheServerBlockOfVigilYaml() throws {
         let dir = NSTemporaryDirectory() + "vigil-settings-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Workspace.initialize(at: dir)
+        try Workspace.initialize(at: dir, examplePolicy: ExamplePolicies.absoluteClassifier)
         let path = dir + "/vigil.yaml"
         try (try String(contentsOfFile: path, encoding: .utf8) + "server:\n  port: 9191\n  max_items: 50\n  review_lease: 10m\n  scheduler_interval: 30s\n")
             .write(toFile: path, atomically: true, encoding: .utf8)

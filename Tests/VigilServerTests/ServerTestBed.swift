@@ -20,7 +20,7 @@ struct ServerTestBed {
     init(settings: ServerSettings = ServerSettings()) throws {
         root = NSTemporaryDirectory() + "vigil-server-\(UUID().uuidString)"
         clock = FixedClock(Timestamp.date(millis: Timestamp.parseMillis("2026-10-08T00:00:00Z")!))
-        try Workspace.initialize(at: root, clock: clock)
+        try Workspace.initialize(at: root, examplePolicy: ExamplePolicies.absoluteClassifier, clock: clock)
         workspace = try Workspace.locate(from: root)
         var s = settings
         s.tokenCacheSeconds = 0

@@ -3,11 +3,11 @@
 ///
 /// ```yaml
 /// drift:
-///   reference: previous_window    # or: training (uses training_distribution)
+///   reference: baseline           # or previous_window, or training (uses training_distribution)
 ///   reference_window: 7d          # length of the reference window (default: the evaluation window)
 ///   alpha: 0.01                   # Benjamini–Hochberg-adjusted p below this is significant
 ///   test_severity: warning        # severity of a significant test
-///   psi: {warning: 0.1, critical: 0.25}
+///   psi: {warning: 0.1}            # no critical level by default: a shift alone never pages
 ///   min_predictions: 100          # fewer predictions in a window: insufficient-evidence
 ///   max_raw_values: 1000000       # larger windows: score/box tests on a uniform stored sample
 ///   embedding: {max_samples: 5000, permutations: 200, seed: 1}
@@ -15,6 +15,9 @@
 public struct DriftSettings: Sendable, Equatable, Codable {
     /// What the current window is compared with.
     public enum Reference: String, Sendable, Codable {
+        /// The model's baseline window (``BaselineSettings``): a persisting shift keeps firing
+        /// until the distribution returns or a new baseline is set.
+        case baseline
         /// The window of `reference_window` length that ends where the current one starts.
         case previousWindow = "previous_window"
         /// The class shares the model was trained on (`training_distribution`).
@@ -91,9 +94,9 @@ public struct DriftSettings: Sendable, Equatable, Codable {
         }
     }
 
-    public init(enabled: Bool = true, reference: Reference = .previousWindow, referenceWindow: String? = nil,
+    public init(enabled: Bool = true, reference: Reference = .baseline, referenceWindow: String? = nil,
                 trainingDistribution: [String: Double]? = nil, alpha: Double = 0.01, testSeverity: Severity = .warning,
-                psi: Levels = Levels(warning: 0.1, critical: 0.25), jsDistance: Levels? = nil, minPredictions: Int = 100,
+                psi: Levels = Levels(warning: 0.1), jsDistance: Levels? = nil, minPredictions: Int = 100,
                 maxRawValues: Int = 1_000_000, embedding: EmbeddingSettings = .init(), sequential: SequentialSettings = .init()) {
         self.enabled = enabled
         self.reference = reference
