@@ -149,7 +149,8 @@ public struct RetrainJob: Sendable {
             artifact: ArtifactEvidence(recordedSHA256: stored.sha256, currentSHA256: ArtifactStore.sha256(file: stored.path),
                                        jobClasses: policy.classes, versionClasses: producedClasses), now: now)
         outcome.verdict = verdict
-        let promotion = Promotion(registry: registry, notify: notify, actor: actor)
+        let promotion = Promotion(registry: registry, notify: notify, actor: actor,
+                                  newBaseline: BaselineWindow.atNewChampion(store: store, policy: policy, actor: actor))
         try promotion.record(verdict, now: now)
         if verdict.passed && policy.gate.promote == .auto {
             do { outcome.promotion = try promotion.promote(model: policy.model, version: version.version, now: now) } catch {

@@ -64,6 +64,7 @@ extension Workspace {
     /// Promotions and rollbacks for `policy`'s model, notified through its alert routes.
     public func promotion(store: any Store, policy: Policy, clock: any VigilClock, actor: String) throws -> Promotion {
         Promotion(registry: try modelRegistry(store: store),
-                  notify: Promotion.notifier(store: store, setup: try alertSetup(), policy: policy, clock: clock, actor: actor), actor: actor)
+                  notify: Promotion.notifier(store: store, setup: try alertSetup(), policy: policy, clock: clock, actor: actor), actor: actor,
+                  newBaseline: BaselineWindow.atNewChampion(store: store, policy: policy, actor: actor))
     }
 }

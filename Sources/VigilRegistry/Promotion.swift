@@ -19,11 +19,15 @@ public struct Promotion: Sendable {
     /// Sends a notice; `nil`: nobody is told (tests, or no routes).
     public let notify: (@Sendable (Notice) throws -> Void)?
     public let actor: String
+    /// Starts the new champion's baseline (``BaselineWindow/atNewChampion(store:policy:actor:)``); `nil`: baselines are left alone.
+    public let newBaseline: (@Sendable (_ model: String, _ version: Int, _ now: Int64) throws -> Void)?
 
-    public init(registry: any ModelRegistry, notify: (@Sendable (Notice) throws -> Void)?, actor: String) {
+    public init(registry: any ModelRegistry, notify: (@Sendable (Notice) throws -> Void)?, actor: String,
+                newBaseline: (@Sendable (_ model: String, _ version: Int, _ now: Int64) throws -> Void)? = nil) {
         self.registry = registry
         self.notify = notify
         self.actor = actor
+        self.newBaseline = newBaseline
     }
 
     /// The notifier for `policy`: notices go to the receivers its alert routes give for their severity.
@@ -77,6 +81,7 @@ public struct Promotion: Sendable {
         let text = kind == .override
             ? "\(model) v\(version) promoted to champion by \(actor) OVERRIDING the gate (\(verdict.map { $0.passed ? "passed" : "failed: " + $0.reasons.joined(separator: "; ") } ?? "no verdict")): \(overrideReason ?? "")"
             : "\(model) v\(version) promoted to champion by \(actor) (was \(move.fromVersion.map { "v\($0)" } ?? "none")): \(verdict?.summary ?? "")"
+        try newBaseline?(model, version, now)
         try notify?(Notice(model: model, topic: kind == .override ? "registry.override" : "registry.promoted", severity: kind == .override ? .warning : .ok, message: text))
         return move
     }
@@ -91,6 +96,7 @@ public struct Promotion: Sendable {
         }
         let move = try registry.moveAlias(AliasMoveRequest(model: model, alias: "champion", version: previous, expected: current, kind: .rollback,
                                                            actor: actor, now: now, verdict: nil, reason: reason))
+        try newBaseline?(model, previous, now)
         try notify?(Notice(model: model, topic: "registry.rollback", severity: .warning,
                            message: "\(model) champion rolled back from v\(current) to v\(previous) by \(actor)" + (reason.map { ": \($0)" } ?? "")))
         return move

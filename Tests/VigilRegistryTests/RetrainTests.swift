@@ -68,6 +68,12 @@ import VigilStore
         #expect(topics.filter { $0 == "gate.verdict" }.count == 2)
         #expect(topics.contains("registry.promoted"))
         #expect(topics.contains("retrain.queued"))
+
+        // The promotion started v3's baseline: the policy's baseline window from the promotion on, in the event log.
+        let baselines = try bed.open().store.events(model: bed.model, kind: BaselineWindow.eventKind, limit: 10)
+        #expect(baselines.count == 1 && baselines[0].details.contains("v3 became champion"), "\(baselines)")
+        let (window, source) = try #require(try BaselineWindow.resolve(store: bed.open().store, policy: policy))
+        #expect(window.from == baselines[0].ts && window.to == window.from + 7 * 86_400_000 && source.hasPrefix("set"))
     }
 
     @Test func aTrainerThatWritesNoPredictionsFailsTheJob() throws {
@@ -124,6 +130,8 @@ import VigilStore
         let promote = try VigilCLI.run(["registry", "promote", "--workspace", bed.root, "--model", bed.model, "--version", "2"])
         #expect(promote.status == 0, "\(promote.output)")
         #expect(try store.aliases(model: bed.model)["champion"] == 2)
+        let baseline = try VigilCLI.run(["baseline", "show", "--workspace", bed.root, "--model", bed.model])
+        #expect(baseline.output.contains("set (v2 became champion)"), "\(baseline.output)")
         let history = try VigilCLI.run(["registry", "history", "--workspace", bed.root, "--model", bed.model])
         #expect(history.output.contains("v1 → v2  promote  by tester  gate PASS vs v1"), "\(history.output)")
     }

@@ -25,6 +25,14 @@ public enum BaselineWindow {
         return (TimeWindow(from: first, to: first + length), "default (the first \(policy.baseline.window) of predictions)")
     }
 
+    /// What a promotion or rollback calls: the new champion's baseline is the `policy.baseline.window` that starts now.
+    public static func atNewChampion(store: any Store, policy: Policy, actor: String) -> @Sendable (_ model: String, _ version: Int, _ now: Int64) throws -> Void {
+        let length = policy.baseline.windowMillis ?? 7 * 86_400_000
+        return { model, version, now in
+            try record(store: store, model: model, window: TimeWindow(from: now, to: now + length), reason: "v\(version) became champion", actor: actor, now: now)
+        }
+    }
+
     /// Records `window` as the baseline of `model` from now on (an event in the append-only log).
     public static func record(store: any Store, model: String, window: TimeWindow, reason: String, actor: String, now: Int64) throws {
         let details = String(decoding: try JSONEncoder().encode(Details(from: window.from, to: window.to, reason: reason)), as: UTF8.self)
