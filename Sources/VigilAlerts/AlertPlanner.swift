@@ -72,7 +72,7 @@ public struct AlertPlanner: Sendable {
             let fp = Self.fingerprint(model: book.model, rule: f.rule, className: f.className)
             seen.insert(fp)
             if f.severity == .insufficientEvidence { undecided.insert(fp) }
-            guard f.severity == .warning || f.severity == .critical else { continue }
+            guard f.severity.alerts else { continue }
             if let w = winners[fp], w.severity >= f.severity {
                 inhibited[fp, default: []].append(f)
             } else {
@@ -212,7 +212,7 @@ public struct AlertPlanner: Sendable {
                           sendResolved: Bool) -> [(alerts: [AlertRecord], incident: Incident?)] {
         var resolves: [(alerts: [AlertRecord], incident: Incident?)] = []
         var triggers: [(alerts: [AlertRecord], incident: Incident?)] = []
-        for severity in [Severity.critical, .warning] {
+        for severity in [Severity.critical, .warning, .info] {
             let firing = listed.filter { $0.state == .firing && $0.severity == severity }
             let told = book.alerts.values.filter { book.receipts[$0.fingerprint]?[receiver].map { $0.status == .firing && $0.severity == severity } ?? false }
                 .sorted(by: listOrder)

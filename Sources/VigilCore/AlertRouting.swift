@@ -63,8 +63,8 @@ public struct AlertRouting: Sendable, Equatable, Codable {
         if !(1...100).contains(resolveAfter) { out.append("alerts.resolve_after: must be between 1 and 100 (evaluations in a row that clear an alert)") }
         for (i, r) in routes.enumerated() {
             if r.receivers.isEmpty { out.append("alerts.routes[\(i)].receivers: name at least one receiver from vigil.yaml") }
-            for s in r.severity where s != .warning && s != .critical {
-                out.append("alerts.routes[\(i)].severity: '\(s.rawValue)' never pages; use warning and/or critical")
+            for s in r.severity where !s.alerts {
+                out.append("alerts.routes[\(i)].severity: '\(s.rawValue)' is never an alert; use info, warning and/or critical")
             }
         }
         return out

@@ -1,7 +1,10 @@
-/// How bad a finding is. Ordered: `ok < insufficientEvidence < warning < critical` for
+/// How bad a finding is. Ordered: `ok < info < insufficientEvidence < warning < critical` for
 /// picking the worst, though insufficient evidence never counts as a pass or a failure.
+/// `info`: worth knowing, not a verdict on performance (distribution drift by default); it never
+/// changes a run's status and reaches only routes that list `info`.
 public enum Severity: String, Sendable, Codable, Comparable, CaseIterable {
     case ok
+    case info
     case insufficientEvidence = "insufficient-evidence"
     case warning
     case critical
@@ -9,11 +12,15 @@ public enum Severity: String, Sendable, Codable, Comparable, CaseIterable {
     var rank: Int {
         switch self {
         case .ok: 0
-        case .insufficientEvidence: 1
-        case .warning: 2
-        case .critical: 3
+        case .info: 1
+        case .insufficientEvidence: 2
+        case .warning: 3
+        case .critical: 4
         }
     }
+
+    /// True for the severities an alert can have: info, warning, critical.
+    public var alerts: Bool { self == .info || self >= .warning }
 
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
 }

@@ -7,7 +7,7 @@ public enum ReportRenderer {
     /// perfdata after `|` (`'label'=value;warn;crit;min;max`).
     public static func statusLine(_ r: EvaluationReport) -> String {
         let counts = Dictionary(grouping: r.findings, by: \.severity).mapValues(\.count)
-        var s = "VIGIL \(r.status.rawValue.uppercased()) - \(r.model): \(counts[.critical] ?? 0) critical, \(counts[.warning] ?? 0) warning, "
+        var s = "VIGIL \(r.status.rawValue.uppercased()) - \(r.model): \(counts[.critical] ?? 0) critical, \(counts[.warning] ?? 0) warning, \(counts[.info] ?? 0) info, "
             + "\(counts[.insufficientEvidence] ?? 0) insufficient-evidence, \(counts[.ok] ?? 0) ok; \(r.labeled) reviewed of \(r.predictionsInWindow) predictions"
         let perf = r.findings.compactMap { f -> String? in
             guard let v = f.value else { return nil }

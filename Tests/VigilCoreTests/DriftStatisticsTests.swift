@@ -126,10 +126,12 @@ struct DriftStatisticsTests {
         analysis.addClassDistribution(reference: [10, 10, 10], current: [5, 5, 5], referenceIsShares: false)
         let (results, findings) = analysis.finished()
         let biasA = results.first { $0.test == "mcnemar" && $0.className == "a" }!
-        #expect(biasA.severity == .warning && biasA.adjustedPValue! < 0.01 && biasA.effectSize! > 0.1)
+        // A significant test is `drift.test_severity`, info by default: reported, never paged.
+        #expect(biasA.severity == .info && biasA.adjustedPValue! < 0.01 && biasA.effectSize! > 0.1)
         #expect(biasA.interval!.lower > 0.05)
         #expect(results.first { $0.test == "mcnemar" && $0.className == "b" }!.severity == .ok)
-        #expect(results.first { $0.test == "stuart_maxwell" }!.severity == .warning)
+        #expect(results.first { $0.test == "stuart_maxwell" }!.severity == .info)
+        #expect(findings.contains { $0.rule == "drift.prediction_bias.stuart_maxwell" && $0.severity == .info }, "info findings are reported")
         let psi = results.first { $0.test == "psi" }!
         #expect(psi.statistic == 0 && psi.severity == .ok)
         #expect(results.contains { $0.target == "class_distribution" && $0.severity == .insufficientEvidence })
@@ -151,7 +153,7 @@ struct DriftStatisticsTests {
         #expect(a.statistic == 0 && a.data["images_more"] == 20)
         #expect(Swift.abs(a.pValue! - SpecialFunctions.signTestPValue(0, trials: 20)) < 1e-15)
         #expect(Swift.abs(a.effectSize! - 20.0 / 60) < 1e-12 && a.interval!.lower > 0)
-        #expect(a.severity == .warning && findings.contains { $0.rule == "drift.box_count_bias.sign_test.a" })
+        #expect(a.severity == .info && findings.contains { $0.rule == "drift.box_count_bias.sign_test.a" })
         let b = try #require(results.first { $0.className == "b" })
         #expect(b.pValue == 1 && b.severity == .ok)
         // No boxes of 'c' at all: no verdict.

@@ -173,7 +173,7 @@ public struct DriftAnalysis: Sendable {
             }
         }
         var findings: [Finding] = []
-        for r in out where r.severity >= .warning {
+        for r in out where r.severity.alerts {
             var message = r.message
             if let p = r.pValue, let q = r.adjustedPValue {
                 message += "; p = \(formatP(p)), adjusted \(formatP(q)) < α = \(format(settings.alpha))"
@@ -190,6 +190,6 @@ public struct DriftAnalysis: Sendable {
     private func format(_ x: Double) -> String { String(format: "%.4g", x) }
     private func formatP(_ x: Double) -> String { x < 1e-4 ? String(format: "%.2e", x) : String(format: "%.4f", x) }
     private func levels(_ l: DriftSettings.Levels) -> String {
-        "warning \(l.warning.map(format) ?? "—"), critical \(l.critical.map(format) ?? "—")"
+        (l.info.map { "info \(format($0)), " } ?? "") + "warning \(l.warning.map(format) ?? "—"), critical \(l.critical.map(format) ?? "—")"
     }
 }

@@ -7,7 +7,7 @@
 ///   reference_window: 7d          # length of the reference window (default: the evaluation window)
 ///   alpha: 0.01                   # Benjamini–Hochberg-adjusted p below this is significant
 ///   test_severity: warning        # severity of a significant test
-///   psi: {warning: 0.1}            # no critical level by default: a shift alone never pages
+///   psi: {info: 0.1}               # info by default: a shift alone is reported, never paged
 ///   min_predictions: 100          # fewer predictions in a window: insufficient-evidence
 ///   max_raw_values: 1000000       # larger windows: score/box tests on a uniform stored sample
 ///   embedding: {max_samples: 5000, permutations: 200, seed: 1}
@@ -49,19 +49,22 @@ public struct DriftSettings: Sendable, Equatable, Codable {
     /// Sequential detectors on the reviewed-correctness stream and the hourly mean score.
     public var sequential: SequentialSettings
 
-    /// A warning and a critical level for an effect size that fires when it rises above them.
+    /// Info, warning and critical levels for an effect size that fires when it rises above them.
     public struct Levels: Sendable, Equatable, Codable {
+        public var info: Double?
         public var warning: Double?
         public var critical: Double?
-        public init(warning: Double? = nil, critical: Double? = nil) {
+        public init(info: Double? = nil, warning: Double? = nil, critical: Double? = nil) {
+            self.info = info
             self.warning = warning
             self.critical = critical
         }
 
-        /// The severity of `value`: critical at or above `critical`, warning at or above `warning`.
+        /// The severity of `value`: critical at or above `critical`, warning at or above `warning`, info at or above `info`.
         public func severity(of value: Double) -> Severity {
             if let c = critical, value >= c { return .critical }
             if let w = warning, value >= w { return .warning }
+            if let i = info, value >= i { return .info }
             return .ok
         }
     }
@@ -95,8 +98,8 @@ public struct DriftSettings: Sendable, Equatable, Codable {
     }
 
     public init(enabled: Bool = true, reference: Reference = .baseline, referenceWindow: String? = nil,
-                trainingDistribution: [String: Double]? = nil, alpha: Double = 0.01, testSeverity: Severity = .warning,
-                psi: Levels = Levels(warning: 0.1), jsDistance: Levels? = nil, minPredictions: Int = 100,
+                trainingDistribution: [String: Double]? = nil, alpha: Double = 0.01, testSeverity: Severity = .info,
+                psi: Levels = Levels(info: 0.1), jsDistance: Levels? = nil, minPredictions: Int = 100,
                 maxRawValues: Int = 1_000_000, embedding: EmbeddingSettings = .init(), sequential: SequentialSettings = .init()) {
         self.enabled = enabled
         self.reference = reference
@@ -156,7 +159,7 @@ public struct DriftSettings: Sendable, Equatable, Codable {
         if maxRawValues < 1_000 { out.append("drift.max_raw_values: must be at least 1000, e.g. 1000000") }
         if embedding.mmd.maxSamples < 10 || embedding.mmd.maxSamples > 10_000 { out.append("drift.embedding.max_samples: must be between 10 and 10000 (the kernel matrix grows with its square)") }
         if embedding.mmd.permutations < 1 || embedding.mmd.permutations > 100_000 { out.append("drift.embedding.permutations: must be between 1 and 100000") }
-        if testSeverity == .ok || testSeverity == .insufficientEvidence { out.append("drift.test_severity: must be warning or critical") }
+        if !testSeverity.alerts { out.append("drift.test_severity: must be info, warning or critical") }
         out += sequential.problems()
         return out
     }

@@ -102,7 +102,7 @@ public struct SequentialSettings: Sendable, Equatable, Codable {
         var out: [String] = []
         out += adwin.problems().map { "drift.sequential.adwin.\($0)" }
         out += cusum.problems().map { "drift.sequential.cusum.\($0)" }
-        if severity == .ok || severity == .insufficientEvidence { out.append("drift.sequential.severity: must be warning or critical") }
+        if !severity.alerts { out.append("drift.sequential.severity: must be info, warning or critical") }
         return out
     }
 }

@@ -33,7 +33,7 @@ enum SVGChart {
     }
 
     static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
-    static let severityColour: [Severity: String] = [.ok: "#2ca02c", .insufficientEvidence: "#bdbdbd", .warning: "#ff9800", .critical: "#d62728"]
+    static let severityColour: [Severity: String] = [.ok: "#2ca02c", .info: "#1f77b4", .insufficientEvidence: "#bdbdbd", .warning: "#ff9800", .critical: "#d62728"]
 
     static func escape(_ s: String) -> String {
         var out = ""
