@@ -115,39 +115,53 @@ extension DriftCollector {
     }
 
     /// Change detectors on the reviewed-correctness stream and the hourly mean score.
+    /// The longest run-up a change detector replays before the evaluated window.
+    static let maxReplay: Int64 = 90 * 86_400_000
+
+    /// The change detectors. Each runs over the stream from the start of the reference window
+    /// (the baseline or the previous window; at most ``maxReplay`` back) to the end of the
+    /// evaluated one, and reports only the changes inside the evaluated window: the detector
+    /// arrives at the window in the state the earlier data left it in, so a change at a window
+    /// boundary is seen. Replaying the stored stream gives the same state as carrying it from
+    /// run to run, and stays right when labels arrive late or are corrected.
     func addSequentialTests(_ analysis: inout DriftAnalysis, window: TimeWindow, reference: TimeWindow) throws {
         let settings = policy.drift.sequential
+        let lead = TimeWindow(from: max(min(reference.from, window.from), window.from - Self.maxReplay), to: window.from)
         if !settings.correctness.isEmpty {
-            let stream = try store.correctnessStream(model: schema.name, window: window)
+            let earlier = lead.from < lead.to ? try store.correctnessStream(model: schema.name, window: lead) : []
+            let stream = earlier + (try store.correctnessStream(model: schema.name, window: window))
             let values = stream.map { $0.correct ? 1.0 : 0.0 }
             for detector in settings.correctness {
                 add(&analysis, detector: detector, target: "correctness_stream", what: "reviewed-correctness stream", values: values,
-                    timestamps: stream.map(\.ts), settings: settings)
+                    timestamps: stream.map(\.ts), replayed: earlier.count, settings: settings)
             }
         }
         if !settings.hourlyMeanScore.isEmpty {
-            let hours = try store.hourlyMeanScores(model: schema.name, window: window)
+            let earlier = lead.from < lead.to ? try store.hourlyMeanScores(model: schema.name, window: lead) : []
+            let hours = earlier + (try store.hourlyMeanScores(model: schema.name, window: window))
             let referenceHours = try store.hourlyMeanScores(model: schema.name, window: reference).map(\.mean)
             for detector in settings.hourlyMeanScore {
                 add(&analysis, detector: detector, target: "hourly_mean_score", what: "hourly mean score", values: hours.map(\.mean),
-                    timestamps: hours.map { $0.hour * 3_600_000 }, reference: referenceHours, settings: settings)
+                    timestamps: hours.map { $0.hour * 3_600_000 }, replayed: earlier.count, reference: referenceHours, settings: settings)
             }
         }
     }
 
+    /// Runs `detector` over `values`, of which the first `replayed` precede the evaluated window (run-up only).
     private func add(_ analysis: inout DriftAnalysis, detector: SequentialSettings.Detector, target: String, what: String,
-                     values: [Double], timestamps: [Int64], reference: [Double] = [], settings: SequentialSettings) {
-        guard !values.isEmpty else { return }
-        let points = settings.changePoints(detector, on: values, reference: reference)
-        var data: [String: Double] = ["n": Double(values.count), "changes": Double(points.count)]
+                     values allValues: [Double], timestamps allTimestamps: [Int64], replayed: Int, reference: [Double] = [], settings: SequentialSettings) {
+        guard allValues.count > replayed else { return }
+        let points = settings.changePoints(detector, on: allValues, reference: reference).filter { $0 >= replayed }.map { $0 - replayed }
+        let values = Array(allValues[replayed...]), timestamps = Array(allTimestamps[replayed...])
+        var data: [String: Double] = ["n": Double(values.count), "changes": Double(points.count), "replayed": Double(replayed)]
         if detector == .cusum {
             let used = settings.cusum(reference: reference)
             if let t = used.target, let s = used.sigma { data["target"] = t; data["sigma"] = s; data["reference_values"] = Double(reference.count) }
         }
-        var message = "\(what) (\(values.count) values): "
+        var message = "\(what) (\(values.count) values\(replayed > 0 ? ", after \(replayed) earlier ones" : "")): "
         if let first = points.first, let last = points.last {
             data["last_change_index"] = Double(last)
-            let before = values[..<last], after = values[last...]
+            let before = allValues[..<(last + replayed)], after = allValues[(last + replayed)...]
             let meanBefore = before.isEmpty ? 0 : before.reduce(0, +) / Double(before.count)
             let meanAfter = after.reduce(0, +) / Double(after.count)
             data["mean_before"] = meanBefore

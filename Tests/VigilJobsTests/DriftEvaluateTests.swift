@@ -102,4 +102,35 @@ struct DriftEvaluateTests {
         #expect(drift.tests.contains { $0.test == "adwin" && $0.target == "correctness_stream" })
         #expect(!report.findings.contains { $0.rule.hasPrefix("drift.") }, "\(report.findings.map(\.message))")
     }
+
+    /// A fall of accuracy exactly at the start of a 1-day window: the detector replays the days
+    /// before, so it sees the change; on the window's values alone it could not.
+    @Test func aChangeAtAWindowBoundaryIsSeenByTheChangeDetector() throws {
+        var policy = Policy(model: "boundary", task: .classification, classes: ["a", "b"],
+                            evaluation: EvaluationSettings(window: "1d", minReviewedPerClass: 12),
+                            drift: DriftSettings(reference: .previousWindow, referenceWindow: "5d"))
+        policy.drift.embedding.enabled = false
+        policy.drift.sequential.hourlyMeanScore = []
+        let ws = try TestWorkspace(extraPolicies: [policy])
+        var rng = SplitMix64(seed: 5)
+        let start = Timestamp.parseMillis("2026-10-20T00:00:00Z")!, day: Int64 = 86_400_000
+        var predictions = "", labels = "", windowValues: [Double] = []
+        for i in 0..<600 {
+            let ts = start + Int64(i) * (day / 100)
+            let changed = ts >= start + 5 * day
+            let correct = rng.unit() < (changed ? 0.5 : 0.97)
+            predictions += "{\"id\":\"q\(i)\",\"ts\":\"\(Timestamp.format(millis: ts))\",\"model\":\"boundary\",\"label\":\"a\",\"score\":0.9}\n"
+            labels += "{\"prediction_id\":\"q\(i)\",\"label\":\"\(correct ? "a" : "b")\"}\n"
+            if changed { windowValues.append(correct ? 1 : 0) }
+        }
+        _ = try ws.ingest(.predictions, try ws.file("q.ndjson", predictions))
+        _ = try ws.ingest(.labels, try ws.file("ql.ndjson", labels))
+        #expect(policy.drift.sequential.changePoints(.adwin, on: windowValues).isEmpty, "the window alone shows no change: the test needs the run-up")
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(
+            policy: policy, window: .range(from: Timestamp.date(millis: start + 5 * day), to: Timestamp.date(millis: start + 6 * day)))
+        let adwin = try #require(report.drift?.tests.first { $0.test == "adwin" })
+        #expect(adwin.data["replayed"] == 500 && adwin.data["n"] == 100, "\(adwin.data)")
+        #expect(adwin.statistic >= 1 && adwin.severity == .warning, "\(adwin.message)")
+        #expect(adwin.message.contains("after 500 earlier ones"))
+    }
 }
