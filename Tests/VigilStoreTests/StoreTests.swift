@@ -279,6 +279,51 @@ import VigilPostgres
         #expect(throws: (any Error).self) { try t.execute("UPDATE events SET kind = 'x'") }
         #expect(try store.events(model: nil, limit: 5).count == 1)
     }
+
+    @Test(arguments: Backend.all) func baselinesComeFromTheFirstHourOrTheLatestRecordedWindow(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
+        let catalog = try store.syncModels([classifierSchema], now: 0)
+        let policy = Policy(model: classifierSchema.name, task: .classification, classes: classifierSchema.classes)
+        #expect(try store.firstPredictionTime(model: classifierSchema.name) == nil)
+        #expect(try BaselineWindow.resolve(store: store, policy: policy) == nil)
+        let rows = predictions([line("a", ts: "2026-10-01T10:05:00Z"), line("b", ts: "2026-10-03T08:00:00Z")], catalog: catalog)
+        _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([rows]), progress: { _ in })
+        let hour = Timestamp.parseMillis("2026-10-01T10:00:00Z")!
+        #expect(try store.firstPredictionTime(model: classifierSchema.name) == hour)
+        let first = try #require(try BaselineWindow.resolve(store: store, policy: policy))
+        #expect(first.window == TimeWindow(from: hour, to: hour + 7 * 86_400_000) && first.source.hasPrefix("default"))
+        try BaselineWindow.record(store: store, model: classifierSchema.name, window: TimeWindow(from: 5, to: 9), reason: "old", actor: "t", now: 10)
+        try BaselineWindow.record(store: store, model: classifierSchema.name, window: TimeWindow(from: 50, to: 90), reason: "v2 became champion", actor: "t", now: 11)
+        try store.append(Event(ts: 12, actor: "t", kind: "test", model: classifierSchema.name, subject: nil, details: "{}"))
+        let set = try #require(try BaselineWindow.resolve(store: store, policy: policy))
+        #expect(set.window == TimeWindow(from: 50, to: 90) && set.source == "set (v2 became champion)", "the latest baseline.set, not other events")
+        #expect(try store.events(model: classifierSchema.name, kind: BaselineWindow.eventKind, limit: 10).count == 2)
+    }
+
+    @Test(arguments: Backend.all) func alertsKeepTheirClearRuns(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
+        _ = try store.syncModels([classifierSchema], now: 0)
+        let alert = AlertRecord(fingerprint: "f1", model: classifierSchema.name, rule: "accuracy", metric: "accuracy", className: nil, severity: .critical,
+                                state: .firing, startsAt: 1, updatedAt: 1, runID: nil, window: nil, value: 0.7, threshold: 0.8, evidence: 150,
+                                message: "accuracy is 0.7", clearRuns: 1)
+        try store.updateAlerts(model: classifierSchema.name, now: 2) { _ in
+            var changes = AlertChanges()
+            changes.alerts = [alert]
+            return changes
+        }
+        #expect(try store.alerts(model: classifierSchema.name) == [alert])
+        var cleared = alert
+        cleared.clearRuns = 0
+        try store.updateAlerts(model: classifierSchema.name, now: 3) { book in
+            #expect(book.alerts["f1"]?.clearRuns == 1, "the planner sees the count")
+            var changes = AlertChanges()
+            changes.alerts = [cleared]
+            return changes
+        }
+        #expect(try store.alerts(model: classifierSchema.name).first?.clearRuns == 0)
+    }
 }
 
 import GRDB
