@@ -100,6 +100,12 @@ public enum ExamplePolicies {
         ],
         drift: DriftSettings(reference: .previousWindow, psi: .init(warning: 0.1, critical: 0.25)))
 
+    /// Effect-size levels as a YAML flow mapping, e.g. `{info: 0.1}`.
+    static func levels(_ l: DriftSettings.Levels) -> String {
+        "{" + [("info", l.info), ("warning", l.warning), ("critical", l.critical)].compactMap { k, v in v.map { "\(k): \($0)" } }
+            .joined(separator: ", ") + "}"
+    }
+
     /// A policy as commented YAML.
     public static func yaml(_ p: Policy) -> String {
         var s = """
@@ -144,7 +150,7 @@ public enum ExamplePolicies {
             drift:
               reference: \(d.reference.rawValue)          # compared with the baseline: a lasting shift keeps firing
               alpha: \(d.alpha)                  # after Benjamini–Hochberg across the run's tests
-              psi: {warning: \(d.psi.warning ?? 0.1)}       # no critical level: a shift alone never pages
+              psi: \(levels(d.psi))          # drift alone is info: reported, never paged (route info to a digest)
             # Who hears about this model's alerts: receivers are named in vigil.yaml.
             # Uncomment once vigil.yaml lists them (docs/formats.md, "Alert routing").
             # alerts:
