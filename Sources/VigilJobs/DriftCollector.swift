@@ -26,6 +26,8 @@ struct DriftCollector {
     let schema: ModelSchema
     /// The model's baseline window (``BaselineWindow``), for `reference: baseline`.
     var baseline: TimeWindow?
+    /// The baseline window's reviewed confusion counts, when it has ended: prediction bias it already had is not drift.
+    var baselineMatrix: ConfusionMatrix?
 
     /// Whether the samples are compared with the baseline: `reference: baseline` and a baseline that ended before `window` starts.
     func comparesWithBaseline(_ window: TimeWindow) -> Bool {
@@ -80,8 +82,34 @@ struct DriftCollector {
             notes.append(note)
         }
         if settings.sequential.enabled { try addSequentialTests(&analysis, window: window, reference: reference) }
-        let (results, findings) = analysis.finished()
+        var (results, findings) = analysis.finished()
+        if let baselineMatrix, baselineMatrix.total > 0 { separateStandingBias(&results, &findings, baseline: baselineMatrix, notes: &notes) }
         return (DriftReport(reference: referenceKind, alpha: settings.alpha, tests: results, notes: notes), findings)
+    }
+
+    /// Prediction bias the baseline already had, in the same direction, is a property of the
+    /// model, not drift: its verdict stays in the report (severity ok, with a note saying so)
+    /// and it makes no finding. Only a bias the baseline did not have is a drift finding.
+    func separateStandingBias(_ results: inout [DriftTestResult], _ findings: inout [Finding], baseline: ConfusionMatrix, notes: inout [String]) {
+        var base = DriftAnalysis(settings: policy.drift, classes: schema.classes,
+                                 minReviewedPerClass: policy.evaluation.minReviewedPerClass, confidence: policy.evaluation.confidence)
+        base.addPredictionBias(baseline)
+        let baseline = base.finished().results
+        var standing: [String] = []
+        for i in results.indices where results[i].target == "prediction_bias" && results[i].severity.alerts {
+            let r = results[i]
+            guard let b = baseline.first(where: { $0.test == r.test && $0.className == r.className }),
+                  let q = b.adjustedPValue, q < policy.drift.alpha,
+                  r.test != "mcnemar" || ((b.effectSize ?? 0) > 0) == ((r.effectSize ?? 0) > 0) else { continue }
+            results[i].severity = .ok
+            results[i].message += "; the baseline had it too (adjusted p \(String(format: "%.2g", q))): a property of the model, not drift"
+            let rule = ["drift", r.target, r.test, r.className].compactMap { $0 }.joined(separator: ".")
+            findings.removeAll { $0.rule == rule }
+            standing.append(r.className.map { "\(r.test) '\($0)'" } ?? r.test)
+        }
+        if !standing.isEmpty {
+            notes.append("prediction bias present since the baseline (a property of the model, not drift): " + standing.joined(separator: ", "))
+        }
     }
 
     /// Boxes per class of one image, counting predicted boxes only at or above `minScore`.

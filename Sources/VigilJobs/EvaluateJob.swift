@@ -126,7 +126,8 @@ public struct EvaluateJob: Sendable {
             }
         }
         if policy.drift.enabled {
-            let collector = DriftCollector(store: store, policy: policy.withClasses(stored.classes), schema: stored, baseline: baseline?.window)
+            let collector = DriftCollector(store: store, policy: policy.withClasses(stored.classes), schema: stored, baseline: baseline?.window,
+                                           baselineMatrix: baseline.flatMap { $0.window.to <= window.from ? $0.matrix : nil })
             let (drift, findings) = try collector.run(window: window, matrix: reviewedMatrix, images: reviewedImages)
             report.drift = drift
             report.findings += findings
@@ -164,6 +165,8 @@ extension EvaluateJob {
         var window: TimeWindow
         var summary: EvaluationReport.ReportBaseline
         var usable: ClassificationEvaluation.BaselineEvidence?
+        /// The baseline window's reviewed confusion counts (classifiers, once it has ended).
+        var matrix: ConfusionMatrix?
     }
 
     /// The baseline of a classifier whose policy compares with one (a `drop` level or
@@ -180,6 +183,6 @@ extension EvaluateJob {
         summary.accuracy = matrix.total > 0 ? evidence.metrics.accuracy : nil
         summary.accuracyInterval = evidence.metrics.accuracyInterval
         summary.used = matrix.total > 0
-        return BaselineUse(window: baselineWindow, summary: summary, usable: matrix.total > 0 ? evidence : nil)
+        return BaselineUse(window: baselineWindow, summary: summary, usable: matrix.total > 0 ? evidence : nil, matrix: matrix)
     }
 }

@@ -133,4 +133,41 @@ struct DriftEvaluateTests {
         #expect(adwin.statistic >= 1 && adwin.severity == .warning, "\(adwin.message)")
         #expect(adwin.message.contains("after 500 earlier ones"))
     }
+
+    /// Two weeks of a two-class model that calls `biasWeek1` / `biasWeek2` of true 'b' items 'a', a third of them reviewed.
+    static func biasedWorkspace(model: String, biasWeek1: Double, biasWeek2: Double) throws -> (TestWorkspace, Policy) {
+        var policy = Policy(model: model, task: .classification, classes: ["a", "b"], evaluation: EvaluationSettings(window: "7d", minReviewedPerClass: 12))
+        policy.drift.embedding.enabled = false
+        let ws = try TestWorkspace(extraPolicies: [policy])
+        var rng = SplitMix64(seed: 11)
+        let start = Timestamp.parseMillis("2026-10-17T00:00:00Z")!, week: Int64 = 7 * 86_400_000
+        var predictions = "", labels = ""
+        for i in 0..<3000 {
+            let ts = start + Int64(i) * (2 * week / 3000)
+            let truth = rng.unit() < 0.5 ? "a" : "b"
+            let bias = ts < start + week ? biasWeek1 : biasWeek2
+            let predicted = truth == "b" && rng.unit() < bias ? "a" : truth
+            predictions += "{\"id\":\"\(model)\(i)\",\"ts\":\"\(Timestamp.format(millis: ts))\",\"model\":\"\(model)\",\"label\":\"\(predicted)\",\"score\":0.8}\n"
+            if i % 3 == 0 { labels += "{\"prediction_id\":\"\(model)\(i)\",\"label\":\"\(truth)\"}\n" }
+        }
+        _ = try ws.ingest(.predictions, try ws.file("b.ndjson", predictions))
+        _ = try ws.ingest(.labels, try ws.file("bl.ndjson", labels))
+        return (ws, policy)
+    }
+
+    @Test func aBiasTheBaselineAlreadyHadIsAPropertyOfTheModelNotDrift() throws {
+        let week2 = (Timestamp.date(millis: Timestamp.parseMillis("2026-10-24T00:00:00Z")!), Timestamp.date(millis: Timestamp.parseMillis("2026-10-31T00:00:00Z")!))
+        let (ws, policy) = try Self.biasedWorkspace(model: "standing", biasWeek1: 0.3, biasWeek2: 0.3)
+        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: policy, window: .range(from: week2.0, to: week2.1))
+        let a = try #require(report.drift?.tests.first { $0.test == "mcnemar" && $0.className == "a" })
+        #expect(a.adjustedPValue! < 0.01 && a.severity == .ok, "\(a.message)")
+        #expect(a.message.contains("a property of the model, not drift"))
+        #expect(!report.findings.contains { $0.rule.hasPrefix("drift.prediction_bias") })
+        #expect(report.drift?.notes.contains { $0.hasPrefix("prediction bias present since the baseline") } == true)
+
+        // The same bias appearing only in week 2 is drift.
+        let (ws2, policy2) = try Self.biasedWorkspace(model: "fresh", biasWeek1: 0, biasWeek2: 0.3)
+        let fresh = try EvaluateJob(store: ws2.store, clock: ws2.clock).run(policy: policy2, window: .range(from: week2.0, to: week2.1))
+        #expect(fresh.findings.contains { $0.rule == "drift.prediction_bias.mcnemar.a" && $0.severity == .info })
+    }
 }
