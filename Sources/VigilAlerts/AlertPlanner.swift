@@ -11,8 +11,9 @@ import VigilStore
 /// - An `insufficient-evidence` finding changes nothing: no verdict on too little evidence, so a
 ///   firing alert is held (still firing, but not repeated until a run confirms it again) and a
 ///   resolved one stays resolved.
-/// - Flap damping: a firing alert resolves only after `resolve_after` evaluations in a row clear
-///   it (default 2); a rule that no longer reports resolves at once.
+/// - Flap damping: a firing alert resolves (or drops to a lower severity) only after
+///   `resolve_after` evaluations in a row do not confirm it (default 2); a rule that no longer
+///   reports resolves at once.
 /// - Repeats: an unchanged firing alert is re-sent after `repeat_interval`, and only when an
 ///   evaluation has confirmed it since the last message.
 /// - Inhibition: of two findings with one fingerprint, the critical one wins; the warning is
@@ -89,6 +90,17 @@ public struct AlertPlanner: Sendable {
                                 inhibited: inhibited[fp].map { $0.map { "\($0.severity.rawValue): \($0.message)" }.joined(separator: "; ") })
             if let old, old.state == .firing {
                 a.startsAt = old.startsAt
+                if a.severity < old.severity && old.clearRuns + 1 < routing.resolveAfter {
+                    // Flap damping applies to de-escalation too: still at its severity until enough evaluations in a row do not confirm it.
+                    var held = old
+                    held.clearRuns = old.clearRuns + 1
+                    held.runID = run.id
+                    held.window = run.window
+                    alerts[fp] = held
+                    changes.alerts.append(held)
+                    changes.events.append(event("alert.clearing", held, book))
+                    continue
+                }
                 if old.severity != a.severity {
                     changes.events.append(event("alert.\(a.severity > old.severity ? "escalated" : "deescalated")", a, book))
                 }

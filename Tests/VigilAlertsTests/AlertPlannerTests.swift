@@ -210,6 +210,25 @@ import VigilStore
         #expect(try bed.store.events(model: AlertTestBed.model, limit: 100).filter { $0.kind == "alert.clearing" }.count == 2)
     }
 
+    @Test func aCriticalAlertDropsToWarningOnlyAfterTwoEvaluationsInARow() throws {
+        let bed = try dampedBed()
+        try bed.evaluate([finding("accuracy", nil, .critical)])
+        bed.clock.advance(by: 86_400)
+        try bed.evaluate([finding("accuracy", nil, .warning)])
+        #expect(try bed.store.alerts(model: nil).first?.severity == .critical, "one evaluation below critical's evidence is not enough")
+        #expect(try bed.outbox().filter { $0.notification.receiver == "pager" }.count == 1, "no resolve of the incident, so no second page later")
+        bed.clock.advance(by: 86_400)
+        try bed.evaluate([finding("accuracy", nil, .critical)])
+        #expect(try bed.store.alerts(model: nil).first.map { $0.severity == .critical && $0.clearRuns == 0 } == true)
+        bed.clock.advance(by: 86_400)
+        try bed.evaluate([finding("accuracy", nil, .warning)])
+        bed.clock.advance(by: 86_400)
+        try bed.evaluate([finding("accuracy", nil, .warning)])
+        #expect(try bed.store.alerts(model: nil).first?.severity == .warning)
+        let pager = try bed.outbox().filter { $0.notification.receiver == "pager" }
+        #expect(json(pager.last!)["event_action"] as? String == "resolve", "the critical incident resolves once critical is gone for good")
+    }
+
     @Test func aHeldAlertIsNotRepagedUntilAnEvaluationConfirmsIt() throws {
         let bed = try dampedBed()
         try bed.evaluate([finding("recall", "cup", .critical)])
