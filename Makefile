@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review bench-serve bench-postgres schemathesis deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review bench-serve bench-postgres bench-monitoring schemathesis deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -66,6 +66,11 @@ bench-serve: deps
 ## Scale-out: HTTP ingest with 1, 2 and 4 servers on one PostgreSQL (and SQLite), evaluate over 1M vs 10M predictions.
 bench-postgres: deps
 	scripts/bench_postgres.sh
+
+## Alerting: 30 simulated days, hourly `vigil tick`, no change (10 seeds) and four changes: notifications,
+## pages, detection delays of the shipped example policy (ARGS="--quick" for 2 seeds of S0).
+bench-monitoring: deps
+	scripts/bench_monitoring.sh $(ARGS)
 
 ## Server: schemathesis against docs/openapi.yaml on a live `vigil serve` (venv, bounded examples).
 schemathesis: deps
