@@ -26,6 +26,11 @@ public enum ReportRenderer {
         out += "window     \(r.window.from) → \(r.window.to)\n"
         out += "reviewed   \(r.labeled) of \(r.predictionsInWindow) predictions (estimator: \(r.estimator))\n"
         if let id = r.runID { out += "run        \(id)\n" }
+        if let b = r.baseline {
+            out += "baseline   \(b.from) → \(b.to), \(b.source)"
+            if let a = b.accuracy { out += "; accuracy \(fmt(a, 4))" + (b.accuracyInterval.map { "  [\(fmt($0.lower, 3)), \(fmt($0.upper, 3))]" } ?? "") + " on \(b.labeled) reviewed" }
+            out += b.used ? "\n" : "; not used yet (it has not ended)\n"
+        }
         for note in r.notes { out += "note       \(note)\n" }
         if let m = r.metrics {
             out += "\naccuracy   \(fmt(m.accuracy, 4))" + (m.accuracyInterval.map { "  [\(fmt($0.lower, 3)), \(fmt($0.upper, 3))]" } ?? "") + "\n"

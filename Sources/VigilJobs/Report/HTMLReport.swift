@@ -104,6 +104,10 @@ public enum HTMLReport {
         let e = SVGChart.escape
         var html = "<p><span class=\"verdict\" style=\"background:\(statusColour[r.status] ?? "#757575")\">\(r.status.rawValue.uppercased())</span> "
         html += "latest window \(e(r.window.from)) → \(e(r.window.to)); \(r.labeled) reviewed of \(r.predictionsInWindow) predictions</p>"
+        if let b = r.baseline {
+            let accuracy = b.accuracy.map { String(format: "accuracy %.3f", $0) + (b.accuracyInterval.map { String(format: " [%.3f, %.3f]", $0.lower, $0.upper) } ?? "") + " on \(b.labeled) reviewed, " } ?? ""
+            html += "<p>baseline \(e(b.from)) → \(e(b.to)): \(e(accuracy))\(e(b.source))\(b.used ? "" : "; not used yet (it has not ended)")</p>"
+        }
         let shown = r.findings.filter { $0.severity != .ok }.sorted { $0.severity > $1.severity }.prefix(12)
         if !shown.isEmpty {
             html += "<table><tr><th>severity</th><th>finding</th></tr>"
