@@ -120,11 +120,13 @@ public enum HTMLReport {
     }
 
     /// The policy thresholds on `metrics` as the latest run judged them (warning and critical).
-    /// Thresholds at one value share a rule, labelled with every metric it applies to.
+    /// Thresholds at one value share a rule, labelled with every metric it applies to. Per-class
+    /// levels relative to the baseline differ by class, so class charts leave them out (one
+    /// dashed line per class and severity would hide the data); the findings table names them.
     static func rules(_ r: EvaluationReport, metrics: Set<String>, classLevel: Bool) -> [SVGChart.Rule] {
         var names: [String: [String]] = [:], order: [String] = []
         var byKey: [String: (Double, String, String)] = [:]
-        for f in r.findings where metrics.contains(f.metric) && (f.className != nil) == classLevel {
+        for f in r.findings where metrics.contains(f.metric) && (f.className != nil) == classLevel && !(classLevel && f.baseline != nil) {
             for (value, kind, colour) in [(f.warning, "warning", "#ff9800"), (f.critical, "critical", "#d62728")] {
                 guard let value else { continue }
                 let key = "\(kind)=\(value)"
