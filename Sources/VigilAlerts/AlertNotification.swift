@@ -19,6 +19,8 @@ public struct AlertNotification: Sendable {
     public var serverURL: String?
     /// For per-incident receivers (PagerDuty): the model's incident of one severity this notification triggers or resolves.
     public var incident: AlertPlanner.Incident?
+    /// Fingerprints of the alerts that are new to this receiver (or changed severity) since its last message: the headline says so.
+    public var fresh: Set<String> = []
 
     public init(id: String, receiver: Receiver, topic: String, model: String, alerts: [AlertRecord], runID: Int64?, window: TimeWindow?,
                 createdAt: Int64, serverURL: String?) {
@@ -117,13 +119,20 @@ public struct AlertNotification: Sendable {
         guard let a = alerts.first else { return "[\(severity.rawValue)] \(model)" }
         let firing = alerts.filter { $0.state == .firing }
         let more = firing.count > 1 ? " (+\(firing.count - 1) more: \(firing.dropFirst().prefix(4).map(\.rule).joined(separator: ", ")))" : ""
-        return "[\(severity.rawValue)] \(model): \(a.rule) — \(a.message); since \(Timestamp.format(millis: a.startsAt))\(more)"
+        return "[\(severity.rawValue)] \(model): \(a.rule) — \(a.message); since \(Timestamp.format(millis: a.startsAt))\(more)\(newSince)"
+    }
+
+    /// ` — new since the last message: R1, R2` when some listed alerts are new to the receiver, or "" when all were told before (a repeat).
+    var newSince: String {
+        let new = alerts.filter { fresh.contains($0.fingerprint) && $0.state == .firing }.map(\.rule)
+        if new.isEmpty { return fresh.isEmpty && alerts.contains { $0.state == .firing } ? " — unchanged since the last message" : "" }
+        return " — new since the last message: " + new.prefix(5).joined(separator: ", ") + (new.count > 5 ? " (+\(new.count - 5))" : "")
     }
 
     func summary(firing: Int, resolved: Int) -> String {
         let lines = alerts.prefix(5).map { "\($0.state == .firing ? $0.severity.rawValue : "resolved") \($0.rule): \($0.message)" }
         let more = alerts.count > 5 ? " (+\(alerts.count - 5) more)" : ""
-        return "\(firing) firing, \(resolved) resolved. " + lines.joined(separator: "; ") + more
+        return "\(firing) firing, \(resolved) resolved\(newSince). " + lines.joined(separator: "; ") + more
     }
 
     func alertContext(_ a: AlertRecord) -> [String: Any] {

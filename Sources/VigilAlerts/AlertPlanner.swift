@@ -161,6 +161,7 @@ public struct AlertPlanner: Sendable {
             guard let receiver = receivers[name] else { continue }
             var listed: [AlertRecord] = []
             var changed: [AlertRecord] = []
+            var fresh = Set<String>()
             for a in ordered {
                 let silenced = book.silences.contains { $0.mutes(a, at: now) }
                 let receipt = book.receipts[a.fingerprint]?[name]
@@ -172,6 +173,7 @@ public struct AlertPlanner: Sendable {
                     if let r = receipt, r.status == .firing, r.severity == a.severity,
                        now - r.sentAt < routing.repeatSeconds * 1000 || a.updatedAt <= r.sentAt || a.clearRuns > 0 { continue }
                     changed.append(a)
+                    if !(receipt.map { $0.status == .firing && $0.severity == a.severity } ?? false) { fresh.insert(a.fingerprint) }
                 case .resolved:
                     guard receipt?.status == .firing else { continue }
                     if routing.sendResolved {
@@ -195,6 +197,7 @@ public struct AlertPlanner: Sendable {
                 var n = AlertNotification(id: id, receiver: receiver, topic: "alert", model: book.model, alerts: group, runID: runID, window: window,
                                           createdAt: now, serverURL: serverURL)
                 n.incident = incident
+                n.fresh = fresh
                 changes.notifications.append(OutboxNotification(id: id, receiver: name, model: book.model, topic: "alert",
                                                                 body: try templates.render(n.context(), for: receiver), createdAt: now))
                 changes.events.append(Event(ts: now, actor: actor, kind: "alert.notification.queued", model: book.model, subject: "notification/\(id)",

@@ -243,7 +243,10 @@ import VigilStore
         #expect(try bed.store.alerts(model: nil).first?.state == .firing)
         bed.clock.advance(by: 86_400)
         try bed.evaluate([finding("recall", "cup", .critical)])
-        #expect(try bed.outbox().filter { $0.notification.receiver == "pager" }.count == 2, "confirmed after the repeat interval: repeated")
+        let pager = try bed.outbox().filter { $0.notification.receiver == "pager" }
+        #expect(pager.count == 2, "confirmed after the repeat interval: repeated")
+        let repeated = try #require((json(pager[1])["payload"] as? [String: Any])?["summary"] as? String)
+        #expect(repeated.hasSuffix("unchanged since the last message"), "\(repeated)")
     }
 
     @Test func pagerDutyGetsOneIncidentPerModelAndSeverity() throws {
@@ -267,6 +270,8 @@ import VigilStore
                           finding("recall", "cup", .critical)])
         pager = try bed.outbox().filter { $0.notification.receiver == "pager" }
         #expect(pager.count == 2 && json(pager[1])["dedup_key"] as? String == "vigil/\(AlertTestBed.model)/critical")
+        let retrigger = try #require((json(pager[1])["payload"] as? [String: Any])?["summary"] as? String)
+        #expect(retrigger.hasSuffix("new since the last message: recall[cup]"), "\(retrigger)")
         // Everything clears: one resolve closes the incident.
         bed.clock.advance(by: 600)
         try bed.evaluate([finding("recall", "bag", .ok, value: 0.9), finding("recall", "can", .ok, value: 0.9), finding("accuracy", nil, .ok, value: 0.9),
