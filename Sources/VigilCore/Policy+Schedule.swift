@@ -28,4 +28,12 @@ extension Policy {
         guard let d = evaluation.labelDelay, d != "0" else { return 0 }
         return (WindowLength.seconds(d) ?? 0) * 1000
     }
+
+    /// The window the canonical evaluation at `instant` (ms) judges: `evaluation.window` long,
+    /// ending `label_delay` before it (labels arrive late). The scheduled `evaluate` job, its
+    /// backfill and `vigil evaluate` with no window all judge this one.
+    public func canonicalWindow(at instant: Int64) -> (from: Int64, to: Int64) {
+        let end = instant - labelDelayMillis
+        return (end - (WindowLength.seconds(evaluation.window) ?? 7 * 86_400) * 1000, end)
+    }
 }

@@ -35,13 +35,12 @@ extension EvaluateJob {
         let cron: CronSchedule
         do { cron = try CronSchedule(cronText) } catch { throw JobError("policy of '\(policy.model)': \(error)") }
         let zone = policy.timezone.flatMap(TimeZone.init(identifier:)) ?? zone
-        let length = (WindowLength.seconds(policy.evaluation.window) ?? 7 * 86_400) * 1000
         var out: [BackfillRun] = []
         var cursor = from.addingTimeInterval(-1)
         while let slot = cron.nextFire(after: cursor, in: zone), slot <= to {
             cursor = slot
-            let end = Timestamp.millis(slot) - policy.labelDelayMillis
-            let window = TimeWindow(from: end - length, to: end)
+            let w = policy.canonicalWindow(at: Timestamp.millis(slot))
+            let window = TimeWindow(from: w.from, to: w.to)
             let before = Set(try store.evaluationRuns(model: policy.model, window: window).map(\.id))
             let report = try run(policy: policy, window: .range(from: Timestamp.date(millis: window.from), to: Timestamp.date(millis: window.to)),
                                  reuseIdenticalRun: true, mode: .adHoc)

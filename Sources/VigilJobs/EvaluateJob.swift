@@ -5,7 +5,7 @@ import VigilStore
 
 /// Which window to evaluate.
 public enum WindowSelection: Sendable {
-    /// The policy's default window, ending now.
+    /// The canonical window at now: the policy's window, ending `label_delay` before now (``Policy/canonicalWindow(at:)``).
     case policyDefault
     /// A length such as `7d`, ending now.
     case last(String)
@@ -53,9 +53,10 @@ public struct EvaluateJob: Sendable {
         let now = Timestamp.millis(clock.now)
         let window: TimeWindow
         switch selection {
-        case .policyDefault, .last:
-            let text: String
-            if case .last(let t) = selection { text = t } else { text = policy.evaluation.window }
+        case .policyDefault:
+            let w = policy.canonicalWindow(at: now)
+            window = TimeWindow(from: w.from, to: w.to)
+        case .last(let text):
             guard let seconds = WindowLength.seconds(text) else {
                 throw JobError("window '\(text)' is not a length such as 7d, 36h or 2w")
             }

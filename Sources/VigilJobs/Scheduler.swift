@@ -56,10 +56,9 @@ public struct JobRegistry: Sendable {
             },
             "evaluate": { ctx in
                 // Ground truth arrives late: judge the window that ended label_delay before the slot.
-                let end = ctx.slot - ctx.policy.labelDelayMillis
-                let length = (WindowLength.seconds(ctx.policy.evaluation.window) ?? 7 * 86_400) * 1000
+                let w = ctx.policy.canonicalWindow(at: ctx.slot)
                 let report = try EvaluateJob(store: ctx.store, clock: ctx.clock, actor: ctx.actor, alerts: alerts).run(
-                    policy: ctx.policy, window: .range(from: Timestamp.date(millis: end - length), to: Timestamp.date(millis: end)))
+                    policy: ctx.policy, window: .range(from: Timestamp.date(millis: w.from), to: Timestamp.date(millis: w.to)))
                 return JobResult(output: "run \(report.runID.map(String.init) ?? "?"): \(report.status.rawValue), \(report.labeled) labelled, window \(report.window.from)..\(report.window.to), \(report.findings.count) findings")
             },
             "retention": { ctx in
