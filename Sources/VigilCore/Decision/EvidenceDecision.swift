@@ -134,7 +134,7 @@ public enum EvidenceDecision {
                 message += ", below the \(name) level \(levelText)"
             }
             if let a = d.adjusted {
-                message += " (p = \(pText(a))\(a != d.p ? ", adjusted across the rule's classes" : ""))"
+                message += " (p \(pText(a))\(a != d.p ? ", adjusted across the rule's classes" : ""))"
             } else {
                 message += " (no interval: compared by the point estimate)"
             }
@@ -146,7 +146,8 @@ public enum EvidenceDecision {
 
     static func fmt(_ v: Double) -> String { String((v * 1000).rounded() / 1000) }
 
-    static func pText(_ p: Double) -> String { p < 0.0001 ? "< 0.0001" : String(format: "%.4f", p) }
+    /// `= 0.0123`, or `< 0.0001` for the smallest.
+    static func pText(_ p: Double) -> String { p < 0.0001 ? "< 0.0001" : "= " + String(format: "%.4f", p) }
 }
 
 extension ThresholdTest {
