@@ -92,13 +92,7 @@ public struct AlertPlanner: Sendable {
                 a.startsAt = old.startsAt
                 if a.severity < old.severity && old.clearRuns + 1 < routing.resolveAfter {
                     // Flap damping applies to de-escalation too: still at its severity until enough evaluations in a row do not confirm it.
-                    var held = old
-                    held.clearRuns = old.clearRuns + 1
-                    held.runID = run.id
-                    held.window = run.window
-                    alerts[fp] = held
-                    changes.alerts.append(held)
-                    changes.events.append(event("alert.clearing", held, book))
+                    alerts[fp] = clearing(old, run: run, book: book, into: &changes)
                     continue
                 }
                 if old.severity != a.severity {
@@ -111,17 +105,13 @@ public struct AlertPlanner: Sendable {
             changes.alerts.append(a)
         }
         for (fp, old) in alerts.sorted(by: { $0.key < $1.key }) where old.state == .firing && winners[fp] == nil && !undecided.contains(fp) {
-            var a = old
-            a.clearRuns = old.clearRuns + 1
-            if seen.contains(fp) && a.clearRuns < routing.resolveAfter {
-                // Flap damping: cleared once is not resolved yet. Not a confirmation either (updatedAt stays), so no repeat.
-                a.runID = run.id
-                a.window = run.window
-                alerts[fp] = a
-                changes.alerts.append(a)
-                changes.events.append(event("alert.clearing", a, book))
+            if seen.contains(fp) && old.clearRuns + 1 < routing.resolveAfter {
+                // Flap damping: cleared once is not resolved yet.
+                alerts[fp] = clearing(old, run: run, book: book, into: &changes)
                 continue
             }
+            var a = old
+            a.clearRuns = old.clearRuns + 1
             a.state = .resolved
             a.endsAt = now
             a.updatedAt = now
@@ -142,6 +132,18 @@ public struct AlertPlanner: Sendable {
         updated.alerts = alerts
         try notify(updated, run: run, into: &changes)
         return changes
+    }
+
+    /// `old`, still firing at its severity, with one more evaluation that did not confirm it
+    /// (`alert.clearing`). Not a confirmation either: `updatedAt` stays, so it is not repeated.
+    func clearing(_ old: AlertRecord, run: Run, book: AlertBook, into changes: inout AlertChanges) -> AlertRecord {
+        var a = old
+        a.clearRuns = old.clearRuns + 1
+        a.runID = run.id
+        a.window = run.window
+        changes.alerts.append(a)
+        changes.events.append(event("alert.clearing", a, book))
+        return a
     }
 
     /// Notifications due without a new run: repeats, and current state after a silence ends.
