@@ -15,7 +15,7 @@ public struct StandardWebhookSignature: Sendable {
     public init(secret: String) throws {
         let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
         guard let bytes = Data(base64Encoded: encoded), !bytes.isEmpty else {
-            throw AlertError("the webhook secret is not whsec_<base64>; make one with `vigil alerts secret` or `echo whsec_$(head -c 32 /dev/urandom | base64)`")
+            throw AlertError("the webhook secret is not whsec_<base64>; make one with `echo whsec_$(head -c 32 /dev/urandom | base64)`")
         }
         key = Array(bytes)
     }
