@@ -100,7 +100,7 @@ public struct AlertNotification: Sendable {
             c["dedup_key"] = Self.incidentKey(model: model, severity: severity)
             c["routing_key"] = receiver.routingKey ?? ""
             c["source"] = "vigil/\(model)"
-            c["pd_severity"] = severity == .critical ? "critical" : "warning"
+            c["pd_severity"] = Self.pagerDutySeverity(severity)
             c["pd_summary"] = String(headline(severity: severity).prefix(1024))
             c["custom_details_json"] = JSONText.object([
                 "alerts": String(alerts.count), "firing": alerts.filter { $0.state == .firing }.map(\.rule).joined(separator: ", "),
@@ -146,7 +146,7 @@ public struct AlertNotification: Sendable {
             "ends_at_or_zero": a.endsAt.map { Timestamp.format(millis: $0) } ?? "0001-01-01T00:00:00Z",
             "ends_at_json": JSONText.quote(a.endsAt.map { Timestamp.format(millis: $0) }),
             "labels_json": JSONText.object(Self.labels(a)), "annotations_json": JSONText.object(annotations(a)),
-            "generator_url": reportURL ?? "", "pd_severity": Self.pagerDutySeverity(a),
+            "generator_url": reportURL ?? "", "pd_severity": Self.pagerDutySeverity(a.severity),
             "emoji": a.state == .resolved ? "✅" : a.severity == .critical ? "🔴" : a.severity == .warning ? "🟠" : "🔵",
         ]
     }
@@ -168,8 +168,9 @@ public struct AlertNotification: Sendable {
 
     static func number(_ v: Double) -> String { String(format: "%.4g", v) }
 
-    static func pagerDutySeverity(_ a: AlertRecord) -> String {
-        switch a.severity {
+    /// PagerDuty's severity for Vigil's: critical, warning, else info.
+    static func pagerDutySeverity(_ severity: Severity) -> String {
+        switch severity {
         case .critical: "critical"
         case .warning: "warning"
         default: "info"

@@ -75,10 +75,7 @@ public struct ClassificationEvaluation: Sendable, Equatable, Codable {
                          estimator: String?) -> [Finding] {
         let minimum = policy.evaluation.minReviewedPerClass
         let suffix = estimator.map { " (\($0))" } ?? ""
-        var settled: [Int: Finding] = [:]
-        var tests: [ThresholdTest] = []
-        var order: [(settled: Bool, index: Int)] = []
-        func add(_ f: Finding) { settled[order.count] = f; order.append((true, order.count)) }
+        var pending = PendingFindings()
         for (family, t) in policy.thresholds.enumerated() {
             guard let metric = MetricName(rawValue: t.metric), metric.tasks.contains(.classification) else { continue }
             let targets: [Int?] = !metric.isPerClass ? [nil]
@@ -88,37 +85,34 @@ public struct ClassificationEvaluation: Sendable, Equatable, Codable {
                 let rule = name.map { "\(metric.rawValue)[\($0)]" } ?? metric.rawValue
                 let label = (name.map { "\(metric.rawValue) of '\($0)'" } ?? metric.rawValue) + suffix
                 let (evidence, shortage) = Self.evidence(metric, k, name, m, minimum)
+                /// Too little evidence: no verdict, with the reason (and the value, for a baseline that is missing or short).
+                func insufficient(_ message: String, value: Double? = nil) {
+                    pending.settle(Finding(rule: rule, metric: metric.rawValue, className: name, severity: .insufficientEvidence, value: value, interval: nil,
+                                           warning: t.warning, critical: t.critical, evidence: evidence, message: message))
+                }
                 if let shortage {
-                    add(Finding(rule: rule, metric: metric.rawValue, className: name, severity: .insufficientEvidence, value: nil, interval: nil,
-                                warning: t.warning, critical: t.critical, evidence: evidence,
-                                message: "\(metric.rawValue)\(name.map { " of '\($0)'" } ?? ""): insufficient evidence (\(shortage), at least \(minimum) needed)"))
+                    insufficient("\(metric.rawValue)\(name.map { " of '\($0)'" } ?? ""): insufficient evidence (\(shortage), at least \(minimum) needed)")
                     continue
                 }
                 var base: MetricReading?
                 if t.drop != nil {
+                    let value = readings.reading(metric, classIndex: k)?.value
                     guard let baseline else {
-                        add(Finding(rule: rule, metric: metric.rawValue, className: name, severity: .insufficientEvidence, value: readings.reading(metric, classIndex: k)?.value,
-                                    interval: nil, warning: nil, critical: nil, evidence: evidence,
-                                    message: "\(label): no baseline to compare with yet (the baseline window has not ended or holds no labels)"))
+                        insufficient("\(label): no baseline to compare with yet (the baseline window has not ended or holds no labels)", value: value)
                         continue
                     }
-                    let (_, baseShortage) = Self.evidence(metric, k, name, baseline.metrics, minimum)
-                    if let baseShortage {
-                        add(Finding(rule: rule, metric: metric.rawValue, className: name, severity: .insufficientEvidence, value: readings.reading(metric, classIndex: k)?.value,
-                                    interval: nil, warning: nil, critical: nil, evidence: evidence,
-                                    message: "\(label): insufficient evidence in the baseline (\(baseShortage), at least \(minimum) needed)"))
+                    if let baseShortage = Self.evidence(metric, k, name, baseline.metrics, minimum).1 {
+                        insufficient("\(label): insufficient evidence in the baseline (\(baseShortage), at least \(minimum) needed)", value: value)
                         continue
                     }
                     base = baseline.readings.reading(metric, classIndex: k)
                 }
                 guard let reading = readings.reading(metric, classIndex: k) else { continue }
-                order.append((false, tests.count))
-                tests.append(ThresholdTest(rule: rule, metric: metric.rawValue, className: name, label: label, evidence: evidence, threshold: t,
-                                           family: family, current: reading, baseline: base))
+                pending.decide(ThresholdTest(rule: rule, metric: metric.rawValue, className: name, label: label, evidence: evidence, threshold: t,
+                                             family: family, current: reading, baseline: base))
             }
         }
-        let decided = EvidenceDecision.findings(tests, confidence: policy.evaluation.confidence)
-        return order.enumerated().map { position, entry in entry.settled ? settled[position]! : decided[entry.index] }
+        return pending.findings(confidence: policy.evaluation.confidence)
     }
 
     /// The examples a rule rests on, and why they are too few (`nil`: enough).
@@ -133,10 +127,5 @@ public struct ClassificationEvaluation: Sendable, Equatable, Codable {
         }
         let minSupport = m.perClass.map(\.support).min() ?? 0
         return (m.total, minSupport < minimum ? "a class has only \(minSupport) reviewed examples" : nil)
-    }
-
-    static func fmt(_ v: Double) -> String {
-        let r = (v * 1000).rounded() / 1000
-        return String(r)
     }
 }

@@ -103,13 +103,10 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
                             evidence: gtCount[k] >= minimum ? .ok : .insufficientEvidence)
         }
         let totalBoxes = gtCount.reduce(0, +)
-        var slots: [Finding?] = []
-        var tests: [(position: Int, test: ThresholdTest)] = []
+        var pending = PendingFindings()
         func test(_ rule: String, _ metric: MetricName, _ name: String?, _ t: Threshold, family: Int, evidence: Int, _ reading: MetricReading) {
-            tests.append((slots.count, ThresholdTest(rule: rule, metric: metric.rawValue, className: name,
-                                                        label: name.map { "\(metric.rawValue) of '\($0)'" } ?? metric.rawValue,
-                                                        evidence: evidence, threshold: t, family: family, current: reading)))
-            slots.append(nil)
+            pending.decide(ThresholdTest(rule: rule, metric: metric.rawValue, className: name, label: name.map { "\(metric.rawValue) of '\($0)'" } ?? metric.rawValue,
+                                         evidence: evidence, threshold: t, family: family, current: reading))
         }
         for (family, t) in policy.thresholds.enumerated() {
             guard let metric = MetricName(rawValue: t.metric), metric.tasks.contains(.detection) else { continue }
@@ -126,7 +123,7 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
                     }
                     let rule = "\(metric.rawValue)[\(row.className)]"
                     if row.groundTruthBoxes < minimum || reading.value < 0 || (metric == .precision && predicted < minimum) {
-                        slots.append(Finding(rule: rule, metric: metric.rawValue, className: row.className, severity: .insufficientEvidence,
+                        pending.settle(Finding(rule: rule, metric: metric.rawValue, className: row.className, severity: .insufficientEvidence,
                                                 value: nil, interval: nil, warning: t.warning, critical: t.critical, evidence: row.groundTruthBoxes,
                                                 message: "\(metric.rawValue) of '\(row.className)': insufficient evidence (\(row.groundTruthBoxes) ground-truth boxes, at least \(minimum) needed)"))
                     } else {
@@ -136,7 +133,7 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
             } else {
                 let value = metric == .map ? stats[0] : metric == .map50 ? stats[1] : stats[2]
                 if totalBoxes < minimum || value < 0 {
-                    slots.append(Finding(rule: metric.rawValue, metric: metric.rawValue, className: nil, severity: .insufficientEvidence,
+                    pending.settle(Finding(rule: metric.rawValue, metric: metric.rawValue, className: nil, severity: .insufficientEvidence,
                                             value: nil, interval: nil, warning: t.warning, critical: t.critical, evidence: totalBoxes,
                                             message: "\(metric.rawValue): insufficient evidence (\(totalBoxes) ground-truth boxes, at least \(minimum) needed)"))
                 } else {
@@ -145,9 +142,7 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
                 }
             }
         }
-        let decided = EvidenceDecision.findings(tests.map(\.test), confidence: policy.evaluation.confidence)
-        for (entry, finding) in zip(tests, decided) { slots[entry.position] = finding }
-        let findings = slots.compactMap { $0 }
+        let findings = pending.findings(confidence: policy.evaluation.confidence)
         self.findings = findings
         status = EvaluationStatus.summarising(findings, labeled: totalBoxes)
     }

@@ -114,11 +114,10 @@ extension DriftCollector {
         return nil
     }
 
-    /// Change detectors on the reviewed-correctness stream and the hourly mean score.
     /// The longest run-up a change detector replays before the evaluated window.
     static let maxReplay: Int64 = 90 * 86_400_000
 
-    /// The change detectors. Each runs over the stream from the start of the reference window
+    /// The change detectors on the reviewed-correctness stream and the hourly mean score. Each runs over the stream from the start of the reference window
     /// (the baseline or the previous window; at most ``maxReplay`` back) to the end of the
     /// evaluated one, and reports only the changes inside the evaluated window: the detector
     /// arrives at the window in the state the earlier data left it in, so a change at a window

@@ -178,7 +178,7 @@ public final class PostgresStore: Store, @unchecked Sendable {
 
     public func firstPredictionTime(model: String) throws -> Int64? {
         try read { s in
-            let (modelID, _) = try Self.requireSchema(s, name: model)
+            guard let (modelID, _) = try Self.schema(s, name: model) else { return nil }
             return try s.query("SELECT MIN(hour) FROM hourly_class_counts WHERE model_id = $1", [modelID]).first
                 .flatMap { try $0.optionalInt(0) }.map { $0 * 3_600_000 }
         }
