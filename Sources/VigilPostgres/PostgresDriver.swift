@@ -82,6 +82,8 @@ struct PostgresNamedRow: SQLRow {
         return try c.decode(Bool?.self)
     }
 
+    func optionalData(_ column: String) throws -> Data? { try cell(column).decode(Data?.self) }
+
     private func cell(_ column: String) throws -> PostgresCell {
         guard row.cells.contains(column) else {
             throw StoreError("no column '\(column)' in the row (columns: \(row.cells.map(\.columnName).joined(separator: ", ")))")

@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 10
+    public static let schemaVersion = 11
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -140,6 +140,15 @@ extension SQLiteStore {
             try db.execute(sql: """
                 ALTER TABLE alerts ADD COLUMN clear_runs INTEGER NOT NULL DEFAULT 0;
                 PRAGMA user_version = 10;
+                """)
+        }
+        m.registerMigration("v11-prediction-ids") { db in
+            // PostgreSQL keeps (id, seq, ts) of every prediction in a table of its own, as its
+            // predictions are partitioned by day; the same name here lets the shared rules
+            // (`Rules/`) find a prediction by seq in one statement for both.
+            try db.execute(sql: """
+                CREATE VIEW prediction_ids AS SELECT id, seq, model_id, ts, label_idx, content_hash FROM predictions;
+                PRAGMA user_version = 11;
                 """)
         }
         return m

@@ -73,6 +73,7 @@ struct GRDBRow: SQLRow {
     func optionalDouble(_ column: String) throws -> Double? { try value(column) }
     func optionalString(_ column: String) throws -> String? { try value(column) }
     func optionalBool(_ column: String) throws -> Bool? { try value(column) }
+    func optionalData(_ column: String) throws -> Data? { try value(column) }
 
     private func value<T: DatabaseValueConvertible>(_ column: String) throws -> T? {
         guard row.hasColumn(column) else { throw StoreError("no column '\(column)' in the row (columns: \(row.columnNames.joined(separator: ", ")))") }

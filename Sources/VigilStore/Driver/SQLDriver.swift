@@ -64,6 +64,8 @@ public protocol SQLRow {
     func optionalString(_ column: String) throws -> String?
     /// A boolean, stored as 0/1 on SQLite.
     func optionalBool(_ column: String) throws -> Bool?
+    /// Bytes (a BLOB or a `bytea`).
+    func optionalData(_ column: String) throws -> Data?
 }
 
 extension SQLRow {
@@ -71,6 +73,7 @@ extension SQLRow {
     public func double(_ column: String) throws -> Double { try required(optionalDouble(column), column) }
     public func string(_ column: String) throws -> String { try required(optionalString(column), column) }
     public func bool(_ column: String) throws -> Bool { try required(optionalBool(column), column) }
+    public func data(_ column: String) throws -> Data { try required(optionalData(column), column) }
 
     private func required<T>(_ value: T?, _ column: String) throws -> T {
         guard let value else { throw StoreError("column '\(column)' is NULL where a value was expected") }
@@ -82,10 +85,11 @@ extension SQLRow {
 public struct SQLDialect: Sendable {
     /// `sqlite` or `postgresql`.
     public var name: String
-    /// The text at `path` inside the JSON text in `column` (NULL when absent).
-    public var jsonText: @Sendable (_ column: String, _ path: [String]) -> String
     /// The JSON (object or array) at `path` inside `column`, as text.
     public var jsonValue: @Sendable (_ column: String, _ path: [String]) -> String
+    /// The text of the input attribute (`input.attributes.<key>`) inside the prediction payload
+    /// in `column`, the key bound to the parameter `keyParameter` (e.g. `$4`).
+    public var inputAttribute: @Sendable (_ column: String, _ keyParameter: String) -> String
     /// The values of `expression` joined by `separator` (an aggregate).
     public var stringAggregate: @Sendable (_ expression: String, _ separator: String) -> String
     /// Ends a `SELECT` that claims the rows it finds for this transaction, passing over rows
@@ -97,13 +101,13 @@ public struct SQLDialect: Sendable {
     /// Orders text byte by byte, whatever the database's locale (`COLLATE "C"`).
     public var bytewise: String
 
-    public init(name: String, jsonText: @escaping @Sendable (String, [String]) -> String,
-                jsonValue: @escaping @Sendable (String, [String]) -> String,
+    public init(name: String, jsonValue: @escaping @Sendable (String, [String]) -> String,
+                inputAttribute: @escaping @Sendable (String, String) -> String,
                 stringAggregate: @escaping @Sendable (String, String) -> String,
                 claimRows: String, lockRows: String, bytewise: String) {
         self.name = name
-        self.jsonText = jsonText
         self.jsonValue = jsonValue
+        self.inputAttribute = inputAttribute
         self.stringAggregate = stringAggregate
         self.claimRows = claimRows
         self.lockRows = lockRows
@@ -113,16 +117,16 @@ public struct SQLDialect: Sendable {
     /// SQLite's JSON1 functions and `group_concat`.
     public static let sqlite = SQLDialect(
         name: "sqlite",
-        jsonText: { column, path in "json_extract(\(column), '\(sqlitePath(path))')" },
         jsonValue: { column, path in "json_extract(\(column), '\(sqlitePath(path))')" },
+        inputAttribute: { column, key in "CAST(json_extract(\(column), '$.input.attributes.\"' || \(key) || '\"') AS TEXT)" },
         stringAggregate: { expression, separator in "group_concat(\(expression), '\(separator)')" },
         claimRows: "", lockRows: "", bytewise: "COLLATE BINARY")
 
     /// PostgreSQL's `#>>` / `#>` on `json` and `string_agg`.
     public static let postgres = SQLDialect(
         name: "postgresql",
-        jsonText: { column, path in "(\(column))::json #>> '{\(path.joined(separator: ","))}'" },
         jsonValue: { column, path in "((\(column))::json #> '{\(path.joined(separator: ","))}')::text" },
+        inputAttribute: { column, key in "((\(column))::json #>> ARRAY['input', 'attributes', CAST(\(key) AS TEXT)])" },
         stringAggregate: { expression, separator in "string_agg(\(expression), '\(separator)')" },
         claimRows: "FOR UPDATE SKIP LOCKED", lockRows: "FOR UPDATE", bytewise: "COLLATE \"C\"")
 

@@ -9,6 +9,12 @@ import VigilCore
 public protocol SQLStore: Store {
     /// The database this store's rules run on.
     var driver: any SQLDriver { get }
+
+    /// Writes labels inside the caller's transaction `c`, through this backend's label-ingest
+    /// path (a review answer's ground truth goes the way ingested labels go). Refused records
+    /// are counted in `outcome`.
+    func writeLabels(_ c: any SQLConnection, _ batch: [LabelRecord], models: [Int64: ModelSchema], options: IngestOptions,
+                     outcome: inout IngestOutcome) throws
 }
 
 extension SQLConnection {
