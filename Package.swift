@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilPostgres", "VigilJobs", "VigilServer", "vigil",
+                "VigilCore", "VigilStore", "VigilPostgres", "VigilJobs", "VigilRegistry", "VigilServer", "vigil",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

@@ -10,7 +10,7 @@ public enum RegistryCommands {
     public static func gate(ws: Workspace, store: any Store, clock: any VigilClock, policy: Policy, version: Int, actor: String) throws -> GateVerdict {
         let registry = try ws.modelRegistry(store: store)
         guard let v = try registry.version(model: policy.model, version: version) else {
-            throw RegistryError("\(policy.model) has no version \(version): see `vigil registry list --model \(policy.model)`")
+            throw RegistryError(.notFound, "\(policy.model) has no version \(version): see `vigil registry list --model \(policy.model)`")
         }
         guard let folder = RetrainJob.lineageField(v.lineage, "job_folder") else {
             throw RegistryError("\(policy.model) v\(version) was not produced by a retraining job, so it has no holdout to be judged on; promote it with --override --reason \"…\" or retrain")
@@ -37,7 +37,7 @@ public enum RegistryCommands {
         var fingerprint: String?
         if let trainingData {
             let path = ws.path(trainingData)
-            guard let hash = ArtifactStore.sha256(file: path) else { throw RegistryError("--training-data: cannot read \(path)") }
+            guard let hash = ArtifactStore.sha256(file: path) else { throw RegistryError(.invalidRequest, "--training-data: cannot read \(path)") }
             lineage["training_data"] = URL(fileURLWithPath: path).standardizedFileURL.path
             fingerprint = hash
         }

@@ -30,7 +30,7 @@ public struct ArtifactStore: Sendable {
     /// Copies `file` into the store (if its content is not there yet); returns its hash and path.
     public func put(file: String) throws -> (sha256: String, path: String) {
         guard FileManager.default.fileExists(atPath: file), let hash = Self.sha256(file: file) else {
-            throw RegistryError("cannot read the artifact \(file): the trainer must write it (see docs/registry.md, \"Trainer contract\")")
+            throw RegistryError(.invalidRequest, "cannot read the artifact \(file): the trainer must write it (see docs/registry.md, \"Trainer contract\")")
         }
         let target = path(sha256: hash)
         let fm = FileManager.default
@@ -45,8 +45,29 @@ public struct ArtifactStore: Sendable {
     }
 }
 
-/// A registry error meant for the person at the terminal: what happened and what to do.
+/// A registry error meant for the person at the terminal: what happened and what to do, and
+/// which kind of failure it is, so an API answers 404, 422, 409 or 502 as fits.
 public struct RegistryError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, for callers that must tell cases apart.
+    public enum Kind: Sendable, Equatable {
+        /// The model has no such version, champion or previous champion.
+        case notFound
+        /// The request itself is incomplete or unreadable (a missing reason, an unreadable file).
+        case invalidRequest
+        /// The registry refuses in its current state (a failed gate, no verdict, already champion).
+        case refused
+        /// The registry's backend (MLflow) cannot be reached or answered with an error.
+        case unavailable
+    }
+
+    public var kind: Kind
     public var description: String
-    public init(_ description: String) { self.description = description }
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+
+    /// A refusal: the registry's current state does not allow it.
+    public init(_ description: String) { self.init(.refused, description) }
 }

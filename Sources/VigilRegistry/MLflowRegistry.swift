@@ -32,7 +32,7 @@ public final class MLflowRegistry: ModelRegistry {
     /// `baseURL`: the tracking server (`http://host:port`); `token`: sent as `Authorization: Bearer`.
     public init(baseURL: String, token: String? = nil, timeout: Double = 30) throws {
         guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https" else {
-            throw RegistryError("vigil.yaml: registry.url: '\(baseURL)' is not an http(s) URL such as http://127.0.0.1:5000")
+            throw RegistryError(.invalidRequest, "vigil.yaml: registry.url: '\(baseURL)' is not an http(s) URL such as http://127.0.0.1:5000")
         }
         self.baseURL = url
         self.token = token
@@ -70,7 +70,7 @@ public final class MLflowRegistry: ModelRegistry {
             slot.fill(data, (response as? HTTPURLResponse)?.statusCode, error)
         }.resume()
         let (data, status, error) = slot.wait()
-        if let error { throw RegistryError("MLflow at \(baseURL.absoluteString) (\(endpoint)): \(error.localizedDescription). Is the server running? Check registry.url in vigil.yaml.") }
+        if let error { throw RegistryError(.unavailable, "MLflow at \(baseURL.absoluteString) (\(endpoint)): \(error.localizedDescription). Is the server running? Check registry.url in vigil.yaml.") }
         let object = data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
         guard let status, (200..<300).contains(status) else {
             throw APIError(status: status ?? 0, code: object["error_code"] as? String ?? "", message: object["message"] as? String
@@ -109,7 +109,7 @@ public final class MLflowRegistry: ModelRegistry {
             "description": "registered by Vigil (\(actor))",
         ])
         guard let mv = answer["model_version"] as? [String: Any], let v = try parse(mv) else {
-            throw RegistryError("MLflow model-versions/create answered without a model version: \(answer)")
+            throw RegistryError(.unavailable, "MLflow model-versions/create answered without a model version: \(answer)")
         }
         return v
     }
@@ -167,7 +167,7 @@ public final class MLflowRegistry: ModelRegistry {
 
     public func moveAlias(_ r: AliasMoveRequest) throws -> AliasMove {
         guard try version(model: r.model, version: r.version) != nil else {
-            throw RegistryError("\(r.model) has no version \(r.version) in MLflow: see `vigil registry list --model \(r.model)`")
+            throw RegistryError(.notFound, "\(r.model) has no version \(r.version) in MLflow: see `vigil registry list --model \(r.model)`")
         }
         let current = try alias(r.alias, model: r.model)
         if r.checkExpected && current != r.expected {
@@ -193,7 +193,7 @@ public final class MLflowRegistry: ModelRegistry {
     }
 
     public func history(model: String?, limit: Int) throws -> [AliasMove] {
-        guard let model else { throw RegistryError("the MLflow backend lists history per model: pass --model") }
+        guard let model else { throw RegistryError(.invalidRequest, "the MLflow backend lists history per model: pass --model") }
         let answer: [String: Any]
         do { answer = try call("GET", "registered-models/get", query: ["name": model]) } catch let e as APIError where e.code == "RESOURCE_DOES_NOT_EXIST" { return [] }
         let tags = (answer["registered_model"] as? [String: Any])?["tags"] as? [[String: Any]] ?? []

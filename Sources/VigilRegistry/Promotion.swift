@@ -42,7 +42,7 @@ public struct Promotion: Sendable {
     /// Stores `verdict` in the version's model card; a failed verdict marks the version `rejected`.
     public func record(_ verdict: GateVerdict, now: Int64) throws {
         guard let version = try registry.version(model: verdict.model, version: verdict.candidate) else {
-            throw RegistryError("\(verdict.model) has no version \(verdict.candidate): see `vigil registry list --model \(verdict.model)`")
+            throw RegistryError(.notFound, "\(verdict.model) has no version \(verdict.candidate): see `vigil registry list --model \(verdict.model)`")
         }
         var card = ModelCard.decode(version.card, classes: version.classes)
         card.gate = verdict
@@ -55,7 +55,7 @@ public struct Promotion: Sendable {
     @discardableResult
     public func promote(model: String, version: Int, overrideReason: String? = nil, now: Int64) throws -> AliasMove {
         guard let v = try registry.version(model: model, version: version) else {
-            throw RegistryError("\(model) has no version \(version): see `vigil registry list --model \(model)`")
+            throw RegistryError(.notFound, "\(model) has no version \(version): see `vigil registry list --model \(model)`")
         }
         let verdict = ModelCard.decode(v.card, classes: v.classes).gate
         let champion = try registry.alias("champion", model: model)
@@ -63,7 +63,7 @@ public struct Promotion: Sendable {
         let kind: AliasMoveKind
         let expected: Int?
         if let reason = overrideReason {
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RegistryError("--reason: say why the gate is overridden") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RegistryError(.invalidRequest, "--reason: say why the gate is overridden") }
             kind = .override
             expected = champion
         } else {
@@ -89,7 +89,7 @@ public struct Promotion: Sendable {
     /// Points `champion` back at the version it pointed to before the last move.
     @discardableResult
     public func rollback(model: String, reason: String?, now: Int64) throws -> AliasMove {
-        guard let current = try registry.alias("champion", model: model) else { throw RegistryError("\(model) has no champion to roll back") }
+        guard let current = try registry.alias("champion", model: model) else { throw RegistryError(.notFound, "\(model) has no champion to roll back") }
         guard let last = try registry.history(model: model, limit: 1000).first(where: { $0.alias == "champion" && $0.toVersion == current }),
               let previous = last.fromVersion else {
             throw RegistryError("\(model) v\(current) has no previous champion to roll back to; promote a version with `vigil registry promote`")

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import VigilCore
+import VigilRegistry
 import VigilStore
 
 /// An error meant for the API client: an HTTP status, a stable code and a message that says
@@ -26,6 +27,16 @@ public struct APIError: Error, Sendable {
     /// The JSON body: `{"error": code, "message": …, "request_id": …}`.
     func body(requestID: String) -> String {
         "{\"error\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message)),\"request_id\":\(JSONText.quote(requestID))}"
+    }
+
+    /// The API error for a registry error, by its kind.
+    static func from(_ error: RegistryError) -> APIError {
+        switch error.kind {
+        case .notFound: APIError(.notFound, "not_found", error.description)
+        case .invalidRequest: APIError(.unprocessableContent, "invalid_request", error.description)
+        case .refused: APIError(.conflict, "registry_refused", error.description)
+        case .unavailable: APIError(.badGateway, "registry_unavailable", error.description)
+        }
     }
 
     /// The API error for a queue refusal.

@@ -83,13 +83,19 @@ enum RegistryRoutes: RouteGroup {
         APIError.notFound("\(policy.model) has no version \(number): GET /v1/models/\(policy.model)/versions lists them")
     }
 
-    /// Runs a registry operation off the event loop; its refusals (a failed gate, a concurrent
-    /// move, a version without a job to judge) are 409 with the registry's own explanation.
+    /// Runs a registry operation off the event loop and answers its errors by kind, with the
+    /// registry's own explanation: a missing version 404, an incomplete request 422, a refusal
+    /// (a failed gate, a concurrent move, a version without a job to judge) 409, an MLflow that
+    /// cannot be reached or answers with an error 502.
     static func registryCall<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         do {
             return try await Blocking.run(body)
         } catch let error as RegistryError {
+            throw APIError.from(error)
+        } catch let error as RegistryConflict {
             throw APIError(.conflict, "registry_refused", error.description)
+        } catch let error as MLflowRegistry.APIError {
+            throw APIError(.badGateway, "registry_unavailable", error.description)
         } catch let error as JobError {
             throw APIError(.conflict, "registry_refused", error.description)
         }

@@ -92,7 +92,7 @@ struct Registry: ParsableCommand {
             let v = try reportingErrors(exitCode: 1) { () throws -> ModelVersion in
                 let (ws, store, _, _) = try options.open()
                 guard let v = try ws.modelRegistry(store: store).version(model: options.model, version: version) else {
-                    throw RegistryError("\(options.model) has no version \(version): see `vigil registry list --model \(options.model)`")
+                    throw RegistryError(.notFound, "\(options.model) has no version \(version): see `vigil registry list --model \(options.model)`")
                 }
                 return v
             }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 import VigilCore
 import VigilJobs
+import VigilRegistry
 import VigilStore
 @testable import VigilServer
 
@@ -74,5 +75,20 @@ import VigilStore
         }
         #expect(try bed.environment.store.aliases(model: ServerTestBed.model)["champion"] == 2)
         #expect(try bed.environment.store.aliasHistory(model: ServerTestBed.model, limit: 10).map(\.toVersion) == [2, 1])
+    }
+}
+
+/// Each kind of registry error has its own status, so a client can tell "no such version" and
+/// "MLflow is down" from "the gate refused".
+@Suite struct RegistryErrorStatusTests {
+    @Test func eachKindHasItsStatusAndCode() {
+        let cases: [(RegistryError.Kind, HTTPResponse.Status, String)] = [
+            (.notFound, .notFound, "not_found"), (.invalidRequest, .unprocessableContent, "invalid_request"),
+            (.refused, .conflict, "registry_refused"), (.unavailable, .badGateway, "registry_unavailable"),
+        ]
+        for (kind, status, code) in cases {
+            let answer = APIError.from(RegistryError(kind, "message"))
+            #expect(answer.status == status && answer.code == code && answer.message == "message")
+        }
     }
 }
