@@ -49,7 +49,7 @@ extension SQLValue: PostgresArgument {
         case .text(let s): b.append(s)
         case .blob(let d): try b.append(d)
         case .boolean(let v): b.append(v)
-        case .integers(let a): try b.append(a)
+        case .integers(let a): b.append(a)
         }
     }
 }

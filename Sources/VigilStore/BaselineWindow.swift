@@ -1,6 +1,5 @@
 import Foundation
 import VigilCore
-import VigilStore
 
 /// Where a model's baseline window lies: the latest one recorded in the event log
 /// (`baseline.set`, written by `vigil baseline set` and at promotion), else the first

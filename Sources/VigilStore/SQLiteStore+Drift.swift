@@ -8,7 +8,7 @@ extension SQLiteStore {
 
     public func predictedClassCounts(model: String, window: TimeWindow) throws -> [Int] {
         try queue.read { db in
-            guard let (modelID, schema) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            guard let (modelID, schema) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
             var counts = [Int](repeating: 0, count: schema.classes.count)
             func add(_ index: Int64, _ n: Int64) {
                 if index >= 0 && Int(index) < counts.count { counts[Int(index)] += Int(n) }
@@ -44,8 +44,8 @@ extension SQLiteStore {
 
     public func scores(model: String, window: TimeWindow, limit: Int) throws -> WindowValues {
         try queue.read { db in
-            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
-            let count = try Self.predictionCount(db, modelID: modelID, window: window)
+            guard let (modelID, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
+            let count = try db.sql.predictionCount(modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
             var out: [Double] = []
             if let level {
@@ -77,8 +77,8 @@ extension SQLiteStore {
 
     public func forEachPredictedBoxes(model: String, window: TimeWindow, limit: Int, _ body: (String) throws -> Void) throws -> WindowValues {
         try queue.read { db in
-            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
-            let count = try Self.predictionCount(db, modelID: modelID, window: window)
+            guard let (modelID, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
+            let count = try db.sql.predictionCount(modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
             if let level {
                 // A sampled prediction without boxes has an empty array, as in the full read.
@@ -96,7 +96,7 @@ extension SQLiteStore {
 
     public func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)] {
         try queue.read { db in
-            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            guard let (modelID, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
             guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
             let rows = try RawStatement(conn, """
                 SELECT ts, label_idx = predicted_idx FROM ground_truth
@@ -112,7 +112,7 @@ extension SQLiteStore {
 
     public func hourlyMeanScores(model: String, window: TimeWindow) throws -> [(hour: Int64, mean: Double, count: Int)] {
         try queue.read { db in
-            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            guard let (modelID, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
             // Whole hours from the per-hour sums, the partial hours at the edges from the rows.
             var out: [(hour: Int64, mean: Double, count: Int)] = []
             let (wholeHours, edges) = window.byHour
@@ -136,7 +136,7 @@ extension SQLiteStore {
 
     public func embeddingSample(model: String, window: TimeWindow, limit: Int) throws -> [String] {
         try queue.read { db in
-            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            guard let (modelID, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
             // Most models send no embeddings: look at the window's latest predictions before
             // scanning all of them.
             let probe = try Bool.fetchOne(db, sql: """

@@ -86,7 +86,7 @@ extension SQLiteStore {
         try queue.writeWithoutTransaction { db in
             guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
             var modelIDs: [String: Int64] = [:]
-            for (id, s) in try Self.allModels(db) { modelIDs[s.name] = id }
+            for (id, s) in try db.sql.allModels() { modelIDs[s.name] = id }
             // Rows of one file are nearly always of one model: remember the last lookup.
             var lastModel: (name: String, id: Int64)?
             func modelID(_ name: String) -> Int64? {
@@ -206,7 +206,7 @@ extension SQLiteStore {
     public func ingestLabels(options: IngestOptions, nextBatch: () throws -> [LabelRecord]?,
                              progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try queue.writeWithoutTransaction { db in
-            let models = try Self.allModels(db)
+            let models = try db.sql.allModels()
             var outcome = IngestOutcome()
             try ingestBatches(db, options: options, nextBatch: nextBatch, progress: progress, outcome: &outcome) { batch, outcome in
                 try Self.writeLabels(db, batch, models: models, options: options, outcome: &outcome)
@@ -287,7 +287,7 @@ extension SQLiteStore {
                 if let predicted, let oldLabel { delta.addConfusion(model: modelID, ts: ts, label: oldLabel, predicted: predicted, count: -1) }
                 if let predicted, let labelIndex { delta.addConfusion(model: modelID, ts: ts, label: labelIndex, predicted: predicted, count: 1) }
                 outcome.relabeled += 1
-                try Self.append(db, Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
+                try db.sql.append(Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
                                           subject: r.predictionID, details: "{\"revision\":\(revision),\"line\":\(r.line)}"))
             } else {
                 current.reset()

@@ -7,7 +7,7 @@ extension SQLiteStore {
     public func forEachSamplingCandidate(model: String, window: TimeWindow, passes: Int, attribute: String?,
                                          _ body: (Int, SamplingCandidate) throws -> Void) throws {
         try queue.read { db in
-            guard let (modelID, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+            guard let (modelID, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
             guard let conn = db.sqliteConnection else { throw StoreError("the database connection is closed") }
             let attributeColumn = attribute == nil ? "NULL" : "json_extract(p.payload, ?4)"
             // Labelled or queued predictions of the window, as a sorted array looked up by binary
@@ -52,29 +52,12 @@ extension SQLiteStore {
         }
     }
 
-    /// Expires stale leases inside the caller's transaction.
-    static func expire(_ db: Database, now: Int64) throws -> Int {
-        try GRDBConnection(db: db).expireReviewLeases(now: now)
-    }
-
-    /// Runs `body` in a `BEGIN IMMEDIATE` transaction and returns its value.
-    func immediate<T>(_ body: (Database) throws -> T) throws -> T {
-        var result: T?
-        try queue.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
-            }
-        }
-        return result!
-    }
-
     public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64, limit: Int) throws -> [ReviewClaim] {
-        try immediate { db in
-            _ = try Self.expire(db, now: now)
+        try GRDBDriver(queue: queue).immediate { db in
+            _ = try db.sql.expireReviewLeases(now: now)
             var modelID: Int64?
             if let model {
-                guard let (id, _) = try Self.schema(db, name: model) else { throw StoreError("unknown model '\(model)'") }
+                guard let (id, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
                 modelID = id
             }
             let arguments: StatementArguments = if let modelID { [modelID, reviewer] } else { [reviewer] }
@@ -85,7 +68,7 @@ extension SQLiteStore {
             while claims.count < limit, let item = try Row.fetchOne(next, arguments: arguments) {
                 let itemID: Int64 = item["id"]
                 try insert.execute(arguments: [itemID, reviewer, now, now + leaseMillis])
-                claims.append(try Self.claimRow(db, assignment: db.lastInsertedRowID))
+                claims.append(try Self.reviewClaim(db.sql, assignment: db.lastInsertedRowID))
             }
             return claims
         }
@@ -109,10 +92,6 @@ extension SQLiteStore {
                   < i.reviews_required
             ORDER BY i.id LIMIT 1
             """
-    }
-
-    static func claimRow(_ db: Database, assignment: Int64) throws -> ReviewClaim {
-        try Self.reviewClaim(GRDBConnection(db: db), assignment: assignment)
     }
 
     public func writeLabels(_ c: any SQLConnection, _ batch: [LabelRecord], models: [Int64: ModelSchema], options: IngestOptions,

@@ -35,22 +35,9 @@ public final class SQLiteStore: SQLStore {
             throw StoreError("cannot open the store at \(path): \(error.message ?? "\(error)"). Check the path and permissions, or run `vigil init`.")
         }
     }
+}
 
-    // MARK: The shared rules inside a GRDB transaction (for the SQLite-only paths)
-
-    static func schema(_ db: Database, name: String) throws -> (id: Int64, schema: ModelSchema)? {
-        try GRDBConnection(db: db).modelSchema(named: name)
-    }
-
-    static func allModels(_ db: Database) throws -> [Int64: ModelSchema] {
-        try GRDBConnection(db: db).allModels()
-    }
-
-    static func append(_ db: Database, _ e: Event) throws {
-        try GRDBConnection(db: db).append(e)
-    }
-
-    static func predictionCount(_ db: Database, modelID: Int64, window: TimeWindow) throws -> Int {
-        try GRDBConnection(db: db).predictionCount(modelID: modelID, window: window)
-    }
+extension Database {
+    /// This transaction as the shared rules' ``SQLConnection`` (for the SQLite-only paths).
+    var sql: GRDBConnection { GRDBConnection(db: self) }
 }

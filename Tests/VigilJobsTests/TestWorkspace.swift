@@ -30,7 +30,7 @@ struct TestWorkspace {
 
     func file(_ name: String, bytes: [UInt8]) throws -> String {
         let path = root + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 

@@ -13,10 +13,16 @@ public struct GRDBDriver: SQLDriver {
     }
 
     public func write<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
+        try immediate { db in try body(GRDBConnection(db: db)) }
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction on the GRDB connection itself (for the
+    /// SQLite-only paths) and returns its value.
+    func immediate<T>(_ body: (Database) throws -> T) throws -> T {
         var result: T?
         try queue.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                result = try body(GRDBConnection(db: db))
+                result = try body(db)
                 return .commit
             }
         }
