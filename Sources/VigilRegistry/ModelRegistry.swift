@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import VigilStore
 
 /// Where model versions, their verdicts and their aliases live: the embedded registry (the

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import VigilStore
 
 /// Keeps the next item claimed and decoded in the background while the reviewer looks at the

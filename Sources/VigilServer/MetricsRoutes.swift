@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 import Hummingbird
 
 /// `GET /metrics`: Prometheus text exposition (version 0.0.4), without authentication (it holds

@@ -1,4 +1,5 @@
 import Foundation
+import VigilCore
 
 /// API tokens (only their hashes are stored), written once over the driver.
 extension SQLStore {
