@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "VigilPostgres", targets: ["VigilPostgres"]),
         .library(name: "VigilAlerts", targets: ["VigilAlerts"]),
         .library(name: "VigilJobs", targets: ["VigilJobs"]),
+        .library(name: "VigilWorkspace", targets: ["VigilWorkspace"]),
         .library(name: "VigilSampling", targets: ["VigilSampling"]),
         .library(name: "VigilImaging", targets: ["VigilImaging"]),
         .library(name: "VigilRegistry", targets: ["VigilRegistry"]),
@@ -84,14 +85,17 @@ let package = Package(
         .target(
             name: "VigilJobs",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilPostgres", "VigilAlerts", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilImaging",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilImaging",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The composition root: the one module that knows the store backends and opens the one
+        // `vigil.yaml` names (jobs take `any Store`).
+        .target(name: "VigilWorkspace", dependencies: ["VigilCore", "VigilStore", "VigilPostgres", "VigilJobs"]),
         // `vigil quickstart`: the whole loop on simulated time (camera, simulated reviewer, timeline).
         .target(
             name: "VigilQuickstart",
-            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilRegistry", "VigilDetector", "VigilImaging"]
+            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilWorkspace", "VigilRegistry", "VigilDetector", "VigilImaging"]
         ),
         // `vigil review`: the reviewers' terminal UI (terminal control, keys, screen, images, session).
         .target(name: "VigilReview", dependencies: ["VigilCore", "VigilStore", "VigilImaging"]),
@@ -99,7 +103,7 @@ let package = Package(
         .target(
             name: "VigilServer",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilJobs", "VigilAlerts", "VigilSampling", "VigilRegistry", "CZlib",
+                "VigilCore", "VigilStore", "VigilJobs", "VigilWorkspace", "VigilAlerts", "VigilSampling", "VigilRegistry", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,34 +115,34 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilReview", "VigilServer", "VigilQuickstart", "COpenBLAS",
+                "VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilWorkspace", "VigilSampling", "VigilRegistry", "VigilDetector", "VigilReview", "VigilServer", "VigilQuickstart", "COpenBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VigilImagingTests", dependencies: ["VigilImaging"]),
-        .testTarget(name: "VigilDetectorTests", dependencies: ["VigilDetector", "VigilCore", "VigilImaging", "VigilJobs", "VigilStore", "vigil"]),
+        .testTarget(name: "VigilDetectorTests", dependencies: ["VigilDetector", "VigilCore", "VigilImaging", "VigilJobs", "VigilWorkspace", "VigilStore", "vigil"]),
         .testTarget(name: "VigilReviewTests", dependencies: ["VigilCore", "VigilStore", "VigilImaging", "VigilReview", "vigil", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilStoreTests", dependencies: ["VigilCore", "VigilStore", "VigilPostgres", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "VigilSamplingTests", dependencies: ["VigilCore", "VigilStore", "VigilPostgres", "VigilSampling", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "VigilAlertsTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "vigil"]
+            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilWorkspace", "vigil"]
         ),
         .testTarget(
             name: "VigilRegistryTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilRegistry", "VigilJobs", "VigilDetector", "VigilImaging", "vigil"]
+            dependencies: ["VigilCore", "VigilStore", "VigilRegistry", "VigilJobs", "VigilWorkspace", "VigilDetector", "VigilImaging", "vigil"]
         ),
         .testTarget(
             name: "VigilJobsTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilSampling", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilWorkspace", "VigilSampling", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "VigilQuickstartTests", dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilRegistry", "VigilQuickstart"]),
+        .testTarget(name: "VigilQuickstartTests", dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilWorkspace", "VigilRegistry", "VigilQuickstart"]),
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilPostgres", "VigilJobs", "VigilRegistry", "VigilServer", "vigil",
+                "VigilCore", "VigilStore", "VigilPostgres", "VigilJobs", "VigilWorkspace", "VigilRegistry", "VigilServer", "vigil",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

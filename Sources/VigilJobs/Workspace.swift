@@ -1,7 +1,6 @@
 import Foundation
 import VigilAlerts
 import VigilCore
-import VigilPostgres
 import VigilStore
 import Yams
 
@@ -80,7 +79,8 @@ public struct Workspace: Sendable {
         self.config = config
     }
 
-    static func loadConfig(_ path: String) throws -> WorkspaceConfig {
+    /// `vigil.yaml` at `path`, decoded; errors name the file and the field.
+    public static func loadConfig(_ path: String) throws -> WorkspaceConfig {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         do {
             return try YAMLDecoder().decode(WorkspaceConfig.self, from: text)
@@ -123,55 +123,6 @@ public struct Workspace: Sendable {
             throw JobError("\(path("vigil.yaml")): retention: '\(text)' is not a length of at least a day, such as 90d or 26w")
         }
         return Int64(seconds) * 1000
-    }
-
-    /// Opens the configured store.
-    public func openStore() throws -> any Store {
-        let url = config.store
-        if url.hasPrefix("sqlite:") {
-            return try SQLiteStore(path: path(String(url.dropFirst("sqlite:".count))))
-        }
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try PostgresStore.shared(url: url)
-        }
-        throw JobError("vigil.yaml: store: '\(url)' is not a store URL; use sqlite:.vigil/vigil.db or postgres://USER@HOST:PORT/DATABASE")
-    }
-
-    /// Opens the store and registers every policy's model in it.
-    public func openStoreWithModels(clock: any VigilClock = SystemClock()) throws -> (store: any Store, catalog: ModelCatalog, policies: [Policy]) {
-        let policies = try loadPolicies()
-        let store = try openStore()
-        let catalog = try store.syncModels(policies.map(\.schema), now: Timestamp.millis(clock.now))
-        return (store, catalog, policies)
-    }
-
-    /// Creates a workspace in `directory`: `vigil.yaml`, an example policy and the store.
-    /// Existing files are left alone. Returns the paths written.
-    @discardableResult
-    public static func initialize(at directory: String, examplePolicy: Policy = ExamplePolicies.classifier,
-                                  clock: any VigilClock = SystemClock()) throws -> [String] {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var written: [String] = []
-        let configPath = (directory as NSString).appendingPathComponent("vigil.yaml")
-        if !fm.fileExists(atPath: configPath) {
-            try WorkspaceConfig.template.write(toFile: configPath, atomically: true, encoding: .utf8)
-            written.append(configPath)
-        }
-        let workspace = try Workspace(root: directory, config: loadConfig(configPath))
-        let policies = workspace.path(workspace.config.policies)
-        try fm.createDirectory(atPath: policies, withIntermediateDirectories: true)
-        let policyPath = (policies as NSString).appendingPathComponent("\(examplePolicy.model).yaml")
-        if !fm.fileExists(atPath: policyPath) {
-            try ExamplePolicies.yaml(examplePolicy).write(toFile: policyPath, atomically: true, encoding: .utf8)
-            written.append(policyPath)
-        }
-        _ = try workspace.openStoreWithModels(clock: clock)
-        if case let storePath = workspace.path(String(workspace.config.store.dropFirst("sqlite:".count))),
-           workspace.config.store.hasPrefix("sqlite:") {
-            written.append(storePath)
-        }
-        return written
     }
 }
 

@@ -5,6 +5,7 @@ import VigilDetector
 import VigilJobs
 import VigilRegistry
 import VigilStore
+import VigilWorkspace
 
 /// `vigil quickstart`: the whole loop on one machine, on simulated time, with the embedded
 /// detector and a SQLite store.

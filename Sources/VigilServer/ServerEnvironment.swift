@@ -4,6 +4,7 @@ import VigilAlerts
 import VigilCore
 import VigilJobs
 import VigilStore
+import VigilWorkspace
 
 /// What the route handlers share: the store (one connection for writes, one for reads, so reads
 /// are not queued behind ingest in WAL mode), the models, the clock, the limits and the metrics.

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import VigilCore
 import VigilJobs
 import VigilStore
+import VigilWorkspace
 
 /// `vigil serve`: the HTTP API, the scheduler and the alert deliverer in one process, run by a
 /// `ServiceGroup` so SIGTERM (or SIGINT) drains them in order: /readyz turns 503, the deliverer

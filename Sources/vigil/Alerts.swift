@@ -4,6 +4,7 @@ import VigilAlerts
 import VigilCore
 import VigilJobs
 import VigilStore
+import VigilWorkspace
 
 struct Alerts: ParsableCommand {
     static let configuration = CommandConfiguration(

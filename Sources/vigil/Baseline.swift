@@ -3,6 +3,7 @@ import Foundation
 import VigilCore
 import VigilJobs
 import VigilStore
+import VigilWorkspace
 
 struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

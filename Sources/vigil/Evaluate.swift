@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilCore
 import VigilJobs
+import VigilWorkspace
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(

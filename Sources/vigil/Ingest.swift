@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VigilCore
 import VigilJobs
+import VigilWorkspace
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilJobs
+import VigilWorkspace
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import VigilCore
 import VigilJobs
 import VigilQuickstart
+import VigilWorkspace
 
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import VigilCore
 import VigilJobs
 import VigilSampling
 import VigilStore
+import VigilWorkspace
 
 struct Queue: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import VigilCore
 import VigilJobs
 import VigilRegistry
 import VigilStore
+import VigilWorkspace
 
 struct Registry: ParsableCommand {
     static let configuration = CommandConfiguration(

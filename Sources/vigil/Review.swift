@@ -4,6 +4,7 @@ import VigilCore
 import VigilJobs
 import VigilReview
 import VigilStore
+import VigilWorkspace
 
 struct Review: ParsableCommand {
     static let configuration = CommandConfiguration(

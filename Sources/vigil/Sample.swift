@@ -3,6 +3,7 @@ import Foundation
 import VigilCore
 import VigilJobs
 import VigilSampling
+import VigilWorkspace
 
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(

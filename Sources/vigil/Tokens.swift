@@ -3,6 +3,7 @@ import Foundation
 import VigilCore
 import VigilServer
 import VigilStore
+import VigilWorkspace
 
 struct Tokens: ParsableCommand {
     static let configuration = CommandConfiguration(

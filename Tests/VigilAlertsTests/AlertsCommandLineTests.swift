@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 import VigilJobs
+import VigilWorkspace
 
 /// `vigil evaluate` → alerts → outbox → `vigil alerts deliver`, and the other alert commands,
 /// run as a user would: the built binary against a workspace and the local receiver.

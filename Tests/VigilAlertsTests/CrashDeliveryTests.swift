@@ -4,6 +4,7 @@ import VigilAlerts
 import VigilCore
 import VigilJobs
 import VigilStore
+import VigilWorkspace
 
 /// A deliverer process (`vigil alerts deliver --loop`) killed with SIGKILL at 50 random points
 /// while 1,000 notifications are pending. Afterwards every notification was delivered at least

@@ -4,6 +4,7 @@ import VigilCore
 import VigilJobs
 import VigilStore
 @testable import VigilDetector
+import VigilWorkspace
 
 /// `detector predict` output and `detector synth` annotations go through the real ingest and
 /// evaluation, and Vigil's stored evaluation agrees with the detector's own.

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import VigilCore
 import VigilJobs
+import VigilWorkspace
 
 /// An ingest killed with SIGKILL at random points until 20 kills have landed while rows were
 /// still being written (at most 40 tries), each followed by re-running the same ingest:

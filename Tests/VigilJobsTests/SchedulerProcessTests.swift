@@ -4,6 +4,7 @@ import Testing
 import VigilCore
 import VigilJobs
 import VigilStore
+import VigilWorkspace
 
 /// `vigil tick` as cron runs it: real processes racing for the same slots.
 @Suite(.serialized) struct SchedulerProcessTests {

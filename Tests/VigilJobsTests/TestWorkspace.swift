@@ -2,6 +2,7 @@ import Foundation
 import VigilCore
 import VigilJobs
 import VigilStore
+import VigilWorkspace
 
 /// A fresh workspace (vigil.yaml, the example classifier policy, a SQLite store) in a temporary folder.
 struct TestWorkspace {

@@ -5,6 +5,7 @@ import VigilJobs
 import VigilQuickstart
 import VigilRegistry
 import VigilStore
+import VigilWorkspace
 
 /// `vigil quickstart --fast` end to end, and the story asserted from what the store holds —
 /// not from the quickstart's own summary.

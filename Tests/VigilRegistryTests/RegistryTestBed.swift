@@ -2,6 +2,7 @@ import Foundation
 import VigilCore
 import VigilJobs
 import VigilStore
+import VigilWorkspace
 
 /// A workspace with one model whose production predictions are all reviewed, a test trainer
 /// script, and a webhook receiver that notices are queued for (never sent).

@@ -4,6 +4,7 @@ import VigilCore
 import VigilJobs
 import VigilRegistry
 import VigilStore
+import VigilWorkspace
 
 /// The policy's retraining trigger, as `retrain-check` applies it: severe findings in the
 /// latest evaluation, enough new labels, and the cooldown.

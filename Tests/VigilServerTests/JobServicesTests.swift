@@ -4,6 +4,7 @@ import VigilCore
 import VigilJobs
 import VigilStore
 @testable import VigilServer
+import VigilWorkspace
 
 @Suite struct JobServicesTests {
     @Test func theSchedulerPassRunsDueSlotsOnceAndCountsThem() throws {

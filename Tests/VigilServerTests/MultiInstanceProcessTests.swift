@@ -7,6 +7,7 @@ import VigilCore
 import VigilJobs
 import VigilPostgres
 import VigilStore
+import VigilWorkspace
 
 /// Scale-out on PostgreSQL as it is deployed: 3 `vigil serve` processes and 5 `vigil tick`
 /// processes on one database, the same and different prediction batches sent to every server

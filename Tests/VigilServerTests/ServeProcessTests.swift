@@ -6,6 +6,7 @@ import Testing
 import VigilCore
 import VigilJobs
 @testable import VigilServer
+import VigilWorkspace
 
 /// `vigil serve` and `vigil tokens` as a user runs them: the built binary, a real socket, SIGTERM.
 @Suite(.serialized) struct ServeProcessTests {

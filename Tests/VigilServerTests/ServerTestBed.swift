@@ -5,6 +5,7 @@ import VigilCore
 import VigilJobs
 import VigilStore
 @testable import VigilServer
+import VigilWorkspace
 
 /// A fresh workspace (the example classifier policy), a token per scope, and the server's
 /// application over it, driven through HummingbirdTesting's router client.
