@@ -46,6 +46,15 @@ extension Workspace {
         }
     }
 
+    /// The scheduler's jobs for this workspace: alerts and retention as vigil.yaml says, and
+    /// retraining that writes under the workspace and registers where vigil.yaml says. `vigil
+    /// tick` and `vigil serve` both schedule with it.
+    public func jobRegistry() throws -> JobRegistry {
+        let workspace = self
+        return .standard(alerts: try alertSetup(), workspaceRoot: root, registry: { try workspace.modelRegistry(store: $0) },
+                         retention: try retentionMillis())
+    }
+
     /// `${VAR}` replaced by the environment's value.
     static func expandEnvironment(_ text: String) -> String {
         guard text.hasPrefix("${"), text.hasSuffix("}") else { return text }

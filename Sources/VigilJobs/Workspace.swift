@@ -116,6 +116,16 @@ public struct Workspace: Sendable {
         try AlertSetup(receivers: config.receivers, serverURL: config.serverURL, delivery: config.delivery, workspaceRoot: root)
     }
 
+    /// The time zone of schedules whose policy names none: `timezone` in vigil.yaml, else UTC.
+    /// Every command and `vigil serve` resolve it here, so they agree.
+    public func scheduleZone() throws -> TimeZone {
+        guard let name = config.timezone else { return TimeZone(identifier: "UTC")! }
+        guard let zone = TimeZone(identifier: name) else {
+            throw JobError("\(path("vigil.yaml")): timezone: '\(name)' is not an IANA time zone such as Europe/Berlin or UTC")
+        }
+        return zone
+    }
+
     /// `retention` in milliseconds, or `nil` when raw predictions are kept forever.
     public func retentionMillis() throws -> Int64? {
         guard let text = config.retention else { return nil }

@@ -47,15 +47,8 @@ struct SchedulerPass: Sendable {
     func tick() throws -> [Scheduler.Outcome] {
         let policies = try workspace.loadPolicies()
         _ = try store.syncModels(policies.map(\.schema), now: Timestamp.millis(clock.now))
-        var zone = TimeZone(identifier: "UTC")!
-        if let name = workspace.config.timezone {
-            guard let z = TimeZone(identifier: name) else { throw JobError("vigil.yaml: timezone: '\(name)' is not an IANA time zone") }
-            zone = z
-        }
-        // Retraining jobs write under the workspace and register where vigil.yaml says, as `vigil tick` does.
-        let workspace = self.workspace
-        var registry = JobRegistry.standard(alerts: try workspace.alertSetup(), workspaceRoot: workspace.root,
-                                            registry: { try workspace.modelRegistry(store: $0) }, retention: try workspace.retentionMillis())
+        let zone = try workspace.scheduleZone()
+        var registry = try workspace.jobRegistry()
         let metrics = self.metrics
         for (job, runner) in registry.runners {
             registry.runners[job] = { context in

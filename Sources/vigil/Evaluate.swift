@@ -105,7 +105,7 @@ struct Evaluate: ParsableCommand {
                 guard parts.count == 2, let f = Timestamp.parseMillis(parts[0]), let t = Timestamp.parseMillis(parts[1]) else {
                     throw JobError("--backfill '\(backfill)' is not FROM..TO, e.g. 2026-10-01T00:00:00Z..2026-10-31T00:00:00Z")
                 }
-                let zone = ws.config.timezone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+                let zone = try ws.scheduleZone()
                 return try policies.flatMap { policy in
                     var policy = policy
                     if noDrift { policy.drift.enabled = false }

@@ -42,16 +42,7 @@ struct Tick: ParsableCommand {
             let ws = try workspace.workspace()
             let clock = try workspace.clock()
             let (store, _, policies) = try ws.openStoreWithModels(clock: clock)
-            var zone = TimeZone(identifier: "UTC")!
-            if let name = ws.config.timezone {
-                guard let z = TimeZone(identifier: name) else {
-                    throw JobError("\(ws.path("vigil.yaml")): timezone: '\(name)' is not an IANA time zone such as Europe/Berlin or UTC")
-                }
-                zone = z
-            }
-            return try Scheduler(store: store, clock: clock, registry: .standard(alerts: try ws.alertSetup(), workspaceRoot: ws.root, registry: { try ws.modelRegistry(store: $0) },
-                                                                           retention: try ws.retentionMillis()),
-                                 defaultZone: zone)
+            return try Scheduler(store: store, clock: clock, registry: try ws.jobRegistry(), defaultZone: try ws.scheduleZone())
                 .tick(policies: policies)
         }
         for o in outcomes {
