@@ -3,7 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
-import VigilAlerts
+import VigilQuickstart
 
 @Suite struct LoopbackWebhookReceiverTests {
     func post(_ url: String, _ body: String, headers: [String: String] = [:]) async throws -> (Int, String) {
