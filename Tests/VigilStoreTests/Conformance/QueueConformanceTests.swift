@@ -328,6 +328,50 @@ import VigilCore
         #expect(try store.verify().isHealthy)
     }
 
+    @Test(arguments: Backend.all) func goldItemsScoreTheReviewerAndLeaveTheGroundTruthAlone(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try Self.fiveShelfPredictions(c)
+        let s = try c.seqs()
+        try c.label([truthLine("a", "jar")], now: 5)
+        _ = try store.enqueue([ReviewItemDraft(predictionSeq: s["a"]!, strategy: .gold, inclusionProbability: 1, goldLabelIndex: 1)],
+                              model: "shelf", sampleRun: "gold", now: 10, actor: "sampler")
+        let t = Self.t
+        let claim = try #require(try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
+        #expect(claim.isGold && claim.predictionID == "a")
+        // A wrong answer on a gold item is recorded for the reviewer's statistics only.
+        try store.submit([ReviewSubmission(assignment: claim.assignment, outcome: .label("can"))], reviewer: "ana", now: t + 1)
+        #expect(try c.truth()["a"]?.labelIndex == 1 && c.truth()["a"]?.labeledAt == 5)
+        let finished = try store.finishedAssignments(model: "shelf")
+        #expect(finished.count == 1 && finished[0].labelIndex == 0 && finished[0].goldLabelIndex == 1 && finished[0].state == "labeled")
+        #expect(try store.reviewItems(model: "shelf", state: "done", limit: 10).map(\.isGold) == [true])
+        #expect(try store.weightedReviews(model: "shelf", window: Self.hourTen).isEmpty)
+        #expect(try store.queuedCount(model: "shelf", since: 0) == 0)
+        // Undoing it leaves the known label as it was.
+        let again = try store.undoLast(reviewer: "ana", model: "shelf", now: t + 2, leaseMillis: Self.lease)
+        #expect(again.isGold && again.item == claim.item)
+        #expect(try c.truth()["a"]?.labelIndex == 1)
+        #expect(try store.verify().isHealthy)
+    }
+
+    @Test(arguments: Backend.all) func queueStatusCountsOneModelOrAll(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try Self.fiveShelfPredictions(c)
+        try c.ingest([det("i1", at: When.at(10), boxes: [("pallet", 0.5)]), det("i2", at: When.at(10), boxes: [])])
+        try c.queue(["a", "b"])
+        try c.queue(["i1", "i2"], model: "dock", probability: 0.2)
+        let t = Self.t
+        let dock = try store.claim(model: "dock", reviewer: "ana", now: t, leaseMillis: 1_000, limit: 2)
+        try store.submit([ReviewSubmission(assignment: dock[0].assignment, outcome: .boxes([]))], reviewer: "ana", now: t + 1)
+        _ = try store.claim(model: "shelf", reviewer: "ben", now: t, leaseMillis: 1_000, limit: 1)
+        #expect(try store.queueStatus(model: "dock", now: t + 2) == QueueStatus(open: 1, claimed: 1, done: 1, byStrategy: ["uniform": 2]))
+        #expect(try store.queueStatus(model: "shelf", now: t + 2) == QueueStatus(open: 2, claimed: 1, byStrategy: ["uniform": 2]))
+        #expect(try store.queueStatus(model: nil, now: t + 2) == QueueStatus(open: 3, claimed: 2, done: 1, byStrategy: ["uniform": 4]))
+        #expect(try store.queueStatus(model: nil, now: t + 1_000) == QueueStatus(open: 3, done: 1, expired: 2, byStrategy: ["uniform": 4]))
+        #expect(try store.queueStatus(model: "ghost", now: t) == QueueStatus())
+    }
+
     // MARK: Undo
 
     @Test(arguments: Backend.all) func undoWithdrawsAFirstLabelAndGivesTheItemBack(backend: Backend) throws {
@@ -441,6 +485,70 @@ import VigilCore
         #expect(try c.truth()["b"]?.labelIndex == 2)
         #expect(try store.reviewItems(model: "shelf", state: "done", limit: 10).map(\.predictionID) == ["b"])
         #expect(try store.verify().isHealthy)
+    }
+
+    @Test(arguments: Backend.all) func undoWithdrawsReviewedBoxes(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try c.ingest([det("i1", at: When.at(10), boxes: [("pallet", 0.9)])])
+        try c.queue(["i1"], model: "dock")
+        let t = Self.t
+        let claim = try #require(try store.claim(model: "dock", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
+        let boxes = [ReviewedBox(label: "pallet", x: 0, y: 0, width: 5, height: 5, verdict: .changed)]
+        try store.submit([ReviewSubmission(assignment: claim.assignment, outcome: .boxes(boxes))], reviewer: "ana", now: t + 1)
+        #expect(try c.truth("dock")["i1"]?.boxes == ReviewedBox.groundTruthJSON(boxes))
+        let again = try store.undoLast(reviewer: "ana", model: "dock", now: t + 2, leaseMillis: Self.lease)
+        #expect(again.item == claim.item)
+        #expect(try c.truth("dock").isEmpty)
+        var images = 0
+        try store.forEachReviewedImage(model: "dock", window: Self.hourTen) { _, _ in images += 1 }
+        #expect(images == 0)
+        #expect(try c.events("review.undo").first.map(Conformance.details)?["undone"] == "labeled")
+        #expect(try store.verify().isHealthy)
+    }
+
+    @Test(arguments: Backend.all) func undoByTheSecondReviewerRestoresTheFirstAnswer(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try Self.fiveShelfPredictions(c)
+        try c.queue(["a"], reviews: 2)
+        let t = Self.t
+        let first = try #require(try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
+        try store.submit([ReviewSubmission(assignment: first.assignment, outcome: .label("jar"))], reviewer: "ana", now: t + 1)
+        let second = try #require(try store.claim(model: "shelf", reviewer: "ben", now: t + 2, leaseMillis: Self.lease, limit: 1).first)
+        try store.submit([ReviewSubmission(assignment: second.assignment, outcome: .label("box"))], reviewer: "ben", now: t + 3)
+        #expect(try c.truth()["a"]?.labelIndex == 2)
+        #expect(try store.reviewItems(model: "shelf", state: nil, limit: 1).first?.state == "done")
+        let back = try store.undoLast(reviewer: "ben", model: nil, now: t + 4, leaseMillis: Self.lease)
+        #expect(back.item == first.item && back.reviewer == "ben")
+        #expect(try c.truth()["a"]?.labelIndex == 1, "ana's answer is the ground truth again")
+        #expect(try store.confusionMatrix(model: "shelf", window: Self.hourTen)[1, 0] == 1)
+        #expect(try store.reviewItems(model: "shelf", state: nil, limit: 1).first?.state == "open")
+        #expect(try store.finishedAssignments(model: "shelf").map(\.reviewer) == ["ana"])
+        #expect(try store.verify().isHealthy)
+    }
+
+    @Test(arguments: Backend.all) func undoTakesBackTheLastAnswerInTheModelsInView(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try Self.fiveShelfPredictions(c)
+        try c.ingest([det("i1", at: When.at(10), boxes: [("pallet", 0.9)])])
+        try c.queue(["i1"], model: "dock")
+        try c.queue(["a"])
+        let t = Self.t
+        let img = try #require(try store.claim(model: "dock", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
+        try store.submit([ReviewSubmission(assignment: img.assignment, outcome: .skip(reason: nil))], reviewer: "ana", now: t + 1)
+        let shelf = try #require(try store.claim(model: "shelf", reviewer: "ana", now: t + 2, leaseMillis: Self.lease, limit: 1).first)
+        try store.submit([ReviewSubmission(assignment: shelf.assignment, outcome: .label("can"))], reviewer: "ana", now: t + 3)
+        // The newer answer is on shelf, but only dock is in view.
+        let back = try store.undoLast(reviewer: "ana", model: "dock", now: t + 4, leaseMillis: Self.lease)
+        #expect(back.item == img.item && back.model == "dock")
+        #expect(try c.truth()["a"]?.labelIndex == 0, "the shelf answer stays")
+        guard case .cannotUndo = queueError({ _ = try store.undoLast(reviewer: "ana", model: "dock", now: t + 5, leaseMillis: Self.lease) }) else {
+            Issue.record("nothing left to undo on dock"); return
+        }
+        #expect(try store.undoLast(reviewer: "ana", model: nil, now: t + 6, leaseMillis: Self.lease).item == shelf.item)
+        #expect(try c.truth().isEmpty)
     }
 
     // MARK: Releasing and statistics
