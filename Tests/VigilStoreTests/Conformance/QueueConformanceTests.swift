@@ -94,6 +94,7 @@ import VigilCore
         let gold = [ReviewItemDraft(predictionSeq: s["b"]!, strategy: .gold, inclusionProbability: 1, goldLabelIndex: 1)]
         #expect(try store.enqueue(gold, model: "shelf", sampleRun: "run-3", now: 300, actor: "sampler") == 1)
         let runs = try c.events("sample.run", model: "shelf")
+        try #require(runs.count > 2, "runs has too few elements")
         #expect(runs.map(\.subject) == ["run-3", "run-2", "run-1"] && runs.allSatisfy { $0.actor == "sampler" })
         #expect(Conformance.details(runs[2]) == ["queued": "2", "uniform": "1", "uncertainty": "1"])
         #expect(runs[2].ts == 100)
@@ -126,6 +127,7 @@ import VigilCore
         try c.queue(["d"], reviews: 2)
         let t = Self.t
         let ana = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 2)
+        try #require(ana.count > 1, "ana has too few elements")
         #expect(ana.map(\.predictionID) == ["a", "b"])
         #expect(ana[0].predictedClass == "can" && ana[0].score == 0.9 && ana[0].reviewer == "ana" && ana[0].leaseUntil == t + Self.lease && !ana[0].isGold)
         #expect(ana[0].model == "shelf" && ana[0].payload.flatMap(Conformance.uri) == "a" && ana[1].predictedClass == "jar")
@@ -187,6 +189,7 @@ import VigilCore
         try c.queue(["a", "b"])
         let t = Self.t
         let claims = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: 1_000, limit: 2)
+        try #require(claims.count > 1, "claims has too few elements")
         #expect(claims.count == 2)
         #expect(try store.expireLeases(now: t + 999) == 0)
         // At the lease's end the claim is no longer live.
@@ -219,6 +222,7 @@ import VigilCore
         try c.queue(["a", "b", "c"])
         let t = Self.t
         let claims = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 3)
+        try #require(claims.count > 2, "claims has too few elements")
         try store.submit([ReviewSubmission(assignment: claims[0].assignment, outcome: .label("jar")),
                           ReviewSubmission(assignment: claims[1].assignment, outcome: .skip(reason: "blurry")),
                           ReviewSubmission(assignment: claims[2].assignment, outcome: .flag(reason: "broken image"))], reviewer: "ana", now: t + 10)
@@ -262,6 +266,7 @@ import VigilCore
         try c.queue(["d", "e"])
         let t = Self.t
         let claims = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 2)
+        try #require(claims.count > 1, "claims has too few elements")
         let refused = queueError {
             try store.submit([ReviewSubmission(assignment: claims[0].assignment, outcome: .label("can")),
                               ReviewSubmission(assignment: claims[1].assignment, outcome: .label("tray"))], reviewer: "ana", now: t + 1)
@@ -300,7 +305,8 @@ import VigilCore
         #expect(truth.boxes == ReviewedBox.groundTruthJSON(boxes) && truth.labelIndex == nil)
         var images: [(String, String)] = []
         try store.forEachReviewedImage(model: "dock", window: Self.hourTen) { images.append(($0, $1)) }
-        #expect(images.count == 1 && images[0].1 == #"[{"label":"pallet","bbox":[0,0,5,5],"review":"accepted"},{"label":"person","bbox":[20,1.5,4,6],"review":"added"}]"#)
+        try #require(images.count == 1)
+        #expect(images[0].1 == #"[{"label":"pallet","bbox":[0,0,5,5],"review":"accepted"},{"label":"person","bbox":[20,1.5,4,6],"review":"added"}]"#)
         let event = try #require(try c.events("review.boxes").first)
         #expect(event.subject == "i1" && Conformance.details(event) == ["item": String(img.item), "accepted": "1", "changed": "0", "rejected": "1", "added": "1"])
         #expect(try store.reviewItems(model: "dock", state: nil, limit: 1).first?.state == "done")
@@ -343,6 +349,7 @@ import VigilCore
         try store.submit([ReviewSubmission(assignment: claim.assignment, outcome: .label("can"))], reviewer: "ana", now: t + 1)
         #expect(try c.truth()["a"]?.labelIndex == 1 && c.truth()["a"]?.labeledAt == 5)
         let finished = try store.finishedAssignments(model: "shelf")
+        try #require(finished.count > 0, "finished has too few elements")
         #expect(finished.count == 1 && finished[0].labelIndex == 0 && finished[0].goldLabelIndex == 1 && finished[0].state == "labeled")
         #expect(try store.reviewItems(model: "shelf", state: "done", limit: 10).map(\.isGold) == [true])
         #expect(try store.weightedReviews(model: "shelf", window: Self.hourTen).isEmpty)
@@ -363,6 +370,7 @@ import VigilCore
         try c.queue(["i1", "i2"], model: "dock", probability: 0.2)
         let t = Self.t
         let dock = try store.claim(model: "dock", reviewer: "ana", now: t, leaseMillis: 1_000, limit: 2)
+        try #require(dock.count > 0, "dock has too few elements")
         try store.submit([ReviewSubmission(assignment: dock[0].assignment, outcome: .boxes([]))], reviewer: "ana", now: t + 1)
         _ = try store.claim(model: "shelf", reviewer: "ben", now: t, leaseMillis: 1_000, limit: 1)
         #expect(try store.queueStatus(model: "dock", now: t + 2) == QueueStatus(open: 1, claimed: 1, done: 1, byStrategy: ["uniform": 2]))
@@ -435,6 +443,7 @@ import VigilCore
         try c.queue(["a", "b"])
         let t = Self.t
         let claims = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 2)
+        try #require(claims.count > 1, "claims has too few elements")
         try store.submit([ReviewSubmission(assignment: claims[0].assignment, outcome: .skip(reason: nil))], reviewer: "ana", now: t + 1)
         try store.submit([ReviewSubmission(assignment: claims[1].assignment, outcome: .flag(reason: "broken"))], reviewer: "ana", now: t + 2)
         #expect(try store.queueStatus(model: "shelf", now: t + 3).flagged == 1)

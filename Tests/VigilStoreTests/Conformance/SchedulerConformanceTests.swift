@@ -49,6 +49,7 @@ import VigilCore
         #expect(throws: (any Error).self) { try store.finishJobRun(id: 999_999, status: .succeeded, finishedAt: 5_000, error: nil, output: nil) }
         // Newest first by start, by model, at most `limit`.
         let all = try store.jobRuns(model: nil, limit: 10)
+        try #require(all.count > 1, "all has too few elements")
         #expect(all.map(\.id) == [b, a])
         #expect(all[1].status == .failed && all[1].error == "boom" && all[1].finishedAt == 3_500 && all[1].output == nil && all[1].attempts == 1)
         #expect(all[0].status == .unavailable && all[0].output == "no runner" && all[0].owner == "h2")
