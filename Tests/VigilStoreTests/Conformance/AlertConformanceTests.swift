@@ -62,6 +62,7 @@ import VigilCore
         // Everything it decided is stored with the run.
         #expect(try store.evaluationRuns(model: "shelf", window: window).map(\.id) == [runID])
         let stored = try store.alerts(model: "shelf")
+        try #require(stored.count > 1, "stored has too few elements")
         #expect(stored.map(\.fingerprint) == ["f2", "f1"], "firing first")
         #expect(stored[1].state == .resolved && stored[1].endsAt == 100 && stored[1].runID == runID)
         #expect(stored[0] == Self.alert("f2", rule: "recall", className: "can", at: 100, runID: runID))
@@ -145,6 +146,7 @@ import VigilCore
         #expect(try store.silences(activeAt: 99).isEmpty)
         #expect(try store.silences(activeAt: nil) == [with(s3, id3), with(s2, id2), with(s1, id1)])
         let added = try c.events("alert.silence")
+        try #require(added.count > 2, "added has too few elements")
         #expect(added.map(\.subject) == ["silence/\(id3)", "silence/\(id2)", "silence/\(id1)"])
         #expect(added[2].ts == 100 && added[2].actor == "ana" && added[2].model == "shelf" && Conformance.details(added[2])["reason"] == "retraining")
         // Ending: once, only while in force.
@@ -153,8 +155,17 @@ import VigilCore
         #expect(try !store.endSilence(id: id3, now: 100, actor: "bo"), "already over")
         #expect(try !store.endSilence(id: 999_999, now: 100, actor: "bo"))
         #expect(try store.silences(activeAt: 175) == [with(s2, id2)])
+        // A silence that has not started is not in force: by the protocol's word there is then
+        // no such silence to end.
+        let planned = try store.addSilence(Silence(model: "shelf", startsAt: 1_000, endsAt: 2_000, reason: "maintenance window", createdBy: "ana"))
+        withKnownIssue("endSilence ends a silence that has not started yet and returns true, though AlertStore documents false when there is no such silence in force (both backends: the UPDATE checks only ends_at > now)") { () throws in
+            let ended = try store.endSilence(id: planned, now: 500, actor: "bo")
+            #expect(!ended)
+        }
+        #expect(try store.silences(activeAt: 175) == [with(s2, id2)])
         #expect(try store.silences(activeAt: nil).first { $0.id == id1 } == with(s1, id1, endsAt: 170))
-        let ended = try c.events("alert.unsilence")
+        let ended = try c.events("alert.unsilence").filter { $0.subject == "silence/\(id1)" }
+        try #require(ended.count > 0, "ended has too few elements")
         #expect(ended.count == 1 && ended[0].subject == "silence/\(id1)" && ended[0].actor == "bo" && ended[0].ts == 170 && ended[0].model == "shelf")
         // The planner's book holds the model's silences in force at its time.
         try store.updateAlerts(model: "shelf", now: 160) { book in
@@ -219,6 +230,7 @@ import VigilCore
         let dead = try #require(try store.outbox(states: [.dead], limit: 10).first)
         #expect(dead.notification.id == "n3" && dead.attempts == 1 && dead.lastStatus == 410 && dead.lastError == "gone" && dead.finishedAt == 212)
         let log = try store.events(model: "shelf", kind: nil, limit: 10)
+        try #require(log.count > 2, "log has too few elements")
         #expect(log.map(\.kind) == ["alert.delivery.dead", "alert.delivery.retry", "alert.delivery.delivered"])
         #expect(log.map(\.subject) == ["notification/n3", "notification/n2", "notification/n1"] && log.allSatisfy { $0.actor == "d1" })
         #expect(log.map(\.ts) == [212, 211, 210])
@@ -234,6 +246,16 @@ import VigilCore
         let second = try #require(try store.outbox(states: [.delivered], limit: 10).first { $0.notification.id == "n2" })
         #expect(second.attempts == 2 && second.lastError == nil && second.finishedAt == 610 && second.lastStatus == 200)
         #expect(try c.events("alert.delivery.delivered").first.map(Conformance.details)?["attempt"] == "2")
+        // A row waiting for its retry holds back the later rows of its receiver, even due ones.
+        try store.enqueue([Self.note("m1", "r5", at: 1_000), Self.note("m2", "r5", at: 1_001), Self.note("m3", "r5", at: 1_002)], events: [])
+        let batch = try store.claimOutbox(now: 1_100, owner: "d1", leaseMillis: 1_000, perReceiverLimit: 10)
+        #expect(batch.map(\.notification.id) == ["m1", "m2", "m3"])
+        try #require(batch.count == 3)
+        try store.recordDeliveries([DeliveryOutcome(seq: batch[1].seq, notificationID: "m2", receiver: "r5", model: nil, at: 1_101, status: nil,
+                                                    error: "timeout", result: .retry(at: 9_000))], owner: "d1")
+        try store.releaseOutbox(seqs: [batch[0].seq, batch[2].seq], owner: "d1")
+        let r5 = try store.claimOutbox(now: 1_200, owner: "d2", leaseMillis: 1_000, perReceiverLimit: 10).filter { $0.notification.receiver == "r5" }
+        #expect(r5.map(\.notification.id) == ["m1"])
     }
 
     @Test(arguments: Backend.all) func leasesAreRenewedAndReleasedOnlyByTheirOwner(backend: Backend) throws {
@@ -241,6 +263,7 @@ import VigilCore
         let store = c.store
         try store.enqueue([Self.note("n1", "r1", at: 100), Self.note("n2", "r2", at: 100)], events: [])
         let claimed = try store.claimOutbox(now: 100, owner: "d1", leaseMillis: 100, perReceiverLimit: 10)
+        try #require(claimed.count > 0, "claimed has too few elements")
         #expect(claimed.map(\.notification.id) == ["n1", "n2"])
         let n1 = claimed[0].seq
         // d1 still sends r1's rows: its lease there runs to 1,000; r2's lapses at 200.
@@ -267,6 +290,7 @@ import VigilCore
         let notes = [Self.note("n1", "r1", at: 100), Self.note("n2", "r2", at: 101), Self.note("n3", "r3", at: 102), Self.note("n4", "r4", at: 103)]
         try store.enqueue(notes, events: [])
         let claimed = try store.claimOutbox(now: 200, owner: "d1", leaseMillis: 1_000, perReceiverLimit: 10)
+        try #require(claimed.count > 3, "claimed has too few elements")
         try store.recordDeliveries(claimed.prefix(3).map {
             DeliveryOutcome(seq: $0.seq, notificationID: $0.notification.id, receiver: $0.notification.receiver, model: "shelf", at: 210, status: 500,
                             error: "boom", result: .dead)

@@ -109,4 +109,33 @@ import VigilCore
         #expect(try store.embeddingSample(model: "shelf", window: TimeWindow(from: When.at(11), to: When.at(12)), limit: 3).isEmpty)
         #expect(throws: (any Error).self) { try store.embeddingSample(model: "ghost", window: window, limit: 3) }
     }
+    /// JSON text with spaces, as a client may send it: the reads hand back the arrays ingest
+    /// stored. Both backends give the same JSON values; only PostgreSQL gives the same text.
+    @Test(arguments: Backend.all) func boxesAndEmbeddingsComeBackAsIngestStoredThem(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        let boxes = #"[ {"label": "pallet", "score": 0.5, "bbox": [1, 2, 3, 4]} ]"#
+        let embedding = "[1, 2.5]"
+        try c.ingest([#"{"id":"w","ts":"\#(When.iso(When.at(10)))","model":"dock","boxes":\#(boxes),"input":{"uri":"w"}}"#,
+                      #"{"id":"e","ts":"\#(When.iso(When.at(10)))","model":"shelf","label":"can","input":{"uri":"e","embedding":\#(embedding)}}"#])
+        try c.label([#"{"prediction_id":"w","boxes":[ {"label": "pallet", "bbox": [1, 2, 3, 4]} ]}"#])
+        var predicted: [String] = []
+        try store.forEachPredictedBoxes(model: "dock", window: QueueConformanceTests.hourTen, limit: 10) { predicted.append($0) }
+        var reviewed: [(String, String)] = []
+        try store.forEachReviewedImage(model: "dock", window: QueueConformanceTests.hourTen) { reviewed.append(($0, $1)) }
+        let embeddings = try store.embeddingSample(model: "shelf", window: QueueConformanceTests.hourTen, limit: 10)
+        try #require(predicted.count == 1 && reviewed.count == 1 && embeddings.count == 1)
+        func json(_ text: String) -> NSObject? { try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) as? NSObject }
+        #expect(json(predicted[0]) == json(boxes))
+        #expect(json(reviewed[0].0) == json(boxes))
+        #expect(reviewed[0].1 == #"[ {"label": "pallet", "bbox": [1, 2, 3, 4]} ]"#, "ground truth as the client sent it")
+        #expect(json(embeddings[0]) == json(embedding))
+        withKnownIssue("SQLite re-serialises stored JSON arrays through json_extract (no spaces) where PostgreSQL hands back the stored text: forEachPredictedBoxes, forEachReviewedImage's predicted boxes and embeddingSample differ in text, not in value") {
+            #expect(predicted[0] == boxes)
+            #expect(reviewed[0].0 == boxes)
+            #expect(embeddings[0] == embedding)
+        } when: {
+            backend == .sqlite
+        }
+    }
 }

@@ -16,6 +16,7 @@ import VigilCore
         let d2 = try store.recordEvaluation(run(at: When.t0 + 3 * day, window: w(2), report: "r2"))
         _ = try store.recordEvaluation(run("dock", at: When.t0 + 3 * day, window: w(3), report: "other model"))
         let all = try store.evaluationHistory(model: "shelf", since: 0, limit: 10)
+        try #require(all.count > 1, "all has too few elements")
         #expect(all.map(\.id) == [d0, d1b, d2], "re-evaluated window 1 keeps only its newest run, oldest window first")
         #expect(all.map(\.report) == ["r0", "r1b", "r2"])
         #expect(all[1] == StoredEvaluationRun(id: d1b, createdAt: When.t0 + 2 * day + 1, window: w(1), report: "r1b"))

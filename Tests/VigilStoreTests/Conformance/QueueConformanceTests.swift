@@ -94,6 +94,7 @@ import VigilCore
         let gold = [ReviewItemDraft(predictionSeq: s["b"]!, strategy: .gold, inclusionProbability: 1, goldLabelIndex: 1)]
         #expect(try store.enqueue(gold, model: "shelf", sampleRun: "run-3", now: 300, actor: "sampler") == 1)
         let runs = try c.events("sample.run", model: "shelf")
+        try #require(runs.count > 2, "runs has too few elements")
         #expect(runs.map(\.subject) == ["run-3", "run-2", "run-1"] && runs.allSatisfy { $0.actor == "sampler" })
         #expect(Conformance.details(runs[2]) == ["queued": "2", "uniform": "1", "uncertainty": "1"])
         #expect(runs[2].ts == 100)
@@ -126,6 +127,7 @@ import VigilCore
         try c.queue(["d"], reviews: 2)
         let t = Self.t
         let ana = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 2)
+        try #require(ana.count > 1, "ana has too few elements")
         #expect(ana.map(\.predictionID) == ["a", "b"])
         #expect(ana[0].predictedClass == "can" && ana[0].score == 0.9 && ana[0].reviewer == "ana" && ana[0].leaseUntil == t + Self.lease && !ana[0].isGold)
         #expect(ana[0].model == "shelf" && ana[0].payload.flatMap(Conformance.uri) == "a" && ana[1].predictedClass == "jar")
@@ -187,6 +189,7 @@ import VigilCore
         try c.queue(["a", "b"])
         let t = Self.t
         let claims = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: 1_000, limit: 2)
+        try #require(claims.count > 1, "claims has too few elements")
         #expect(claims.count == 2)
         #expect(try store.expireLeases(now: t + 999) == 0)
         // At the lease's end the claim is no longer live.
@@ -219,6 +222,7 @@ import VigilCore
         try c.queue(["a", "b", "c"])
         let t = Self.t
         let claims = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 3)
+        try #require(claims.count > 2, "claims has too few elements")
         try store.submit([ReviewSubmission(assignment: claims[0].assignment, outcome: .label("jar")),
                           ReviewSubmission(assignment: claims[1].assignment, outcome: .skip(reason: "blurry")),
                           ReviewSubmission(assignment: claims[2].assignment, outcome: .flag(reason: "broken image"))], reviewer: "ana", now: t + 10)
@@ -262,6 +266,7 @@ import VigilCore
         try c.queue(["d", "e"])
         let t = Self.t
         let claims = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 2)
+        try #require(claims.count > 1, "claims has too few elements")
         let refused = queueError {
             try store.submit([ReviewSubmission(assignment: claims[0].assignment, outcome: .label("can")),
                               ReviewSubmission(assignment: claims[1].assignment, outcome: .label("tray"))], reviewer: "ana", now: t + 1)
@@ -300,7 +305,8 @@ import VigilCore
         #expect(truth.boxes == ReviewedBox.groundTruthJSON(boxes) && truth.labelIndex == nil)
         var images: [(String, String)] = []
         try store.forEachReviewedImage(model: "dock", window: Self.hourTen) { images.append(($0, $1)) }
-        #expect(images.count == 1 && images[0].1 == #"[{"label":"pallet","bbox":[0,0,5,5],"review":"accepted"},{"label":"person","bbox":[20,1.5,4,6],"review":"added"}]"#)
+        try #require(images.count == 1)
+        #expect(images[0].1 == #"[{"label":"pallet","bbox":[0,0,5,5],"review":"accepted"},{"label":"person","bbox":[20,1.5,4,6],"review":"added"}]"#)
         let event = try #require(try c.events("review.boxes").first)
         #expect(event.subject == "i1" && Conformance.details(event) == ["item": String(img.item), "accepted": "1", "changed": "0", "rejected": "1", "added": "1"])
         #expect(try store.reviewItems(model: "dock", state: nil, limit: 1).first?.state == "done")
@@ -326,6 +332,52 @@ import VigilCore
         #expect(try c.truth()["a"]?.labelIndex == 1)
         #expect(try store.labeledItemCount(model: "shelf", since: t) == 1, "one item, two answers")
         #expect(try store.verify().isHealthy)
+    }
+
+    @Test(arguments: Backend.all) func goldItemsScoreTheReviewerAndLeaveTheGroundTruthAlone(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try Self.fiveShelfPredictions(c)
+        let s = try c.seqs()
+        try c.label([truthLine("a", "jar")], now: 5)
+        _ = try store.enqueue([ReviewItemDraft(predictionSeq: s["a"]!, strategy: .gold, inclusionProbability: 1, goldLabelIndex: 1)],
+                              model: "shelf", sampleRun: "gold", now: 10, actor: "sampler")
+        let t = Self.t
+        let claim = try #require(try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
+        #expect(claim.isGold && claim.predictionID == "a")
+        // A wrong answer on a gold item is recorded for the reviewer's statistics only.
+        try store.submit([ReviewSubmission(assignment: claim.assignment, outcome: .label("can"))], reviewer: "ana", now: t + 1)
+        #expect(try c.truth()["a"]?.labelIndex == 1 && c.truth()["a"]?.labeledAt == 5)
+        let finished = try store.finishedAssignments(model: "shelf")
+        try #require(finished.count > 0, "finished has too few elements")
+        #expect(finished.count == 1 && finished[0].labelIndex == 0 && finished[0].goldLabelIndex == 1 && finished[0].state == "labeled")
+        #expect(try store.reviewItems(model: "shelf", state: "done", limit: 10).map(\.isGold) == [true])
+        #expect(try store.weightedReviews(model: "shelf", window: Self.hourTen).isEmpty)
+        #expect(try store.queuedCount(model: "shelf", since: 0) == 0)
+        // Undoing it leaves the known label as it was.
+        let again = try store.undoLast(reviewer: "ana", model: "shelf", now: t + 2, leaseMillis: Self.lease)
+        #expect(again.isGold && again.item == claim.item)
+        #expect(try c.truth()["a"]?.labelIndex == 1)
+        #expect(try store.verify().isHealthy)
+    }
+
+    @Test(arguments: Backend.all) func queueStatusCountsOneModelOrAll(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try Self.fiveShelfPredictions(c)
+        try c.ingest([det("i1", at: When.at(10), boxes: [("pallet", 0.5)]), det("i2", at: When.at(10), boxes: [])])
+        try c.queue(["a", "b"])
+        try c.queue(["i1", "i2"], model: "dock", probability: 0.2)
+        let t = Self.t
+        let dock = try store.claim(model: "dock", reviewer: "ana", now: t, leaseMillis: 1_000, limit: 2)
+        try #require(dock.count > 0, "dock has too few elements")
+        try store.submit([ReviewSubmission(assignment: dock[0].assignment, outcome: .boxes([]))], reviewer: "ana", now: t + 1)
+        _ = try store.claim(model: "shelf", reviewer: "ben", now: t, leaseMillis: 1_000, limit: 1)
+        #expect(try store.queueStatus(model: "dock", now: t + 2) == QueueStatus(open: 1, claimed: 1, done: 1, byStrategy: ["uniform": 2]))
+        #expect(try store.queueStatus(model: "shelf", now: t + 2) == QueueStatus(open: 2, claimed: 1, byStrategy: ["uniform": 2]))
+        #expect(try store.queueStatus(model: nil, now: t + 2) == QueueStatus(open: 3, claimed: 2, done: 1, byStrategy: ["uniform": 4]))
+        #expect(try store.queueStatus(model: nil, now: t + 1_000) == QueueStatus(open: 3, done: 1, expired: 2, byStrategy: ["uniform": 4]))
+        #expect(try store.queueStatus(model: "ghost", now: t) == QueueStatus())
     }
 
     // MARK: Undo
@@ -391,6 +443,7 @@ import VigilCore
         try c.queue(["a", "b"])
         let t = Self.t
         let claims = try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 2)
+        try #require(claims.count > 1, "claims has too few elements")
         try store.submit([ReviewSubmission(assignment: claims[0].assignment, outcome: .skip(reason: nil))], reviewer: "ana", now: t + 1)
         try store.submit([ReviewSubmission(assignment: claims[1].assignment, outcome: .flag(reason: "broken"))], reviewer: "ana", now: t + 2)
         #expect(try store.queueStatus(model: "shelf", now: t + 3).flagged == 1)
@@ -441,6 +494,70 @@ import VigilCore
         #expect(try c.truth()["b"]?.labelIndex == 2)
         #expect(try store.reviewItems(model: "shelf", state: "done", limit: 10).map(\.predictionID) == ["b"])
         #expect(try store.verify().isHealthy)
+    }
+
+    @Test(arguments: Backend.all) func undoWithdrawsReviewedBoxes(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try c.ingest([det("i1", at: When.at(10), boxes: [("pallet", 0.9)])])
+        try c.queue(["i1"], model: "dock")
+        let t = Self.t
+        let claim = try #require(try store.claim(model: "dock", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
+        let boxes = [ReviewedBox(label: "pallet", x: 0, y: 0, width: 5, height: 5, verdict: .changed)]
+        try store.submit([ReviewSubmission(assignment: claim.assignment, outcome: .boxes(boxes))], reviewer: "ana", now: t + 1)
+        #expect(try c.truth("dock")["i1"]?.boxes == ReviewedBox.groundTruthJSON(boxes))
+        let again = try store.undoLast(reviewer: "ana", model: "dock", now: t + 2, leaseMillis: Self.lease)
+        #expect(again.item == claim.item)
+        #expect(try c.truth("dock").isEmpty)
+        var images = 0
+        try store.forEachReviewedImage(model: "dock", window: Self.hourTen) { _, _ in images += 1 }
+        #expect(images == 0)
+        #expect(try c.events("review.undo").first.map(Conformance.details)?["undone"] == "labeled")
+        #expect(try store.verify().isHealthy)
+    }
+
+    @Test(arguments: Backend.all) func undoByTheSecondReviewerRestoresTheFirstAnswer(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try Self.fiveShelfPredictions(c)
+        try c.queue(["a"], reviews: 2)
+        let t = Self.t
+        let first = try #require(try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
+        try store.submit([ReviewSubmission(assignment: first.assignment, outcome: .label("jar"))], reviewer: "ana", now: t + 1)
+        let second = try #require(try store.claim(model: "shelf", reviewer: "ben", now: t + 2, leaseMillis: Self.lease, limit: 1).first)
+        try store.submit([ReviewSubmission(assignment: second.assignment, outcome: .label("box"))], reviewer: "ben", now: t + 3)
+        #expect(try c.truth()["a"]?.labelIndex == 2)
+        #expect(try store.reviewItems(model: "shelf", state: nil, limit: 1).first?.state == "done")
+        let back = try store.undoLast(reviewer: "ben", model: nil, now: t + 4, leaseMillis: Self.lease)
+        #expect(back.item == first.item && back.reviewer == "ben")
+        #expect(try c.truth()["a"]?.labelIndex == 1, "ana's answer is the ground truth again")
+        #expect(try store.confusionMatrix(model: "shelf", window: Self.hourTen)[1, 0] == 1)
+        #expect(try store.reviewItems(model: "shelf", state: nil, limit: 1).first?.state == "open")
+        #expect(try store.finishedAssignments(model: "shelf").map(\.reviewer) == ["ana"])
+        #expect(try store.verify().isHealthy)
+    }
+
+    @Test(arguments: Backend.all) func undoTakesBackTheLastAnswerInTheModelsInView(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try Self.fiveShelfPredictions(c)
+        try c.ingest([det("i1", at: When.at(10), boxes: [("pallet", 0.9)])])
+        try c.queue(["i1"], model: "dock")
+        try c.queue(["a"])
+        let t = Self.t
+        let img = try #require(try store.claim(model: "dock", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
+        try store.submit([ReviewSubmission(assignment: img.assignment, outcome: .skip(reason: nil))], reviewer: "ana", now: t + 1)
+        let shelf = try #require(try store.claim(model: "shelf", reviewer: "ana", now: t + 2, leaseMillis: Self.lease, limit: 1).first)
+        try store.submit([ReviewSubmission(assignment: shelf.assignment, outcome: .label("can"))], reviewer: "ana", now: t + 3)
+        // The newer answer is on shelf, but only dock is in view.
+        let back = try store.undoLast(reviewer: "ana", model: "dock", now: t + 4, leaseMillis: Self.lease)
+        #expect(back.item == img.item && back.model == "dock")
+        #expect(try c.truth()["a"]?.labelIndex == 0, "the shelf answer stays")
+        guard case .cannotUndo = queueError({ _ = try store.undoLast(reviewer: "ana", model: "dock", now: t + 5, leaseMillis: Self.lease) }) else {
+            Issue.record("nothing left to undo on dock"); return
+        }
+        #expect(try store.undoLast(reviewer: "ana", model: nil, now: t + 6, leaseMillis: Self.lease).item == shelf.item)
+        #expect(try c.truth().isEmpty)
     }
 
     // MARK: Releasing and statistics

@@ -29,6 +29,7 @@ import VigilCore
         #expect(try store.modelVersion(model: "shelf", version: 3) == nil)
         #expect(try store.modelVersion(model: "ghost", version: 1) == nil)
         let registered = try c.events("registry.registered", model: "shelf")
+        try #require(registered.count > 0, "registered has too few elements")
         #expect(registered.map(\.subject) == ["version/2", "version/1"])
         #expect(registered[0].actor == "trainer" && Conformance.details(registered[0])["parent"] == "v1" && Conformance.details(registered[0])["job"] == "7")
     }
@@ -44,6 +45,7 @@ import VigilCore
         v = try #require(try store.modelVersion(model: "shelf", version: 1))
         #expect(v.state == .rejected && v.card == #"{"note":"kept"}"#)
         let updated = try c.events("registry.updated", model: "shelf")
+        try #require(updated.count > 1, "updated has too few elements")
         #expect(updated.map(\.actor) == ["ana", "gate"] && updated.allSatisfy { $0.subject == "version/1" })
         #expect(Conformance.details(updated[1])["state"] == "rejected")
         #expect(throws: StoreError.self) { try store.updateVersion(model: "shelf", version: 9, state: .promoted, card: "{}", now: 13, actor: "ana") }
@@ -79,6 +81,7 @@ import VigilCore
         #expect(try store.modelVersions(model: "shelf").map(\.state) == [.archived, .promoted, .archived])
         // The history: newest first, every move with its kind, from, to, verdict and reason.
         let history = try store.aliasHistory(model: "shelf", limit: 10)
+        try #require(history.count > 4, "history has too few elements")
         #expect(history.map(\.kind) == [.rollback, .override, .promote, .set, .set])
         #expect(history.map(\.alias) == ["champion", "champion", "champion", "challenger", "champion"])
         #expect(history.map(\.fromVersion) == [3, 2, 1, nil, nil] && history.map(\.toVersion) == [2, 3, 2, 2, 1])
@@ -90,6 +93,7 @@ import VigilCore
         #expect(try store.aliasHistory(model: "dock", limit: 10).isEmpty)
         // Each move is logged with the kind the report marks as a promotion.
         let log = try store.events(model: "shelf", kind: nil, limit: 100).filter { $0.subject?.hasPrefix("alias/") == true }
+        try #require(log.count > 0, "log has too few elements")
         #expect(log.map(\.kind) == ["registry.rollback", "registry.promoted.override", "registry.promoted", "registry.alias", "registry.alias"])
         #expect(log.map(\.subject) == ["alias/champion", "alias/champion", "alias/champion", "alias/challenger", "alias/champion"])
         #expect(Conformance.details(log[0])["from"] == "v3" && Conformance.details(log[0])["to"] == "v2" && Conformance.details(log[0])["reason"] == "regression")
@@ -176,12 +180,14 @@ import VigilCore
         // At the lease's last instant it has not passed yet.
         #expect(try store.expireRetrainLeases(now: 1_100).isEmpty)
         let first = try store.expireRetrainLeases(now: 1_101)
+        try #require(first.count > 0, "first has too few elements")
         #expect(first.map(\.id) == [job.id])
         #expect(first[0].state == .queued && first[0].attempts == 1 && first[0].leaseUntil == nil && first[0].finishedAt == nil)
         #expect(first[0].error?.contains("lease expired") == true)
         let again = try #require(try store.claimRetrainJob(model: "shelf", id: nil, owner: "w2", pid: 12, now: 2_000, leaseMillis: 1_000))
         #expect(again.attempts == 2 && again.owner == "w2" && again.error == nil)
         let last = try store.expireRetrainLeases(now: 3_001)
+        try #require(last.count > 0, "last has too few elements")
         #expect(last.count == 1 && last[0].state == .failed && last[0].finishedAt == 3_001 && last[0].attempts == 2)
         #expect(try store.claimRetrainJob(model: "shelf", id: nil, owner: "w3", pid: 13, now: 4_000, leaseMillis: 1_000) == nil)
         let failures = try c.events("retrain.failed", model: "shelf")
@@ -230,6 +236,7 @@ import VigilCore
         var seen: [ReviewedPrediction] = []
         try store.forEachReviewedPrediction(model: "shelf") { seen.append($0) }
         #expect(seen.map(\.id) == ["a", "b", "g"], "oldest first")
+        try #require(seen.count == 3)
         #expect(seen.map(\.predictedIndex) == [0, 1, 2] && seen.map(\.labelIndex) == [0, 0, 2])
         #expect(seen.map(\.isGold) == [false, false, true])
         #expect(seen.map(\.labeledAt) == [1_000, 1_000, 2_000] && seen.map(\.ts) == [When.at(10), When.at(11), When.at(12)])

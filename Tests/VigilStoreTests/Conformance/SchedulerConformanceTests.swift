@@ -13,6 +13,9 @@ import VigilCore
         // Under a live lease (up to and at its last instant) nobody else gets it, nor the owner again.
         #expect(try store.claimSlot(slot, owner: "host-b", now: When.at(10) + 1, leaseMillis: 60_000) == nil)
         #expect(try store.claimSlot(slot, owner: "host-a", now: When.at(10) + 60_000, leaseMillis: 60_000) == nil)
+        // Nor does another instance with a handle of its own on the same database.
+        let elsewhere = try c.t.reopen()
+        #expect(try elsewhere.claimSlot(slot, owner: "host-z", now: When.at(10) + 2, leaseMillis: 60_000) == nil)
         // Another slot, job or model is another row.
         let other = try #require(try store.claimSlot(JobSlot(model: "shelf", job: "sample", slot: When.at(10)), owner: "host-b", now: When.at(10), leaseMillis: 60_000))
         #expect(other != id)
@@ -46,6 +49,7 @@ import VigilCore
         #expect(throws: (any Error).self) { try store.finishJobRun(id: 999_999, status: .succeeded, finishedAt: 5_000, error: nil, output: nil) }
         // Newest first by start, by model, at most `limit`.
         let all = try store.jobRuns(model: nil, limit: 10)
+        try #require(all.count > 1, "all has too few elements")
         #expect(all.map(\.id) == [b, a])
         #expect(all[1].status == .failed && all[1].error == "boom" && all[1].finishedAt == 3_500 && all[1].output == nil && all[1].attempts == 1)
         #expect(all[0].status == .unavailable && all[0].output == "no runner" && all[0].owner == "h2")

@@ -77,6 +77,14 @@ import VigilCore
         let relabel = try #require(try c.events("label.relabel", model: "shelf").first)
         #expect(relabel.subject == "b" && relabel.actor == "bo" && relabel.ts == When.at(23))
         #expect(Conformance.details(relabel)["revision"] == "2")
+        // Without a reviewer on the line, the ingest's actor is who relabelled.
+        var options = IngestOptions(now: When.at(23, 30), allowRelabel: true, actor: "importer")
+        options.bulk = false
+        let byImporter = try store.ingestLabels(options: options, nextBatch: batches([labels([truthLine("a", "box")])]), progress: { _ in })
+        #expect(byImporter.relabeled == 1)
+        let imported = try #require(try c.events("label.relabel", model: "shelf").first)
+        #expect(imported.subject == "a" && imported.actor == "importer")
+        try c.label([truthLine("a", "can")], now: When.at(23, 40), relabel: true)
         // Unknown predictions, foreign classes and the wrong kind of answer are refused.
         let bad = labels([truthLine("zzz", "can"), truthLine("a", "tray"), boxesLine("a", []), truthLine("img", "pallet"), boxesLine("img", ["cat"])])
         let o3 = try store.ingestLabels(options: .init(now: When.at(24)), nextBatch: batches([bad]), progress: { _ in })
@@ -151,6 +159,7 @@ import VigilCore
         #expect(try store.events(model: nil, kind: "note", limit: 10).map(\.actor) == ["b", "a"])
         #expect(try store.events(model: "shelf", kind: nil, limit: 10).map(\.kind) == ["note", "evaluation.run"])
         let one = try store.events(model: nil, kind: nil, limit: 1)
+        try #require(one.count > 0, "one has too few elements")
         #expect(one.count == 1 && one[0].kind == "other" && one[0].model == "dock" && one[0].subject == "y")
         let first = try #require(try store.events(model: "shelf", kind: "note", limit: 1).first)
         #expect(first.details == #"{"k":"v"}"# && first.ts == 1 && first.subject == "x")
@@ -207,6 +216,38 @@ import VigilCore
         let lower = try store.applyRetention(before: When.t0)
         #expect(lower.mark == cut)
         #expect(try store.retentionMark() == cut)
+    }
+
+    /// What each backend removes is documented apart: SQLite deletes the unlabelled, unqueued rows
+    /// of whole hours before the cut; PostgreSQL drops the day partitions that end before it.
+    @Test(arguments: Backend.all) func retentionCutsWholeHoursOnSQLiteAndWholeDaysOnPostgreSQL(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        try c.ingest([cls("old", "can", at: When.at(30)), cls("labelled", "jar", at: When.at(31)), cls("queued", "box", at: When.at(32)),
+                      cls("kept", "can", at: When.at(40))])
+        try c.queue(["queued"])
+        try c.label([truthLine("labelled", "can")])
+        // The cut falls at 2026-10-02T11:30 (hour 35.5).
+        let outcome = try store.applyRetention(before: When.at(35, 30))
+        let day2 = TimeWindow(from: When.at(24), to: When.at(48))
+        var reviewed: [String] = []
+        try store.forEachReviewedPrediction(model: "shelf") { reviewed.append($0.id) }
+        switch backend {
+        case .sqlite:
+            #expect(outcome.mark == When.at(35) && outcome.deletedPredictions == 1 && outcome.keptPredictions == 2)
+            #expect(reviewed == ["labelled"], "labelled rows stay")
+            #expect(try store.reviewItems(model: "shelf", state: nil, limit: 10).map(\.predictionID) == ["queued"], "queued rows stay")
+            #expect(try store.scores(model: "shelf", window: day2, limit: 100).values.count == 3)
+        case .postgres:
+            #expect(outcome.mark == When.at(24) && outcome.droppedPartitions == 0, "day 2 does not end before the cut")
+            #expect(reviewed == ["labelled"])
+            #expect(try store.scores(model: "shelf", window: day2, limit: 100).values.count == 4)
+        }
+        #expect(try store.retentionMark() == outcome.mark)
+        // Either way the aggregates and the ground truth stay.
+        #expect(try store.predictionCount(model: "shelf", window: day2) == 4)
+        #expect(try store.confusionMatrix(model: "shelf", window: day2)[0, 1] == 1)
+        #expect(try store.verify().isHealthy)
     }
 }
 
