@@ -14,7 +14,7 @@ extension PostgresStore {
                 WHERE p.model_id = $1 AND p.ts >= $2 AND p.ts < $3
                   AND NOT EXISTS (SELECT 1 FROM ground_truth g WHERE g.prediction_seq = p.seq)
                   AND NOT EXISTS (SELECT 1 FROM review_items r WHERE r.prediction_seq = p.seq)
-                ORDER BY p.seq
+                ORDER BY p.ts, p.seq
                 """, [modelID, window.from, window.to, attribute])
         }
         for pass in 0..<passes {

@@ -12,7 +12,7 @@ public protocol DriftDataSource: Sendable {
     /// the stored uniform sample (``PredictionSample``), about `limit` or fewer.
     func scores(model: String, window: TimeWindow, limit: Int) throws -> WindowValues
 
-    /// Calls `body` with the stored `boxes` JSON array of each prediction of detection model
+    /// Calls `body` with the `boxes` JSON array (values as stored; spacing may differ by backend) of each prediction of detection model
     /// `model` in `window` (all, or the stored sample as for ``scores(model:window:limit:)``);
     /// returns the window's prediction count and the sample level read (`values` is empty).
     @discardableResult

@@ -12,8 +12,9 @@ import VigilCore
 /// a submission after the lease passed is refused with ``QueueError/leaseLost(_:)``.
 public protocol QueueStore {
     /// Calls `body` for every prediction of `model` in `window` that is neither queued nor
-    /// labelled, in the same order on every pass, inside one read snapshot; `body` gets a pass number and
-    /// is called for `passes` full passes over the same rows.
+    /// labelled, in time order (ties in ingest order) on every pass and on both backends, so a
+    /// seeded sampler draws the same items from the same data; inside one read snapshot, `body`
+    /// gets a pass number and is called for `passes` full passes over the same rows.
     func forEachSamplingCandidate(model: String, window: TimeWindow, passes: Int, attribute: String?,
                                   _ body: (_ pass: Int, _ candidate: SamplingCandidate) throws -> Void) throws
 

@@ -30,7 +30,8 @@ extension SQLiteStore {
             let rows = try RawStatement(conn, """
                 SELECT p.seq, p.label_idx, p.score, p.payload, \(attributeColumn) FROM predictions p
                 WHERE p.model_id = ?1 AND p.ts >= ?2 AND p.ts < ?3
-                """)  // no ORDER BY: the index order is the same on every pass of one snapshot, and sorting payloads costs more than the scan
+                ORDER BY p.ts, p.seq
+                """)  // the (model_id, ts) index holds rows in this order (rowid last): SQLite walks it without sorting
             for pass in 0..<passes {
                 rows.bind(1, modelID); rows.bind(2, window.from); rows.bind(3, window.to)
                 if let attribute { rows.bind(4, "$.input.attributes.\"\(attribute)\"") }

@@ -28,7 +28,8 @@ public protocol AlertStore: Sendable {
     /// Silences still in force at `now` (all silences when `now` is nil), newest first.
     func silences(activeAt now: Int64?) throws -> [Silence]
 
-    /// Ends silence `id` at `now`; false when there is no such silence in force.
+    /// Ends silence `id` at `now`: one in force, or one scheduled to start later, which then never
+    /// takes effect (a cancelled maintenance window); false when there is no such silence or it has ended.
     func endSilence(id: Int64, now: Int64, actor: String) throws -> Bool
 
     /// Writes notifications to the outbox with their events (for notifications that do not come

