@@ -246,62 +246,45 @@ extension SQLiteStore {
             prediction.bind(1, r.predictionID)
             guard try prediction.step() else {
                 prediction.reset()
-                reject("prediction_id", "no prediction with this id is stored: ingest the predictions first")
+                if case .reject(let field, let reason) = LabelRules.unknownPrediction { reject(field, reason) }
                 continue
             }
             let seq = prediction.int64(0), modelID = prediction.int64(1), ts = prediction.int64(2)
             let predicted: Int64? = prediction.isNull(3) ? nil : prediction.int64(3)
             prediction.reset()
             guard let schema = models[modelID] else { reject(nil, "the prediction's model is missing"); continue }
-            var labelIndex: Int64?
-            switch schema.task {
-            case .classification:
-                guard let label = r.label else { reject("boxes", "prediction of classification model '\(schema.name)': give 'label', not 'boxes'"); continue }
-                guard let k = schema.index(of: label) else {
-                    reject("label", "'\(label)' is not a class of model '\(schema.name)'"); continue
-                }
-                labelIndex = Int64(k)
-            case .detection:
-                guard r.boxesJSON != nil else { reject("label", "prediction of detection model '\(schema.name)': give 'boxes', not 'label'"); continue }
-                if let bad = r.boxLabels.firstIndex(where: { schema.index(of: $0) == nil }) {
-                    reject("boxes[\(bad)].label", "'\(r.boxLabels[bad])' is not a class of model '\(schema.name)'"); continue
-                }
-            }
             current.bind(1, seq)
-            var revision: Int64 = 1
-            if try current.step() {
-                let rev = current.int64(0), hash = current.int64(1)
-                let oldLabel: Int64? = current.isNull(2) ? nil : current.int64(2)
-                current.reset()
-                if hash == r.contentHash { outcome.duplicates += 1; continue }
-                guard options.allowRelabel else {
-                    reject(r.label != nil ? "label" : "boxes",
-                           "conflict: this prediction already has a different label (revision \(rev)); pass --relabel to record a new revision")
-                    continue
-                }
-                revision = rev + 1
+            let truth = try current.step() ? CurrentTruth(revision: current.int64(0), contentHash: current.int64(1),
+                                                          labelIndex: current.isNull(2) ? nil : current.int64(2)) : nil
+            current.reset()
+            let decision = try LabelRules.decide(r, schema: schema, current: truth, allowRelabel: options.allowRelabel) {
+                lastRevision.bind(1, seq)
+                defer { lastRevision.reset() }
+                return try lastRevision.step() && !lastRevision.isNull(0) ? lastRevision.int64(0) : nil
+            }
+            let labelIndex: Int64?, revision: Int64
+            switch decision {
+            case .reject(let field, let reason): reject(field, reason); continue
+            case .duplicate: outcome.duplicates += 1; continue
+            case .relabel(let label, let next, _):
+                (labelIndex, revision) = (label, next)
                 updateCurrent.bind(1, labelIndex); updateCurrent.bind(2, r.boxesJSON); updateCurrent.bind(3, revision)
                 updateCurrent.bind(4, r.contentHash); updateCurrent.bind(5, r.source); updateCurrent.bind(6, r.reviewer)
                 updateCurrent.bind(7, options.now); updateCurrent.bind(8, seq)
                 try updateCurrent.step(); updateCurrent.reset()
-                if let predicted, let oldLabel { delta.addConfusion(model: modelID, ts: ts, label: oldLabel, predicted: predicted, count: -1) }
-                if let predicted, let labelIndex { delta.addConfusion(model: modelID, ts: ts, label: labelIndex, predicted: predicted, count: 1) }
                 outcome.relabeled += 1
-                try db.sql.append(Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
-                                          subject: r.predictionID, details: "{\"revision\":\(revision),\"line\":\(r.line)}"))
-            } else {
-                current.reset()
-                // A label withdrawn by an undo left its revisions behind (they are append-only): continue after them.
-                lastRevision.bind(1, seq)
-                if try lastRevision.step(), !lastRevision.isNull(0) { revision = lastRevision.int64(0) + 1 }
-                lastRevision.reset()
+                try db.sql.append(LabelRules.relabelEvent(r, model: schema.name, revision: revision, options: options))
+            case .insert(let label, let first):
+                (labelIndex, revision) = (label, first)
                 insertCurrent.bind(1, seq); insertCurrent.bind(2, modelID); insertCurrent.bind(3, ts); insertCurrent.bind(4, predicted)
                 insertCurrent.bind(5, labelIndex); insertCurrent.bind(6, r.boxesJSON); insertCurrent.bind(7, revision)
                 insertCurrent.bind(8, r.contentHash); insertCurrent.bind(9, r.source); insertCurrent.bind(10, r.reviewer)
                 insertCurrent.bind(11, options.now)
                 try insertCurrent.step(); insertCurrent.reset()
-                if let predicted, let labelIndex { delta.addConfusion(model: modelID, ts: ts, label: labelIndex, predicted: predicted, count: 1) }
                 outcome.inserted += 1
+            }
+            for change in decision.confusionChanges(predicted: predicted) {
+                delta.addConfusion(model: modelID, ts: ts, label: change.label, predicted: predicted!, count: change.count)
             }
             insertRevision.bind(1, seq); insertRevision.bind(2, revision); insertRevision.bind(3, labelIndex)
             insertRevision.bind(4, r.boxesJSON); insertRevision.bind(5, r.contentHash); insertRevision.bind(6, r.source)
