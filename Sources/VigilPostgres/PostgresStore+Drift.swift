@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import VigilCore
 import VigilStore
 
@@ -28,12 +29,12 @@ extension PostgresStore {
                         WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND label_idx IS NOT NULL GROUP BY label_idx
                         """, [modelID, edge.from, edge.to]) { add(try row.int(0), try row.int(1)) }
                 } else {
-                    for row in try s.query("""
+                    try s.forEachRow("""
                         SELECT (payload::json -> 'boxes')::text FROM predictions
                         WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND json_typeof(payload::json -> 'boxes') IS NOT NULL
                           AND json_typeof(payload::json -> 'boxes') <> 'null'
-                        """, [modelID, edge.from, edge.to]) {
-                        for box in try DetectionBox.parse(json: try row.string(0), schema: schema) { add(Int64(box.labelIndex), 1) }
+                        """, [modelID, edge.from, edge.to]) { row in
+                        for box in try DetectionBox.parse(json: try row.decode(String.self), schema: schema) { add(Int64(box.labelIndex), 1) }
                     }
                 }
             }
@@ -46,16 +47,20 @@ extension PostgresStore {
             let (modelID, _) = try Self.requireSchema(s, name: model)
             let count = try Self.predictionCount(s, modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
-            let rows = if let level {
-                try s.query("""
+            // Streamed: the values are decoded as the rows arrive, never held as rows.
+            var values: [Double] = []
+            values.reserveCapacity(level == nil ? count : min(count, 2 * limit))
+            let append: (PostgresRow) throws -> Void = { values.append(try $0.decode(Double.self)) }
+            if let level {
+                try s.forEachRow("""
                     SELECT score FROM prediction_sample
                     WHERE model_id = $1 AND level = ANY($2::bigint[]) AND ts >= $3 AND ts < $4 AND score IS NOT NULL
-                    """, [modelID, Self.levels(from: level), window.from, window.to])
+                    """, [modelID, Self.levels(from: level), window.from, window.to], append)
             } else {
-                try s.query("SELECT score FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL",
-                            [modelID, window.from, window.to])
+                try s.forEachRow("SELECT score FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL",
+                                 [modelID, window.from, window.to], append)
             }
-            return WindowValues(values: try rows.map { try $0.double(0) }, predictions: count, sampleLevel: level)
+            return WindowValues(values: values, predictions: count, sampleLevel: level)
         }
     }
 
@@ -63,34 +68,39 @@ extension PostgresStore {
     static func levels(from level: Int) -> [Int64] { (Int64(level)...63).map { $0 } }
 
     public func forEachPredictedBoxes(model: String, window: TimeWindow, limit: Int, _ body: (String) throws -> Void) throws -> WindowValues {
-        let (rows, read) = try read { s in
+        try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
             let count = try Self.predictionCount(s, modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
-            let rows = if let level {
-                try s.query("""
+            // Streamed: `body` sees each row as it arrives, so memory does not grow with the window.
+            let each: (PostgresRow) throws -> Void = { try body(try $0.decode(String.self)) }
+            if let level {
+                try s.forEachRow("""
                     SELECT COALESCE(boxes, '[]') FROM prediction_sample WHERE model_id = $1 AND level = ANY($2::bigint[]) AND ts >= $3 AND ts < $4
-                    """, [modelID, Self.levels(from: level), window.from, window.to])
+                    """, [modelID, Self.levels(from: level), window.from, window.to], each)
             } else {
-                try s.query("""
+                try s.forEachRow("""
                     SELECT COALESCE((payload::json -> 'boxes')::text, '[]') FROM predictions
                     WHERE model_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, seq
-                    """, [modelID, window.from, window.to])
+                    """, [modelID, window.from, window.to], each)
             }
-            return (rows, WindowValues(values: [], predictions: count, sampleLevel: level))
+            return WindowValues(values: [], predictions: count, sampleLevel: level)
         }
-        for row in rows { try body(try row.string(0)) }
-        return read
     }
 
     public func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)] {
         try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
-            return try s.query("""
+            var out: [(ts: Int64, correct: Bool)] = []
+            try s.forEachRow("""
                 SELECT ts, label_idx = predicted_idx FROM ground_truth
                 WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND label_idx IS NOT NULL AND predicted_idx IS NOT NULL
                 ORDER BY ts, prediction_seq
-                """, [modelID, window.from, window.to]).map { (try $0.int(0), try $0.bool(1)) }
+                """, [modelID, window.from, window.to]) { row in
+                let (ts, correct) = try row.decode((Int64, Bool).self)
+                out.append((ts, correct))
+            }
+            return out
         }
     }
 
@@ -125,11 +135,13 @@ extension PostgresStore {
                                 AND payload::json #> '{input,embedding}' IS NOT NULL)
                 """, [modelID, window.from, window.to, Self.embeddingProbe])?.bool(0) ?? false
             guard probe else { return [] }
-            return try s.query("""
+            var out: [String] = []
+            try s.forEachRow("""
                 SELECT e FROM (SELECT (payload::json #> '{input,embedding}')::text AS e, content_hash FROM predictions
                                WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND payload IS NOT NULL) sample
                 WHERE e IS NOT NULL AND e <> 'null' ORDER BY content_hash LIMIT $4
-                """, [modelID, window.from, window.to, limit]).map { try $0.string(0) }
+                """, [modelID, window.from, window.to, limit]) { out.append(try $0.decode(String.self)) }
+            return out
         }
     }
 
