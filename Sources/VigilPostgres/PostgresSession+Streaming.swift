@@ -47,34 +47,89 @@ extension PostgresSession {
             throw error
         }
     }
+}
 
-    /// `COPY table(columns) FROM STDIN` in PostgreSQL's text format: `data` holds the rows, each
-    /// ending with a newline, its fields separated by tabs (see ``CopyText``).
-    func copy(into table: String, columns: [String], data: ByteBuffer) throws {
-        let done = DispatchSemaphore(value: 0)
-        let result = ResultBox()
-        let connection = connection, logger = logger
-        Task(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
-            do {
-                try await connection.copyFrom(table: table, columns: columns, format: .text(.init()), logger: logger) { writer in
-                    var rest = data
-                    while rest.readableBytes > 0 {
-                        // Several messages for a large batch, so the server parses while more arrives.
-                        try await writer.write(rest.readSlice(length: min(rest.readableBytes, 1 << 20))!)
-                    }
-                }
-            } catch {
-                result.error = error
-            }
-            done.signal()
+/// One step of ``PostgresSession/run(_:)``: a statement (its rows are kept: for short
+/// results) or a `COPY … FROM STDIN` of text-format rows.
+enum PostgresStep: Sendable {
+    case statement(PostgresQuery)
+    case copy(table: String, columns: [String], data: ByteBuffer)
+
+    /// A statement with parameters.
+    static func sql(_ sql: String, _ arguments: [any PostgresArgument] = []) throws -> PostgresStep {
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for a in arguments { try a.bind(into: &bindings) }
+        return .statement(PostgresQuery(unsafeSQL: sql, binds: bindings))
+    }
+
+    var text: String {
+        switch self {
+        case .statement(let q): q.sql
+        case .copy(let table, _, _): "COPY \(table) FROM STDIN"
         }
-        done.wait()
-        if let error = result.error { throw PostgresStore.describe(error, sql: "COPY \(table) FROM STDIN") }
     }
 }
 
-private final class ResultBox: @unchecked Sendable {
-    var error: (any Error)?
+extension PostgresSession {
+    /// Runs `steps` one after the other on the connection's event loop and waits once for all
+    /// of them (see ``StepPipeline``). Returns each statement's rows (empty for a copy).
+    @discardableResult
+    func run(_ steps: [PostgresStep]) throws -> [[PostgresRow]] {
+        let pipeline = StepPipeline(self)
+        for step in steps { pipeline.send(step) }
+        return try pipeline.finish()
+    }
+}
+
+/// Steps sent to the connection one after the other, on its event loop, while the calling
+/// thread prepares the next ones: the server works on a step while the next is being made,
+/// and the calling thread waits once, in ``finish()``, not once per statement. The first
+/// failing step stops the rest (a transaction begun by an earlier step is then left for the
+/// caller to roll back).
+final class StepPipeline: @unchecked Sendable {
+    private let steps: AsyncStream<PostgresStep>.Continuation
+    private let done = DispatchSemaphore(value: 0)
+    private var results: [[PostgresRow]] = []
+    private var error: (any Error)?
+
+    init(_ session: PostgresSession) {
+        let (stream, continuation) = AsyncStream.makeStream(of: PostgresStep.self)
+        steps = continuation
+        let connection = session.connection, logger = session.logger
+        Task(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) { [self] in
+            for await step in stream where error == nil {
+                do {
+                    switch step {
+                    case .statement(let query):
+                        var rows: [PostgresRow] = []
+                        for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
+                        results.append(rows)
+                    case .copy(let table, let columns, let data):
+                        try await connection.copyFrom(table: table, columns: columns, format: .text(.init()), logger: logger) { writer in
+                            var rest = data
+                            while rest.readableBytes > 0 { try await writer.write(rest.readSlice(length: min(rest.readableBytes, 1 << 20))!) }
+                        }
+                        results.append([])
+                    }
+                } catch {
+                    self.error = PostgresStore.describe(error, sql: step.text)
+                }
+            }
+            done.signal()
+        }
+    }
+
+    /// Queues a step (it runs once the ones before it have).
+    func send(_ step: PostgresStep) { steps.yield(step) }
+
+    /// Waits for every step sent; returns each statement's rows, or throws the first error.
+    @discardableResult
+    func finish() throws -> [[PostgresRow]] {
+        steps.finish()
+        done.wait()
+        if let error { throw error }
+        return results
+    }
 }
 
 /// Runs a task's jobs on one NIO event loop: postgres-nio's async calls then complete on the
@@ -171,44 +226,84 @@ final class RowMailbox: @unchecked Sendable {
     }
 }
 
-/// Rows for `COPY … FROM STDIN` in PostgreSQL's text format, written straight into a buffer:
+/// Rows for `COPY … FROM STDIN` in PostgreSQL's text format, written straight into memory:
 /// fields separated by tabs, rows ended by newlines, `\N` for NULL, and backslash, tab, newline
-/// and carriage return escaped in text.
+/// and carriage return escaped in text. ``finish()`` hands the bytes over (and must be called).
 struct CopyText {
-    var buffer: ByteBuffer
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     private var first = true
 
-    init(capacity: Int) { buffer = ByteBufferAllocator().buffer(capacity: capacity) }
+    init(capacity: Int) {
+        self.capacity = max(capacity, 256)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    /// The rows written, as a buffer; the memory is released.
+    mutating func finish() -> ByteBuffer {
+        let buffer = ByteBuffer(bytes: UnsafeBufferPointer(start: base, count: count))
+        base.deallocate()
+        base = .allocate(capacity: 1)
+        capacity = 1
+        count = 0
+        return buffer
+    }
+
+    @inline(__always) private mutating func reserve(_ n: Int) {
+        guard count + n > capacity else { return }
+        var grown = capacity * 2
+        while count + n > grown { grown *= 2 }
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = grown
+    }
+
+    @inline(__always) private mutating func byte(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
 
     @inline(__always) private mutating func separate() {
-        if first { first = false } else { buffer.writeInteger(UInt8(ascii: "\t")) }
+        if first { first = false } else { byte(UInt8(ascii: "\t")) }
     }
 
     /// Ends the current row.
     mutating func endRow() {
-        buffer.writeInteger(UInt8(ascii: "\n"))
+        byte(UInt8(ascii: "\n"))
         first = true
     }
 
     mutating func null() {
         separate()
-        buffer.writeStaticString("\\N")
+        reserve(2)
+        base[count] = UInt8(ascii: "\\")
+        base[count + 1] = UInt8(ascii: "N")
+        count += 2
     }
 
     mutating func int(_ value: Int64) {
         separate()
-        // Digits backwards into a small stack buffer, then copied.
+        reserve(21)
         var v = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var i = 20
-            repeat {
-                i -= 1
-                digits[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            } while v > 0
-            if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
-            buffer.writeBytes(UnsafeBufferPointer(rebasing: digits[i..<20]))
+        if value < 0 {
+            base[count] = UInt8(ascii: "-")
+            count += 1
         }
+        // Digits backwards at the end of the reserved space, then moved into place.
+        var digits = 0
+        var end = count + 19
+        repeat {
+            base[end] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
+            end -= 1
+            digits += 1
+        } while v > 0
+        (base + count).update(from: base + end + 1, count: digits)
+        count += digits
     }
 
     mutating func int(_ value: Int64?) { if let value { int(value) } else { null() } }
@@ -217,17 +312,21 @@ struct CopyText {
     mutating func double(_ value: Double?) {
         guard let value else { return null() }
         separate()
-        buffer.writeString(value.description)
+        var text = value.description
+        text.withUTF8 { raw($0) }
     }
 
     mutating func text(_ value: String?) {
         guard var value else { return null() }
         separate()
         let done: Void? = value.utf8.withContiguousStorageIfAvailable { write($0) }
-        if done == nil {
-            value.makeContiguousUTF8()
-            value.utf8.withContiguousStorageIfAvailable { write($0) }
-        }
+        if done == nil { value.withUTF8 { write($0) } }
+    }
+
+    @inline(__always) private mutating func raw(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        if bytes.count > 0 { (base + count).update(from: bytes.baseAddress!, count: bytes.count) }
+        count += bytes.count
     }
 
     private mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -237,17 +336,18 @@ struct CopyText {
             plain = false
             break
         }
-        if plain {
-            buffer.writeBytes(UnsafeRawBufferPointer(bytes))
-            return
-        }
+        if plain { return raw(bytes) }
+        reserve(bytes.count * 2)
         for b in bytes {
             switch b {
-            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-            default: buffer.writeInteger(b)
+            case UInt8(ascii: "\\"), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                base[count] = UInt8(ascii: "\\")
+                base[count + 1] = b == UInt8(ascii: "\t") ? UInt8(ascii: "t") : b == UInt8(ascii: "\n") ? UInt8(ascii: "n")
+                    : b == UInt8(ascii: "\r") ? UInt8(ascii: "r") : b
+                count += 2
+            default:
+                base[count] = b
+                count += 1
             }
         }
     }

@@ -103,61 +103,82 @@ extension PostgresStore {
         for day in missing { partitions.insert(day) }
     }
 
+    /// Writes each batch in a transaction of its own (retried when PostgreSQL aborts it for a
+    /// deadlock with another instance, or when a day's partition went missing), or every batch
+    /// in one transaction when `options.atomic` (then committed only if `options.shouldCommit()`
+    /// and nothing was refused). Refusals reach `options.onReject` once their batch is committed.
+    /// How a batch is written: ``PredictionWriter``.
     public func ingestPredictions(options: IngestOptions, nextBatch: () throws -> [PredictionRecord]?,
                                   progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try pool.withSession { s in
             var modelIDs: [String: Int64] = [:]
             for (id, schema) in try Self.allModels(s) { modelIDs[schema.name] = id }
             let mark = try Self.retentionMark(s) ?? 0
-            try PredictionStage.create(s)
-            // In an atomic ingest every batch shares one transaction: the stage is emptied between them.
-            var stageHoldsRows = false
-            return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: { batch, inTransaction in
+            let writer = PredictionWriter(s, options: options, modelIDs: modelIDs, mark: mark)
+            func prepare(_ batch: [PredictionRecord], inTransaction: Bool) throws {
                 try ensurePartitions(Set(batch.filter { $0.timestampMillis >= mark }.map { $0.timestampMillis / Self.dayMillis }), s, inTransaction: inTransaction)
-            }) { batch, outcome, report in
-                if options.atomic && stageHoldsRows { try s.execute("TRUNCATE \(PredictionStage.table)") }
-                let models = batch.map { modelIDs[$0.model] }
-                let stage = PredictionStage.encode(batch, models: models, mark: mark)
-                if stage.rows > 0 {
-                    try s.copy(into: PredictionStage.table, columns: PredictionStage.columns, data: stage.data)
-                    stageHoldsRows = options.atomic
-                }
-                // Claims the ids, stores the rows whose id this batch claimed, with their drift
-                // sample, and tells the rest: stored before (by anyone, or earlier in the batch).
-                let claimed = stage.rows == 0 ? 0 : try s.one(PredictionStage.merge, [options.now])!.int(0)
-                var identical: [Int: Bool] = [:]  // batch index of a row not stored → same content as the stored one
-                if claimed < stage.rows {
-                    for row in try s.query(PredictionStage.unclaimed) {
-                        identical[Int(try row.int(0))] = try row.optionalBool(1) ?? false
-                    }
-                }
-                var delta = HourlyDelta()
-                for (i, r) in batch.enumerated() {
-                    guard let model = models[i] else {
-                        outcome.reject(RecordError(line: r.line, field: "model", reason: "unknown model '\(r.model)'", id: r.id), report: report)
-                        continue
-                    }
-                    if r.timestampMillis < mark {
-                        outcome.reject(.beforeRetention(r, mark: mark), report: report)
-                        continue
-                    }
-                    if let same = identical[i] {
-                        if same {
-                            outcome.duplicates += 1
-                        } else {
-                            outcome.reject(RecordError(
-                                line: r.line, field: "id",
-                                reason: "conflict: a prediction with this id is already stored with different content; ids are immutable, send a corrected prediction under a new id",
-                                id: r.id), report: report)
-                        }
-                        continue
-                    }
-                    delta.add(model: model, record: r)
-                    outcome.inserted += 1
-                }
-                try delta.flush(s)
-                return batch.last?.line ?? 0
             }
+            var outcome = IngestOutcome()
+            var written = 0
+            if options.atomic {
+                try s.execute("BEGIN")
+                do {
+                    while let records = try nextBatch() {
+                        try prepare(records, inTransaction: true)
+                        var rejects: [RecordError] = []
+                        try writer.write(try writer.prepare(records), inTransaction: true, outcome: &outcome) { rejects.append($0) }
+                        rejects.forEach(options.onReject)
+                        written += records.count
+                        progress(IngestProgress(recordsWritten: written, lastLine: records.last?.line ?? 0, outcome: outcome))
+                    }
+                    if options.shouldCommit() && outcome.rejectedCount == 0 {
+                        try s.execute("COMMIT")
+                    } else {
+                        try s.execute("ROLLBACK")
+                        partitions.removeAll()
+                        outcome.committed = false
+                        outcome.inserted = 0
+                        outcome.relabeled = 0
+                    }
+                } catch {
+                    _ = try? s.execute("ROLLBACK")
+                    partitions.removeAll()
+                    throw error
+                }
+                return outcome
+            }
+            while let records = try nextBatch() {
+                try prepare(records, inTransaction: false)
+                let batch = try writer.prepare(records)
+                var attempt = 0
+                while true {
+                    attempt += 1
+                    var trial = outcome
+                    var rejects: [RecordError] = []
+                    do {
+                        try writer.write(batch, inTransaction: false, outcome: &trial) { rejects.append($0) }
+                        outcome = trial
+                        rejects.forEach(options.onReject)
+                        written += records.count
+                        progress(IngestProgress(recordsWritten: written, lastLine: records.last?.line ?? 0, outcome: outcome))
+                        break
+                    } catch {
+                        _ = try? s.execute("ROLLBACK")
+                        if attempt < 5, let e = error as? PostgresStoreError, e.sqlState == "23514" {
+                            // A day's partition was dropped since this process saw it: make it again.
+                            partitions.removeAll()
+                            try prepare(records, inTransaction: false)
+                            continue
+                        }
+                        if attempt < 5, let e = error as? PostgresStoreError, e.isRetryable {
+                            usleep(useconds_t(1000 * attempt * Int.random(in: 1...5)))
+                            continue
+                        }
+                        throw error
+                    }
+                }
+            }
+            return outcome
         }
     }
 
@@ -308,80 +329,26 @@ extension PostgresStore {
     }
 }
 
-/// Per-hour aggregate increments collected over one batch and written in the batch's
-/// transaction, each table's keys in order (see `AggregateDelta` of the SQLite store: the same
-/// keys, bins and meaning, and the per-hour score sums). The drift sample of new predictions is
-/// written with the rows themselves (``PredictionStage/merge``).
+/// Per-hour confusion increments of labels collected over one batch and written with one
+/// upsert, in key order, in the batch's transaction (see `AggregateDelta` of the SQLite store:
+/// the same keys and meaning). New predictions count with ``PredictionDelta``.
 struct HourlyDelta {
     static let bins: Int64 = 20
-    struct ClassKey: Hashable, Comparable {
-        var model: Int64, hour: Int64, label: Int64
-        static func < (a: Self, b: Self) -> Bool { (a.model, a.hour, a.label) < (b.model, b.hour, b.label) }
-    }
     struct BinKey: Hashable, Comparable {
         var model: Int64, hour: Int64, label: Int64, bin: Int64
         static func < (a: Self, b: Self) -> Bool { (a.model, a.hour, a.label, a.bin) < (b.model, b.hour, b.label, b.bin) }
     }
-    var classes: [ClassKey: Int64] = [:]
-    var bins: [BinKey: Int64] = [:]
     /// Keyed by (model, hour, observed label, predicted class in `bin`).
     var confusion: [BinKey: Int64] = [:]
-    /// Per (model, hour; label unused): count and sum of top-1 scores.
-    var sums: [ClassKey: (n: Int64, total: Double)] = [:]
 
     static func bin(_ score: Double) -> Int64 { Int64(min(Double(bins - 1), (score * Double(bins)).rounded(.towardZero))) }
     static func hour(_ ts: Int64) -> Int64 { ts / 3_600_000 }
-
-    /// Counts a newly stored prediction.
-    mutating func add(model: Int64, record r: PredictionRecord) {
-        let hour = Self.hour(r.timestampMillis)
-        classes[ClassKey(model: model, hour: hour, label: -1), default: 0] += 1
-        if let score = r.score {
-            let key = ClassKey(model: model, hour: hour, label: 0)
-            let old = sums[key] ?? (0, 0)
-            sums[key] = (old.n + 1, old.total + score)
-        }
-        func add(_ label: Int64, _ score: Double?) {
-            classes[ClassKey(model: model, hour: hour, label: label), default: 0] += 1
-            if let score { bins[BinKey(model: model, hour: hour, label: label, bin: Self.bin(score)), default: 0] += 1 }
-        }
-        if let label = r.labelIndex { add(Int64(label), r.score) }
-        for box in r.boxes { add(Int64(box.labelIndex), box.score) }
-    }
 
     mutating func addConfusion(model: Int64, ts: Int64, label: Int64, predicted: Int64, count: Int64) {
         confusion[BinKey(model: model, hour: Self.hour(ts), label: label, bin: predicted), default: 0] += count
     }
 
-    /// The class counts, score bins and score sums in one statement of always the same shape
-    /// (so every instance takes the tables in the same order), each table's rows in key order:
-    /// concurrent batches wait for each other instead of deadlocking.
-    static let predictionUpsert = """
-        WITH classes AS (
-          INSERT INTO hourly_class_counts(model_id, hour, label_idx, n)
-          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
-          ON CONFLICT (model_id, hour, label_idx) DO UPDATE SET n = hourly_class_counts.n + EXCLUDED.n
-        ), bins AS (
-          INSERT INTO hourly_score_bins(model_id, hour, label_idx, bin, n)
-          SELECT * FROM unnest($5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
-          ON CONFLICT (model_id, hour, label_idx, bin) DO UPDATE SET n = hourly_score_bins.n + EXCLUDED.n
-        )
-        INSERT INTO hourly_score_sums(model_id, hour, n, total)
-        SELECT * FROM unnest($10::bigint[], $11::bigint[], $12::bigint[], $13::float8[])
-        ON CONFLICT (model_id, hour) DO UPDATE SET n = hourly_score_sums.n + EXCLUDED.n, total = hourly_score_sums.total + EXCLUDED.total
-        """
-
     func flush(_ s: PostgresSession) throws {
-        let c = classes.filter { $0.value != 0 }.sorted { $0.key < $1.key }
-        let b = bins.filter { $0.value != 0 }.sorted { $0.key < $1.key }
-        let t = sums.sorted { $0.key < $1.key }
-        if !c.isEmpty || !b.isEmpty || !t.isEmpty {
-            try s.execute(Self.predictionUpsert, [
-                c.map(\.key.model), c.map(\.key.hour), c.map(\.key.label), c.map(\.value),
-                b.map(\.key.model), b.map(\.key.hour), b.map(\.key.label), b.map(\.key.bin), b.map(\.value),
-                t.map(\.key.model), t.map(\.key.hour), t.map(\.value.n), t.map(\.value.total),
-            ])
-        }
         let m = confusion.filter { $0.value != 0 }.sorted { $0.key < $1.key }
         if !m.isEmpty {
             try s.execute("""
