@@ -2,50 +2,110 @@ import Foundation
 import NIOCore
 import PostgresNIO
 
-/// Streaming reads and `COPY … FROM STDIN` on a session, for the calling (Dispatch) thread.
-///
-/// postgres-nio offers both only as `async` calls. Each runs in a task whose jobs run on the
-/// connection's own event loop (``EventLoopTaskExecutor``), never on the cooperative pool, which
-/// a busy `vigil serve` keeps occupied with requests; the calling thread waits for it.
+/// Streaming reads, and statements and `COPY … FROM STDIN` sent in a row, on a session, for
+/// the calling (Dispatch) thread.
 extension PostgresSession {
     /// Runs one statement and calls `body` with each row, on the calling thread, as the rows
-    /// arrive: at most a few chunks of rows are held at once (the connection stops reading
-    /// while they wait), whatever the size of the result.
+    /// arrive: the connection's event loop gathers them into chunks as it decodes them, and the
+    /// calling thread takes a chunk at a time, so no more than the rows not yet consumed are
+    /// held, never the result as a whole when `body` keeps up. (postgres-nio's row callback
+    /// reads on regardless: rows that a slower `body` has not taken yet wait in memory; the
+    /// store streams only bounded results: a window up to the raw-value limit, a `LIMIT`.)
+    /// Stopping early (`body` throws) ends the statement; the connection stays usable.
+    ///
+    /// The row callback runs on the event loop without a hop per row; postgres-nio's
+    /// `PostgresRowSequence` has back pressure but costs about twice as much per row.
     func forEachRow(_ sql: String, _ arguments: [any PostgresArgument] = [], _ body: (PostgresRow) throws -> Void) throws {
         var bindings = PostgresBindings(capacity: arguments.count)
         for a in arguments { try a.bind(into: &bindings) }
-        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        let mailbox = RowMailbox()
-        let connection = connection, logger = logger
-        Task(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
-            do {
-                let rows = try await connection.query(query, logger: logger)
-                var chunk: [PostgresRow] = []
-                chunk.reserveCapacity(RowMailbox.chunkRows)
-                for try await row in rows {
-                    chunk.append(row)
-                    if chunk.count == RowMailbox.chunkRows {
-                        guard await mailbox.put(chunk) else { break }
-                        chunk = []
-                        chunk.reserveCapacity(RowMailbox.chunkRows)
-                    }
+        let queue = RowQueue()
+        // Rows are gathered into chunks on the event loop as they are decoded and handed over
+        // a chunk at a time.
+        connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) { row in try queue.push(row) }
+            .whenComplete { result in
+                switch result {
+                case .success: queue.finish(nil)
+                case .failure(let error): queue.finish(error)
                 }
-                if !chunk.isEmpty { _ = await mailbox.put(chunk) }
-                mailbox.finish(nil)
-            } catch {
-                mailbox.finish(error)
             }
-        }
         do {
-            while let chunk = try mailbox.take() {
+            while let chunk = try queue.take() {
                 for row in chunk { try body(row) }
             }
         } catch {
-            // Stop the producer and wait until the connection is done with the statement.
-            mailbox.cancel()
-            if let e = error as? PSQLError { throw PostgresStore.describe(e, sql: sql) }
+            // Stop the reader and wait until the connection is done with the statement.
+            queue.cancel()
+            if error is PSQLError { throw PostgresStore.describe(error, sql: sql) }
             throw error
         }
+    }
+}
+
+/// Rows handed from the event loop that decodes them to the thread that consumes them, in
+/// chunks.
+final class RowQueue: @unchecked Sendable {
+    static let chunkRows = 2048
+    private let condition = NSCondition()
+    private var chunks: [[PostgresRow]] = []
+    private var head = 0
+    private var finished = false
+    private var error: (any Error)?
+    private var cancelled = false
+    /// Filled on the event loop only.
+    private var current: [PostgresRow] = []
+
+    struct Stopped: Error {}
+
+    /// On the event loop: one more row (throws once the consumer stopped, which ends the query).
+    func push(_ row: PostgresRow) throws {
+        if current.isEmpty { current.reserveCapacity(Self.chunkRows) }
+        current.append(row)
+        if current.count == Self.chunkRows { try flush() }
+    }
+
+    private func flush() throws {
+        condition.lock()
+        defer { condition.unlock() }
+        if cancelled { throw Stopped() }
+        chunks.append(current)
+        current = []
+        condition.signal()
+    }
+
+    /// On the event loop: the query ended.
+    func finish(_ error: (any Error)?) {
+        if error == nil && !current.isEmpty { try? flush() }
+        condition.lock()
+        finished = true
+        self.error = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next chunk, waiting for it; nil at the end; throws the query's error.
+    func take() throws -> [PostgresRow]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == chunks.count && !finished { condition.wait() }
+        if head < chunks.count {
+            let chunk = chunks[head]
+            chunks[head] = []
+            head += 1
+            if head > 64 { chunks.removeFirst(head); head = 0 }
+            return chunk
+        }
+        if let error { throw error }
+        return nil
+    }
+
+    /// The consumer stops: waits until the connection is done with the statement.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        chunks = []
+        head = 0
+        while !finished { condition.wait() }
+        condition.unlock()
     }
 }
 
@@ -82,7 +142,9 @@ extension PostgresSession {
 }
 
 /// Steps sent to the connection one after the other, on its event loop, while the calling
-/// thread prepares the next ones: the server works on a step while the next is being made,
+/// thread prepares the next ones (postgres-nio offers `COPY` only as an `async` call: the steps
+/// run in a task whose jobs run on the connection's event loop, ``EventLoopTaskExecutor``,
+/// never on the cooperative pool, which a busy `vigil serve` keeps occupied with requests): the server works on a step while the next is being made,
 /// and the calling thread waits once, in ``finish()``, not once per statement. The first
 /// failing step stops the rest (a transaction begun by an earlier step is then left for the
 /// caller to roll back).
@@ -142,87 +204,6 @@ final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
-}
-
-/// Chunks of rows handed from the task that reads them to the thread that consumes them, at
-/// most ``capacity`` chunks at once: a full mailbox suspends the reader (its connection then
-/// stops reading from the socket) until the consumer takes one.
-final class RowMailbox: @unchecked Sendable {
-    static let chunkRows = 4096
-    static let capacity = 4
-
-    private let condition = NSCondition()
-    private var chunks: [[PostgresRow]] = []
-    private var head = 0
-    private var waitingReader: CheckedContinuation<Bool, Never>?
-    private var finished = false
-    private var error: (any Error)?
-    private var cancelled = false
-
-    /// Hands over a chunk; false when the consumer stopped (the reader should stop too).
-    func put(_ chunk: [PostgresRow]) async -> Bool {
-        await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            condition.lock()
-            if cancelled {
-                condition.unlock()
-                c.resume(returning: false)
-                return
-            }
-            chunks.append(chunk)
-            condition.signal()
-            if chunks.count - head >= Self.capacity {
-                waitingReader = c
-                condition.unlock()
-            } else {
-                condition.unlock()
-                c.resume(returning: true)
-            }
-        }
-    }
-
-    /// The reader is done (`error` nil) or failed.
-    func finish(_ error: (any Error)?) {
-        condition.lock()
-        finished = true
-        self.error = error
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The next chunk, waiting for it; nil at the end; throws the reader's error.
-    func take() throws -> [PostgresRow]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == chunks.count && !finished { condition.wait() }
-        if head < chunks.count {
-            let chunk = chunks[head]
-            chunks[head] = []
-            head += 1
-            if head > 64 { chunks.removeFirst(head); head = 0 }
-            if let reader = waitingReader {
-                waitingReader = nil
-                reader.resume(returning: true)
-            }
-            return chunk
-        }
-        if let error { throw error }
-        return nil
-    }
-
-    /// The consumer stops: the reader is released and this waits until it has finished.
-    func cancel() {
-        condition.lock()
-        cancelled = true
-        chunks = []
-        head = 0
-        let reader = waitingReader
-        waitingReader = nil
-        condition.unlock()
-        reader?.resume(returning: false)
-        condition.lock()
-        while !finished { condition.wait() }
-        condition.unlock()
     }
 }
 

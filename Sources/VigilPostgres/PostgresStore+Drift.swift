@@ -47,22 +47,34 @@ extension PostgresStore {
             let (modelID, _) = try Self.requireSchema(s, name: model)
             let count = try Self.predictionCount(s, modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
-            // Streamed: the values are decoded as the rows arrive, never held as rows.
+            // The values come as one float8 array (at most about `limit` of them): a row per
+            // value would cost more to send and to decode than reading them does.
             var values: [Double] = []
-            values.reserveCapacity(level == nil ? count : min(count, 2 * limit))
-            let append: (PostgresRow) throws -> Void = { values.append(try $0.decode(Double.self)) }
             if let level {
                 try s.forEachRow("""
-                    SELECT score FROM prediction_sample
+                    SELECT array_agg(score) FROM prediction_sample
                     WHERE model_id = $1 AND level = ANY($2::bigint[]) AND ts >= $3 AND ts < $4 AND score IS NOT NULL
-                    """, [modelID, Self.levels(from: level), window.from, window.to], append)
+                    """, [modelID, Self.levels(from: level), window.from, window.to]) { values += try PostgresArrays.doubles($0) }
             } else {
-                try s.forEachRow("SELECT score FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL",
-                                 [modelID, window.from, window.to], append)
+                // Every row of the window: worth a parallel scan when there are many (the
+                // planner's defaults count on each row crossing to the leader, which the
+                // aggregate spares).
+                if count >= Self.parallelScanRows { try s.execute(Self.preferParallelScan) }
+                try s.forEachRow("SELECT array_agg(score) FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL",
+                                 [modelID, window.from, window.to]) { values += try PostgresArrays.doubles($0) }
             }
             return WindowValues(values: values, predictions: count, sampleLevel: level)
         }
     }
+
+    /// From this many rows on, a window's full read asks for a parallel scan.
+    static let parallelScanRows = 100_000
+
+    /// For the rest of the (read) transaction: parallel plans whenever possible.
+    static let preferParallelScan = """
+        SELECT set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true),
+               set_config('min_parallel_table_scan_size', '0', true)
+        """
 
     /// Levels `level`…63: `level = ANY(…)` reads one index range per level of the sample's key.
     static func levels(from level: Int) -> [Int64] { (Int64(level)...63).map { $0 } }
@@ -91,14 +103,15 @@ extension PostgresStore {
     public func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)] {
         try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
+            // A bigint array per day, in time order: the time of a right prediction, or -1 minus
+            // the time of a wrong one (stored times are never negative).
             var out: [(ts: Int64, correct: Bool)] = []
             try s.forEachRow("""
-                SELECT ts, label_idx = predicted_idx FROM ground_truth
+                SELECT array_agg(CASE WHEN label_idx = predicted_idx THEN ts ELSE -1 - ts END ORDER BY ts, prediction_seq) FROM ground_truth
                 WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND label_idx IS NOT NULL AND predicted_idx IS NOT NULL
-                ORDER BY ts, prediction_seq
+                GROUP BY ts / 86400000 ORDER BY ts / 86400000
                 """, [modelID, window.from, window.to]) { row in
-                let (ts, correct) = try row.decode((Int64, Bool).self)
-                out.append((ts, correct))
+                for v in try PostgresArrays.integers(row) { out.append(v >= 0 ? (v, true) : (-1 - v, false)) }
             }
             return out
         }
