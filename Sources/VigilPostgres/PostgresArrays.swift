@@ -1,25 +1,25 @@
 import NIOCore
 import PostgresNIO
 
-/// One-dimensional `float8[]` and `int8[]` values of a row's first column, decoded straight
+/// One-dimensional `float8[]` and `int8[]` values of a row's column, decoded straight
 /// from their binary form (postgres-nio's generic decoder slices a buffer per element).
 enum PostgresArrays {
     struct Malformed: Error, CustomStringConvertible {
         var description: String { "PostgreSQL sent an array this reader does not expect (not one-dimensional 8-byte values without NULLs)" }
     }
 
-    /// The first column as `[Double]` (a NULL array is empty).
-    static func doubles(_ row: PostgresRow) throws -> [Double] {
-        try elements(row, type: .float8) { Double(bitPattern: $0) }
+    /// A `float8[]` column as `[Double]` (a NULL array is empty).
+    static func doubles(_ row: PostgresRow, column: Int = 0) throws -> [Double] {
+        try elements(row, column: column, type: .float8) { Double(bitPattern: $0) }
     }
 
-    /// The first column as `[Int64]` (a NULL array is empty).
-    static func integers(_ row: PostgresRow) throws -> [Int64] {
-        try elements(row, type: .int8) { Int64(bitPattern: $0) }
+    /// An `int8[]` column as `[Int64]` (a NULL array is empty).
+    static func integers(_ row: PostgresRow, column: Int = 0) throws -> [Int64] {
+        try elements(row, column: column, type: .int8) { Int64(bitPattern: $0) }
     }
 
-    private static func elements<T>(_ row: PostgresRow, type: PostgresDataType, _ make: (UInt64) -> T) throws -> [T] {
-        guard let cell = row.first else { throw Malformed() }
+    private static func elements<T>(_ row: PostgresRow, column: Int, type: PostgresDataType, _ make: (UInt64) -> T) throws -> [T] {
+        guard let cell = row.dropFirst(column).first else { throw Malformed() }
         guard var bytes = cell.bytes else { return [] }
         guard cell.format == .binary,
               let (dimensions, _, element) = bytes.readMultipleIntegers(endianness: .big, as: (Int32, Int32, UInt32).self),

@@ -103,16 +103,21 @@ extension PostgresStore {
     public func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)] {
         try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
-            // A bigint array per day, in time order: the time of a right prediction, or -1 minus
-            // the time of a wrong one (stored times are never negative).
-            var out: [(ts: Int64, correct: Bool)] = []
+            // Two bigint arrays, in no particular order (sorting here is cheaper than asking the
+            // aggregate to): the time of a right prediction or -1 minus the time of a wrong one
+            // (stored times are never negative), and the sequence number.
+            var rows: [(ts: Int64, seq: Int64, correct: Bool)] = []
             try s.forEachRow("""
-                SELECT array_agg(CASE WHEN label_idx = predicted_idx THEN ts ELSE -1 - ts END ORDER BY ts, prediction_seq) FROM ground_truth
+                SELECT array_agg(CASE WHEN label_idx = predicted_idx THEN ts ELSE -1 - ts END), array_agg(prediction_seq) FROM ground_truth
                 WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND label_idx IS NOT NULL AND predicted_idx IS NOT NULL
-                GROUP BY ts / 86400000 ORDER BY ts / 86400000
                 """, [modelID, window.from, window.to]) { row in
-                for v in try PostgresArrays.integers(row) { out.append(v >= 0 ? (v, true) : (-1 - v, false)) }
+                let times = try PostgresArrays.integers(row, column: 0), seqs = try PostgresArrays.integers(row, column: 1)
+                guard times.count == seqs.count else { throw PostgresArrays.Malformed() }
+                rows.reserveCapacity(times.count)
+                for (t, q) in zip(times, seqs) { rows.append(t >= 0 ? (t, q, true) : (-1 - t, q, false)) }
             }
+            rows.sort { ($0.ts, $0.seq) < ($1.ts, $1.seq) }
+            let out = rows.map { (ts: $0.ts, correct: $0.correct) }
             return out
         }
     }

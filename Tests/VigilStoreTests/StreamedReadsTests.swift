@@ -22,6 +22,12 @@ import VigilCore
             lines.append(line("c\(i)", label: classes[i % 3], ts: ts))
             if i % 4 != 3 { truth.append(#"{"prediction_id":"c\#(i)","label":"\#(classes[(i / 5) % 3])"}"#) }
         }
+        // Thirty at one instant, between the others' lines.
+        for j in 0..<30 {
+            let i = 600 + j
+            lines.insert(line("c\(i)", label: classes[i % 3], ts: "2026-10-02T05:00:00Z"), at: 100 + j * 7)
+            truth.append(#"{"prediction_id":"c\#(i)","label":"\#(classes[(i / 5) % 3])"}"#)
+        }
         _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions(lines, catalog: catalog)]), progress: { _ in })
         let o = try store.ingestLabels(options: .init(now: 1), nextBatch: batches([labels(truth)]), progress: { _ in })
         #expect(o.inserted == truth.count)
@@ -32,11 +38,15 @@ import VigilCore
             let expected = records.enumerated()
                 .filter { labelled.contains($0.element.id) && $0.element.timestampMillis >= window.from && $0.element.timestampMillis < window.to }
                 .sorted { ($0.element.timestampMillis, $0.offset) < ($1.element.timestampMillis, $1.offset) }
-                .map { (ts: $0.element.timestampMillis, correct: classes[($0.offset / 5) % 3] == classes[$0.offset % 3]) }
+                .map { e -> (ts: Int64, correct: Bool) in
+                    let i = Int(e.element.id.dropFirst())!
+                    return (e.element.timestampMillis, classes[(i / 5) % 3] == classes[i % 3])
+                }
             let got = try store.correctnessStream(model: "shelf", window: window)
             #expect(got.map(\.ts) == expected.map(\.ts))
             #expect(got.map(\.correct) == expected.map(\.correct))
             #expect(got.contains { $0.correct } && got.contains { !$0.correct })
+            #expect(window.from > Self.ms("2026-10-02T05:00:00Z") || got.filter { $0.ts == Self.ms("2026-10-02T05:00:00Z") }.count >= 30)
         }
         #expect(try store.correctnessStream(model: "shelf", window: TimeWindow(from: 0, to: 1)).isEmpty)
     }
