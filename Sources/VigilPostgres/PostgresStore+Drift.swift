@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import VigilCore
 import VigilStore
 
@@ -28,12 +29,12 @@ extension PostgresStore {
                         WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND label_idx IS NOT NULL GROUP BY label_idx
                         """, [modelID, edge.from, edge.to]) { add(try row.int(0), try row.int(1)) }
                 } else {
-                    for row in try s.query("""
+                    try s.forEachRow("""
                         SELECT (payload::json -> 'boxes')::text FROM predictions
                         WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND json_typeof(payload::json -> 'boxes') IS NOT NULL
                           AND json_typeof(payload::json -> 'boxes') <> 'null'
-                        """, [modelID, edge.from, edge.to]) {
-                        for box in try DetectionBox.parse(json: try row.string(0), schema: schema) { add(Int64(box.labelIndex), 1) }
+                        """, [modelID, edge.from, edge.to]) { row in
+                        for box in try DetectionBox.parse(json: try row.decode(String.self), schema: schema) { add(Int64(box.labelIndex), 1) }
                     }
                 }
             }
@@ -46,51 +47,78 @@ extension PostgresStore {
             let (modelID, _) = try Self.requireSchema(s, name: model)
             let count = try Self.predictionCount(s, modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
-            let rows = if let level {
-                try s.query("""
-                    SELECT score FROM prediction_sample
+            // The values come as one float8 array (at most about `limit` of them): a row per
+            // value would cost more to send and to decode than reading them does.
+            var values: [Double] = []
+            if let level {
+                try s.forEachRow("""
+                    SELECT array_agg(score) FROM prediction_sample
                     WHERE model_id = $1 AND level = ANY($2::bigint[]) AND ts >= $3 AND ts < $4 AND score IS NOT NULL
-                    """, [modelID, Self.levels(from: level), window.from, window.to])
+                    """, [modelID, Self.levels(from: level), window.from, window.to]) { values += try PostgresArrays.doubles($0) }
             } else {
-                try s.query("SELECT score FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL",
-                            [modelID, window.from, window.to])
+                // Every row of the window: worth a parallel scan when there are many (the
+                // planner's defaults count on each row crossing to the leader, which the
+                // aggregate spares).
+                if count >= Self.parallelScanRows { try s.execute(Self.preferParallelScan) }
+                try s.forEachRow("SELECT array_agg(score) FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL",
+                                 [modelID, window.from, window.to]) { values += try PostgresArrays.doubles($0) }
             }
-            return WindowValues(values: try rows.map { try $0.double(0) }, predictions: count, sampleLevel: level)
+            return WindowValues(values: values, predictions: count, sampleLevel: level)
         }
     }
+
+    /// From this many rows on, a window's full read asks for a parallel scan.
+    static let parallelScanRows = 100_000
+
+    /// For the rest of the (read) transaction: parallel plans whenever possible.
+    static let preferParallelScan = """
+        SELECT set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true),
+               set_config('min_parallel_table_scan_size', '0', true)
+        """
 
     /// Levels `level`…63: `level = ANY(…)` reads one index range per level of the sample's key.
     static func levels(from level: Int) -> [Int64] { (Int64(level)...63).map { $0 } }
 
     public func forEachPredictedBoxes(model: String, window: TimeWindow, limit: Int, _ body: (String) throws -> Void) throws -> WindowValues {
-        let (rows, read) = try read { s in
+        try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
             let count = try Self.predictionCount(s, modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
-            let rows = if let level {
-                try s.query("""
+            // Streamed: `body` sees each row as it arrives, so memory does not grow with the window.
+            let each: (PostgresRow) throws -> Void = { try body(try $0.decode(String.self)) }
+            if let level {
+                try s.forEachRow("""
                     SELECT COALESCE(boxes, '[]') FROM prediction_sample WHERE model_id = $1 AND level = ANY($2::bigint[]) AND ts >= $3 AND ts < $4
-                    """, [modelID, Self.levels(from: level), window.from, window.to])
+                    """, [modelID, Self.levels(from: level), window.from, window.to], each)
             } else {
-                try s.query("""
+                try s.forEachRow("""
                     SELECT COALESCE((payload::json -> 'boxes')::text, '[]') FROM predictions
                     WHERE model_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, seq
-                    """, [modelID, window.from, window.to])
+                    """, [modelID, window.from, window.to], each)
             }
-            return (rows, WindowValues(values: [], predictions: count, sampleLevel: level))
+            return WindowValues(values: [], predictions: count, sampleLevel: level)
         }
-        for row in rows { try body(try row.string(0)) }
-        return read
     }
 
     public func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)] {
         try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
-            return try s.query("""
-                SELECT ts, label_idx = predicted_idx FROM ground_truth
+            // Two bigint arrays, in no particular order (sorting here is cheaper than asking the
+            // aggregate to): the time of a right prediction or -1 minus the time of a wrong one
+            // (stored times are never negative), and the sequence number.
+            var rows: [(ts: Int64, seq: Int64, correct: Bool)] = []
+            try s.forEachRow("""
+                SELECT array_agg(CASE WHEN label_idx = predicted_idx THEN ts ELSE -1 - ts END), array_agg(prediction_seq) FROM ground_truth
                 WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND label_idx IS NOT NULL AND predicted_idx IS NOT NULL
-                ORDER BY ts, prediction_seq
-                """, [modelID, window.from, window.to]).map { (try $0.int(0), try $0.bool(1)) }
+                """, [modelID, window.from, window.to]) { row in
+                let times = try PostgresArrays.integers(row, column: 0), seqs = try PostgresArrays.integers(row, column: 1)
+                guard times.count == seqs.count else { throw PostgresArrays.Malformed() }
+                rows.reserveCapacity(times.count)
+                for (t, q) in zip(times, seqs) { rows.append(t >= 0 ? (t, q, true) : (-1 - t, q, false)) }
+            }
+            rows.sort { ($0.ts, $0.seq) < ($1.ts, $1.seq) }
+            let out = rows.map { (ts: $0.ts, correct: $0.correct) }
+            return out
         }
     }
 
@@ -125,11 +153,13 @@ extension PostgresStore {
                                 AND payload::json #> '{input,embedding}' IS NOT NULL)
                 """, [modelID, window.from, window.to, Self.embeddingProbe])?.bool(0) ?? false
             guard probe else { return [] }
-            return try s.query("""
+            var out: [String] = []
+            try s.forEachRow("""
                 SELECT e FROM (SELECT (payload::json #> '{input,embedding}')::text AS e, content_hash FROM predictions
                                WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND payload IS NOT NULL) sample
                 WHERE e IS NOT NULL AND e <> 'null' ORDER BY content_hash LIMIT $4
-                """, [modelID, window.from, window.to, limit]).map { try $0.string(0) }
+                """, [modelID, window.from, window.to, limit]) { out.append(try $0.decode(String.self)) }
+            return out
         }
     }
 

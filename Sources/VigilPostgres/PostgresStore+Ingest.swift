@@ -103,96 +103,82 @@ extension PostgresStore {
         for day in missing { partitions.insert(day) }
     }
 
+    /// Writes each batch in a transaction of its own (retried when PostgreSQL aborts it for a
+    /// deadlock with another instance, or when a day's partition went missing), or every batch
+    /// in one transaction when `options.atomic` (then committed only if `options.shouldCommit()`
+    /// and nothing was refused). Refusals reach `options.onReject` once their batch is committed.
+    /// How a batch is written: ``PredictionWriter``.
     public func ingestPredictions(options: IngestOptions, nextBatch: () throws -> [PredictionRecord]?,
                                   progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try pool.withSession { s in
             var modelIDs: [String: Int64] = [:]
             for (id, schema) in try Self.allModels(s) { modelIDs[schema.name] = id }
             let mark = try Self.retentionMark(s) ?? 0
-            return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: { batch, inTransaction in
+            let writer = PredictionWriter(s, options: options, modelIDs: modelIDs, mark: mark)
+            func prepare(_ batch: [PredictionRecord], inTransaction: Bool) throws {
                 try ensurePartitions(Set(batch.filter { $0.timestampMillis >= mark }.map { $0.timestampMillis / Self.dayMillis }), s, inTransaction: inTransaction)
-            }) { batch, outcome, report in
-                var known: [(index: Int, record: PredictionRecord, model: Int64)] = []
-                for (i, r) in batch.enumerated() where r.timestampMillis >= mark {
-                    if let m = modelIDs[r.model] { known.append((i, r, m)) }
-                }
-                // Ids are claimed in one order (id, then line) on every instance, so two instances
-                // writing overlapping batches wait for each other instead of deadlocking.
-                // Sequence numbers follow the lines, as on SQLite, whatever order the ids are claimed in.
-                let seqs = try s.query("SELECT nextval('prediction_seq') FROM generate_series(1, $1::bigint)", [known.count]).map { try $0.int(0) }.sorted()
-                var seqOf: [Int: Int64] = [:]
-                for (k, item) in known.enumerated() { seqOf[item.index] = seqs[k] }
-                let ordered = known.sorted { ($0.record.id, $0.index) < ($1.record.id, $1.index) }
-                var claimed: [String: Int64] = [:]
-                for start in stride(from: 0, to: ordered.count, by: Self.insertChunk) {
-                    let chunk = ordered[start..<min(start + Self.insertChunk, ordered.count)]
-                    var values: [String] = []
-                    var args: [any PostgresArgument] = []
-                    for (k, item) in chunk.enumerated() {
-                        let p = k * 6
-                        values.append("($\(p + 1), $\(p + 2), $\(p + 3), $\(p + 4), $\(p + 5), $\(p + 6))")
-                        args += [item.record.id, seqOf[item.index]!, item.model, item.record.timestampMillis, item.record.labelIndex.map(Int64.init),
-                                 item.record.contentHash]
-                    }
-                    for row in try s.query("""
-                        INSERT INTO prediction_ids(id, seq, model_id, ts, label_idx, content_hash) VALUES \(values.joined(separator: ", "))
-                        ON CONFLICT (id) DO NOTHING RETURNING id, seq
-                        """, args) {
-                        claimed[try row.string(0)] = try row.int(1)
-                    }
-                }
-                // Ids stored before (by this batch, an earlier one, or another instance).
-                let others = Array(Set(known.map(\.record.id)).filter { claimed[$0] == nil })
-                var stored: [String: Int64] = [:]
-                if !others.isEmpty || claimed.count < known.count {
-                    for row in try s.query("SELECT id, content_hash FROM prediction_ids WHERE id = ANY($1)", [Array(Set(known.map(\.record.id)))]) {
-                        stored[try row.string(0)] = try row.int(1)
-                    }
-                }
-                var fresh: [(seq: Int64, record: PredictionRecord, model: Int64)] = []
-                for (i, r) in batch.enumerated() {
-                    guard let model = modelIDs[r.model] else {
-                        outcome.reject(RecordError(line: r.line, field: "model", reason: "unknown model '\(r.model)'", id: r.id), report: report)
-                        continue
-                    }
-                    _ = i
-                    if r.timestampMillis < mark {
-                        outcome.reject(.beforeRetention(r, mark: mark), report: report)
-                        continue
-                    }
-                    if let seq = claimed.removeValue(forKey: r.id) {
-                        fresh.append((seq, r, model))
-                    } else if stored[r.id] == r.contentHash {
-                        outcome.duplicates += 1
-                    } else {
-                        outcome.reject(RecordError(
-                            line: r.line, field: "id",
-                            reason: "conflict: a prediction with this id is already stored with different content; ids are immutable, send a corrected prediction under a new id",
-                            id: r.id), report: report)
-                    }
-                }
-                for start in stride(from: 0, to: fresh.count, by: Self.insertChunk) {
-                    let chunk = fresh[start..<min(start + Self.insertChunk, fresh.count)]
-                    var values: [String] = []
-                    var args: [any PostgresArgument] = []
-                    for (k, item) in chunk.enumerated() {
-                        let p = k * 10
-                        values.append("(" + (1...10).map { "$\(p + $0)" }.joined(separator: ", ") + ")")
-                        let r = item.record
-                        args += [item.seq, r.id, item.model, r.timestampMillis, r.modelVersion, r.labelIndex.map(Int64.init), r.score, r.payload,
-                                 r.contentHash, options.now]
-                    }
-                    try s.execute("""
-                        INSERT INTO predictions(seq, id, model_id, ts, model_version, label_idx, score, payload, content_hash, ingested_at)
-                        VALUES \(values.joined(separator: ", "))
-                        """, args)
-                }
-                var delta = HourlyDelta()
-                for item in fresh { delta.add(model: item.model, record: item.record, seq: item.seq) }
-                try delta.flush(s)
-                outcome.inserted += fresh.count
-                return batch.last?.line ?? 0
             }
+            var outcome = IngestOutcome()
+            var written = 0
+            if options.atomic {
+                try s.execute("BEGIN")
+                do {
+                    while let records = try nextBatch() {
+                        try prepare(records, inTransaction: true)
+                        var rejects: [RecordError] = []
+                        try writer.write(try writer.prepare(records), inTransaction: true, outcome: &outcome) { rejects.append($0) }
+                        rejects.forEach(options.onReject)
+                        written += records.count
+                        progress(IngestProgress(recordsWritten: written, lastLine: records.last?.line ?? 0, outcome: outcome))
+                    }
+                    if options.shouldCommit() && outcome.rejectedCount == 0 {
+                        try s.execute("COMMIT")
+                    } else {
+                        try s.execute("ROLLBACK")
+                        partitions.removeAll()
+                        outcome.committed = false
+                        outcome.inserted = 0
+                        outcome.relabeled = 0
+                    }
+                } catch {
+                    _ = try? s.execute("ROLLBACK")
+                    partitions.removeAll()
+                    throw error
+                }
+                return outcome
+            }
+            while let records = try nextBatch() {
+                try prepare(records, inTransaction: false)
+                let batch = try writer.prepare(records)
+                var attempt = 0
+                while true {
+                    attempt += 1
+                    var trial = outcome
+                    var rejects: [RecordError] = []
+                    do {
+                        try writer.write(batch, inTransaction: false, outcome: &trial) { rejects.append($0) }
+                        outcome = trial
+                        rejects.forEach(options.onReject)
+                        written += records.count
+                        progress(IngestProgress(recordsWritten: written, lastLine: records.last?.line ?? 0, outcome: outcome))
+                        break
+                    } catch {
+                        _ = try? s.execute("ROLLBACK")
+                        if attempt < 5, let e = error as? PostgresStoreError, e.sqlState == "23514" {
+                            // A day's partition was dropped since this process saw it: make it again.
+                            partitions.removeAll()
+                            try prepare(records, inTransaction: false)
+                            continue
+                        }
+                        if attempt < 5, let e = error as? PostgresStoreError, e.isRetryable {
+                            usleep(useconds_t(1000 * attempt * Int.random(in: 1...5)))
+                            continue
+                        }
+                        throw error
+                    }
+                }
+            }
+            return outcome
         }
     }
 
@@ -343,89 +329,26 @@ extension PostgresStore {
     }
 }
 
-/// Per-hour aggregate increments collected over one batch and written with one upsert per
-/// table, in key order, in the batch's transaction (see `AggregateDelta` of the SQLite store:
-/// the same keys, bins and meaning, the per-hour score sums and the drift sample).
+/// Per-hour confusion increments of labels collected over one batch and written with one
+/// upsert, in key order, in the batch's transaction (see `AggregateDelta` of the SQLite store:
+/// the same keys and meaning). New predictions count with ``PredictionDelta``.
 struct HourlyDelta {
     static let bins: Int64 = 20
-    struct ClassKey: Hashable, Comparable {
-        var model: Int64, hour: Int64, label: Int64
-        static func < (a: Self, b: Self) -> Bool { (a.model, a.hour, a.label) < (b.model, b.hour, b.label) }
-    }
     struct BinKey: Hashable, Comparable {
         var model: Int64, hour: Int64, label: Int64, bin: Int64
         static func < (a: Self, b: Self) -> Bool { (a.model, a.hour, a.label, a.bin) < (b.model, b.hour, b.label, b.bin) }
     }
-    var classes: [ClassKey: Int64] = [:]
-    var bins: [BinKey: Int64] = [:]
     /// Keyed by (model, hour, observed label, predicted class in `bin`).
     var confusion: [BinKey: Int64] = [:]
-    /// Per (model, hour; label unused): count and sum of top-1 scores.
-    var sums: [ClassKey: (n: Int64, total: Double)] = [:]
-    /// New predictions of the drift sample (``PredictionSample``).
-    var sample: [(model: Int64, level: Int64, ts: Int64, seq: Int64, score: Double?, payload: String?)] = []
 
     static func bin(_ score: Double) -> Int64 { Int64(min(Double(bins - 1), (score * Double(bins)).rounded(.towardZero))) }
     static func hour(_ ts: Int64) -> Int64 { ts / 3_600_000 }
-
-    /// Counts a newly stored prediction with sequence number `seq`.
-    mutating func add(model: Int64, record r: PredictionRecord, seq: Int64) {
-        let hour = Self.hour(r.timestampMillis)
-        classes[ClassKey(model: model, hour: hour, label: -1), default: 0] += 1
-        if let score = r.score {
-            let key = ClassKey(model: model, hour: hour, label: 0)
-            let old = sums[key] ?? (0, 0)
-            sums[key] = (old.n + 1, old.total + score)
-        }
-        if PredictionSample.isStored(contentHash: r.contentHash) {
-            sample.append((model, Int64(PredictionSample.level(contentHash: r.contentHash)), r.timestampMillis, seq, r.score, r.payload))
-        }
-        func add(_ label: Int64, _ score: Double?) {
-            classes[ClassKey(model: model, hour: hour, label: label), default: 0] += 1
-            if let score { bins[BinKey(model: model, hour: hour, label: label, bin: Self.bin(score)), default: 0] += 1 }
-        }
-        if let label = r.labelIndex { add(Int64(label), r.score) }
-        for box in r.boxes { add(Int64(box.labelIndex), box.score) }
-    }
 
     mutating func addConfusion(model: Int64, ts: Int64, label: Int64, predicted: Int64, count: Int64) {
         confusion[BinKey(model: model, hour: Self.hour(ts), label: label, bin: predicted), default: 0] += count
     }
 
     func flush(_ s: PostgresSession) throws {
-        let c = classes.filter { $0.value != 0 }.sorted { $0.key < $1.key }
-        if !c.isEmpty {
-            try s.execute("""
-                INSERT INTO hourly_class_counts(model_id, hour, label_idx, n)
-                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[])
-                ON CONFLICT (model_id, hour, label_idx) DO UPDATE SET n = hourly_class_counts.n + EXCLUDED.n
-                """, [c.map(\.key.model), c.map(\.key.hour), c.map(\.key.label), c.map(\.value)])
-        }
-        let b = bins.filter { $0.value != 0 }.sorted { $0.key < $1.key }
-        if !b.isEmpty {
-            try s.execute("""
-                INSERT INTO hourly_score_bins(model_id, hour, label_idx, bin, n)
-                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
-                ON CONFLICT (model_id, hour, label_idx, bin) DO UPDATE SET n = hourly_score_bins.n + EXCLUDED.n
-                """, [b.map(\.key.model), b.map(\.key.hour), b.map(\.key.label), b.map(\.key.bin), b.map(\.value)])
-        }
-        let t = sums.sorted { $0.key < $1.key }
-        if !t.isEmpty {
-            try s.execute("""
-                INSERT INTO hourly_score_sums(model_id, hour, n, total)
-                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[])
-                ON CONFLICT (model_id, hour) DO UPDATE SET n = hourly_score_sums.n + EXCLUDED.n, total = hourly_score_sums.total + EXCLUDED.total
-                """, [t.map(\.key.model), t.map(\.key.hour), t.map(\.value.n), t.map(\.value.total)])
-        }
-        if !sample.isEmpty {
-            try s.execute("""
-                INSERT INTO prediction_sample(model_id, level, ts, seq, score, boxes)
-                SELECT m, l, t, q, CASE WHEN h THEN v END, \(PostgresStore.boxesSQL("NULLIF(p, '')"))
-                FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bool[], $6::float8[], $7::text[]) AS u(m, l, t, q, h, v, p)
-                ON CONFLICT DO NOTHING
-                """, [sample.map(\.model), sample.map(\.level), sample.map(\.ts), sample.map(\.seq),  // arrays without NULLs:
-                      sample.map { $0.score != nil }, sample.map { $0.score ?? 0 }, sample.map { $0.payload ?? "" }])
-        }
         let m = confusion.filter { $0.value != 0 }.sorted { $0.key < $1.key }
         if !m.isEmpty {
             try s.execute("""
