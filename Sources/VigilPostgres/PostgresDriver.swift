@@ -32,7 +32,7 @@ struct PostgresSQLConnection: SQLConnection {
     }
 
     func forEachRow(_ sql: String, _ arguments: [any SQLValueConvertible], _ body: (any SQLRow) throws -> Void) throws {
-        for row in try session.query(sql, arguments.map(\.sqlValue)) { try body(PostgresNamedRow(row: row)) }
+        try session.forEachRow(sql, arguments.map(\.sqlValue)) { row in try body(PostgresNamedRow(row: PostgresResultRow(row))) }
     }
 
     func lock(_ key: String) throws {
