@@ -240,44 +240,29 @@ extension PostgresStore {
                 outcome.reject(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID), report: report)
             }
             guard let p = predictions[r.predictionID] else {
-                reject("prediction_id", "no prediction with this id is stored: ingest the predictions first")
+                if case .reject(let field, let reason) = LabelRules.unknownPrediction { reject(field, reason) }
                 continue
             }
             guard let schema = models[p.model] else { reject(nil, "the prediction's model is missing"); continue }
-            var labelIndex: Int64?
-            switch schema.task {
-            case .classification:
-                guard let label = r.label else { reject("boxes", "prediction of classification model '\(schema.name)': give 'label', not 'boxes'"); continue }
-                guard let k = schema.index(of: label) else { reject("label", "'\(label)' is not a class of model '\(schema.name)'"); continue }
-                labelIndex = Int64(k)
-            case .detection:
-                guard r.boxesJSON != nil else { reject("label", "prediction of detection model '\(schema.name)': give 'boxes', not 'label'"); continue }
-                if let bad = r.boxLabels.firstIndex(where: { schema.index(of: $0) == nil }) {
-                    reject("boxes[\(bad)].label", "'\(r.boxLabels[bad])' is not a class of model '\(schema.name)'"); continue
-                }
-            }
-            var row = TruthRow(seq: p.seq, model: p.model, ts: p.ts, predicted: p.predicted, label: labelIndex, boxes: r.boxesJSON, revision: 1,
+            let truth = current[p.seq].map { CurrentTruth(revision: $0.revision, contentHash: $0.hash, labelIndex: $0.label) }
+            let decision = LabelRules.decide(r, schema: schema, current: truth, allowRelabel: options.allowRelabel) { lastRevision[p.seq] }
+            var row = TruthRow(seq: p.seq, model: p.model, ts: p.ts, predicted: p.predicted, label: nil, boxes: r.boxesJSON, revision: 1,
                                hash: r.contentHash, source: r.source, reviewer: r.reviewer, updatedAt: options.now)
-            if let old = current[p.seq] {
-                if old.hash == r.contentHash { outcome.duplicates += 1; continue }
-                guard options.allowRelabel else {
-                    reject(r.label != nil ? "label" : "boxes",
-                           "conflict: this prediction already has a different label (revision \(old.revision)); pass --relabel to record a new revision")
-                    continue
-                }
-                row.revision = old.revision + 1
+            switch decision {
+            case .reject(let field, let reason): reject(field, reason); continue
+            case .duplicate: outcome.duplicates += 1; continue
+            case .relabel(let label, let revision, _):
+                (row.label, row.revision) = (label, revision)
                 if !inserted.contains(p.seq) { updated.insert(p.seq) }
-                if let predicted = p.predicted, let oldLabel = old.label { delta.addConfusion(model: p.model, ts: p.ts, label: oldLabel, predicted: predicted, count: -1) }
-                if let predicted = p.predicted, let labelIndex { delta.addConfusion(model: p.model, ts: p.ts, label: labelIndex, predicted: predicted, count: 1) }
                 outcome.relabeled += 1
-                events.append(Event(ts: options.now, actor: r.reviewer ?? options.actor, kind: "label.relabel", model: schema.name,
-                                    subject: r.predictionID, details: "{\"revision\":\(row.revision),\"line\":\(r.line)}"))
-            } else {
-                // A label withdrawn by an undo left its revisions behind (they are append-only): continue after them.
-                row.revision = (lastRevision[p.seq] ?? 0) + 1
+                events.append(LabelRules.relabelEvent(r, model: schema.name, revision: revision, options: options))
+            case .insert(let label, let revision):
+                (row.label, row.revision) = (label, revision)
                 inserted.insert(p.seq)
-                if let predicted = p.predicted, let labelIndex { delta.addConfusion(model: p.model, ts: p.ts, label: labelIndex, predicted: predicted, count: 1) }
                 outcome.inserted += 1
+            }
+            for change in decision.confusionChanges(predicted: p.predicted) {
+                delta.addConfusion(model: p.model, ts: p.ts, label: change.label, predicted: p.predicted!, count: change.count)
             }
             current[p.seq] = row
             lastRevision[p.seq] = row.revision
