@@ -4,44 +4,6 @@ import VigilCore
 import VigilStore
 
 extension PostgresStore {
-    /// How many of a window's latest predictions are looked at to decide whether the model
-    /// sends embeddings at all.
-    static let embeddingProbe = 1000
-
-    public func predictedClassCounts(model: String, window: TimeWindow) throws -> [Int] {
-        try read { s in
-            let (modelID, schema) = try Self.requireSchema(s, name: model)
-            var counts = [Int](repeating: 0, count: schema.classes.count)
-            func add(_ index: Int64, _ n: Int64) {
-                if index >= 0 && Int(index) < counts.count { counts[Int(index)] += Int(n) }
-            }
-            let (wholeHours, edges) = window.byHour
-            if let wholeHours {
-                for row in try s.query("""
-                    SELECT label_idx, SUM(n)::bigint FROM hourly_class_counts
-                    WHERE model_id = $1 AND hour >= $2 AND hour < $3 AND label_idx >= 0 GROUP BY label_idx
-                    """, [modelID, wholeHours.lowerBound, wholeHours.upperBound]) { add(try row.int(0), try row.int(1)) }
-            }
-            for edge in edges {
-                if schema.task == .classification {
-                    for row in try s.query("""
-                        SELECT label_idx, COUNT(*) FROM predictions
-                        WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND label_idx IS NOT NULL GROUP BY label_idx
-                        """, [modelID, edge.from, edge.to]) { add(try row.int(0), try row.int(1)) }
-                } else {
-                    try s.forEachRow("""
-                        SELECT (payload::json -> 'boxes')::text FROM predictions
-                        WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND json_typeof(payload::json -> 'boxes') IS NOT NULL
-                          AND json_typeof(payload::json -> 'boxes') <> 'null'
-                        """, [modelID, edge.from, edge.to]) { row in
-                        for box in try DetectionBox.parse(json: try row.decode(String.self), schema: schema) { add(Int64(box.labelIndex), 1) }
-                    }
-                }
-            }
-            return counts
-        }
-    }
-
     public func scores(model: String, window: TimeWindow, limit: Int) throws -> WindowValues {
         try read { s in
             let (modelID, _) = try Self.requireSchema(s, name: model)
@@ -118,47 +80,6 @@ extension PostgresStore {
             }
             rows.sort { ($0.ts, $0.seq) < ($1.ts, $1.seq) }
             let out = rows.map { (ts: $0.ts, correct: $0.correct) }
-            return out
-        }
-    }
-
-    public func hourlyMeanScores(model: String, window: TimeWindow) throws -> [(hour: Int64, mean: Double, count: Int)] {
-        try read { s in
-            let (modelID, _) = try Self.requireSchema(s, name: model)
-            // Whole hours from the per-hour sums, the partial hours at the edges from the rows.
-            var out: [(hour: Int64, mean: Double, count: Int)] = []
-            let (wholeHours, edges) = window.byHour
-            for edge in edges {
-                out += try s.query("""
-                    SELECT ts / 3600000, AVG(score), COUNT(*) FROM predictions
-                    WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND score IS NOT NULL GROUP BY 1
-                    """, [modelID, edge.from, edge.to]).map { (try $0.int(0), try $0.double(1), Int(try $0.int(2))) }
-            }
-            if let wholeHours {
-                out += try s.query("SELECT hour, total / n, n FROM hourly_score_sums WHERE model_id = $1 AND hour >= $2 AND hour < $3 AND n > 0",
-                                   [modelID, wholeHours.lowerBound, wholeHours.upperBound]).map { (try $0.int(0), try $0.double(1), Int(try $0.int(2))) }
-            }
-            return out.sorted { $0.hour < $1.hour }
-        }
-    }
-
-    public func embeddingSample(model: String, window: TimeWindow, limit: Int) throws -> [String] {
-        try read { s in
-            let (modelID, _) = try Self.requireSchema(s, name: model)
-            // Most models send no embeddings: look at the window's latest predictions first.
-            let probe = try s.one("""
-                SELECT EXISTS(SELECT 1 FROM (SELECT payload FROM predictions WHERE model_id = $1 AND ts >= $2 AND ts < $3
-                                             ORDER BY ts DESC LIMIT $4) latest
-                              WHERE json_typeof(payload::json #> '{input,embedding}') IS DISTINCT FROM 'null'
-                                AND payload::json #> '{input,embedding}' IS NOT NULL)
-                """, [modelID, window.from, window.to, Self.embeddingProbe])?.bool(0) ?? false
-            guard probe else { return [] }
-            var out: [String] = []
-            try s.forEachRow("""
-                SELECT e FROM (SELECT (payload::json #> '{input,embedding}')::text AS e, content_hash FROM predictions
-                               WHERE model_id = $1 AND ts >= $2 AND ts < $3 AND payload IS NOT NULL) sample
-                WHERE e IS NOT NULL AND e <> 'null' ORDER BY content_hash LIMIT $4
-                """, [modelID, window.from, window.to, limit]) { out.append(try $0.decode(String.self)) }
             return out
         }
     }

@@ -113,7 +113,7 @@ extension PostgresStore {
         try pool.withSession { s in
             var modelIDs: [String: Int64] = [:]
             for (id, schema) in try Self.allModels(s) { modelIDs[schema.name] = id }
-            let mark = try Self.retentionMark(s) ?? 0
+            let mark = try PostgresSQLConnection(session: s).retentionMark() ?? 0
             let writer = PredictionWriter(s, options: options, modelIDs: modelIDs, mark: mark)
             func prepare(_ batch: [PredictionRecord], inTransaction: Bool) throws {
                 try ensurePartitions(Set(batch.filter { $0.timestampMillis >= mark }.map { $0.timestampMillis / Self.dayMillis }), s, inTransaction: inTransaction)

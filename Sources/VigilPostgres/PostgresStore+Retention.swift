@@ -8,13 +8,4 @@ extension PostgresStore {
         let dropped = try dropPartitions(before: cutoff)
         return RetentionOutcome(mark: try retentionMark() ?? 0, droppedPartitions: dropped)
     }
-
-    public func retentionMark() throws -> Int64? {
-        try read { s in try Self.retentionMark(s) }
-    }
-
-    /// The retention mark as seen in `s`'s transaction.
-    static func retentionMark(_ s: PostgresSession) throws -> Int64? {
-        try s.one("SELECT before FROM retention_mark WHERE id = 1")?.int(0)
-    }
 }

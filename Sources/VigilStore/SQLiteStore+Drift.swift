@@ -2,46 +2,6 @@ import GRDB
 import VigilCore
 
 extension SQLiteStore {
-    /// How many of a window's latest predictions are looked at to decide whether the model
-    /// sends embeddings at all.
-    static let embeddingProbe = 1000
-
-    public func predictedClassCounts(model: String, window: TimeWindow) throws -> [Int] {
-        try queue.read { db in
-            guard let (modelID, schema) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
-            var counts = [Int](repeating: 0, count: schema.classes.count)
-            func add(_ index: Int64, _ n: Int64) {
-                if index >= 0 && Int(index) < counts.count { counts[Int(index)] += Int(n) }
-            }
-            let (wholeHours, edges) = window.byHour
-            if let wholeHours {
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT label_idx, SUM(n) FROM hourly_class_counts
-                    WHERE model_id = ? AND hour >= ? AND hour < ? AND label_idx >= 0 GROUP BY label_idx
-                    """, arguments: [modelID, wholeHours.lowerBound, wholeHours.upperBound])
-                while let row = try rows.next() { add(row[0], row[1]) }
-            }
-            for edge in edges {
-                if schema.task == .classification {
-                    let rows = try Row.fetchCursor(db, sql: """
-                        SELECT label_idx, COUNT(*) FROM predictions
-                        WHERE model_id = ? AND ts >= ? AND ts < ? AND label_idx IS NOT NULL GROUP BY label_idx
-                        """, arguments: [modelID, edge.from, edge.to])
-                    while let row = try rows.next() { add(row[0], row[1]) }
-                } else {
-                    let rows = try String.fetchCursor(db, sql: """
-                        SELECT json_extract(payload, '$.boxes') FROM predictions
-                        WHERE model_id = ? AND ts >= ? AND ts < ? AND json_extract(payload, '$.boxes') IS NOT NULL
-                        """, arguments: [modelID, edge.from, edge.to])
-                    while let boxes = try rows.next() {
-                        for box in try DetectionBox.parse(json: boxes, schema: schema) { add(Int64(box.labelIndex), 1) }
-                    }
-                }
-            }
-            return counts
-        }
-    }
-
     public func scores(model: String, window: TimeWindow, limit: Int) throws -> WindowValues {
         try queue.read { db in
             guard let (modelID, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
@@ -110,46 +70,4 @@ extension SQLiteStore {
         }
     }
 
-    public func hourlyMeanScores(model: String, window: TimeWindow) throws -> [(hour: Int64, mean: Double, count: Int)] {
-        try queue.read { db in
-            guard let (modelID, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
-            // Whole hours from the per-hour sums, the partial hours at the edges from the rows.
-            var out: [(hour: Int64, mean: Double, count: Int)] = []
-            let (wholeHours, edges) = window.byHour
-            var queries: [(sql: String, arguments: StatementArguments)] = edges.map {
-                ("""
-                 SELECT ts / 3600000, AVG(score), COUNT(*) FROM predictions
-                 WHERE model_id = ? AND ts >= ? AND ts < ? AND score IS NOT NULL GROUP BY 1
-                 """, [modelID, $0.from, $0.to])
-            }
-            if let wholeHours {
-                queries.append(("SELECT hour, total / n, n FROM hourly_score_sums WHERE model_id = ? AND hour >= ? AND hour < ? AND n > 0",
-                                [modelID, wholeHours.lowerBound, wholeHours.upperBound]))
-            }
-            for q in queries {
-                let rows = try Row.fetchCursor(db, sql: q.sql, arguments: q.arguments)
-                while let row = try rows.next() { out.append((row[0], row[1], row[2])) }
-            }
-            return out.sorted { $0.hour < $1.hour }
-        }
-    }
-
-    public func embeddingSample(model: String, window: TimeWindow, limit: Int) throws -> [String] {
-        try queue.read { db in
-            guard let (modelID, _) = try db.sql.modelSchema(named: model) else { throw StoreError("unknown model '\(model)'") }
-            // Most models send no embeddings: look at the window's latest predictions before
-            // scanning all of them.
-            let probe = try Bool.fetchOne(db, sql: """
-                SELECT EXISTS(SELECT 1 FROM (SELECT payload FROM predictions WHERE model_id = ? AND ts >= ? AND ts < ?
-                                             ORDER BY ts DESC LIMIT ?)
-                              WHERE json_extract(payload, '$.input.embedding') IS NOT NULL)
-                """, arguments: [modelID, window.from, window.to, Self.embeddingProbe]) ?? false
-            guard probe else { return [] }
-            return try String.fetchAll(db, sql: """
-                SELECT e FROM (SELECT json_extract(payload, '$.input.embedding') AS e, content_hash FROM predictions
-                               WHERE model_id = ? AND ts >= ? AND ts < ? AND payload IS NOT NULL)
-                WHERE e IS NOT NULL ORDER BY content_hash LIMIT ?
-                """, arguments: [modelID, window.from, window.to, limit])
-        }
-    }
 }

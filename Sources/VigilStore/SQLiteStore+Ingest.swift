@@ -109,7 +109,7 @@ extension SQLiteStore {
             var delta = AggregateDelta()
             var outcome = IngestOutcome()
             let arena = TextArena()
-            let mark = try Self.retentionMark(db) ?? 0
+            let mark = try db.sql.retentionMark() ?? 0
             try ingestBatches(db, options: options, nextBatch: nextBatch, progress: progress, outcome: &outcome) { batch, outcome in
                 // Rows get seq = largest + 1, so the rows a statement adds are the ones above `maxSeq`.
                 _ = try maxSeqQuery.step()

@@ -16,7 +16,7 @@ extension SQLiteStore {
             try db.execute(sql: """
                 INSERT INTO retention_mark(id, before) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET before = max(before, excluded.before)
                 """, arguments: [mark])
-            outcome.mark = try Self.retentionMark(db) ?? mark
+            outcome.mark = try db.sql.retentionMark() ?? mark
         }
         for model in models {
             var after: (ts: Int64, seq: Int64) = (-1, 0)
@@ -43,14 +43,5 @@ extension SQLiteStore {
         }
         try queue.write { db in try db.execute(sql: "DELETE FROM prediction_sample WHERE ts < ?", arguments: [outcome.mark]) }
         return outcome
-    }
-
-    public func retentionMark() throws -> Int64? {
-        try queue.read { try Self.retentionMark($0) }
-    }
-
-    /// The retention mark as seen inside `db`'s transaction.
-    static func retentionMark(_ db: Database) throws -> Int64? {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT before FROM retention_mark WHERE id = 1"))
     }
 }

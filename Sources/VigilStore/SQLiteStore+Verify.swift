@@ -7,7 +7,7 @@ extension SQLiteStore {
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             var mismatches: [String] = []
             // Hours before the retention mark lost rows on purpose: only later hours are recounted.
-            let mark = try Self.retentionMark(db) ?? 0
+            let mark = try db.sql.retentionMark() ?? 0
             func kept(_ rows: [Row]) -> [Row] { Array(rows.filter { ($0[1] as Int64) >= mark / 3_600_000 }.prefix(20)) }
             // Class counts: records per hour (-1), predicted class per hour, and box classes per hour.
             let classDiff = kept(try Row.fetchAll(db, sql: """

@@ -85,7 +85,7 @@ extension SQLRow {
 public struct SQLDialect: Sendable {
     /// `sqlite` or `postgresql`.
     public var name: String
-    /// The JSON (object or array) at `path` inside `column`, as text.
+    /// The JSON (object or array) at `path` inside `column`, as text; NULL when absent or JSON `null`.
     public var jsonValue: @Sendable (_ column: String, _ path: [String]) -> String
     /// The text of the input attribute (`input.attributes.<key>`) inside the prediction payload
     /// in `column`, the key bound to the parameter `keyParameter` (e.g. `$4`).
@@ -125,7 +125,7 @@ public struct SQLDialect: Sendable {
     /// PostgreSQL's `#>>` / `#>` on `json` and `string_agg`.
     public static let postgres = SQLDialect(
         name: "postgresql",
-        jsonValue: { column, path in "((\(column))::json #> '{\(path.joined(separator: ","))}')::text" },
+        jsonValue: { column, path in "NULLIF(((\(column))::json #> '{\(path.joined(separator: ","))}')::text, 'null')" },
         inputAttribute: { column, key in "((\(column))::json #>> ARRAY['input', 'attributes', CAST(\(key) AS TEXT)])" },
         stringAggregate: { expression, separator in "string_agg(\(expression), '\(separator)')" },
         claimRows: "FOR UPDATE SKIP LOCKED", lockRows: "FOR UPDATE", bytewise: "COLLATE \"C\"")
