@@ -1,7 +1,7 @@
 # Vigil — the two commands of the README, and a few more.
 SWIFT ?= swift
 
-.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review bench-serve bench-postgres bench-monitoring schemathesis deps clean
+.PHONY: quickstart test build release bench bench-detection bench-drift bench-mmd bench-sequential bench-sampling bench-alerts bench-detector bench-review bench-serve bench-postgres bench-monitoring parity schemathesis deps clean
 
 ## Install what is missing, build, and run the main job end to end.
 quickstart: deps
@@ -66,6 +66,12 @@ bench-serve: deps
 ## Scale-out: HTTP ingest with 1, 2 and 4 servers on one PostgreSQL (and SQLite), evaluate over 1M vs 10M predictions.
 bench-postgres: deps
 	scripts/bench_postgres.sh
+
+## One store, two drivers: 30 simulated days on SQLite and on PostgreSQL; every report, alert,
+## review-queue pick, job run and event a user reads must be equal (ARGS=ROWS, default 20000).
+parity: deps
+	$(SWIFT) build --product vigil
+	scripts/store_parity.sh $(ARGS)
 
 ## Alerting: 30 simulated days, hourly `vigil tick`, no change (10 seeds) and four changes: notifications,
 ## pages, detection delays of the shipped example policy (ARGS="--quick" for 2 seeds of S0).
