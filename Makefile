@@ -21,6 +21,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	url=$$(scripts/postgres-test-server.sh) || exit 1; \
 	  VIGIL_TEST_POSTGRES_URL=$$url VIGIL_REQUIRE_POSTGRES=1 VIGIL_REQUIRE_MLFLOW=1 $(SWIFT) test --skip-build; status=$$?; \
+	  if [ $$status -eq 0 ]; then VIGIL_TEST_POSTGRES_URL=$$url VIGIL_BIN=$$($(SWIFT) build --show-bin-path)/vigil scripts/store_parity.sh 4000; status=$$?; fi; \
 	  scripts/postgres-test-server.sh --stop; exit $$status
 
 ## Benchmarks: ingest and evaluate 1M predictions against sqlite3 and scikit-learn.
