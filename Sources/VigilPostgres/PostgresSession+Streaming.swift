@@ -114,6 +114,18 @@ final class RowQueue: @unchecked Sendable {
 enum PostgresStep: Sendable {
     case statement(PostgresQuery)
     case copy(table: String, columns: [String], data: ByteBuffer)
+    /// A prepared statement (parsed and planned once per connection; postgres-nio prepares it
+    /// on first use), its rows kept.
+    case prepared(sql: String, run: @Sendable (PostgresConnection, Logger) async throws -> [PostgresRow])
+
+    /// A prepared statement.
+    static func prepared<S: PostgresPreparedStatement>(_ statement: S) -> PostgresStep where S.Row == PostgresRow {
+        .prepared(sql: S.sql) { connection, logger in
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
 
     /// A statement with parameters.
     static func sql(_ sql: String, _ arguments: [any PostgresArgument] = []) throws -> PostgresStep {
@@ -126,6 +138,7 @@ enum PostgresStep: Sendable {
         switch self {
         case .statement(let q): q.sql
         case .copy(let table, _, _): "COPY \(table) FROM STDIN"
+        case .prepared(let sql, _): sql
         }
     }
 }
@@ -166,6 +179,8 @@ final class StepPipeline: @unchecked Sendable {
                         var rows: [PostgresRow] = []
                         for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
                         results.append(rows)
+                    case .prepared(_, let run):
+                        results.append(try await run(connection, logger))
                     case .copy(let table, let columns, let data):
                         try await connection.copyFrom(table: table, columns: columns, format: .text(.init()), logger: logger) { writer in
                             var rest = data
