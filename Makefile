@@ -63,9 +63,12 @@ bench-review: deps
 bench-serve: deps
 	scripts/bench_serve.sh
 
-## Scale-out: HTTP ingest with 1, 2 and 4 servers on one PostgreSQL (and SQLite), evaluate over 1M vs 10M predictions.
+## Scale-out: HTTP ingest with 1, 2 and 4 servers on one PostgreSQL (and SQLite), `vigil ingest predictions` of
+## 200,000 lines, evaluate over 1M (every score read: the raw-value limit) and 10M predictions, on both stores, with
+## a summary of ratios to SQLite. VIGIL_BEFORE_BIN=path/to/vigil measures a second build beside this one in the same
+## run (before and after); VIGIL_BENCH_POSTGRES_URL uses a running server; ARGS as scripts/bench_postgres.sh takes them.
 bench-postgres: deps
-	scripts/bench_postgres.sh
+	scripts/bench_postgres.sh $(ARGS)
 
 ## Alerting: 30 simulated days, hourly `vigil tick`, no change (10 seeds) and four changes: notifications,
 ## pages, detection delays of the shipped example policy (ARGS="--quick" for 2 seeds of S0).

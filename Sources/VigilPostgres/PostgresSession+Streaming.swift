@@ -155,7 +155,7 @@ extension PostgresSession {
 }
 
 /// Steps sent to the connection one after the other, on its event loop, while the calling
-/// thread prepares the next ones (postgres-nio offers `COPY` only as an `async` call: the steps
+/// thread prepares the next ones; ``finish()`` must be called once every step is sent (postgres-nio offers `COPY` only as an `async` call: the steps
 /// run in a task whose jobs run on the connection's event loop, ``EventLoopTaskExecutor``,
 /// never on the cooperative pool, which a busy `vigil serve` keeps occupied with requests): the server works on a step while the next is being made,
 /// and the calling thread waits once, in ``finish()``, not once per statement. The first

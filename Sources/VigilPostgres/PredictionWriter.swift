@@ -135,13 +135,15 @@ final class PredictionWriter {
     }
 
     private func writeDirect(_ b: Batch, outcome: inout IngestOutcome, report: (RecordError) -> Void) throws {
+        // Nothing below throws until `finish()`, which every pipeline needs.
+        let begin = try PostgresStep.sql("BEGIN"), commit = try PostgresStep.sql("COMMIT")
         // The server stores the ids while the rows are being encoded.
         let pipeline = StepPipeline(s)
         // The next batch's sequence numbers, taken with this one's statements (before its
         // transaction: a failure then leaves nothing to undo).
         let refilling = running(low: b.records.count)
         if refilling { pipeline.send(refill(b.records.count)) }
-        pipeline.send(try .sql("BEGIN"))
+        pipeline.send(begin)
         var ids = CopyText(capacity: b.known.count * 48)
         for k in b.byID {
             let i = b.known[k]
@@ -162,7 +164,7 @@ final class PredictionWriter {
         pipeline.send(.copy(table: "predictions", columns: ["seq", "id", "model_id", "ts", "model_version", "label_idx", "score", "payload", "content_hash", "ingested_at"],
                             data: rows.finish()))
         pipeline.send(delta.step())
-        pipeline.send(try .sql("COMMIT"))
+        pipeline.send(commit)
         let results = try pipeline.finish()
         if refilling { try accept(results.first ?? []) }
         count(b, identical: [:], outcome: &outcome, report: report)
