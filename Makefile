@@ -64,9 +64,12 @@ bench-review: deps
 bench-serve: deps
 	scripts/bench_serve.sh
 
-## Scale-out: HTTP ingest with 1, 2 and 4 servers on one PostgreSQL (and SQLite), evaluate over 1M vs 10M predictions.
+## Scale-out: HTTP ingest with 1, 2 and 4 servers on one PostgreSQL (and SQLite), `vigil ingest predictions` of
+## 200,000 lines, evaluate over 1M (every score read: the raw-value limit) and 10M predictions, on both stores, with
+## a summary of ratios to SQLite. VIGIL_BEFORE_BIN=path/to/vigil measures a second build beside this one in the same
+## run (before and after); VIGIL_BENCH_POSTGRES_URL uses a running server; ARGS as scripts/bench_postgres.sh takes them.
 bench-postgres: deps
-	scripts/bench_postgres.sh
+	scripts/bench_postgres.sh $(ARGS)
 
 ## One store, two drivers: 30 simulated days on SQLite and on PostgreSQL; every report, alert,
 ## review-queue pick, job run and event a user reads must be equal (ARGS=ROWS, default 20000).

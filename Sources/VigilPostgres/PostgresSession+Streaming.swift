@@ -114,6 +114,18 @@ final class RowQueue: @unchecked Sendable {
 enum PostgresStep: Sendable {
     case statement(PostgresQuery)
     case copy(table: String, columns: [String], data: ByteBuffer)
+    /// A prepared statement (parsed and planned once per connection; postgres-nio prepares it
+    /// on first use), its rows kept.
+    case prepared(sql: String, run: @Sendable (PostgresConnection, Logger) async throws -> [PostgresRow])
+
+    /// A prepared statement.
+    static func prepared<S: PostgresPreparedStatement>(_ statement: S) -> PostgresStep where S.Row == PostgresRow {
+        .prepared(sql: S.sql) { connection, logger in
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
 
     /// A statement with parameters.
     static func sql(_ sql: String, _ arguments: [any PostgresArgument] = []) throws -> PostgresStep {
@@ -126,6 +138,7 @@ enum PostgresStep: Sendable {
         switch self {
         case .statement(let q): q.sql
         case .copy(let table, _, _): "COPY \(table) FROM STDIN"
+        case .prepared(let sql, _): sql
         }
     }
 }
@@ -142,7 +155,7 @@ extension PostgresSession {
 }
 
 /// Steps sent to the connection one after the other, on its event loop, while the calling
-/// thread prepares the next ones (postgres-nio offers `COPY` only as an `async` call: the steps
+/// thread prepares the next ones; ``finish()`` must be called once every step is sent (postgres-nio offers `COPY` only as an `async` call: the steps
 /// run in a task whose jobs run on the connection's event loop, ``EventLoopTaskExecutor``,
 /// never on the cooperative pool, which a busy `vigil serve` keeps occupied with requests): the server works on a step while the next is being made,
 /// and the calling thread waits once, in ``finish()``, not once per statement. The first
@@ -166,6 +179,8 @@ final class StepPipeline: @unchecked Sendable {
                         var rows: [PostgresRow] = []
                         for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
                         results.append(rows)
+                    case .prepared(_, let run):
+                        results.append(try await run(connection, logger))
                     case .copy(let table, let columns, let data):
                         try await connection.copyFrom(table: table, columns: columns, format: .text(.init()), logger: logger) { writer in
                             var rest = data

@@ -274,7 +274,10 @@ extension PostgresStore {
         return lastLine
     }
 
-    /// Writes a batch's new current labels, changed ones and revisions with a few multi-row statements.
+    /// From this many new rows on, labels and revisions are written with `COPY`.
+    static let copyRows = 32
+
+    /// Writes a batch's new current labels, changed ones and revisions with a few statements.
     static func writeTruth(_ s: PostgresSession, rows: [TruthRow], updates: [TruthRow], revisions: [TruthRow]) throws {
         func chunks(_ all: [TruthRow], columns: Int, _ statement: (_ values: String, _ args: [any PostgresArgument]) throws -> Void,
                     _ values: (TruthRow) -> [any PostgresArgument], casts: [String]) throws {
@@ -288,13 +291,24 @@ extension PostgresStore {
                 try statement(tuples.joined(separator: ", "), args)
             }
         }
-        try chunks(rows, columns: 11, { values, args in
-            try s.execute("""
-                INSERT INTO ground_truth(prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at)
-                VALUES \(values)
-                """, args)
-        }, { [$0.seq, $0.model, $0.ts, $0.predicted, $0.label, $0.boxes, $0.revision, $0.hash, $0.source, $0.reviewer, $0.updatedAt] },
-        casts: ["", "", "", "::bigint", "::bigint", "::text", "", "", "", "::text", ""])
+        // Many new rows (a file of labels) are copied; a few (a review answer) inserted.
+        if rows.count >= copyRows {
+            var out = CopyText(capacity: rows.count * 64)
+            for r in rows {
+                out.int(r.seq); out.int(r.model); out.int(r.ts); out.int(r.predicted); out.int(r.label); out.text(r.boxes); out.int(r.revision)
+                out.int(r.hash); out.text(r.source); out.text(r.reviewer); out.int(r.updatedAt); out.endRow()
+            }
+            try s.run([.copy(table: "ground_truth", columns: ["prediction_seq", "model_id", "ts", "predicted_idx", "label_idx", "boxes", "revision",
+                                                              "content_hash", "source", "reviewer", "updated_at"], data: out.finish())])
+        } else {
+            try chunks(rows, columns: 11, { values, args in
+                try s.execute("""
+                    INSERT INTO ground_truth(prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at)
+                    VALUES \(values)
+                    """, args)
+            }, { [$0.seq, $0.model, $0.ts, $0.predicted, $0.label, $0.boxes, $0.revision, $0.hash, $0.source, $0.reviewer, $0.updatedAt] },
+            casts: ["", "", "", "::bigint", "::bigint", "::text", "", "", "", "::text", ""])
+        }
         try chunks(updates, columns: 8, { values, args in
             try s.execute("""
                 UPDATE ground_truth g SET label_idx = v.label, boxes = v.boxes, revision = v.revision, content_hash = v.hash, source = v.source,
@@ -304,13 +318,23 @@ extension PostgresStore {
                 """, args)
         }, { [$0.seq, $0.label, $0.boxes, $0.revision, $0.hash, $0.source, $0.reviewer, $0.updatedAt] },
         casts: ["::bigint", "::bigint", "::text", "::bigint", "::bigint", "::text", "::text", "::bigint"])
-        try chunks(revisions, columns: 8, { values, args in
-            try s.execute("""
-                INSERT INTO ground_truth_revisions(prediction_seq, revision, label_idx, boxes, content_hash, source, reviewer, created_at)
-                VALUES \(values)
-                """, args)
-        }, { [$0.seq, $0.revision, $0.label, $0.boxes, $0.hash, $0.source, $0.reviewer, $0.updatedAt] },
-        casts: ["", "", "::bigint", "::text", "", "", "::text", ""])
+        if revisions.count >= copyRows {
+            var out = CopyText(capacity: revisions.count * 48)
+            for r in revisions {
+                out.int(r.seq); out.int(r.revision); out.int(r.label); out.text(r.boxes); out.int(r.hash); out.text(r.source); out.text(r.reviewer)
+                out.int(r.updatedAt); out.endRow()
+            }
+            try s.run([.copy(table: "ground_truth_revisions", columns: ["prediction_seq", "revision", "label_idx", "boxes", "content_hash", "source",
+                                                                        "reviewer", "created_at"], data: out.finish())])
+        } else {
+            try chunks(revisions, columns: 8, { values, args in
+                try s.execute("""
+                    INSERT INTO ground_truth_revisions(prediction_seq, revision, label_idx, boxes, content_hash, source, reviewer, created_at)
+                    VALUES \(values)
+                    """, args)
+            }, { [$0.seq, $0.revision, $0.label, $0.boxes, $0.hash, $0.source, $0.reviewer, $0.updatedAt] },
+            casts: ["", "", "::bigint", "::text", "", "", "::text", ""])
+        }
     }
 }
 

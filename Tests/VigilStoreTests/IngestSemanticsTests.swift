@@ -160,6 +160,37 @@ import VigilCore
         #expect(try store.verify().isHealthy)
     }
 
+    @Test(arguments: Backend.all) func aFileOfLabelsIsStoredWithItsRevisionsAndConfusion(backend: Backend) throws {
+        let t = try backend.makeStore()
+        let store = t.store
+        let catalog = try store.syncModels([classifierSchema, detectorSchema], now: 0)
+        let classes = ["can", "jar", "box"]
+        var lines = (0..<80).map { line("l\($0)", label: classes[$0 % 3], ts: "2026-10-01T1\($0 % 4):00:00Z") }
+        lines += (0..<40).map { #"{"id":"d\#($0)","ts":"2026-10-01T10:00:00Z","model":"dock","boxes":[{"label":"pallet","score":0.8,"bbox":[1,2,3,4]}]}"# }
+        _ = try store.ingestPredictions(options: .init(now: 0), nextBatch: batches([predictions(lines, catalog: catalog)]), progress: { _ in })
+        // Reviewers whose names need escaping on the way; an unknown prediction in the middle.
+        var truth = (0..<80).map { #"{"prediction_id":"l\#($0)","label":"\#(classes[($0 / 2) % 3])","reviewer":"ana\tb\\c \#($0 % 3)"}"# }
+        truth.insert(#"{"prediction_id":"nope","label":"can"}"#, at: 40)
+        truth += (0..<40).map { #"{"prediction_id":"d\#($0)","boxes":[{"label":"person","bbox":[0,0,\#($0),5]}]}"# }
+        let rejects = Rejects()
+        let o = try store.ingestLabels(options: .init(now: 7, onReject: { rejects.add($0) }), nextBatch: batches([labels(truth)]), progress: { _ in })
+        #expect(o.inserted == 120 && o.rejectedCount == 1 && rejects.all.map(\.line) == [41])
+        let reviewers = try t.rows("SELECT g.reviewer FROM ground_truth g JOIN predictions p ON p.seq = g.prediction_seq WHERE p.id = 'l4'")
+        #expect(reviewers == [["ana\tb\\c 1"]])
+        let boxes = try t.rows("SELECT g.boxes FROM ground_truth g JOIN predictions p ON p.seq = g.prediction_seq WHERE p.id = 'd7'")
+        #expect(boxes == [[#"[{"label":"person","bbox":[0,0,7,5]}]"#]])
+        #expect(try t.integers("SELECT COUNT(*), MIN(revision), MAX(revision) FROM ground_truth_revisions") == [[120, 1, 1]])
+        // Again: all duplicates; relabelled: new revisions, the confusion counts moved.
+        let again = try store.ingestLabels(options: .init(now: 8), nextBatch: batches([labels(truth)]), progress: { _ in })
+        #expect(again.inserted == 0 && again.duplicates == 120)
+        let changed = (0..<80).map { #"{"prediction_id":"l\#($0)","label":"\#(classes[($0 / 2 + 1) % 3])"}"# }
+        let relabeled = try store.ingestLabels(options: .init(now: 9, allowRelabel: true), nextBatch: batches([labels(changed)]), progress: { _ in })
+        #expect(relabeled.relabeled == 80)
+        #expect(try t.integers("SELECT COUNT(*) FROM ground_truth_revisions WHERE revision = 2") == [[80]])
+        let v = try store.verify()
+        #expect(v.isHealthy, "\(v.aggregateMismatches) \(v.integrity)")
+    }
+
     /// PostgreSQL: a streamed read whose consumer stops early leaves the connection usable.
     @Test(arguments: Backend.all.filter { $0 == .postgres }) func aStreamStoppedEarlyLeavesTheConnectionUsable(backend: Backend) throws {
         let t = try backend.makeStore()

@@ -94,18 +94,27 @@ final class PredictionWriter {
 
     /// The next `n` sequence numbers, increasing (taken from `prediction_seq` in blocks).
     private func takeSeqs(_ n: Int) throws -> [Int64] {
-        if seqs.count - seqHead < n {
-            let more = max(n - (seqs.count - seqHead), Self.seqBlock)
-            var fresh = Array(seqs[seqHead...])
-            fresh.reserveCapacity(fresh.count + more)
-            try s.forEachRow("SELECT nextval('prediction_seq') FROM generate_series(1, $1::bigint)", [more]) { fresh.append(try $0.decode(Int64.self)) }
-            fresh[(fresh.count - more)...].sort()
-            seqs = fresh
-            seqHead = 0
-        }
+        if seqs.count - seqHead < n { try accept(try s.run([refill(n - (seqs.count - seqHead))]).first ?? []) }
+        guard seqs.count - seqHead >= n else { throw StoreError("PostgreSQL handed out fewer sequence numbers than asked for") }
         defer { seqHead += n }
         return Array(seqs[seqHead..<(seqHead + n)])
     }
+
+    /// A step that takes at least `n` more sequence numbers (its rows go to ``accept(_:)``).
+    private func refill(_ n: Int) -> PostgresStep {
+        .prepared(NextSequenceNumbers(count: Int64(max(n, Self.seqBlock))))
+    }
+
+    /// Adds the sequence numbers a ``refill(_:)`` step read to those not used yet.
+    private func accept(_ rows: [PostgresRow]) throws {
+        var fresh = Array(seqs[seqHead...])
+        for row in rows { fresh += try PostgresArrays.integers(row).sorted() }
+        seqs = fresh
+        seqHead = 0
+    }
+
+    /// Whether fewer than `n` sequence numbers are left.
+    private func running(low n: Int) -> Bool { seqs.count - seqHead < n }
 
     /// Writes `batch` (its rows of unknown models or before the mark are refused, in line order
     /// with the others); inside the caller's transaction when `inTransaction` (atomic), else in
@@ -126,9 +135,15 @@ final class PredictionWriter {
     }
 
     private func writeDirect(_ b: Batch, outcome: inout IngestOutcome, report: (RecordError) -> Void) throws {
+        // Nothing below throws until `finish()`, which every pipeline needs.
+        let begin = try PostgresStep.sql("BEGIN"), commit = try PostgresStep.sql("COMMIT")
         // The server stores the ids while the rows are being encoded.
         let pipeline = StepPipeline(s)
-        pipeline.send(try .sql("BEGIN"))
+        // The next batch's sequence numbers, taken with this one's statements (before its
+        // transaction: a failure then leaves nothing to undo).
+        let refilling = running(low: b.records.count)
+        if refilling { pipeline.send(refill(b.records.count)) }
+        pipeline.send(begin)
         var ids = CopyText(capacity: b.known.count * 48)
         for k in b.byID {
             let i = b.known[k]
@@ -148,9 +163,10 @@ final class PredictionWriter {
         }
         pipeline.send(.copy(table: "predictions", columns: ["seq", "id", "model_id", "ts", "model_version", "label_idx", "score", "payload", "content_hash", "ingested_at"],
                             data: rows.finish()))
-        pipeline.send(try delta.step())
-        pipeline.send(try .sql("COMMIT"))
-        try pipeline.finish()
+        pipeline.send(delta.step())
+        pipeline.send(commit)
+        let results = try pipeline.finish()
+        if refilling { try accept(results.first ?? []) }
         count(b, identical: [:], outcome: &outcome, report: report)
     }
 
@@ -186,7 +202,7 @@ final class PredictionWriter {
             delta.add(model: b.models[k], record: b.records[b.known[k]], seq: b.seqs[k])
         }
         var tail: [PostgresStep] = []
-        if !delta.isEmpty { tail.append(try delta.step()) }
+        if !delta.isEmpty { tail.append(delta.step()) }
         if !inTransaction { tail.append(try .sql("COMMIT")) }
         if !tail.isEmpty { try s.run(tail) }
         count(b, identical: identical, outcome: &outcome, report: report)
@@ -279,6 +295,18 @@ final class PredictionWriter {
         """
 }
 
+/// `n` values of `prediction_seq`, as one `int8[]`.
+struct NextSequenceNumbers: PostgresPreparedStatement {
+    static let sql = "SELECT array_agg(nextval('prediction_seq')) FROM generate_series(1, $1::bigint)"
+    var count: Int64
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 1)
+        b.append(count)
+        return b
+    }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
 /// The per-hour aggregates and drift sample of one batch's new predictions (see
 /// `AggregateDelta` of the SQLite store: the same keys, bins and meaning), written with one
 /// statement of always the same shape, so every instance takes the tables in the same order,
@@ -347,22 +375,41 @@ struct PredictionDelta {
     }
 
     /// The statement that adds these counts (and stores the sample rows).
-    func step() throws -> PostgresStep {
-        var c: (model: [Int64], hour: [Int64], label: [Int64], n: [Int64]) = ([], [], [], [])
-        var b: (model: [Int64], hour: [Int64], label: [Int64], bin: [Int64], n: [Int64]) = ([], [], [], [], [])
-        var t: (model: [Int64], hour: [Int64], n: [Int64], total: [Double]) = ([], [], [], [])
+    func step() -> PostgresStep {
+        var u = Upsert()
         for (key, h) in hours.sorted(by: { $0.key < $1.key }) {
             for (i, n) in h.classes.enumerated() where n != 0 {
-                c.model.append(key.model); c.hour.append(key.hour); c.label.append(Int64(i - 1)); c.n.append(n)
+                u.classes.model.append(key.model); u.classes.hour.append(key.hour); u.classes.label.append(Int64(i - 1)); u.classes.n.append(n)
             }
             for (i, n) in h.bins.enumerated() where n != 0 {
-                b.model.append(key.model); b.hour.append(key.hour); b.label.append(Int64(i) / HourlyDelta.bins); b.bin.append(Int64(i) % HourlyDelta.bins)
-                b.n.append(n)
+                u.bins.model.append(key.model); u.bins.hour.append(key.hour); u.bins.label.append(Int64(i) / HourlyDelta.bins)
+                u.bins.bin.append(Int64(i) % HourlyDelta.bins); u.bins.n.append(n)
             }
-            if h.scores > 0 { t.model.append(key.model); t.hour.append(key.hour); t.n.append(h.scores); t.total.append(h.total) }
+            if h.scores > 0 { u.sums.model.append(key.model); u.sums.hour.append(key.hour); u.sums.n.append(h.scores); u.sums.total.append(h.total) }
         }
-        return try .sql(Self.upsert, [c.model, c.hour, c.label, c.n, b.model, b.hour, b.label, b.bin, b.n, t.model, t.hour, t.n, t.total,
-                                      sample.model, sample.level, sample.ts, sample.seq, sample.scored, sample.score, sample.payload])
+        u.sample = sample
+        return .prepared(u)
+    }
+
+    /// ``upsert`` as a prepared statement: parsed and planned once per connection.
+    struct Upsert: PostgresPreparedStatement {
+        static let sql = PredictionDelta.upsert
+        var classes: (model: [Int64], hour: [Int64], label: [Int64], n: [Int64]) = ([], [], [], [])
+        var bins: (model: [Int64], hour: [Int64], label: [Int64], bin: [Int64], n: [Int64]) = ([], [], [], [], [])
+        var sums: (model: [Int64], hour: [Int64], n: [Int64], total: [Double]) = ([], [], [], [])
+        var sample: (model: [Int64], level: [Int64], ts: [Int64], seq: [Int64], scored: [Bool], score: [Double], payload: [String]) = ([], [], [], [], [], [], [])
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 20)
+            try b.append(classes.model); try b.append(classes.hour); try b.append(classes.label); try b.append(classes.n)
+            try b.append(bins.model); try b.append(bins.hour); try b.append(bins.label); try b.append(bins.bin); try b.append(bins.n)
+            try b.append(sums.model); try b.append(sums.hour); try b.append(sums.n); try b.append(sums.total)
+            try b.append(sample.model); try b.append(sample.level); try b.append(sample.ts); try b.append(sample.seq)
+            try b.append(sample.scored); try b.append(sample.score); try b.append(sample.payload)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
     }
 
     static let upsert = """
