@@ -286,7 +286,7 @@ final class PredictionWriter {
         """
 
     /// The staged rows that were not stored (their id was stored before, by anyone, or by an
-    /// earlier line of the batch): position in the batch, and whether the stored content is the
+    /// earlier line of the batch): position among the staged rows, and whether the stored content is the
     /// same (a duplicate) or not (a conflict). A statement of its own after ``merge``, so that
     /// it sees the rows of other instances that the merge waited for.
     static let unclaimed = """
