@@ -80,12 +80,16 @@ final class PredictionWriter {
             b.models.append(model)
         }
         b.seqs = try takeSeqs(b.known.count)
-        b.byID = Array(b.known.indices)
-        b.byID.sort { x, y in
-            let c = Self.compareBytes(records[b.known[x]].id, records[b.known[y]].id)
-            return c != 0 ? c < 0 : x < y
+        // By id: most comparisons are settled by the first eight bytes.
+        var keys = b.known.indices.map { (prefix: Self.prefix(records[b.known[$0]].id), k: $0) }
+        keys.sort { x, y in
+            if x.prefix != y.prefix { return x.prefix < y.prefix }
+            let c = Self.compareBytes(records[b.known[x.k]].id, records[b.known[y.k]].id)
+            return c != 0 ? c < 0 : x.k < y.k
         }
-        for k in b.byID.indices.dropFirst() where Self.compareBytes(records[b.known[b.byID[k - 1]]].id, records[b.known[b.byID[k]]].id) == 0 {
+        b.byID = keys.map(\.k)
+        for k in keys.indices.dropFirst() where keys[k - 1].prefix == keys[k].prefix
+            && Self.compareBytes(records[b.known[keys[k - 1].k]].id, records[b.known[keys[k].k]].id) == 0 {
             b.repeated = true
             break
         }
@@ -232,6 +236,18 @@ final class PredictionWriter {
         }
     }
 
+    /// The first eight UTF-8 bytes of `id`, big-endian, zero-padded: ordered as the ids are
+    /// bytewise whenever they differ (text in PostgreSQL holds no zero byte).
+    @inline(__always) static func prefix(_ id: String) -> UInt64 {
+        func pack(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0..<8 { v = v << 8 | (i < p.count ? UInt64(p[i]) : 0) }
+            return v
+        }
+        if let v = id.utf8.withContiguousStorageIfAvailable(pack) { return v }
+        return Array(id.utf8).withUnsafeBufferPointer(pack)
+    }
+
     /// Compares the UTF-8 bytes of two strings, as PostgreSQL's `COLLATE "C"` does.
     @inline(__always) static func compareBytes(_ a: String, _ b: String) -> Int {
         let c: Int? = a.utf8.withContiguousStorageIfAvailable { x in
@@ -286,7 +302,7 @@ final class PredictionWriter {
         """
 
     /// The staged rows that were not stored (their id was stored before, by anyone, or by an
-    /// earlier line of the batch): position in the batch, and whether the stored content is the
+    /// earlier line of the batch): position among the staged rows, and whether the stored content is the
     /// same (a duplicate) or not (a conflict). A statement of its own after ``merge``, so that
     /// it sees the rows of other instances that the merge waited for.
     static let unclaimed = """

@@ -213,3 +213,22 @@ import VigilCore
         }
     }
 }
+
+/// The order in which PostgreSQL ingest claims ids: bytewise, as `COLLATE "C"`, on every instance.
+@Suite struct IDOrderTests {
+    @Test func idsSortBytewiseWhateverTheirLengthAndScript() {
+        var rng = SplitMix64(seed: 7)
+        let alphabet: [String] = ["a", "b", "z", "0", "9", "-", "é", "e\u{301}", "✓", "𝄞", "A", "\u{1}"]
+        let ids = (0..<2_000).map { _ in (0..<Int(rng.next() % 14)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined() }
+        let expected = ids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let got = ids.sorted { a, b in
+            let (pa, pb) = (PredictionWriter.prefix(a), PredictionWriter.prefix(b))
+            return pa != pb ? pa < pb : PredictionWriter.compareBytes(a, b) < 0
+        }
+        #expect(got.map { Array($0.utf8) } == expected.map { Array($0.utf8) })
+        for (a, b) in zip(ids, ids.reversed()) {
+            let c = PredictionWriter.compareBytes(a, b)
+            #expect((c < 0) == a.utf8.lexicographicallyPrecedes(b.utf8) && (c == 0) == a.utf8.elementsEqual(b.utf8))
+        }
+    }
+}
