@@ -46,7 +46,7 @@ extension PostgresStore {
             let (modelID, _) = try Self.requireSchema(s, name: model)
             let count = try Self.predictionCount(s, modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
-            // Streamed: `body` sees each row as it arrives, so memory does not grow with the window.
+            // Streamed: `body` sees each row as it arrives (see `forEachRow`), not once the whole window is read.
             let each: (PostgresRow) throws -> Void = { try body(try $0.decode(String.self)) }
             if let level {
                 try s.forEachRow("""
