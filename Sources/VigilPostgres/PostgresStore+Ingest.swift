@@ -8,12 +8,15 @@ extension PostgresStore {
     static let insertChunk = 500
 
     /// Runs `body` for each batch in a transaction of its own (retried when PostgreSQL aborts it
-    /// for a deadlock with another instance), or in one transaction for everything when
-    /// `options.atomic` (then committed only if `options.shouldCommit()` and nothing was refused).
-    /// Refusals reach `options.onReject` once their batch is committed.
+    /// for a deadlock with another instance, or when a day's partition went missing), or in one
+    /// transaction for everything when `options.atomic` (then committed only if
+    /// `options.shouldCommit()` and nothing was refused). Refusals reach `options.onReject` once
+    /// their batch is committed. With `bodyOwnsTransaction`, `body` begins and commits a batch's
+    /// transaction itself when it is not inside one (`inTransaction` false), to send them with
+    /// the batch's statements in one round trip.
     func ingestBatches<R>(_ s: PostgresSession, options: IngestOptions, nextBatch: () throws -> [R]?, progress: (IngestProgress) -> Void,
-                          prepare: ([R], _ inTransaction: Bool) throws -> Void,
-                          body: ([R], inout IngestOutcome, _ report: (RecordError) -> Void) throws -> Int) throws -> IngestOutcome {
+                          prepare: ([R], _ inTransaction: Bool) throws -> Void, bodyOwnsTransaction: Bool = false,
+                          body: ([R], _ inTransaction: Bool, inout IngestOutcome, _ report: (RecordError) -> Void) throws -> Int) throws -> IngestOutcome {
         var outcome = IngestOutcome()
         var written = 0
         if options.atomic {
@@ -22,7 +25,7 @@ extension PostgresStore {
                 while let batch = try nextBatch() {
                     try prepare(batch, true)
                     var rejects: [RecordError] = []
-                    let line = try body(batch, &outcome) { rejects.append($0) }
+                    let line = try body(batch, true, &outcome) { rejects.append($0) }
                     rejects.forEach(options.onReject)
                     written += batch.count
                     progress(IngestProgress(recordsWritten: written, lastLine: line, outcome: outcome))
@@ -50,10 +53,10 @@ extension PostgresStore {
                 attempt += 1
                 var trial = outcome
                 var rejects: [RecordError] = []
-                try s.execute("BEGIN")
+                if !bodyOwnsTransaction { try s.execute("BEGIN") }
                 do {
-                    let line = try body(batch, &trial) { rejects.append($0) }
-                    try s.execute("COMMIT")
+                    let line = try body(batch, false, &trial) { rejects.append($0) }
+                    if !bodyOwnsTransaction { try s.execute("COMMIT") }
                     outcome = trial
                     rejects.forEach(options.onReject)
                     written += batch.count
@@ -115,70 +118,14 @@ extension PostgresStore {
             for (id, schema) in try Self.allModels(s) { modelIDs[schema.name] = id }
             let mark = try PostgresSQLConnection(session: s).retentionMark() ?? 0
             let writer = PredictionWriter(s, options: options, modelIDs: modelIDs, mark: mark)
-            func prepare(_ batch: [PredictionRecord], inTransaction: Bool) throws {
+            func prepare(_ batch: [PredictionRecord], _ inTransaction: Bool) throws {
                 try ensurePartitions(Set(batch.filter { $0.timestampMillis >= mark }.map { $0.timestampMillis / Self.dayMillis }), s, inTransaction: inTransaction)
             }
-            var outcome = IngestOutcome()
-            var written = 0
-            if options.atomic {
-                try s.execute("BEGIN")
-                do {
-                    while let records = try nextBatch() {
-                        try prepare(records, inTransaction: true)
-                        var rejects: [RecordError] = []
-                        try writer.write(try writer.prepare(records), inTransaction: true, outcome: &outcome) { rejects.append($0) }
-                        rejects.forEach(options.onReject)
-                        written += records.count
-                        progress(IngestProgress(recordsWritten: written, lastLine: records.last?.line ?? 0, outcome: outcome))
-                    }
-                    if options.shouldCommit() && outcome.rejectedCount == 0 {
-                        try s.execute("COMMIT")
-                    } else {
-                        try s.execute("ROLLBACK")
-                        partitions.removeAll()
-                        outcome.committed = false
-                        outcome.inserted = 0
-                        outcome.relabeled = 0
-                    }
-                } catch {
-                    _ = try? s.execute("ROLLBACK")
-                    partitions.removeAll()
-                    throw error
-                }
-                return outcome
+            return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: prepare,
+                                     bodyOwnsTransaction: true) { records, inTransaction, outcome, report in
+                try writer.write(try writer.prepare(records), inTransaction: inTransaction, outcome: &outcome, report: report)
+                return records.last?.line ?? 0
             }
-            while let records = try nextBatch() {
-                try prepare(records, inTransaction: false)
-                let batch = try writer.prepare(records)
-                var attempt = 0
-                while true {
-                    attempt += 1
-                    var trial = outcome
-                    var rejects: [RecordError] = []
-                    do {
-                        try writer.write(batch, inTransaction: false, outcome: &trial) { rejects.append($0) }
-                        outcome = trial
-                        rejects.forEach(options.onReject)
-                        written += records.count
-                        progress(IngestProgress(recordsWritten: written, lastLine: records.last?.line ?? 0, outcome: outcome))
-                        break
-                    } catch {
-                        _ = try? s.execute("ROLLBACK")
-                        if attempt < 5, let e = error as? PostgresStoreError, e.sqlState == "23514" {
-                            // A day's partition was dropped since this process saw it: make it again.
-                            partitions.removeAll()
-                            try prepare(records, inTransaction: false)
-                            continue
-                        }
-                        if attempt < 5, let e = error as? PostgresStoreError, e.isRetryable {
-                            usleep(useconds_t(1000 * attempt * Int.random(in: 1...5)))
-                            continue
-                        }
-                        throw error
-                    }
-                }
-            }
-            return outcome
         }
     }
 
@@ -192,7 +139,7 @@ extension PostgresStore {
                              progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try pool.withSession { s in
             let models = try Self.allModels(s)
-            return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: { _, _ in }) { batch, outcome, report in
+            return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: { _, _ in }) { batch, _, outcome, report in
                 try Self.writeLabels(s, batch, models: models, options: options, outcome: &outcome, report: report)
             }
         }
