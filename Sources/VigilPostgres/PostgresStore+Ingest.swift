@@ -289,7 +289,6 @@ extension PostgresStore {
 /// upsert, in key order, in the batch's transaction (see `AggregateDelta` of the SQLite store:
 /// the same keys and meaning). New predictions count with ``PredictionDelta``.
 struct HourlyDelta {
-    static let bins: Int64 = 20
     struct BinKey: Hashable, Comparable {
         var model: Int64, hour: Int64, label: Int64, bin: Int64
         static func < (a: Self, b: Self) -> Bool { (a.model, a.hour, a.label, a.bin) < (b.model, b.hour, b.label, b.bin) }
@@ -297,11 +296,8 @@ struct HourlyDelta {
     /// Keyed by (model, hour, observed label, predicted class in `bin`).
     var confusion: [BinKey: Int64] = [:]
 
-    static func bin(_ score: Double) -> Int64 { Int64(min(Double(bins - 1), (score * Double(bins)).rounded(.towardZero))) }
-    static func hour(_ ts: Int64) -> Int64 { ts / 3_600_000 }
-
     mutating func addConfusion(model: Int64, ts: Int64, label: Int64, predicted: Int64, count: Int64) {
-        confusion[BinKey(model: model, hour: Self.hour(ts), label: label, bin: predicted), default: 0] += count
+        confusion[BinKey(model: model, hour: AggregateDelta.hour(ts), label: label, bin: predicted), default: 0] += count
     }
 
     func flush(_ s: PostgresSession) throws {

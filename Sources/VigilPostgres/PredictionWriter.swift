@@ -323,87 +323,46 @@ struct NextSequenceNumbers: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
-/// The per-hour aggregates and drift sample of one batch's new predictions (see
-/// `AggregateDelta` of the SQLite store: the same keys, bins and meaning), written with one
+/// The per-hour aggregates and drift sample of one batch's new predictions, as
+/// ``AggregateDelta`` (VigilStore) defines them for both backends, written with one
 /// statement of always the same shape, so every instance takes the tables in the same order,
 /// and each table's rows in key order: concurrent batches wait for each other instead of
 /// deadlocking.
 struct PredictionDelta {
-    /// One model-hour's counters, dense by class (rows arrive in time order, so consecutive
-    /// rows nearly always share the hour).
-    final class Hour {
-        /// Index `label + 1` (0 counts records).
-        var classes: [Int64] = []
-        /// Index `label * bins + bin`.
-        var bins: [Int64] = []
-        var scores: Int64 = 0
-        var total: Double = 0
+    private var aggregates = AggregateDelta()
 
-        @inline(__always) func add(label: Int64, score: Double?) {
-            let c = Int(label + 1)
-            if c >= classes.count { classes += Array(repeating: 0, count: c + 1 - classes.count) }
-            classes[c] += 1
-            guard let score, label >= 0 else { return }
-            let b = Int(label) * Int(HourlyDelta.bins) + Int(HourlyDelta.bin(score))
-            if b >= bins.count { bins += Array(repeating: 0, count: b + 1 - bins.count) }
-            bins[b] += 1
-        }
-    }
+    var isEmpty: Bool { aggregates.isEmpty }
 
-    struct HourKey: Hashable, Comparable {
-        var model: Int64, hour: Int64
-        static func < (a: Self, b: Self) -> Bool { (a.model, a.hour) < (b.model, b.hour) }
-    }
-
-    private var hours: [HourKey: Hour] = [:]
-    private var last: (key: HourKey, hour: Hour)?
-    private var sample: (model: [Int64], level: [Int64], ts: [Int64], seq: [Int64], scored: [Bool], score: [Double], payload: [String]) = ([], [], [], [], [], [], [])
-
-    var isEmpty: Bool { hours.isEmpty }
-
-    /// Counts a newly stored prediction with sequence number `seq`.
+    /// Counts a newly stored prediction with sequence number `seq` (``AggregateDelta``: the one definition).
     mutating func add(model: Int64, record r: PredictionRecord, seq: Int64) {
-        let key = HourKey(model: model, hour: HourlyDelta.hour(r.timestampMillis))
-        let h: Hour
-        if let last, last.key == key {
-            h = last.hour
-        } else {
-            h = hours[key] ?? Hour()
-            hours[key] = h
-            last = (key, h)
-        }
-        h.add(label: -1, score: nil)
-        if let score = r.score {
-            h.scores += 1
-            h.total += score
-        }
-        if let label = r.labelIndex { h.add(label: Int64(label), score: r.score) }
-        for box in r.boxes { h.add(label: Int64(box.labelIndex), score: box.score) }
-        if PredictionSample.isStored(contentHash: r.contentHash) {
-            sample.model.append(model)
-            sample.level.append(Int64(PredictionSample.level(contentHash: r.contentHash)))
-            sample.ts.append(r.timestampMillis)
-            sample.seq.append(seq)
-            sample.scored.append(r.score != nil)
-            sample.score.append(r.score ?? 0)  // arrays without NULLs
-            sample.payload.append(r.payload ?? "")
-        }
+        aggregates.add(model: model, record: r, seq: seq)
     }
 
     /// The statement that adds these counts (and stores the sample rows).
     func step() -> PostgresStep {
         var u = Upsert()
-        for (key, h) in hours.sorted(by: { $0.key < $1.key }) {
+        let bins = Int64(AggregateDelta.bins)
+        for (key, h) in aggregates.sortedHours() {
             for (i, n) in h.classes.enumerated() where n != 0 {
                 u.classes.model.append(key.model); u.classes.hour.append(key.hour); u.classes.label.append(Int64(i - 1)); u.classes.n.append(n)
             }
             for (i, n) in h.bins.enumerated() where n != 0 {
-                u.bins.model.append(key.model); u.bins.hour.append(key.hour); u.bins.label.append(Int64(i) / HourlyDelta.bins)
-                u.bins.bin.append(Int64(i) % HourlyDelta.bins); u.bins.n.append(n)
+                u.bins.model.append(key.model); u.bins.hour.append(key.hour); u.bins.label.append(Int64(i) / bins)
+                u.bins.bin.append(Int64(i) % bins); u.bins.n.append(n)
             }
-            if h.scores > 0 { u.sums.model.append(key.model); u.sums.hour.append(key.hour); u.sums.n.append(h.scores); u.sums.total.append(h.total) }
+            if h.scoreCount > 0 {
+                u.sums.model.append(key.model); u.sums.hour.append(key.hour); u.sums.n.append(h.scoreCount); u.sums.total.append(h.scoreSum)
+            }
         }
-        u.sample = sample
+        for row in aggregates.sample {
+            u.sample.model.append(row.model)
+            u.sample.level.append(Int64(row.level))
+            u.sample.ts.append(row.ts)
+            u.sample.seq.append(row.seq)
+            u.sample.scored.append(row.score != nil)
+            u.sample.score.append(row.score ?? 0)  // arrays without NULLs
+            u.sample.payload.append(row.payload ?? "")
+        }
         return .prepared(u)
     }
 

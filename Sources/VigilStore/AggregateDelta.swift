@@ -7,20 +7,23 @@ import VigilCore
 /// detector), and a 20-bin score histogram per hour and class (bin = ⌊score·20⌋, 1.0 in bin 19).
 /// Labels are class indices, so never below -1. Also per hour: the count and sum of top-1
 /// scores (hourly mean score), and the rows of the stored drift sample (``PredictionSample``).
-struct AggregateDelta {
-    static let bins = 20
-    static let recordsLabel: Int64 = -1
+///
+/// The one definition of the aggregates for both backends: SQLite writes it with one upsert per
+/// key, PostgreSQL with one statement of arrays in key order (``sortedHours()``).
+public struct AggregateDelta {
+    public static let bins = 20
+    public static let recordsLabel: Int64 = -1
 
     /// One model-hour's counters, dense by class: rows arrive in time order, so consecutive
     /// rows nearly always share the hour and no hashing is needed per row.
-    final class HourCounts {
+    public final class HourCounts {
         /// Index `label + 1` (0 counts records).
-        var classes: [Int64] = []
+        public private(set) var classes: [Int64] = []
         /// Index `label * bins + bin`.
-        var bins: [Int64] = []
+        public private(set) var bins: [Int64] = []
         /// Top-1 scores of the hour: how many, and their sum.
-        var scoreCount: Int64 = 0
-        var scoreSum: Double = 0
+        public internal(set) var scoreCount: Int64 = 0
+        public internal(set) var scoreSum: Double = 0
 
         @inline(__always) func add(label: Int64, score: Double?) {
             let c = Int(label + 1)
@@ -33,14 +36,18 @@ struct AggregateDelta {
         }
     }
 
-    struct HourKey: Hashable { var model: Int64; var hour: Int64 }
+    public struct HourKey: Hashable, Comparable {
+        public var model: Int64
+        public var hour: Int64
+        public static func < (a: Self, b: Self) -> Bool { (a.model, a.hour) < (b.model, b.hour) }
+    }
 
     var hours: [HourKey: HourCounts] = [:]
     private var last: (key: HourKey, counts: HourCounts)?
 
-    static func bin(_ score: Double) -> Int64 { Int64(min(Double(bins - 1), (score * Double(bins)).rounded(.towardZero))) }
+    public static func bin(_ score: Double) -> Int64 { Int64(min(Double(bins - 1), (score * Double(bins)).rounded(.towardZero))) }
 
-    static func hour(_ ts: Int64) -> Int64 { ts / 3_600_000 }  // ts >= 0: ingest refuses earlier instants
+    public static func hour(_ ts: Int64) -> Int64 { ts / 3_600_000 }  // ts >= 0: ingest refuses earlier instants
 
     private mutating func counts(model: Int64, hour: Int64) -> HourCounts {
         let key = HourKey(model: model, hour: hour)
@@ -52,11 +59,23 @@ struct AggregateDelta {
     }
 
     /// A new prediction of the drift sample, written with the batch.
-    struct SampleRow { var model: Int64; var level: Int; var ts: Int64; var seq: Int64; var score: Double?; var payload: String? }
-    var sample: [SampleRow] = []
+    public struct SampleRow {
+        public var model: Int64, level: Int, ts: Int64, seq: Int64, score: Double?, payload: String?
+    }
+    public internal(set) var sample: [SampleRow] = []
+
+    public init() {}
+
+    /// No prediction counted yet.
+    public var isEmpty: Bool { hours.isEmpty }
+
+    /// The model-hours counted, in key order (writers that lock keys in order take them so).
+    public func sortedHours() -> [(key: HourKey, counts: HourCounts)] {
+        hours.sorted { $0.key < $1.key }.map { (key: $0.key, counts: $0.value) }
+    }
 
     /// Counts a newly stored prediction with sequence number `seq`.
-    mutating func add(model: Int64, record r: PredictionRecord, seq: Int64) {
+    public mutating func add(model: Int64, record r: PredictionRecord, seq: Int64) {
         let c = counts(model: model, hour: Self.hour(r.timestampMillis))
         c.add(label: Self.recordsLabel, score: nil)
         if let score = r.score {
