@@ -95,27 +95,14 @@ import VigilWorkspace
         let reviewerTokens = try (0..<20).map { try cli(["tokens", "create", "--scope", "review", "--name", "reviewer-\($0)"]) }
 
         // Three servers.
-        var servers: [(process: Process, port: Int, log: Pipe)] = []
+        var servers: [(process: Process, port: Int, output: Pipe)] = []
         defer { for s in servers where s.process.isRunning { s.process.terminate() } }
         for _ in 0..<3 {
-            let port = ServeProcessTests.freePort()
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: ServeProcessTests.binary)
-            p.arguments = ["serve", "--port", String(port), "--workspace", dir]
-            p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-            let log = Pipe()
-            p.standardOutput = log
-            p.standardError = log
-            try p.run()
-            servers.append((p, port, log))
+            servers.append(try ServeProcessTests.launchServe(["--workspace", dir], environment: ProcessInfo.processInfo.environment.merging(env) { $1 },
+                                                             readyWithin: 30))
         }
         for s in servers {
-            var ready = false
-            for _ in 0..<300 where !ready {
-                Thread.sleep(forTimeInterval: 0.1)
-                ready = ServeProcessTests.get("http://127.0.0.1:\(s.port)/readyz").0 == 200
-            }
-            #expect(ready, "server on \(s.port) did not become ready")
+            #expect(ServeProcessTests.get("http://127.0.0.1:\(s.port)/readyz").0 == 200, "server on \(s.port) did not become ready")
         }
 
         // Ingest: three shared batches sent to every server at once, one batch of its own per server.

@@ -34,7 +34,35 @@ import VigilWorkspace
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    static func freePort() -> Int { Int.random(in: 20_000...60_000) }
+    /// A port to try: below Linux's ephemeral range (32768–60999), so outgoing connections of
+    /// other tests running at the same time do not hold it; a server that still finds it taken
+    /// is started again on another (``launchServe(_:)``).
+    static func freePort() -> Int { Int.random(in: 20_000...32_000) }
+
+    /// Starts `vigil serve` with `arguments` on a free port and waits until `/readyz` answers;
+    /// when another process took the port first ("Address already in use"), tries another.
+    static func launchServe(_ arguments: [String], environment: [String: String]? = nil,
+                            readyWithin seconds: Int = 10) throws -> (process: Process, port: Int, output: Pipe) {
+        for _ in 0..<5 {
+            let port = freePort()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["serve", "--port", String(port)] + arguments
+            if let environment { p.environment = environment }
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            for _ in 0..<(seconds * 10) where p.isRunning {
+                if get("http://127.0.0.1:\(port)/readyz").0 == 200 { return (p, port, out) }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            if p.isRunning { return (p, port, out) }  // not ready in time: the caller's expectations say so
+            let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            guard log.contains("Address already in use") else { throw JobError("vigil serve exited: \(log)") }
+        }
+        throw JobError("vigil serve found every port it tried in use")
+    }
 
     static func get(_ url: String, token: String? = nil) -> (Int, String) {
         var request = URLRequest(url: URL(string: url)!)
@@ -72,21 +100,9 @@ import VigilWorkspace
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Workspace.initialize(at: dir, examplePolicy: ExamplePolicies.absoluteClassifier)
         let token = try Self.run(["tokens", "create", "--scope", "read", "--name", "t", "--workspace", dir]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = Self.freePort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
-        p.arguments = ["serve", "--port", String(port), "--workspace", dir]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
+        let (p, port, out) = try Self.launchServe(["--workspace", dir])
         defer { if p.isRunning { p.terminate() } }
-        var ready = false
-        for _ in 0..<100 where !ready {
-            Thread.sleep(forTimeInterval: 0.1)
-            ready = Self.get("http://127.0.0.1:\(port)/readyz").0 == 200
-        }
-        #expect(ready)
+        #expect(Self.get("http://127.0.0.1:\(port)/readyz").0 == 200)
         #expect(Self.get("http://127.0.0.1:\(port)/v1/models", token: token).0 == 200)
         #expect(Self.get("http://127.0.0.1:\(port)/v1/models").0 == 401)
         kill(p.processIdentifier, SIGTERM)
