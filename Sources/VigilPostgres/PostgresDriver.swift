@@ -40,6 +40,11 @@ struct PostgresSQLConnection: SQLConnection {
     }
 }
 
+extension PostgresSession {
+    /// This session's transaction as the shared rules' ``SQLConnection`` (for the PostgreSQL-only paths).
+    var sql: PostgresSQLConnection { PostgresSQLConnection(session: self) }
+}
+
 extension SQLValue: PostgresArgument {
     func bind(into b: inout PostgresBindings) throws {
         switch self {

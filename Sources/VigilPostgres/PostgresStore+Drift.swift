@@ -6,8 +6,8 @@ import VigilStore
 extension PostgresStore {
     public func scores(model: String, window: TimeWindow, limit: Int) throws -> WindowValues {
         try read { s in
-            let (modelID, _) = try Self.requireSchema(s, name: model)
-            let count = try Self.predictionCount(s, modelID: modelID, window: window)
+            let (modelID, _) = try s.sql.requireModel(model)
+            let count = try s.sql.predictionCount(modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
             // The values come as one float8 array (at most about `limit` of them): a row per
             // value would cost more to send and to decode than reading them does.
@@ -43,8 +43,8 @@ extension PostgresStore {
 
     public func forEachPredictedBoxes(model: String, window: TimeWindow, limit: Int, _ body: (String) throws -> Void) throws -> WindowValues {
         try read { s in
-            let (modelID, _) = try Self.requireSchema(s, name: model)
-            let count = try Self.predictionCount(s, modelID: modelID, window: window)
+            let (modelID, _) = try s.sql.requireModel(model)
+            let count = try s.sql.predictionCount(modelID: modelID, window: window)
             let level = PredictionSample.level(forCount: count, limit: limit)
             // Streamed: `body` sees each row as it arrives (see `forEachRow`), not once the whole window is read.
             let each: (PostgresRow) throws -> Void = { try body(try $0.decode(String.self)) }
@@ -64,7 +64,7 @@ extension PostgresStore {
 
     public func correctnessStream(model: String, window: TimeWindow) throws -> [(ts: Int64, correct: Bool)] {
         try read { s in
-            let (modelID, _) = try Self.requireSchema(s, name: model)
+            let (modelID, _) = try s.sql.requireModel(model)
             // Two bigint arrays, in no particular order (sorting here is cheaper than asking the
             // aggregate to): the time of a right prediction or -1 minus the time of a wrong one
             // (stored times are never negative), and the sequence number.

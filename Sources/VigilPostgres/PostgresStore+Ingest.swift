@@ -115,8 +115,8 @@ extension PostgresStore {
                                   progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try pool.withSession { s in
             var modelIDs: [String: Int64] = [:]
-            for (id, schema) in try Self.allModels(s) { modelIDs[schema.name] = id }
-            let mark = try PostgresSQLConnection(session: s).retentionMark() ?? 0
+            for (id, schema) in try s.sql.allModels() { modelIDs[schema.name] = id }
+            let mark = try s.sql.retentionMark() ?? 0
             let writer = PredictionWriter(s, options: options, modelIDs: modelIDs, mark: mark)
             func prepare(_ batch: [PredictionRecord], _ inTransaction: Bool) throws {
                 try ensurePartitions(Set(batch.filter { $0.timestampMillis >= mark }.map { $0.timestampMillis / Self.dayMillis }), s, inTransaction: inTransaction)
@@ -138,7 +138,7 @@ extension PostgresStore {
     public func ingestLabels(options: IngestOptions, nextBatch: () throws -> [LabelRecord]?,
                              progress: (IngestProgress) -> Void) throws -> IngestOutcome {
         try pool.withSession { s in
-            let models = try Self.allModels(s)
+            let models = try s.sql.allModels()
             return try ingestBatches(s, options: options, nextBatch: nextBatch, progress: progress, prepare: { _, _ in }) { batch, _, outcome, report in
                 try Self.writeLabels(s, batch, models: models, options: options, outcome: &outcome, report: report)
             }
@@ -187,7 +187,7 @@ extension PostgresStore {
                 outcome.reject(RecordError(line: r.line, field: field, reason: reason, id: r.predictionID), report: report)
             }
             guard let p = predictions[r.predictionID] else {
-                if case .reject(let field, let reason) = LabelRules.unknownPrediction { reject(field, reason) }
+                reject(LabelRules.unknownPrediction.field, LabelRules.unknownPrediction.reason)
                 continue
             }
             guard let schema = models[p.model] else { reject(nil, "the prediction's model is missing"); continue }
@@ -216,7 +216,7 @@ extension PostgresStore {
             revisions.append(row)
         }
         try Self.writeTruth(s, rows: inserted.sorted().map { current[$0]! }, updates: updated.sorted().map { current[$0]! }, revisions: revisions)
-        for e in events { try Self.append(s, e) }
+        for e in events { try s.sql.append(e) }
         try delta.flush(s)
         return lastLine
     }

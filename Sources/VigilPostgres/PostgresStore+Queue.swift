@@ -7,7 +7,7 @@ extension PostgresStore {
                                          _ body: (Int, SamplingCandidate) throws -> Void) throws {
         // One snapshot for every pass: the rows are read once and walked `passes` times.
         let rows = try read { s in
-            let (modelID, _) = try Self.requireSchema(s, name: model)
+            let (modelID, _) = try s.sql.requireModel(model)
             return try s.query("""
                 SELECT p.seq, p.label_idx, p.score, p.payload, CASE WHEN $4::text IS NULL THEN NULL ELSE p.payload::json #>> ARRAY['input', 'attributes', $4::text] END
                 FROM predictions p
@@ -34,7 +34,7 @@ extension PostgresStore {
 
     /// Expires stale leases inside the caller's transaction.
     static func expire(_ s: PostgresSession, now: Int64) throws -> Int {
-        try PostgresSQLConnection(session: s).expireReviewLeases(now: now)
+        try s.sql.expireReviewLeases(now: now)
     }
 
     public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64, limit: Int) throws -> [ReviewClaim] {
@@ -42,7 +42,7 @@ extension PostgresStore {
             _ = try s.transaction { try Self.expire(s, now: now) }
             return try s.transaction {
                 var modelID: Int64?
-                if let model { modelID = try Self.requireSchema(s, name: model).id }
+                if let model { modelID = try s.sql.requireModel(model).id }
                 var tried: [Int64] = []
                 var claims: [ReviewClaim] = []
                 // Each claim makes its item the reviewer's, so the next pick finds the next item.
@@ -84,7 +84,7 @@ extension PostgresStore {
     }
 
     static func claimRow(_ s: PostgresSession, assignment: Int64) throws -> ReviewClaim {
-        try Self.reviewClaim(PostgresSQLConnection(session: s), assignment: assignment)
+        try Self.reviewClaim(s.sql, assignment: assignment)
     }
 
     public func writeLabels(_ c: any SQLConnection, _ batch: [LabelRecord], models: [Int64: ModelSchema], options: IngestOptions,

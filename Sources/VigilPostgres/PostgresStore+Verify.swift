@@ -8,7 +8,7 @@ extension PostgresStore {
             var mismatches: [String] = []
             func n(_ v: Int64?) -> String { v.map(String.init) ?? "none" }
             // Hours before the retention mark lost rows on purpose: only later hours are recounted.
-            let mark = try PostgresSQLConnection(session: s).retentionMark() ?? 0
+            let mark = try s.sql.retentionMark() ?? 0
             let markHour = mark / 3_600_000
             // Class counts: records per hour (-1), predicted class per hour, and box classes per hour.
             for row in try s.query("""

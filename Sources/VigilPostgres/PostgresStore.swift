@@ -73,31 +73,6 @@ public final class PostgresStore: SQLStore, @unchecked Sendable {
         let statement = sql.map { " in: \($0.split(separator: "\n").first ?? "")" } ?? ""
         return PostgresStoreError(sqlState: state, message: "PostgreSQL: \(message)\(detail)\(state.map { " [\($0)]" } ?? "")\(statement)")
     }
-
-    // MARK: The shared rules inside a session's transaction (for the PostgreSQL-only paths)
-
-    static func schema(_ s: PostgresSession, name: String) throws -> (id: Int64, schema: ModelSchema)? {
-        try PostgresSQLConnection(session: s).modelSchema(named: name)
-    }
-
-    static func requireSchema(_ s: PostgresSession, name: String) throws -> (id: Int64, schema: ModelSchema) {
-        try PostgresSQLConnection(session: s).requireModel(name)
-    }
-
-    static func allModels(_ s: PostgresSession) throws -> [Int64: ModelSchema] {
-        try PostgresSQLConnection(session: s).allModels()
-    }
-
-    static func append(_ s: PostgresSession, _ e: Event) throws {
-        try PostgresSQLConnection(session: s).append(e)
-    }
-
-    static func predictionCount(_ s: PostgresSession, modelID: Int64, window: TimeWindow) throws -> Int {
-        try PostgresSQLConnection(session: s).predictionCount(modelID: modelID, window: window)
-    }
-
-    /// A flat JSON object of strings, for event details.
-    static func jsonObject(_ fields: [String: String]) -> String { JSONText.object(fields) }
 }
 
 /// The days whose prediction partition exists, as far as this process knows.

@@ -246,7 +246,7 @@ extension SQLiteStore {
             prediction.bind(1, r.predictionID)
             guard try prediction.step() else {
                 prediction.reset()
-                if case .reject(let field, let reason) = LabelRules.unknownPrediction { reject(field, reason) }
+                reject(LabelRules.unknownPrediction.field, LabelRules.unknownPrediction.reason)
                 continue
             }
             let seq = prediction.int64(0), modelID = prediction.int64(1), ts = prediction.int64(2)

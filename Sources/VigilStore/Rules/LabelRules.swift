@@ -47,7 +47,7 @@ public enum LabelDecision: Sendable, Equatable {
 /// writes what they decide.
 public enum LabelRules {
     /// The refusal for a label whose prediction is not stored.
-    public static let unknownPrediction = LabelDecision.reject(field: "prediction_id", reason: "no prediction with this id is stored: ingest the predictions first")
+    public static let unknownPrediction = (field: "prediction_id", reason: "no prediction with this id is stored: ingest the predictions first")
 
     /// The decision for `record` on a prediction of a model with `schema`, given its current
     /// truth. `lastRevision` is asked only for a first label: revisions are append-only, so a
