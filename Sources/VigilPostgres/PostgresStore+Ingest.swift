@@ -180,6 +180,7 @@ extension PostgresStore {
         var revisions: [TruthRow] = []
         var events: [Event] = []
         var delta = HourlyDelta()
+        var closing = ReviewItemClosing()
         var lastLine = 0
         for r in batch {
             lastLine = r.line
@@ -214,8 +215,10 @@ extension PostgresStore {
             current[p.seq] = row
             lastRevision[p.seq] = row.revision
             revisions.append(row)
+            closing.note(r, seq: p.seq)
         }
         try Self.writeTruth(s, rows: inserted.sorted().map { current[$0]! }, updates: updated.sorted().map { current[$0]! }, revisions: revisions)
+        try closing.close(s.sql)
         for e in events { try s.sql.append(e) }
         try delta.flush(s)
         return lastLine

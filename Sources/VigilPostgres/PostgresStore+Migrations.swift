@@ -1,4 +1,5 @@
 import Foundation
+import VigilStore
 
 extension PostgresStore {
     /// The schema version this build writes (the number of migrations in ``migrations``).
@@ -12,6 +13,7 @@ extension PostgresStore {
         ("pg-v3-queue-indexes", queueIndexes),
         ("pg-v4-drift-sample", driftSample),
         ("pg-v5-alert-damping", "ALTER TABLE alerts ADD COLUMN clear_runs BIGINT NOT NULL DEFAULT 0"),
+        ("pg-v6-review-truth", ReviewTruthMigration.sql),
     ]
 
     /// The lease expiry before every claim reads only live claims, however long the history.

@@ -2,7 +2,8 @@ import VigilCore
 import VigilStore
 
 /// How reviewers are doing: throughput, agreement on double-reviewed items, accuracy on gold
-/// items (with a Wilson interval).
+/// items (with a Wilson interval), and agreement with ground truth that was already there when
+/// they answered (imported labels, or a first reviewer's answer).
 ///
 /// ```swift
 /// let stats = ReviewerStatistics(try store.finishedAssignments(model: "shelf-classifier"))
@@ -20,9 +21,15 @@ public struct ReviewerStatistics: Sendable, Codable, Equatable {
         public var goldCorrect: Int
         public var goldAccuracy: Double?
         public var goldInterval: Interval?
+        /// Answers given where the prediction already had ground truth (not gold).
+        public var truthChecked: Int = 0
+        /// Of those, answers equal to that truth; the others are recorded disagreements.
+        public var truthAgreed: Int = 0
 
         enum CodingKeys: String, CodingKey {
             case reviewer, labeled, skipped, flagged
+            case truthChecked = "truth_checked"
+            case truthAgreed = "truth_agreed"
             case labelsPerHour = "labels_per_hour"
             case goldAnswered = "gold_answered"
             case goldCorrect = "gold_correct"
@@ -53,6 +60,10 @@ public struct ReviewerStatistics: Sendable, Codable, Equatable {
             switch a.state {
             case "labeled":
                 r.labeled += 1
+                if let agrees = a.agreesWithTruth {
+                    r.truthChecked += 1
+                    if agrees { r.truthAgreed += 1 }
+                }
                 busyMillis[a.reviewer, default: 0] += max(0, a.finishedAt - a.claimedAt)
                 if let label = a.labelIndex {
                     if let gold = a.goldLabelIndex {

@@ -36,17 +36,28 @@ public struct Sampler: Sendable {
         public var candidates: Int
         /// Items asked of each strategy.
         public var allocation: [SamplingStrategy: Int]
+        /// False when the stratified allowance could not give every predicted class its
+        /// missing minimum (``DailyBudget/stratifiedQuota(candidates:allowance:minimum:alreadyQueued:)``).
+        public var minimumMet: Bool
     }
 
-    /// Draws about `budget` items from `window` in one pass over the candidates
-    /// (`referenceValues`: for the attribute strategy, the values seen in the reference window).
+    /// Draws up to `budget` items from `window` as if nothing had been queued today: each
+    /// strategy its share of `budget` (see ``DailyBudget``).
     public func draw(from store: any QueueStore, window: TimeWindow, budget: Int, seed: UInt64,
                      referenceValues: Set<String> = [], doubleReviewFraction: Double = 0) throws -> Draw {
+        try draw(from: store, window: window, allowance: DailyBudget.targets(settings, budget: budget), seed: seed,
+                 referenceValues: referenceValues, doubleReviewFraction: doubleReviewFraction)
+    }
+
+    /// Draws from `window` in one pass over the candidates, at most `allowance[s]` items for each
+    /// strategy s (`stratifiedQueued`: the stratified items already queued per predicted class
+    /// today, nil for no class; `referenceValues`: for the attribute strategy, the values seen
+    /// in the reference window). Each item carries `onDisagreement`.
+    public func draw(from store: any QueueStore, window: TimeWindow, allowance: [SamplingStrategy: Int], stratifiedQueued: [Int?: Int] = [:],
+                     seed: UInt64, referenceValues: Set<String> = [], doubleReviewFraction: Double = 0,
+                     onDisagreement: DisagreementRule = .keepTruth) throws -> Draw {
         let shares = settings.strategies
-        func allot(_ s: SamplingStrategy) -> Int {
-            guard let share = shares.first(where: { $0.strategy == s })?.share else { return 0 }
-            return Int((share * Double(budget)).rounded())
-        }
+        func allot(_ s: SamplingStrategy) -> Int { shares.contains { $0.strategy == s } ? max(0, allowance[s] ?? 0) : 0 }
         let attributeName = shares.first(where: { $0.strategy == .attribute })?.attribute
         let nUniform = allot(.uniform), nStratified = allot(.stratified), nUncertain = allot(.uncertainty), nAttribute = allot(.attribute)
         let uncertainty = UncertaintyScore(settings: settings.uncertainty, task: schema.task)
@@ -58,7 +69,7 @@ public struct Sampler: Sendable {
         var rngDouble = SplitMix64(seed: seed ^ 0x444F_5542)
         var uniform = Reservoir<Drawn>(capacity: nUniform), attribute = Reservoir<Drawn>(capacity: nAttribute)
         // Stratified: a reservoir per class big enough for any quota; subsampled once N_c is known.
-        let classCapacity = nStratified > 0 ? nStratified + settings.minPerClass : 0
+        let classCapacity = nStratified
         var perClassReservoirs = (0..<classSlots).map { _ in Reservoir<Drawn>(capacity: classCapacity) }
         var priority = PrioritySample<Drawn>(capacity: nUncertain)
         var total = 0, newValueCount = 0
@@ -91,8 +102,10 @@ public struct Sampler: Sendable {
                 drawn[d.seq] = (strategy, d)
             }
         }
-        let quota = nStratified > 0 ? Self.stratifiedQuota(perClass: perClass, share: nStratified, minimum: settings.minPerClass)
-                                    : [Int](repeating: 0, count: classSlots)
+        let queuedPerSlot = (0..<classSlots).map { k in stratifiedQueued[k == classSlots - 1 ? nil : k] ?? 0 }
+        let (quota, minimumMet) = nStratified > 0
+            ? DailyBudget.stratifiedQuota(candidates: perClass, allowance: nStratified, minimum: settings.minPerClass, alreadyQueued: queuedPerSlot)
+            : ([Int](repeating: 0, count: classSlots), true)
         for k in 0..<classSlots where quota[k] > 0 {
             // A uniform subset of a uniform reservoir is a uniform sample of the class.
             var held = perClassReservoirs[k].items
@@ -124,23 +137,13 @@ public struct Sampler: Sendable {
             if nAttribute > 0, let v = d.attribute, !referenceValues.contains(v) { miss *= 1 - piAttributeNew }
             let pi = min(1, max(1e-12, 1 - miss))
             let twice = doubleReviewFraction > 0 && rngDouble.unit() < doubleReviewFraction
-            items.append(ReviewItemDraft(predictionSeq: seq, strategy: chosen.strategy, inclusionProbability: pi, reviewsRequired: twice ? 2 : 1))
+            let stratum = slot(d.labelIndex) == classSlots - 1 ? nil : slot(d.labelIndex)
+            items.append(ReviewItemDraft(predictionSeq: seq, strategy: chosen.strategy, inclusionProbability: pi, reviewsRequired: twice ? 2 : 1,
+                                         stratum: stratum, onDisagreement: onDisagreement))
         }
         return Draw(items: items, candidates: total,
-                    allocation: [.uniform: nUniform, .stratified: nStratified, .uncertainty: nUncertain, .attribute: nAttribute])
-    }
-
-    /// Per class: the minimum (capped by what the class has), then the rest of the share in
-    /// proportion to the classes' sizes (capped likewise).
-    static func stratifiedQuota(perClass: [Int], share: Int, minimum: Int) -> [Int] {
-        var quota = perClass.map { min($0, minimum) }
-        let rest = share - quota.reduce(0, +)
-        let total = perClass.reduce(0, +)
-        guard rest > 0, total > 0 else { return quota }
-        for k in quota.indices {
-            quota[k] = min(perClass[k], quota[k] + Int((Double(rest) * Double(perClass[k]) / Double(total)).rounded()))
-        }
-        return quota
+                    allocation: [.uniform: nUniform, .stratified: nStratified, .uncertainty: nUncertain, .attribute: nAttribute],
+                    minimumMet: minimumMet)
     }
 
     /// A candidate as the draw keeps it.

@@ -28,8 +28,9 @@ public protocol QueueStore {
     /// Queues `items` (already queued or labelled predictions are left out); returns how many were queued.
     func enqueue(_ items: [ReviewItemDraft], model: String, sampleRun: String, now: Int64, actor: String) throws -> Int
 
-    /// Items of `model` queued after `since` (for the daily budget).
-    func queuedCount(model: String, since: Int64) throws -> Int
+    /// Items of `model` queued after `since`, gold items aside, by strategy and by stratum (the
+    /// predicted class): what the daily budget has already spent.
+    func queuedCounts(model: String, since: Int64) throws -> QueuedCounts
 
     /// Claims up to `limit` items for `reviewer` (oldest first) in one transaction; empty when
     /// nothing is left for them. For a reviewer that answers many items at once, such as the
@@ -78,6 +79,27 @@ public protocol QueueStore {
     func weightedReviews(model: String, window: TimeWindow) throws -> [WeightedReview]
 }
 
+/// Items queued in a period, by sampling strategy and, for each strategy, by stratum (the
+/// predicted class index the sampler filed the item under; nil: no predicted class).
+public struct QueuedCounts: Sendable, Equatable {
+    public private(set) var byStrategy: [SamplingStrategy: Int] = [:]
+    public private(set) var byStratum: [SamplingStrategy: [Int?: Int]] = [:]
+
+    public init() {}
+
+    /// All items counted.
+    public var total: Int { byStrategy.values.reduce(0, +) }
+
+    /// Counts `count` items of `strategy` in `stratum`.
+    public mutating func add(_ strategy: SamplingStrategy, stratum: Int?, count: Int) {
+        byStrategy[strategy, default: 0] += count
+        byStratum[strategy, default: [:]][stratum, default: 0] += count
+    }
+
+    /// Items of `strategy` (0 when none).
+    public func count(_ strategy: SamplingStrategy) -> Int { byStrategy[strategy] ?? 0 }
+}
+
 /// One prediction the sampler may draw.
 public struct SamplingCandidate {
     public var seq: Int64
@@ -97,6 +119,11 @@ public struct SamplingCandidate {
 }
 
 extension QueueStore {
+    /// Items of `model` queued after `since`, gold items aside.
+    public func queuedCount(model: String, since: Int64) throws -> Int {
+        try queuedCounts(model: model, since: since).total
+    }
+
     /// Claims the next item for `reviewer` (oldest first); `nil` when nothing is left for them.
     public func claim(model: String?, reviewer: String, now: Int64, leaseMillis: Int64) throws -> ReviewClaim? {
         try claim(model: model, reviewer: reviewer, now: now, leaseMillis: leaseMillis, limit: 1).first

@@ -4,6 +4,10 @@ import VigilCore
 /// ``Store``: which answer a model's task takes, and the ground-truth record an answer becomes
 /// (hashed as `vigil ingest labels` hashes the same line, so an equal import is a repeat).
 public enum ReviewAnswer {
+    /// The `source` of ground truth a review answer writes; truth from any other source closes
+    /// the review items of its prediction (``ReviewItemClosing``).
+    public static let source = "review"
+
     /// The class index of a label answer; throws when the model is a detector or the class is unknown.
     public static func labelIndex(_ label: String, schema: ModelSchema, item: Int64, model: String) throws -> Int {
         guard schema.task == .classification else {
@@ -37,7 +41,7 @@ public enum ReviewAnswer {
         hash.add(label)
         hash.addAbsent()  // as a label line without boxes hashes, so an equal import is a repeat
         return LabelRecord(line: 0, predictionID: predictionID, label: label, boxesJSON: nil, boxLabels: [],
-                           reviewer: reviewer, source: "review", contentHash: hash.signed)
+                           reviewer: reviewer, source: source, contentHash: hash.signed)
     }
 
     /// The ground truth a boxes answer gives: every box but the rejected ones.
@@ -48,6 +52,6 @@ public enum ReviewAnswer {
         Array(truth.utf8).withUnsafeBufferPointer { hash.add($0) }
         return LabelRecord(line: 0, predictionID: predictionID, label: nil, boxesJSON: truth,
                            boxLabels: boxes.filter { $0.verdict != .rejected }.map(\.label),
-                           reviewer: reviewer, source: "review", contentHash: hash.signed)
+                           reviewer: reviewer, source: source, contentHash: hash.signed)
     }
 }

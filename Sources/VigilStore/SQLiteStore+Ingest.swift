@@ -225,6 +225,7 @@ extension SQLiteStore {
         let lastRevision = try RawStatement(cachedIn: db, "SELECT MAX(revision) FROM ground_truth_revisions WHERE prediction_seq = ?")
         let confusionUpsert = try RawStatement(cachedIn: db, AggregateDelta.confusionUpsert)
         var delta = AggregateDelta()
+        var closing = ReviewItemClosing()
         let insertCurrent = try RawStatement(cachedIn: db, """
             INSERT INTO ground_truth(prediction_seq, model_id, ts, predicted_idx, label_idx, boxes, revision, content_hash, source, reviewer, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -290,8 +291,10 @@ extension SQLiteStore {
             insertRevision.bind(4, r.boxesJSON); insertRevision.bind(5, r.contentHash); insertRevision.bind(6, r.source)
             insertRevision.bind(7, r.reviewer); insertRevision.bind(8, options.now)
             try insertRevision.step(); insertRevision.reset()
+            closing.note(r, seq: seq)
         }
         try delta.flushConfusion(confusionUpsert)
+        try closing.close(db.sql)
         return lastLine
     }
 }

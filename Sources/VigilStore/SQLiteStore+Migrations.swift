@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 11
+    public static let schemaVersion = 12
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -150,6 +150,9 @@ extension SQLiteStore {
                 CREATE VIEW prediction_ids AS SELECT id, seq, model_id, ts, label_idx, content_hash FROM predictions;
                 PRAGMA user_version = 11;
                 """)
+        }
+        m.registerMigration("v12-review-truth") { db in
+            try db.execute(sql: ReviewTruthMigration.sql + "\nPRAGMA user_version = 12;")
         }
         return m
     }

@@ -37,7 +37,7 @@ struct Queue: ParsableCommand {
             switch format {
             case .json: print(try jsonText(s))
             case .table:
-                print("open: \(s.open)  claimed: \(s.claimed)  done: \(s.done)  flagged: \(s.flagged)  expired claims: \(s.expired)  skipped: \(s.skipped)")
+                print("open: \(s.open)  claimed: \(s.claimed)  done: \(s.done)" + (s.closedByLabels > 0 ? " (\(s.closedByLabels) closed by ingested labels)" : "") + "  flagged: \(s.flagged)  expired claims: \(s.expired)  skipped: \(s.skipped)")
                 print("by strategy: " + s.byStrategy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
         }
@@ -109,7 +109,7 @@ struct Queue: ParsableCommand {
 
     struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Reviewer statistics: throughput, Cohen's κ on double-reviewed items, gold accuracy with a Wilson interval.",
+            abstract: "Reviewer statistics: throughput, Cohen's κ on double-reviewed items, gold accuracy with a Wilson interval, agreement with existing truth.",
             discussion: "  vigil queue stats --model shelf-classifier --format json")
         @Option(help: "The model.") var model: String
         @Option(help: "Output: table or json.") var format: ListFormat = .table
@@ -123,7 +123,8 @@ struct Queue: ParsableCommand {
                 print("double-reviewed items: \(stats.doubleReviewed)  agreement: \(stats.agreement.map { String(format: "%.3f", $0) } ?? "-")  Cohen's κ: \(stats.kappa.map { String(format: "%.3f", $0) } ?? "-")")
                 for r in stats.reviewers {
                     let gold = r.goldAccuracy.map { a in String(format: "%.3f", a) + (r.goldInterval.map { String(format: " [%.3f, %.3f]", $0.lower, $0.upper) } ?? "") } ?? "-"
-                    print("\(r.reviewer)  labeled \(r.labeled)  skipped \(r.skipped)  flagged \(r.flagged)  per hour \(r.labelsPerHour.map { String(format: "%.1f", $0) } ?? "-")  gold \(r.goldCorrect)/\(r.goldAnswered) \(gold)")
+                    print("\(r.reviewer)  labeled \(r.labeled)  skipped \(r.skipped)  flagged \(r.flagged)  per hour \(r.labelsPerHour.map { String(format: "%.1f", $0) } ?? "-")  gold \(r.goldCorrect)/\(r.goldAnswered) \(gold)"
+                          + (r.truthChecked > 0 ? "  agreed with existing truth \(r.truthAgreed)/\(r.truthChecked)" : ""))
                 }
             }
         }

@@ -16,9 +16,4 @@ struct ReservoirTests {
         }
         for c in counts { #expect(abs(Double(c) / Double(runs) - 0.25) < 0.02) }
     }
-
-    @Test func stratifiedQuotaGivesTheMinimumThenProportions() {
-        #expect(Sampler.stratifiedQuota(perClass: [1000, 100, 5, 0], share: 100, minimum: 12) == [76, 18, 5, 0])
-        #expect(Sampler.stratifiedQuota(perClass: [1000, 100], share: 10, minimum: 12) == [12, 12])
-    }
 }

@@ -86,8 +86,12 @@ import VigilStore
         try store.submit(assignment: a.assignment, reviewer: "alice", outcome: .label("can"), now: 1_000)
         try store.submit(assignment: b.assignment, reviewer: "bob", outcome: .label("jar"), now: 2_000)
         let gt = try store.weightedReviews(model: "shelf", window: TimeWindow(from: 0, to: .max))
-        #expect(gt.count == 1 && gt[0].observed == 1 && gt[0].inclusionProbability == 0.5)  // the latest answer, revision 2
-        #expect(try store.events(model: "shelf", limit: 50).contains { $0.kind == "label.relabel" })
+        // Bob disagrees with the truth Alice's answer wrote: recorded, and under the default rule
+        // (keep_truth) the truth stays Alice's "can".
+        #expect(gt.count == 1 && gt[0].observed == 0 && gt[0].inclusionProbability == 0.5)
+        let events = try store.events(model: "shelf", limit: 50)
+        #expect(events.contains { $0.kind == "review.disagreement" && $0.details.contains("\"truth\":\"can\"") })
+        #expect(!events.contains { $0.kind == "label.relabel" })
         // Skip and flag are states with reasons.
         let s = try #require(try store.claim(model: "shelf", reviewer: "alice", now: 3_000, leaseMillis: 60_000))
         let f = try #require(try store.claim(model: "shelf", reviewer: "bob", now: 3_000, leaseMillis: 60_000))

@@ -10,14 +10,33 @@ public struct ReviewItemDraft: Sendable, Equatable {
     public var reviewsRequired: Int
     /// For gold items: the known class index.
     public var goldLabelIndex: Int?
+    /// The predicted class index the sampler filed the item under (nil: no predicted class),
+    /// so the daily budget can count each class's stratified items.
+    public var stratum: Int?
+    /// What a review answer that disagrees with the item's existing ground truth does.
+    public var onDisagreement: DisagreementRule
 
-    public init(predictionSeq: Int64, strategy: SamplingStrategy, inclusionProbability: Double, reviewsRequired: Int = 1, goldLabelIndex: Int? = nil) {
+    public init(predictionSeq: Int64, strategy: SamplingStrategy, inclusionProbability: Double, reviewsRequired: Int = 1, goldLabelIndex: Int? = nil,
+                stratum: Int? = nil, onDisagreement: DisagreementRule = .keepTruth) {
         self.predictionSeq = predictionSeq
         self.strategy = strategy
         self.inclusionProbability = inclusionProbability
         self.reviewsRequired = reviewsRequired
         self.goldLabelIndex = goldLabelIndex
+        self.stratum = stratum
+        self.onDisagreement = onDisagreement
     }
+}
+
+/// What happens when a reviewer's answer disagrees with the ground truth the item's prediction
+/// already has (imported while the item was claimed, or a first reviewer's answer on a
+/// double-reviewed item). The disagreement is recorded either way (a `review.disagreement`
+/// event, and counted in the reviewer statistics); the rule says which answer is the truth.
+public enum DisagreementRule: String, Sendable, Equatable, Codable, CaseIterable {
+    /// The existing ground truth stays (the default).
+    case keepTruth = "keep_truth"
+    /// The review answer becomes a new revision of the ground truth (history is kept).
+    case reviewWins = "review_wins"
 }
 
 /// A live claim: what the reviewer is to look at and until when.
@@ -125,8 +144,11 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     public var open: Int
     /// Live claims.
     public var claimed: Int
-    /// Items with all their reviews.
+    /// Items with all their reviews, or closed by ground truth that arrived by another path.
     public var done: Int
+    /// Of `done`: items closed by ground truth from `vigil ingest labels` or the HTTP API,
+    /// before a reviewer answered them.
+    public var closedByLabels: Int
     public var flagged: Int
     /// Claims whose lease passed without an answer (returned to the queue).
     public var expired: Int
@@ -137,9 +159,12 @@ public struct QueueStatus: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case open, claimed, done, flagged, expired, skipped
         case byStrategy = "by_strategy"
+        case closedByLabels = "closed_by_labels"
     }
 
-    public init(open: Int = 0, claimed: Int = 0, done: Int = 0, flagged: Int = 0, expired: Int = 0, skipped: Int = 0, byStrategy: [String: Int] = [:]) {
+    public init(open: Int = 0, claimed: Int = 0, done: Int = 0, closedByLabels: Int = 0, flagged: Int = 0, expired: Int = 0, skipped: Int = 0,
+                byStrategy: [String: Int] = [:]) {
+        self.closedByLabels = closedByLabels
         self.open = open
         self.claimed = claimed
         self.done = done
@@ -198,8 +223,13 @@ public struct FinishedAssignment: Sendable, Equatable {
     public var goldLabelIndex: Int?
     public var claimedAt: Int64
     public var finishedAt: Int64
+    /// For an answer given where the prediction already had ground truth (not gold): whether
+    /// the answer agreed with it; nil when there was none.
+    public var agreesWithTruth: Bool?
 
-    public init(item: Int64, reviewer: String, state: String, labelIndex: Int?, goldLabelIndex: Int?, claimedAt: Int64, finishedAt: Int64) {
+    public init(item: Int64, reviewer: String, state: String, labelIndex: Int?, goldLabelIndex: Int?, claimedAt: Int64, finishedAt: Int64,
+                agreesWithTruth: Bool? = nil) {
+        self.agreesWithTruth = agreesWithTruth
         self.item = item
         self.reviewer = reviewer
         self.state = state

@@ -134,13 +134,18 @@ public struct UncertaintySettings: Sendable, Equatable, Codable {
 ///   lease: 10m                  # a claim lasts this long unless renewed
 ///   double_review_fraction: 0.1 # items that go to two different reviewers
 ///   gold_rate: 0.05             # share of claims that are gold items (known answers)
+///   on_disagreement: keep_truth # or review_wins: an answer against existing ground truth
 /// ```
 public struct ReviewSettings: Sendable, Equatable, Codable {
     public var lease: String
     public var doubleReviewFraction: Double
     public var goldRate: Double
+    /// What a review answer that disagrees with existing ground truth does (`keep_truth`,
+    /// the default, or `review_wins`); recorded on each item when it is sampled.
+    public var onDisagreement: DisagreementRule
 
-    public init(lease: String = "10m", doubleReviewFraction: Double = 0, goldRate: Double = 0) {
+    public init(lease: String = "10m", doubleReviewFraction: Double = 0, goldRate: Double = 0, onDisagreement: DisagreementRule = .keepTruth) {
+        self.onDisagreement = onDisagreement
         self.lease = lease
         self.doubleReviewFraction = doubleReviewFraction
         self.goldRate = goldRate
@@ -150,6 +155,7 @@ public struct ReviewSettings: Sendable, Equatable, Codable {
         case lease
         case doubleReviewFraction = "double_review_fraction"
         case goldRate = "gold_rate"
+        case onDisagreement = "on_disagreement"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -157,6 +163,7 @@ public struct ReviewSettings: Sendable, Equatable, Codable {
         lease = try c.decodeIfPresent(String.self, forKey: .lease) ?? "10m"
         doubleReviewFraction = try c.decodeIfPresent(Double.self, forKey: .doubleReviewFraction) ?? 0
         goldRate = try c.decodeIfPresent(Double.self, forKey: .goldRate) ?? 0
+        onDisagreement = try c.decodeIfPresent(DisagreementRule.self, forKey: .onDisagreement) ?? .keepTruth
     }
 
     /// The lease in milliseconds (10 minutes when unreadable; ``problems()`` reports it).

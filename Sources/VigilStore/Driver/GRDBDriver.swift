@@ -65,7 +65,8 @@ struct GRDBConnection: SQLConnection {
             case .text(let s): return s.databaseValue
             case .blob(let b): return b.databaseValue
             case .boolean(let b): return b.databaseValue
-            case .integers: throw StoreError("SQLite has no array parameters: write the statement for each value")
+            case .integers(let a):  // a JSON array, read back with json_each (SQLDialect.integerList)
+                return ("[" + a.map(String.init).joined(separator: ",") + "]").databaseValue
             }
         })
     }

@@ -100,11 +100,15 @@ public struct SQLDialect: Sendable {
     public var lockRows: String
     /// Orders text byte by byte, whatever the database's locale (`COLLATE "C"`).
     public var bytewise: String
+    /// A subquery of the integers of the ``SQLValue/integers(_:)`` bound to `parameter`, for
+    /// `x IN \(dialect.integerList("$2"))`.
+    public var integerList: @Sendable (_ parameter: String) -> String
 
     public init(name: String, jsonValue: @escaping @Sendable (String, [String]) -> String,
                 inputAttribute: @escaping @Sendable (String, String) -> String,
                 stringAggregate: @escaping @Sendable (String, String) -> String,
-                claimRows: String, lockRows: String, bytewise: String) {
+                claimRows: String, lockRows: String, bytewise: String, integerList: @escaping @Sendable (String) -> String) {
+        self.integerList = integerList
         self.name = name
         self.jsonValue = jsonValue
         self.inputAttribute = inputAttribute
@@ -120,7 +124,8 @@ public struct SQLDialect: Sendable {
         jsonValue: { column, path in "json_extract(\(column), '\(sqlitePath(path))')" },
         inputAttribute: { column, key in "CAST(json_extract(\(column), '$.input.attributes.\"' || \(key) || '\"') AS TEXT)" },
         stringAggregate: { expression, separator in "group_concat(\(expression), '\(separator)')" },
-        claimRows: "", lockRows: "", bytewise: "COLLATE BINARY")
+        claimRows: "", lockRows: "", bytewise: "COLLATE BINARY",
+        integerList: { parameter in "(SELECT value FROM json_each(\(parameter)))" })
 
     /// PostgreSQL's `#>>` / `#>` on `json` and `string_agg`.
     public static let postgres = SQLDialect(
@@ -128,7 +133,8 @@ public struct SQLDialect: Sendable {
         jsonValue: { column, path in "NULLIF(((\(column))::json #> '{\(path.joined(separator: ","))}')::text, 'null')" },
         inputAttribute: { column, key in "((\(column))::json #>> ARRAY['input', 'attributes', CAST(\(key) AS TEXT)])" },
         stringAggregate: { expression, separator in "string_agg(\(expression), '\(separator)')" },
-        claimRows: "FOR UPDATE SKIP LOCKED", lockRows: "FOR UPDATE", bytewise: "COLLATE \"C\"")
+        claimRows: "FOR UPDATE SKIP LOCKED", lockRows: "FOR UPDATE", bytewise: "COLLATE \"C\"",
+        integerList: { parameter in "(SELECT unnest(CAST(\(parameter) AS bigint[])))" })
 
     private static func sqlitePath(_ path: [String]) -> String {
         "$" + path.map { ".\"\($0)\"" }.joined()

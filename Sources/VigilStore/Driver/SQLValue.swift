@@ -8,7 +8,8 @@ public enum SQLValue: Sendable, Equatable {
     case text(String)
     case blob(Data)
     case boolean(Bool)
-    /// An array of integers (PostgreSQL `bigint[]`); SQLite has no arrays and refuses it.
+    /// An array of integers: PostgreSQL `bigint[]`; on SQLite a JSON array, as text. Read it
+    /// in a statement through ``SQLDialect/integerList``.
     case integers([Int64])
 }
 

@@ -38,12 +38,13 @@ extension SQLStore {
             var byStrategy: [String: Int] = [:]
             for item in items {
                 let n = try c.execute("""
-                    INSERT INTO review_items(prediction_seq, model_id, strategy, inclusion_probability, sampled_at, sample_run, reviews_required, gold_label_idx)
-                    SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                    INSERT INTO review_items(prediction_seq, model_id, strategy, inclusion_probability, sampled_at, sample_run, reviews_required,
+                                             gold_label_idx, stratum, on_disagreement)
+                    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
                     WHERE $3 = 'gold' OR NOT EXISTS (SELECT 1 FROM ground_truth WHERE prediction_seq = $1)
                     ON CONFLICT (prediction_seq) DO NOTHING
                     """, [item.predictionSeq, modelID, item.strategy.rawValue, item.inclusionProbability, now, sampleRun, item.reviewsRequired,
-                          item.goldLabelIndex])
+                          item.goldLabelIndex, item.stratum, item.onDisagreement.rawValue])
                 if n == 1 { queued += 1; byStrategy[item.strategy.rawValue, default: 0] += 1 }
             }
             var details = byStrategy.mapValues(String.init)
@@ -53,11 +54,18 @@ extension SQLStore {
         }
     }
 
-    public func queuedCount(model: String, since: Int64) throws -> Int {
+    public func queuedCounts(model: String, since: Int64) throws -> QueuedCounts {
         try driver.read { c in
-            guard let (modelID, _) = try c.modelSchema(named: model) else { return 0 }
-            return Int(try c.one("SELECT COUNT(*) AS n FROM review_items WHERE model_id = $1 AND sampled_at > $2 AND strategy != 'gold'",
-                                 [modelID, since])!.int("n"))
+            var counts = QueuedCounts()
+            guard let (modelID, _) = try c.modelSchema(named: model) else { return counts }
+            for row in try c.query("""
+                SELECT strategy, stratum, COUNT(*) AS n FROM review_items WHERE model_id = $1 AND sampled_at > $2 AND strategy != 'gold'
+                GROUP BY strategy, stratum
+                """, [modelID, since]) {
+                guard let strategy = SamplingStrategy(rawValue: try row.string("strategy")) else { continue }
+                counts.add(strategy, stratum: try row.optionalInt("stratum").map(Int.init), count: Int(try row.int("n")))
+            }
+            return counts
         }
     }
 
@@ -102,6 +110,9 @@ extension SQLStore {
                 default: status.flagged = n
                 }
             }
+            status.closedByLabels = Int(try c.one("""
+                SELECT COUNT(*) AS n FROM review_items i WHERE \(filter) AND i.state = 'done' AND i.closed_by <> 'review'
+                """, [model])!.int("n"))
             for row in try c.query("SELECT i.strategy, COUNT(*) AS n FROM review_items i WHERE \(filter) GROUP BY i.strategy", [model]) {
                 status.byStrategy[try row.string("strategy")] = Int(try row.int("n"))
             }
@@ -141,14 +152,15 @@ extension SQLStore {
     public func finishedAssignments(model: String) throws -> [FinishedAssignment] {
         try driver.read { c in
             try c.query("""
-                SELECT a.item_id, a.reviewer, a.state, a.label_idx, i.gold_label_idx, a.claimed_at, a.finished_at
+                SELECT a.item_id, a.reviewer, a.state, a.label_idx, i.gold_label_idx, a.claimed_at, a.finished_at, a.agrees_with_truth
                 FROM review_assignments a JOIN review_items i ON i.id = a.item_id JOIN models m ON m.id = i.model_id
                 WHERE m.name = $1 AND a.state IN ('labeled', 'skipped', 'flagged') ORDER BY a.id
                 """, [model]).map {
                 FinishedAssignment(item: try $0.int("item_id"), reviewer: try $0.string("reviewer"), state: try $0.string("state"),
                                    labelIndex: try $0.optionalInt("label_idx").map(Int.init),
                                    goldLabelIndex: try $0.optionalInt("gold_label_idx").map(Int.init),
-                                   claimedAt: try $0.int("claimed_at"), finishedAt: try $0.int("finished_at"))
+                                   claimedAt: try $0.int("claimed_at"), finishedAt: try $0.int("finished_at"),
+                                   agreesWithTruth: try $0.optionalInt("agrees_with_truth").map { $0 != 0 })
             }
         }
     }
@@ -212,7 +224,7 @@ extension SQLStore {
     /// The live claim `assignment` of `reviewer` (locked), or the refusal that says why not.
     static func liveClaim(_ c: any SQLConnection, assignment: Int64, reviewer: String, now: Int64) throws -> LiveClaim {
         guard let row = try c.one("""
-            SELECT a.item_id, a.reviewer, a.state, a.lease_until, i.prediction_seq, i.gold_label_idx, i.reviews_required, i.model_id
+            SELECT a.item_id, a.reviewer, a.state, a.lease_until, i.prediction_seq, i.gold_label_idx, i.reviews_required, i.model_id, i.on_disagreement
             FROM review_assignments a JOIN review_items i ON i.id = a.item_id WHERE a.id = $1 \(c.dialect.lockRows)
             """, [assignment]) else { throw QueueError.unknownAssignment(assignment) }
         let holder = try row.string("reviewer")
@@ -227,7 +239,8 @@ extension SQLStore {
         }
         guard state == "claimed" else { throw QueueError.finished(assignment: assignment, state: state) }
         return LiveClaim(item: item, seq: try row.int("prediction_seq"), gold: try row.optionalInt("gold_label_idx"),
-                         required: try row.int("reviews_required"), modelID: try row.int("model_id"))
+                         required: try row.int("reviews_required"), modelID: try row.int("model_id"),
+                         onDisagreement: DisagreementRule(rawValue: try row.string("on_disagreement")) ?? .keepTruth)
     }
 }
 
@@ -238,9 +251,22 @@ struct LiveClaim {
     var gold: Int64?
     var required: Int64
     var modelID: Int64
+    var onDisagreement: DisagreementRule
 }
 
 extension SQLConnection {
+    /// Closes the open, non-gold review items of `seqs`, whose ground truth just arrived by a
+    /// path other than the review (`source`: the label's source, recorded as `closed_by`), so
+    /// nobody is served an item that already has its answer. Items with a live claim close
+    /// too; the reviewer's answer then meets existing truth (see `DisagreementRule`).
+    func closeReviewItems(predictionSeqs seqs: [Int64], closedBy source: String) throws {
+        guard !seqs.isEmpty else { return }
+        try execute("""
+            UPDATE review_items SET state = 'done', closed_by = $1
+            WHERE state = 'open' AND gold_label_idx IS NULL AND prediction_seq IN \(dialect.integerList("$2"))
+            """, [source, seqs])
+    }
+
     /// Expires stale review leases inside this transaction; returns how many.
     public func expireReviewLeases(now: Int64) throws -> Int {
         try execute("UPDATE review_assignments SET state = 'expired', finished_at = lease_until WHERE state = 'claimed' AND lease_until <= $1", [now])

@@ -29,7 +29,7 @@ extension SQLStore {
                           [now, labelIndex, boxes, assignment])
             let done = try c.one("SELECT COUNT(*) AS n FROM review_assignments WHERE item_id = $1 AND state = 'labeled'", [item])!.int("n")
             if done >= claim.required {
-                try c.execute("UPDATE review_items SET state = 'done' WHERE id = $1", [item])
+                try c.execute("UPDATE review_items SET state = 'done', closed_by = COALESCE(closed_by, $1) WHERE id = $2", [ReviewAnswer.source, item])
             }
         }
         func finishUnlabeled(_ state: String, reason: String?) throws {
@@ -62,8 +62,25 @@ extension SQLStore {
             labelRecord = nil
         }
         guard let labelRecord else { return }
-        // The label goes through the ground-truth path: a second reviewer's different answer
-        // becomes a new revision, so history is kept.
+        // Ground truth that is already there (imported while the item was claimed, or a first
+        // reviewer's answer on a double-reviewed item) is not overwritten silently: the answer
+        // is recorded as agreeing or not, and a disagreement becomes the truth only under the
+        // item's rule.
+        if let truth = try c.one("SELECT label_idx, content_hash, source FROM ground_truth WHERE prediction_seq = $1", [claim.seq]) {
+            let existing = try truth.optionalInt("label_idx").flatMap { schema.classes.indices.contains(Int($0)) ? schema.classes[Int($0)] : nil }
+            let agrees = schema.task == .classification
+                ? existing == labelRecord.label
+                : try truth.int("content_hash") == labelRecord.contentHash
+            try c.execute("UPDATE review_assignments SET agrees_with_truth = $1 WHERE id = $2", [agrees ? 1 : 0, assignment])
+            if agrees { return }
+            try log("review.disagreement", [
+                "item": String(item), "answer": labelRecord.label ?? "boxes", "truth": existing ?? "boxes",
+                "truth_source": try truth.string("source"), "rule": claim.onDisagreement.rawValue,
+                "truth_now": claim.onDisagreement == .keepTruth ? "existing" : "answer",
+            ])
+            guard claim.onDisagreement == .reviewWins else { return }
+        }
+        // The label goes through the ground-truth path: a revision keeps the history.
         var labels = IngestOutcome()
         try writeLabels(c, [labelRecord], models: [claim.modelID: schema],
                         options: IngestOptions(now: now, allowRelabel: true, actor: reviewer), outcome: &labels)
@@ -102,7 +119,12 @@ extension SQLStore {
                 try Self.revertGroundTruth(c, seq: seq, revision: written, item: item, now: now, reviewer: reviewer)
             }
             try c.execute("UPDATE review_assignments SET state = 'undone', finished_at = $1 WHERE id = $2", [now, assignment])
-            try c.execute("UPDATE review_items SET state = 'open', reason = NULL WHERE id = $1", [item])
+            // An item that ground truth from elsewhere closed stays closed: only this reviewer's claim comes back.
+            try c.execute("""
+                UPDATE review_items SET state = CASE WHEN closed_by IS NOT NULL AND closed_by <> $1 THEN 'done' ELSE 'open' END,
+                  closed_by = CASE WHEN closed_by = $1 THEN NULL ELSE closed_by END, reason = NULL
+                WHERE id = $2
+                """, [ReviewAnswer.source, item])
             let fresh = try c.insert("""
                 INSERT INTO review_assignments(item_id, reviewer, state, claimed_at, lease_until) VALUES ($1, $2, 'claimed', $3, $4) RETURNING id
                 """, [item, reviewer, now, now + leaseMillis])

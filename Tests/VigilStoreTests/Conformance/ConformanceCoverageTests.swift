@@ -37,7 +37,7 @@ let conformanceCoverage: [String: String] = [
     "QueueStore.forEachGoldCandidate(model:window:_:)": "QueueConformanceTests.goldCandidatesAreLabelledPredictionsNeverQueued",
     "QueueStore.attributeValues(model:window:attribute:)": "QueueConformanceTests.attributeValuesAreDistinctWithinTheWindow",
     "QueueStore.enqueue(_:model:sampleRun:now:actor:)": "QueueConformanceTests.enqueueLeavesOutQueuedAndLabelledPredictions",
-    "QueueStore.queuedCount(model:since:)": "QueueConformanceTests.enqueueLeavesOutQueuedAndLabelledPredictions",
+    "QueueStore.queuedCounts(model:since:)": "QueueConformanceTests.enqueueLeavesOutQueuedAndLabelledPredictions",
     "QueueStore.claim(model:reviewer:now:leaseMillis:limit:)": "QueueConformanceTests.claimsAreOldestFirstAndNeverTwiceForOneReviewer",
     "QueueStore.renew(assignment:reviewer:now:leaseMillis:)": "QueueConformanceTests.onlyTheHolderRenewsOrReleasesALiveClaim",
     "QueueStore.release(assignment:reviewer:now:)": "QueueConformanceTests.onlyTheHolderRenewsOrReleasesALiveClaim",

@@ -63,10 +63,13 @@ struct Conformance {
 
     /// Queues the predictions `ids` of `model` (uniform, π = `probability`), returns their seqs.
     @discardableResult
-    func queue(_ ids: [String], model: String = "shelf", probability: Double = 0.5, reviews: Int = 1, now: Int64 = When.t0) throws -> [Int64] {
+    func queue(_ ids: [String], model: String = "shelf", probability: Double = 0.5, reviews: Int = 1, now: Int64 = When.t0,
+               onDisagreement: DisagreementRule = .keepTruth) throws -> [Int64] {
         let all = try seqs(model)
         let picked = ids.map { all[$0]! }
-        let drafts = picked.map { ReviewItemDraft(predictionSeq: $0, strategy: .uniform, inclusionProbability: probability, reviewsRequired: reviews) }
+        let drafts = picked.map {
+            ReviewItemDraft(predictionSeq: $0, strategy: .uniform, inclusionProbability: probability, reviewsRequired: reviews, onDisagreement: onDisagreement)
+        }
         _ = try store.enqueue(drafts, model: model, sampleRun: "setup", now: now, actor: "test")
         return picked
     }

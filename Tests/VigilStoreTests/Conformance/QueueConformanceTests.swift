@@ -101,7 +101,7 @@ import VigilCore
                      ReviewItemDraft(predictionSeq: s["c"]!, strategy: .uncertainty, inclusionProbability: 0.25, reviewsRequired: 2)]
         #expect(try store.enqueue(first, model: "shelf", sampleRun: "run-1", now: 100, actor: "sampler") == 2)
         let again = [ReviewItemDraft(predictionSeq: s["a"]!, strategy: .uniform, inclusionProbability: 0.9),
-                     ReviewItemDraft(predictionSeq: s["d"]!, strategy: .stratified, inclusionProbability: 0.1)]
+                     ReviewItemDraft(predictionSeq: s["d"]!, strategy: .stratified, inclusionProbability: 0.1, stratum: 2)]
         #expect(try store.enqueue(again, model: "shelf", sampleRun: "run-2", now: 200, actor: "sampler") == 1)
         // Gold items are labelled by definition: they are queued all the same.
         let gold = [ReviewItemDraft(predictionSeq: s["b"]!, strategy: .gold, inclusionProbability: 1, goldLabelIndex: 1)]
@@ -117,6 +117,10 @@ import VigilCore
         #expect(try store.queuedCount(model: "shelf", since: 200) == 0)
         #expect(try store.queuedCount(model: "dock", since: 0) == 0)
         #expect(try store.queuedCount(model: "ghost", since: 0) == 0)
+        // By strategy, and by the stratum the sampler filed each under.
+        let counts = try store.queuedCounts(model: "shelf", since: 0)
+        #expect(counts.byStrategy == [.uniform: 1, .uncertainty: 1, .stratified: 1])
+        #expect(counts.byStratum[.stratified] == [2: 1] && counts.byStratum[.uniform] == [nil: 1])
         // The items, newest first, as queued.
         let items = try store.reviewItems(model: "shelf", state: nil, limit: 10)
         #expect(items.map(\.predictionID) == ["b", "d", "c", "a"])
@@ -341,8 +345,13 @@ import VigilCore
         try store.submit([ReviewSubmission(assignment: second.assignment, outcome: .label("jar"))], reviewer: "ben", now: t + 3)
         #expect(try store.reviewItems(model: "shelf", state: nil, limit: 1).first?.state == "done")
         #expect(try store.finishedAssignments(model: "shelf").map { "\($0.reviewer):\($0.labelIndex ?? -1)" } == ["ana:0", "ben:1"])
-        // The second, different answer is the current ground truth (a new revision).
-        #expect(try c.truth()["a"]?.labelIndex == 1)
+        // The second, different answer is a recorded disagreement; the first stays the truth (keep_truth).
+        #expect(try c.truth()["a"]?.labelIndex == 0)
+        #expect(try store.finishedAssignments(model: "shelf").map(\.agreesWithTruth) == [nil, false])
+        let disagreement = try #require(try c.events("review.disagreement").first)
+        #expect(disagreement.subject == "a" && disagreement.actor == "ben")
+        #expect(Conformance.details(disagreement) == ["item": String(first.item), "answer": "jar", "truth": "can", "truth_source": "review",
+                                                      "rule": "keep_truth", "truth_now": "existing"])
         #expect(try store.labeledItemCount(model: "shelf", since: t) == 1, "one item, two answers")
         #expect(try store.verify().isHealthy)
     }
@@ -432,14 +441,18 @@ import VigilCore
         let c = try Conformance(backend)
         let store = c.store
         try Self.fiveShelfPredictions(c)
-        try c.queue(["a"])
+        try c.queue(["a"], onDisagreement: .reviewWins)
         let t = Self.t
-        try c.label([truthLine("a", "box")], now: t)
+        // The label is imported while Ana holds the item; under review_wins her answer replaces it.
         let claim = try #require(try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
+        try c.label([truthLine("a", "box")], now: t)
+        #expect(try store.reviewItems(model: "shelf", state: "done", limit: 1).first?.predictionID == "a", "the import closed the item")
         try store.submit([ReviewSubmission(assignment: claim.assignment, outcome: .label("jar"))], reviewer: "ana", now: t + 1)
         #expect(try c.truth()["a"]?.labelIndex == 1)
-        _ = try store.undoLast(reviewer: "ana", model: nil, now: t + 2, leaseMillis: Self.lease)
+        let back = try store.undoLast(reviewer: "ana", model: nil, now: t + 2, leaseMillis: Self.lease)
         #expect(try c.truth()["a"]?.labelIndex == 2, "the imported label is back")
+        try store.release(assignment: back.assignment, reviewer: "ana", now: t + 3)
+        #expect(try store.reviewItems(model: "shelf", state: nil, limit: 1).first?.state == "done", "closed by the import, it stays closed")
         let m = try store.confusionMatrix(model: "shelf", window: Self.hourTen)
         #expect(m.total == 1 && m[2, 0] == 1)
         #expect(try store.correctnessStream(model: "shelf", window: Self.hourTen).map(\.correct) == [false])
@@ -533,7 +546,7 @@ import VigilCore
         let c = try Conformance(backend)
         let store = c.store
         try Self.fiveShelfPredictions(c)
-        try c.queue(["a"], reviews: 2)
+        try c.queue(["a"], reviews: 2, onDisagreement: .reviewWins)
         let t = Self.t
         let first = try #require(try store.claim(model: "shelf", reviewer: "ana", now: t, leaseMillis: Self.lease, limit: 1).first)
         try store.submit([ReviewSubmission(assignment: first.assignment, outcome: .label("jar"))], reviewer: "ana", now: t + 1)
