@@ -33,18 +33,19 @@ public enum ReportRenderer {
         }
         for note in r.notes { out += "note       \(note)\n" }
         if let m = r.metrics {
-            out += "\naccuracy   \(fmt(m.accuracy, 4))" + (m.accuracyInterval.map { "  [\(fmt($0.lower, 3)), \(fmt($0.upper, 3))]" } ?? "") + "\n"
+            out += "\naccuracy   \(dash(m.definedAccuracy, 4))" + (m.definedAccuracy == nil ? "  (no reviewed items in the window)" : "")
+                + (m.accuracyInterval.map { "  [\(fmt($0.lower, 3)), \(fmt($0.upper, 3))]" } ?? "") + "\n"
             out += "           precision  recall     f1\n"
-            for (name, a) in [("macro", m.macro), ("micro", m.micro), ("weighted", m.weighted)] {
-                out += pad(name, 11) + pad(fmt(a.precision, 4), 11) + pad(fmt(a.recall, 4), 11) + fmt(a.f1, 4) + "\n"
+            for (name, a) in [("macro", m.defined(m.macro)), ("micro", m.defined(m.micro)), ("weighted", m.defined(m.weighted))] {
+                out += pad(name, 11) + pad(dash(a?.precision, 4), 11) + pad(dash(a?.recall, 4), 11) + dash(a?.f1, 4) + "\n"
             }
             let width = max(8, (m.perClass.map(\.className.count).max() ?? 0) + 2)
             out += "\n" + pad("class", width) + pad("precision", 24) + pad("recall", 24) + pad("f1", 8) + pad("support", 9) + "evidence\n"
             for c in m.perClass {
                 out += pad(c.className, width)
-                    + pad(fmt(c.precision, 3) + (c.precisionInterval.map { " [\(fmt($0.lower, 3)),\(fmt($0.upper, 3))]" } ?? ""), 24)
-                    + pad(fmt(c.recall, 3) + (c.recallInterval.map { " [\(fmt($0.lower, 3)),\(fmt($0.upper, 3))]" } ?? ""), 24)
-                    + pad(fmt(c.f1, 3), 8) + pad(String(c.support), 9) + c.evidence.rawValue + "\n"
+                    + pad(dash(c.definedPrecision, 3) + (c.definedPrecision == nil ? "" : c.precisionInterval.map { " [\(fmt($0.lower, 3)),\(fmt($0.upper, 3))]" } ?? ""), 24)
+                    + pad(dash(c.definedRecall, 3) + (c.definedRecall == nil ? "" : c.recallInterval.map { " [\(fmt($0.lower, 3)),\(fmt($0.upper, 3))]" } ?? ""), 24)
+                    + pad(dash(c.definedF1, 3), 8) + pad(String(c.support), 9) + c.evidence.rawValue + "\n"
             }
         }
         if let w = r.weighted {
@@ -62,7 +63,7 @@ public enum ReportRenderer {
         if let d = r.detection {
             out += "\nCOCO (\(d.images) reviewed images)\n"
             for name in DetectionEvaluation.statNames {
-                out += "  " + pad(name, 10) + fmt(d.coco[name] ?? -1, 4)
+                out += "  " + pad(name, 10) + dash(d.defined(name), 4)
                 if name == "AP", let i = d.mapInterval { out += "  [\(fmt(i.lower, 4)), \(fmt(i.upper, 4))] bootstrap" }
                 out += "\n"
             }
@@ -71,7 +72,7 @@ public enum ReportRenderer {
             out += pad("class", width) + pad("AP", 8) + pad("AP50", 8) + pad("precision", 11) + pad("recall", 9) + pad("f1", 8)
                 + pad("gt boxes", 10) + "evidence\n"
             for c in d.perClass {
-                out += pad(c.className, width) + pad(fmt(c.ap, 3), 8) + pad(fmt(c.ap50, 3), 8) + pad(fmt(c.precision, 3), 11)
+                out += pad(c.className, width) + pad(dash(c.definedAP, 3), 8) + pad(dash(c.definedAP50, 3), 8) + pad(fmt(c.precision, 3), 11)
                     + pad(fmt(c.recall, 3), 9) + pad(fmt(c.f1, 3), 8) + pad(String(c.groundTruthBoxes), 10) + c.evidence.rawValue + "\n"
             }
             if d.perClass.count <= 20 {
@@ -135,6 +136,8 @@ public enum ReportRenderer {
     static func pValue(_ p: Double) -> String { p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p) }
 
     static func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+    /// A defined value with `digits` decimals; "—" for an undefined one.
+    static func dash(_ v: Double?, _ digits: Int) -> String { v.map { fmt($0, digits) } ?? "—" }
     static func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s + " " : s + String(repeating: " ", count: w - s.count) }
     static func lpad(_ s: String, _ w: Int) -> String { s.count >= w ? " " + s : String(repeating: " ", count: w - s.count) + s }
 }

@@ -57,9 +57,14 @@ public struct JobRegistry: Sendable {
             "evaluate": { ctx in
                 // Ground truth arrives late: judge the window that ended label_delay before the slot.
                 let w = ctx.policy.canonicalWindow(at: ctx.slot)
+                // Before the model's first prediction there is nothing to judge: no "unknown" run is stored.
+                guard let first = try ctx.store.firstPredictionTime(model: ctx.policy.model), first < w.to else {
+                    return JobResult(output: "nothing to evaluate: \(ctx.policy.model) has no predictions before the window's end "
+                                     + "\(Timestamp.format(millis: w.to)) (window \(Timestamp.format(millis: w.from))..\(Timestamp.format(millis: w.to))); no run stored")
+                }
                 let report = try EvaluateJob(store: ctx.store, clock: ctx.clock, actor: ctx.actor, alerts: alerts).run(
                     policy: ctx.policy, window: .range(from: Timestamp.date(millis: w.from), to: Timestamp.date(millis: w.to)))
-                return JobResult(output: "run \(report.runID.map(String.init) ?? "?"): \(report.status.rawValue), \(report.labeled) labelled, window \(report.window.from)..\(report.window.to), \(report.findings.count) findings")
+                return JobResult(output: "run \(report.runID.map(String.init) ?? "?"): \(report.verdict), \(report.labeled) labelled, window \(report.window.from)..\(report.window.to)")
             },
             "retention": { ctx in
                 let expired = try ctx.store.expireLeases(now: ctx.now)

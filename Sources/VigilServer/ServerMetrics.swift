@@ -95,18 +95,22 @@ public final class ServerMetrics: Sendable {
             registry.makeGauge(descriptor: lastRun, labels: [("model", schema.name)]).set(to: Double(latest.createdAt) / 1000)
             let known = Set(schema.classes)
             if let m = report.metrics {
-                for (name, v) in [("accuracy", m.accuracy), ("macro_f1", m.macro.f1), ("micro_f1", m.micro.f1), ("weighted_f1", m.weighted.f1)] {
+                // Undefined metrics (an empty window, a class never predicted) are left out, not 0.
+                for (name, v) in [("accuracy", m.definedAccuracy), ("macro_f1", m.defined(m.macro)?.f1), ("micro_f1", m.defined(m.micro)?.f1),
+                                  ("weighted_f1", m.defined(m.weighted)?.f1)] {
+                    guard let v else { continue }
                     registry.makeGauge(descriptor: modelMetric, labels: [("model", schema.name), ("metric", name)]).set(to: v)
                 }
                 for row in m.perClass where known.contains(row.className) {
-                    for (name, v) in [("precision", row.precision), ("recall", row.recall), ("f1", row.f1)] {
+                    for (name, value) in [("precision", row.definedPrecision), ("recall", row.definedRecall), ("f1", row.definedF1)] {
+                        guard let v = value else { continue }
                         registry.makeGauge(descriptor: classMetric, labels: [("model", schema.name), ("class", row.className), ("metric", name)]).set(to: v)
                     }
                 }
             }
             if let d = report.detection {
-                for name in ["map", "map50"] {
-                    if let v = d.coco[name] { registry.makeGauge(descriptor: modelMetric, labels: [("model", schema.name), ("metric", name)]).set(to: v) }
+                for (name, stat) in [("map", "AP"), ("map50", "AP50")] {
+                    if let v = d.defined(stat) { registry.makeGauge(descriptor: modelMetric, labels: [("model", schema.name), ("metric", name)]).set(to: v) }
                 }
                 for row in d.perClass where known.contains(row.className) && row.ap >= 0 {
                     for (name, v) in [("ap", row.ap), ("ap50", row.ap50)] {

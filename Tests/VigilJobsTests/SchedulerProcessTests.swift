@@ -91,6 +91,19 @@ import VigilWorkspace
         #expect(decoded.count == 5)
     }
 
+    /// The first tick, before the model's first prediction falls in a window: the evaluation
+    /// says so and stores no "unknown" run; once the data is there, it stores one.
+    @Test func noRunIsStoredForAWindowBeforeTheFirstPrediction() throws {
+        let ws = try Self.scheduledWorkspace()  // predictions from 2026-10-20 10:00; label_delay 2d
+        let early = try VigilProcess.run(["tick", "--workspace", ws.root], environment: ["VIGIL_NOW": "2026-10-21T06:10:00Z"])
+        #expect(early.status == 0, "\(early.stderr)")
+        #expect(early.stdout.contains("nothing to evaluate") && early.stdout.contains("no run stored"), "\(early.stdout)")
+        #expect(try ws.store.evaluationHistory(model: "shelf-classifier", since: 0, limit: 10).isEmpty)
+        let later = try VigilProcess.run(["tick", "--workspace", ws.root], environment: ["VIGIL_NOW": "2026-10-31T06:10:00Z"])
+        #expect(later.stdout.contains("evaluate") && !later.stdout.contains("nothing to evaluate"), "\(later.stdout)")
+        #expect(try ws.store.evaluationHistory(model: "shelf-classifier", since: 0, limit: 10).count == 1)
+    }
+
     @Test func aRunWhoseOwnerDiedIsTakenOverAfterItsLease() throws {
         let ws = try TestWorkspace()
         let store = ws.store

@@ -93,16 +93,18 @@ struct ReviewWorkTests {
         #expect(try store.queueStatus(model: "shelf", now: clock.now).done == 1)
     }
 
-    @Test("undo restores an imported label the review had replaced")
-    func undoRestoresImport() throws {
+    @Test("an answer against an imported label keeps the import, and undo leaves it")
+    func answerAgainstImportKeepsIt() throws {
         let store = try queuedStore(classified: 1)
         let claim = try #require(try store.claim(model: "shelf", reviewer: "ana", now: t0, leaseMillis: lease))
         var batch: [LabelRecord]? = [LabelRecord(line: 1, predictionID: "c0", label: "box", boxesJSON: nil, boxLabels: [], reviewer: nil, source: "import", contentHash: 7)]
         _ = try store.ingestLabels(options: IngestOptions(now: t0), nextBatch: { defer { batch = nil }; return batch }, progress: { _ in })
         try store.submit(assignment: claim.assignment, reviewer: "ana", outcome: .label("jar"), now: t0 + 1)
-        #expect(try groundTruth(store, "c0")?.label == "jar")
+        // The disagreement is recorded; the imported truth stays (review.on_disagreement: keep_truth).
+        #expect(try groundTruth(store, "c0")?.label == "box" && groundTruth(store, "c0")?.revision == 1)
+        #expect(try store.finishedAssignments(model: "shelf").map(\.agreesWithTruth) == [false])
         _ = try store.undoLast(reviewer: "ana", model: nil, now: t0 + 2, leaseMillis: lease)
-        #expect(try groundTruth(store, "c0")?.label == "box" && groundTruth(store, "c0")?.revision == 3)
+        #expect(try groundTruth(store, "c0")?.label == "box" && groundTruth(store, "c0")?.revision == 1)
         #expect(try store.verify().aggregateMismatches.isEmpty)
     }
 

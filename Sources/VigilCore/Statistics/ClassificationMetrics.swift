@@ -18,6 +18,12 @@ public struct AveragedMetrics: Sendable, Equatable, Codable {
     public var precision: Double
     public var recall: Double
     public var f1: Double
+
+    public init(precision: Double, recall: Double, f1: Double) {
+        self.precision = precision
+        self.recall = recall
+        self.f1 = f1
+    }
 }
 
 /// The classification metrics of a confusion matrix, with scikit-learn's definitions:
