@@ -73,6 +73,36 @@ public struct Deliverer: Sendable {
         return total
     }
 
+    /// What ``sendOnce(_:)`` got back.
+    public struct Attempt: Sendable, Equatable {
+        public var delivered: Bool
+        public var status: Int?
+        /// Why it was not delivered.
+        public var error: String?
+    }
+
+    /// Sends `notification` to its receiver once, now, outside the outbox: nothing queued for
+    /// that receiver is sent with it or held behind it, and nothing is retried
+    /// (`vigil alerts test`).
+    public func sendOnce(_ notification: OutboxNotification) -> Attempt {
+        guard let receiver = receivers[notification.receiver] else {
+            return Attempt(delivered: false, status: nil, error: "receiver '\(notification.receiver)' is not in vigil.yaml")
+        }
+        let response: WebhookTransport.Response
+        do {
+            let request = try WebhookRequest.build(notification, receiver: receiver, environment: environment, now: clock.now)
+            response = transport.post(url: request.url, headers: request.headers, body: request.body, timeout: policy.settings.timeout)
+        } catch {
+            return Attempt(delivered: false, status: nil, error: "\(error)")
+        }
+        let verdict = policy.verdict(kind: receiver.kind, status: response.status, retryAfter: nil, error: response.error, attempts: 0, jitter: 0)
+        switch verdict {
+        case .delivered: return Attempt(delivered: true, status: response.status, error: nil)
+        case .retry: return Attempt(delivered: false, status: response.status, error: response.error ?? "HTTP \(response.status ?? 0) (would be retried)")
+        case .dead(let reason), .gone(let reason): return Attempt(delivered: false, status: response.status, error: reason)
+        }
+    }
+
     /// Sends one receiver's claimed rows in order; stops at the first that must wait.
     func send(_ rows: [OutboxRow]) throws -> Summary {
         var log = OutcomeLog()

@@ -47,31 +47,38 @@ public struct Notices: Sendable {
     /// The same notice at the same instant gets the same id (queued once) unless `nonce` differs.
     @discardableResult
     public func enqueue(_ notice: Notice, to receiverNames: [String], nonce: String = "") throws -> [String] {
-        let now = Timestamp.millis(clock.now)
-        var rows: [OutboxNotification] = []
-        var events: [Event] = []
-        for name in receiverNames {
-            let receiver = try setup.receiver(name)
-            let alert = AlertRecord(fingerprint: AlertPlanner.fingerprint(model: notice.model, rule: notice.topic, className: nil), model: notice.model,
-                                    rule: notice.topic, metric: notice.topic, className: nil, severity: notice.severity, state: .firing,
-                                    startsAt: now, updatedAt: now, runID: notice.runID, window: nil, value: nil, threshold: nil, evidence: 0,
-                                    message: notice.message)
-            let id = AlertNotification.id([name, notice.model, notice.topic, String(now), notice.message, nonce])
-            let n = AlertNotification(id: id, receiver: receiver, topic: notice.topic, model: notice.model, alerts: [alert], runID: notice.runID,
-                                      window: nil, createdAt: now, serverURL: setup.serverURL)
-            rows.append(OutboxNotification(id: id, receiver: name, model: notice.model, topic: notice.topic,
-                                           body: try setup.templates.render(n.context(), for: receiver), createdAt: now))
-            events.append(Event(ts: now, actor: actor, kind: "alert.notification.queued", model: notice.model, subject: "notification/\(id)",
-                                details: JSONText.object(["receiver": name, "topic": notice.topic])))
+        let rows = try receiverNames.map { try render(notice, for: $0, nonce: nonce) }
+        let events = rows.map { row in
+            Event(ts: row.createdAt, actor: actor, kind: "alert.notification.queued", model: notice.model, subject: "notification/\(row.id)",
+                  details: JSONText.object(["receiver": row.receiver, "topic": notice.topic]))
         }
         try store.enqueue(rows, events: events)
         return rows.map(\.id)
     }
 
+    /// `notice` rendered for the receiver `name`, as the outbox would hold it.
+    public func render(_ notice: Notice, for name: String, nonce: String = "") throws -> OutboxNotification {
+        let now = Timestamp.millis(clock.now)
+        let receiver = try setup.receiver(name)
+        let alert = AlertRecord(fingerprint: AlertPlanner.fingerprint(model: notice.model, rule: notice.topic, className: nil), model: notice.model,
+                                rule: notice.topic, metric: notice.topic, className: nil, severity: notice.severity, state: .firing,
+                                startsAt: now, updatedAt: now, runID: notice.runID, window: nil, value: nil, threshold: nil, evidence: 0,
+                                message: notice.message)
+        let id = AlertNotification.id([name, notice.model, notice.topic, String(now), notice.message, nonce])
+        let n = AlertNotification(id: id, receiver: receiver, topic: notice.topic, model: notice.model, alerts: [alert], runID: notice.runID,
+                                  window: nil, createdAt: now, serverURL: setup.serverURL)
+        return OutboxNotification(id: id, receiver: name, model: notice.model, topic: notice.topic,
+                                  body: try setup.templates.render(n.context(), for: receiver), createdAt: now)
+    }
+
+    /// The sample notice `vigil alerts test` sends to `receiver`.
+    public static func testNotice(receiver: String) -> Notice {
+        Notice(model: "vigil-test", topic: "test", severity: .warning,
+               message: "A test from Vigil: if you can read this, receiver '\(receiver)' works.")
+    }
+
     /// Queues a sample notification for `receiver` (`vigil alerts test`).
     public func test(receiver: String) throws -> String {
-        try enqueue(Notice(model: "vigil-test", topic: "test", severity: .warning,
-                           message: "A test from Vigil: if you can read this, receiver '\(receiver)' works."), to: [receiver],
-                    nonce: UUID().uuidString)[0]
+        try enqueue(Self.testNotice(receiver: receiver), to: [receiver], nonce: UUID().uuidString)[0]
     }
 }

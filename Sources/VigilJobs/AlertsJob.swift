@@ -40,4 +40,17 @@ public struct AlertsJob: Sendable {
         let deliverer = Deliverer(store: store, receivers: setup.receivers, settings: setup.delivery, clock: clock, owner: owner, seed: seed)
         return try deliverer.runPass()
     }
+
+    /// Sends a sample notification to `receiver` now, directly: the receiver's queued backlog
+    /// is neither sent with it nor held up by it (`vigil alerts test`). The attempt is logged
+    /// as an `alert.test` event.
+    public func sendTest(receiver: String) throws -> (id: String, attempt: Deliverer.Attempt) {
+        let notification = try Notices(store: store, setup: setup, clock: clock, actor: actor)
+            .render(Notices.testNotice(receiver: receiver), for: receiver, nonce: UUID().uuidString)
+        let attempt = Deliverer(store: store, receivers: setup.receivers, settings: setup.delivery, clock: clock).sendOnce(notification)
+        try store.append(Event(ts: Timestamp.millis(clock.now), actor: actor, kind: "alert.test", model: nil, subject: "notification/\(notification.id)",
+                               details: JSONText.object(["receiver": receiver, "status": attempt.status.map(String.init),
+                                                         "delivered": String(attempt.delivered), "error": attempt.error])))
+        return (notification.id, attempt)
+    }
 }

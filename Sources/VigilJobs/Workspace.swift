@@ -154,6 +154,10 @@ extension WorkspaceConfig {
         #     kind: pagerduty
         #     url: https://events.pagerduty.com/v2/enqueue
         #     routing_key: ${PAGERDUTY_ROUTING_KEY}
+        #   - name: audit-hook
+        #     kind: webhook                        # signed JSON (Standard Webhooks: webhook-id, -timestamp, -signature)
+        #     url: https://hooks.example.com/vigil
+        #     secret: ${VIGIL_WEBHOOK_SECRET}      # whsec_<base64>: echo whsec_$(head -c 32 /dev/urandom | base64)
         # delivery:
         #   timeout: 15s
         #   max_attempts: 10

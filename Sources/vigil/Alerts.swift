@@ -10,10 +10,7 @@ struct Alerts: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Alert state, silences, the notification outbox and its delivery.",
         discussion: """
-            `vigil evaluate` turns findings into alerts and queues notifications for the
-            receivers its policy routes them to; `vigil alerts deliver` (or `vigil tick`)
-            sends them. Receivers live in vigil.yaml, routes in each policy's `alerts:`
-            section (docs/formats.md).
+            `vigil evaluate` turns findings into alerts and queues notifications for the receivers its policy routes them to; `vigil alerts deliver` (or `vigil tick`) sends them. Receivers live in vigil.yaml, routes in each policy's `alerts:` section (docs/formats.md).
 
               vigil alerts list
               vigil alerts test team-slack && vigil alerts deliver
@@ -158,7 +155,7 @@ struct AlertsTest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test", abstract: "Send a sample notification to a receiver now, to see it in the channel.",
         discussion: """
-            Queues a sample and runs one delivery pass; exit 1 when it was not delivered.
+            Sends a sample straight to the receiver, once, outside the outbox: notifications queued for it are not sent with it and do not hold it up (`vigil alerts deliver` sends those). Exit 1 when it was not delivered.
 
               vigil alerts test team-slack
               vigil alerts test audit-hook --count 1000 --queue-only   # load for a benchmark
@@ -166,27 +163,27 @@ struct AlertsTest: ParsableCommand {
 
     @Argument(help: "A receiver name from vigil.yaml.") var receiver: String
     @Option(help: "How many samples.") var count = 1
-    @Flag(help: "Only queue them; `vigil alerts deliver` sends them.") var queueOnly = false
+    @Flag(help: "Only queue them in the outbox; `vigil alerts deliver` sends them.") var queueOnly = false
     @OptionGroup var workspace: WorkspaceOptions
 
     func run() throws {
         try reportingErrors(exitCode: 1) {
             let c = try AlertContext(workspace)
-            let notices = Notices(store: c.store, setup: c.setup, clock: c.clock)
-            let ids = try (0..<max(1, count)).map { _ in try notices.test(receiver: receiver) }
-            if queueOnly { print("queued \(ids.count) sample notification\(ids.count == 1 ? "" : "s") for \(receiver)"); return }
-            _ = try c.job().deliver()
-            let rows = try c.store.outbox(states: OutboxState.allCases, limit: 1_000_000).filter { ids.contains($0.notification.id) }
-            let delivered = rows.filter { $0.state == .delivered }
-            if delivered.count == ids.count {
-                print(ids.count == 1 ? "sent \(ids[0]) to \(receiver): HTTP \(rows[0].lastStatus ?? 0)" : "sent \(ids.count) samples to \(receiver)")
+            if queueOnly {
+                let notices = Notices(store: c.store, setup: c.setup, clock: c.clock)
+                let ids = try (0..<max(1, count)).map { _ in try notices.test(receiver: receiver) }
+                print("queued \(ids.count) sample notification\(ids.count == 1 ? "" : "s") for \(receiver)")
                 return
             }
-            let failed = rows.first { $0.state != .delivered }
-            if failed?.state == .pending {
-                throw JobError("\(receiver) did not take \(failed!.notification.id) yet (\(failed?.lastError ?? "queued behind older notifications")); `vigil alerts deliver` retries it")
+            let job = try c.job()
+            for _ in 0..<max(1, count) {
+                let (id, attempt) = try job.sendTest(receiver: receiver)
+                guard attempt.delivered else {
+                    throw JobError("\(receiver) did not take the sample \(id): \(attempt.error ?? "HTTP \(attempt.status ?? 0)"); fix the receiver in vigil.yaml and run `vigil alerts test \(receiver)` again")
+                }
+                if count <= 1 { print("sent \(id) to \(receiver): HTTP \(attempt.status ?? 0)") }
             }
-            throw JobError("\(receiver) refused \(failed?.notification.id ?? "the sample"): \(failed?.lastError ?? "unknown"); see `vigil alerts outbox --dead`")
+            if count > 1 { print("sent \(count) samples to \(receiver)") }
         }
     }
 }
@@ -262,9 +259,7 @@ struct AlertsTemplates: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "templates", abstract: "Write the built-in body templates, to copy and edit.",
         discussion: """
-            Writes alerts/<kind>.mustache for every receiver kind (existing files are kept).
-            A template in the workspace's alerts/ folder replaces the built-in one for its kind;
-            a receiver's `template:` field points at a file of its own.
+            Writes alerts/<kind>.mustache for every receiver kind (existing files are kept). A template in the workspace's alerts/ folder replaces the built-in one for its kind; a receiver's `template:` field points at a file of its own.
 
               vigil alerts templates                 # into ./alerts
               vigil alerts templates --out /tmp/tpl

@@ -10,9 +10,7 @@ struct BaselineCommand: ParsableCommand {
         commandName: "baseline",
         abstract: "Show or set the window a model is compared with (relative levels, drift reference: baseline).",
         discussion: """
-            Without a recorded baseline, a model's baseline is the first baseline.window (policy,
-            default 7d) of its predictions; a promotion or rollback starts a new one. Setting one
-            is recorded in the event log (baseline.set) and applies to every later evaluation.
+            Without a recorded baseline, a model's baseline is the first baseline.window (policy, default 7d) of its predictions; a promotion or rollback starts a new one. Setting one is recorded in the event log (baseline.set) and applies to every later evaluation.
 
               vigil baseline show --model shelf-classifier
               vigil baseline set --model shelf-classifier --from 2026-10-01T00:00:00Z --to 2026-10-08T00:00:00Z --reason "after the relabelling"

@@ -8,9 +8,7 @@ struct DetectorCommand: ParsableCommand {
         commandName: "detector",
         abstract: "The embedded detector: synthetic scenes, training, fine-tuning, prediction, evaluation.",
         discussion: """
-            A small convolutional detector Vigil trains and runs itself (OpenBLAS), so the whole
-            loop runs on one machine. Weights are safetensors files with a JSON config next to
-            them; the file's SHA-256 is the version's identity (docs/detector.md).
+            A small convolutional detector Vigil trains and runs itself (OpenBLAS), so the whole loop runs on one machine. Weights are safetensors files with a JSON config next to them; the file's SHA-256 is the version's identity (docs/detector.md).
 
               vigil detector synth --out data/train --count 4000 --seed 1
               vigil detector synth --out data/night --count 500 --seed 3 --domain shifted
@@ -28,13 +26,11 @@ struct DetectorSynth: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth", abstract: "Write synthetic scenes as PNG files and COCO annotations.",
         discussion: """
-            Scenes are deterministic by seed and index. A domain is a preset (source, shifted)
-            with optional overrides: brightness, contrast, tint=r:g:b, textures=stripes+checks+clouds,
-            texture_strength, background=low:high, noise, blur, scale=min:max,
-            palette=standard|muted|swapped, max_objects, name.
+            Scenes are deterministic by seed and index. A domain is a preset (source, shifted) with optional overrides: brightness, contrast, tint=r:g:b, textures=stripes+checks+clouds, texture_strength, background=low:high, noise, blur, scale=min:max, palette=standard|muted|swapped, max_objects, name.
 
               vigil detector synth --out data/train --count 4000 --seed 1
               vigil detector synth --out data/cam2 --count 500 --seed 9 --domain "source,noise=12,blur=1,name=cam2"
+
             Writes DIR/annotations.json and DIR/images/<prefix>-<index>.png.
             """)
 
@@ -104,6 +100,7 @@ struct DetectorTrain: ParsableCommand {
         discussion: """
               vigil detector train --data data/train --out models/v1.safetensors
               vigil detector train --data data/train --holdout data/holdout --epochs 15 --seed 7 --out models/v1.safetensors
+
             Prints one line per epoch: loss, images/s, ETA.
             """)
 

@@ -8,23 +8,13 @@ struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate models against ground truth; exit 0 ok, 1 warning, 2 critical, 3 unknown.",
         discussion: """
-            Computes the confusion matrix, per-class precision/recall/F1 with Wilson intervals,
-            accuracy and macro/micro/weighted averages over the reviewed predictions in the
-            window, applies the policy's thresholds, and stores the run and its findings.
-            A class with fewer reviewed examples than min_reviewed_per_class is reported as
-            insufficient-evidence, never as a pass or a failure.
-            Then the policy's drift tests: prediction bias on the reviewed items (McNemar,
-            Stuart–Maxwell), the predicted-class distribution against the previous window or
-            the training shares (χ², G, PSI, Jensen–Shannon), scores, embeddings and change
-            detectors; p-values are adjusted with Benjamini–Hochberg across the run.
+            Computes the confusion matrix, per-class precision/recall/F1 with Wilson intervals, accuracy and macro/micro/weighted averages over the reviewed predictions in the window, applies the policy's thresholds, and stores the run and its findings. A class with fewer reviewed examples than min_reviewed_per_class is reported as insufficient-evidence, never as a pass or a failure. Then the policy's drift tests: prediction bias on the reviewed items (McNemar, Stuart–Maxwell), the predicted-class distribution against the previous window or the training shares (χ², G, PSI, Jensen–Shannon), scores, embeddings and change detectors; p-values are adjusted with Benjamini–Hochberg across the run.
 
               vigil evaluate --model shelf-classifier --window 7d
               vigil evaluate --model shelf-classifier --no-drift     # metrics only
               vigil evaluate --from 2026-10-01T00:00:00Z --to 2026-10-08T00:00:00Z --format json
-            Only the canonical evaluation moves alerts: the scheduled one, or this command with no
-            --window, --from/--to, --backfill, --policy or --no-drift. Any other run is stored as an
-            ad-hoc run (its report says so) and never changes alert state or notifies anyone;
-            --dry-run stores nothing.
+
+            Only the canonical evaluation moves alerts: the scheduled one, or this command with no --window, --from/--to, --backfill, --policy or --no-drift. Any other run is stored as an ad-hoc run (its report says so) and never changes alert state or notifies anyone; --dry-run stores nothing.
               # recompute past windows (those the policy's evaluate schedule judges), idempotently
               vigil evaluate --model shelf-classifier --backfill 2026-10-01T00:00:00Z..2026-10-31T00:00:00Z
               # crontab: every morning at 06:00

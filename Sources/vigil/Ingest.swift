@@ -53,19 +53,16 @@ struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load production predictions (idempotent on id).",
             discussion: """
-                Each line: {"id":"p-1","ts":"2026-10-01T12:00:00Z","model":"shelf-classifier",
-                "model_version":"3","label":"can","score":0.91}. See docs/formats.md.
+                Each line: {"id":"p-1","ts":"2026-10-01T12:00:00Z","model":"shelf-classifier", "model_version":"3","label":"can","score":0.91}. See docs/formats.md.
 
-                Exit codes: 0 every line stored (or already there), 1 some lines rejected
-                (see the rejects file), 2 nothing stored (--all-or-nothing) or a fatal error.
+                Exit codes: 0 every line stored (or already there), 1 some lines rejected (see the rejects file), 2 nothing stored (--all-or-nothing) or a fatal error.
 
                   vigil ingest predictions today.ndjson
                   zcat today.ndjson.gz | vigil ingest predictions -
                   vigil ingest predictions export.csv --all-or-nothing
                   vigil ingest predictions --coco-results dt.json --images gt.json --model shelf-detector
 
-                COCO results become one prediction per image of --images, with the image's
-                file_name as id (or coco-<image id> without one); see docs/formats.md.
+                COCO results become one prediction per image of --images, with the image's file_name as id (or coco-<image id> without one); see docs/formats.md.
                 """)
         @OptionGroup var options: Options
 
@@ -97,17 +94,13 @@ struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load ground truth for stored predictions.",
             discussion: """
-                Each line: {"prediction_id":"p-1","label":"jar"} (classification) or
-                {"prediction_id":"img-1","boxes":[{"label":"can","bbox":[x,y,w,h]}]} (detection).
-                A different label for an already-labelled prediction is a conflict unless
-                --relabel is given, which records a new revision (the history is kept).
+                Each line: {"prediction_id":"p-1","label":"jar"} (classification) or {"prediction_id":"img-1","boxes":[{"label":"can","bbox":[x,y,w,h]}]} (detection). A different label for an already-labelled prediction is a conflict unless --relabel is given, which records a new revision (the history is kept).
 
                   vigil ingest labels reviewed.ndjson
                   vigil ingest labels corrections.csv --relabel
                   vigil ingest labels --coco gt.json
 
-                COCO annotations become one label per image (an image without annotations:
-                boxes [], reviewed with nothing there), matched to predictions by file_name.
+                COCO annotations become one label per image (an image without annotations: boxes [], reviewed with nothing there), matched to predictions by file_name.
                 """)
         @OptionGroup var options: Options
         @Flag(help: "Record a different label as a new revision instead of rejecting it.")

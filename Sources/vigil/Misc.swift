@@ -68,19 +68,9 @@ struct Quickstart: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the whole monitoring loop on the embedded detector, on 30 simulated days, in a fresh folder.",
         discussion: """
-            Trains the embedded detector (v1) on synthetic scenes and makes it the champion, then
-            simulates 30 days of production hour by hour: the camera changes on day 12; the
-            scheduler samples the review queue within its daily budget, a simulated reviewer
-            labels it (from the generator's ground truth, with mistakes), evaluations catch the
-            drop, alerts go to a local webhook receiver (their Slack payloads are printed), a
-            retraining job fine-tunes v2 on the reviewed images, the registry gate compares v2
-            with v1 on the holdout and promotes it, and the metrics recover. Ends with a
-            day-by-day timeline, the HTML report and the paths of everything written.
+            Trains the embedded detector (v1) on synthetic scenes and makes it the champion, then simulates 30 days of production hour by hour: the camera changes on day 12; the scheduler samples the review queue within its daily budget, a simulated reviewer labels it (from the generator's ground truth, with mistakes), evaluations catch the drop, alerts go to a local webhook receiver (their Slack payloads are printed), a retraining job fine-tunes v2 on the reviewed images, the registry gate compares v2 with v1 on the holdout and promotes it, and the metrics recover. Ends with a day-by-day timeline, the HTML report and the paths of everything written.
 
-            --fast tells the same story on less data (measured: 112 s with a debug build on
-            the 2-core development machine; see docs/quickstart.md).
-            Exit status: 0 when the story completed (v2 promoted and the last days above the
-            policy's thresholds), 1 otherwise, 3 on an error.
+            --fast tells the same story on less data (measured: 112 s with a debug build on the 2-core development machine; see docs/quickstart.md). Exit status: 0 when the story completed (v2 promoted and the last days above the policy's thresholds), 1 otherwise, 3 on an error.
 
               vigil quickstart                         # in ./vigil-quickstart
               vigil quickstart --dir /tmp/demo --fast

@@ -10,9 +10,7 @@ struct Queue: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Look at and manage the review queue.",
         discussion: """
-            The queue is filled by `vigil sample` (or the scheduled `sample` job); reviewers claim
-            items under a lease (review.lease, default 10m), and answer with a label, a skip or
-            a flag. These commands look at it and hand claims back.
+            The queue is filled by `vigil sample` (or the scheduled `sample` job); reviewers claim items under a lease (review.lease, default 10m), and answer with a label, a skip or a flag. These commands look at it and hand claims back.
 
               vigil queue status
               vigil queue list --state open --limit 20

@@ -10,10 +10,7 @@ struct Registry: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Model versions, the gate, promotions and rollbacks.",
         discussion: """
-            Every model version has an artifact (stored by its SHA-256 under .vigil/artifacts), a
-            state (candidate, promoted, rejected, archived), lineage and a model card with the
-            gate's verdict. `champion` is the version in production; promotion moves it through
-            the gate (docs/registry.md), atomically, logged and notified.
+            Every model version has an artifact (stored by its SHA-256 under .vigil/artifacts), a state (candidate, promoted, rejected, archived), lineage and a model card with the gate's verdict. `champion` is the version in production; promotion moves it through the gate (docs/registry.md), atomically, logged and notified.
 
               vigil registry register --model shelf-classifier --artifact model.onnx --training-data train.ndjson --champion
               vigil registry list --model shelf-classifier
@@ -118,9 +115,7 @@ struct Registry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Judge a candidate against the champion on its job's holdout; store, show and notify the verdict.",
             discussion: """
-                Exit 0 when it passes, 1 when it does not. The verdict is recomputed from the job's
-                files (.vigil/jobs/ID/…): the holdout truth, the champion's predictions and the
-                candidate's, with the policy's gate: settings.
+                Exit 0 when it passes, 1 when it does not. The verdict is recomputed from the job's files (.vigil/jobs/ID/…): the holdout truth, the champion's predictions and the candidate's, with the policy's gate: settings.
 
                   vigil registry gate --model shelf-classifier --version 3
                 """)
@@ -142,8 +137,7 @@ struct Registry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a version the champion, through its gate verdict (or an override with a reason).",
             discussion: """
-                The version's stored verdict must have passed against the current champion. An
-                override needs --override and --reason; it is recorded as such and notified.
+                The version's stored verdict must have passed against the current champion. An override needs --override and --reason; it is recorded as such and notified.
 
                   vigil registry promote --model shelf-classifier --version 3
                   vigil registry promote --model shelf-classifier --version 1 --override --reason "first champion"
@@ -220,9 +214,7 @@ struct Registry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register an artifact trained elsewhere as a candidate version (e.g. the model already in production).",
             discussion: """
-                --training-data names the file it was trained on (NDJSON for classifiers, COCO JSON
-                for detectors): retraining starts from it. --champion makes it the champion when
-                the model has none yet (the first champion needs no gate).
+                --training-data names the file it was trained on (NDJSON for classifiers, COCO JSON for detectors): retraining starts from it. --champion makes it the champion when the model has none yet (the first champion needs no gate).
 
                   vigil registry register --model shelf-classifier --artifact model.onnx --training-data train.ndjson --champion
                 """)

@@ -8,11 +8,7 @@ struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a self-contained HTML report: metrics, drift and events over time.",
         discussion: """
-            One HTML file with inline SVG (no scripts, no network): the current verdict,
-            metrics over time with interval bands and threshold lines, per-class values, drift
-            tests per window, the confusion table as a heat map, and markers for alerts,
-            retraining and promotions. It reads the stored evaluation runs (the newest run of
-            each window): run `vigil evaluate` (or `--backfill`) first.
+            One HTML file with inline SVG (no scripts, no network): the current verdict, metrics over time with interval bands and threshold lines, per-class values, drift tests per window, the confusion table as a heat map, and markers for alerts, retraining and promotions. It reads the stored evaluation runs (the newest run of each window): run `vigil evaluate` (or `--backfill`) first.
 
               vigil report --html report.html
               vigil report --html shelf.html --model shelf-classifier --since 90d

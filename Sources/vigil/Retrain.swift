@@ -9,12 +9,7 @@ struct Retrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Retraining jobs: train a candidate, register it, gate it against the champion.",
         discussion: """
-            A job exports the training set (the champion's training data + reviewed labels) and a
-            holdout (a time split of reviewed items + gold items), runs the policy's trainer,
-            computes the holdout metrics itself from the trainer's predictions, registers the
-            candidate and runs the gate (docs/registry.md). With `gate.promote: auto` a passing
-            candidate becomes champion. The scheduled `retrain-check` job queues jobs when the
-            policy's retraining trigger holds, runs them, and retries jobs whose process died.
+            A job exports the training set (the champion's training data + reviewed labels) and a holdout (a time split of reviewed items + gold items), runs the policy's trainer, computes the holdout metrics itself from the trainer's predictions, registers the candidate and runs the gate (docs/registry.md). With `gate.promote: auto` a passing candidate becomes champion. The scheduled `retrain-check` job queues jobs when the policy's retraining trigger holds, runs them, and retries jobs whose process died.
 
               vigil retrain --model shelf-classifier                 # queue a job and run it now
               vigil retrain --model shelf-classifier --queue-only    # leave it for retrain-check / retrain run

@@ -9,11 +9,7 @@ struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fill the review queue now, under each policy's sampling: section.",
         discussion: """
-            Draws from the predictions of the policy's sampling.window (ending now) that are
-            neither queued nor labelled, spending what is left of sampling.daily_budget for the
-            last 24 hours, mixed by the strategies' shares: uniform, stratified (by predicted
-            class, min_per_class each), uncertainty, attribute. Every queued item records its
-            strategy and inclusion probability π (docs/statistics.md).
+            Draws from the predictions of the policy's sampling.window (ending now) that are neither queued nor labelled, spending what is left of sampling.daily_budget for the last 24 hours, mixed by the strategies' shares: uniform, stratified (by predicted class, min_per_class each), uncertainty, attribute. Every queued item records its strategy and inclusion probability π (docs/statistics.md).
 
               vigil sample
               vigil sample --model shelf-classifier --format json

@@ -9,10 +9,7 @@ struct SequentialDebug: ParsableCommand {
         commandName: "sequential",
         abstract: "Run ADWIN, Page–Hinkley or CUSUM over a stream and print the change points and the time as JSON.",
         discussion: """
-            FILE holds one number per line, or raw little-endian float64 values when its name
-            ends in .f64. Settings are the policy's, as JSON (snake_case keys; defaults for
-            missing ones). Indices are 0-based; compute_s is the fastest of --repeat runs
-            (wall clock), cpu_s the thread CPU time of that run (steadier on a busy machine).
+            FILE holds one number per line, or raw little-endian float64 values when its name ends in .f64. Settings are the policy's, as JSON (snake_case keys; defaults for missing ones). Indices are 0-based; compute_s is the fastest of --repeat runs (wall clock), cpu_s the thread CPU time of that run (steadier on a busy machine).
 
               vigil debug sequential --detector adwin --input stream.f64
               vigil debug sequential --detector page-hinkley --settings '{"mode": "down"}' --input stream.txt

@@ -9,20 +9,9 @@ struct Tick: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run every scheduled job that is due, once, and exit (put it in cron every minute).",
         discussion: """
-            Reads the `schedule:` of every policy (cron expressions in the policy's `timezone:`,
-            else vigil.yaml's, else UTC). For each job the due slot is its latest fire time at
-            or before now; the slot is claimed with a lease row in the store, so overlapping
-            ticks — on one machine or several — run it exactly once, and a tick after an
-            outage catches up only the latest missed slot. Every run is recorded (`vigil jobs`)
-            and logged as an event (`vigil log`).
+            Reads the `schedule:` of every policy (cron expressions in the policy's `timezone:`, else vigil.yaml's, else UTC). For each job the due slot is its latest fire time at or before now; the slot is claimed with a lease row in the store, so overlapping ticks — on one machine or several — run it exactly once, and a tick after an outage catches up only the latest missed slot. Every run is recorded (`vigil jobs`) and logged as an event (`vigil log`).
 
-            Job kinds: sample, evaluate (judges the window that ended the policy's
-            evaluation.label_delay before the slot), retention (returns expired review claims to
-            the queue), deliver-alerts, retrain-check (fails retraining jobs whose lease expired
-            and retries them, queues a job when the policy's retraining trigger holds, runs the
-            queued jobs: `vigil retrain --help`). Scheduled evaluations queue their alerts. After the scheduled jobs every tick also runs the alert pass: it queues
-            repeats of still-firing alerts and post-silence updates, then delivers the outbox
-            once (the same as `vigil alerts deliver`).
+            Job kinds: sample, evaluate (judges the window that ended the policy's evaluation.label_delay before the slot), retention (returns expired review claims to the queue), deliver-alerts, retrain-check (fails retraining jobs whose lease expired and retries them, queues a job when the policy's retraining trigger holds, runs the queued jobs: `vigil retrain --help`). Scheduled evaluations queue their alerts. After the scheduled jobs every tick also runs the alert pass: it queues repeats of still-firing alerts and post-silence updates, then delivers the outbox once (the same as `vigil alerts deliver`).
 
               # crontab
               * * * * * cd /srv/vigil && vigil tick

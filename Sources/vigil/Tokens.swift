@@ -9,9 +9,7 @@ struct Tokens: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list and revoke the bearer tokens of `vigil serve`.",
         discussion: """
-            Scopes: ingest (POST predictions and labels), review (the review API; the token's name
-            is the reviewer), read (models, evaluations, drift, alerts), admin (everything).
-            The token is printed once; only its SHA-256 is stored.
+            Scopes: ingest (POST predictions and labels), review (the review API; the token's name is the reviewer), read (models, evaluations, drift, alerts), admin (everything). The token is printed once; only its SHA-256 is stored.
 
               vigil tokens create --scope ingest --name model-server
               vigil tokens create --scope review --name alice@example.com

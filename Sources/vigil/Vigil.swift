@@ -9,17 +9,16 @@ struct Vigil: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Keeps watch over vision models in production.",
         discussion: """
-            Start with `vigil init`, declare your model in policies/, ingest predictions and
-            ground truth, then evaluate (from cron, for example):
+            Start with `vigil init`, declare your model in policies/, ingest predictions and ground truth, then evaluate (from cron, for example):
 
               vigil init
               vigil ingest predictions predictions.ndjson
               vigil ingest labels labels.ndjson
               vigil evaluate --model shelf-classifier --window 7d
 
-            Exit codes of `vigil evaluate` follow the monitoring-plugin convention:
-            0 ok, 1 warning, 2 critical, 3 unknown.
+            Exit codes of `vigil evaluate` follow the monitoring-plugin convention: 0 ok, 1 warning, 2 critical, 3 unknown.
             """,
+        version: "vigil \(VigilVersion.current)",
         subcommands: [Init.self, Ingest.self, Evaluate.self, BaselineCommand.self, Alerts.self, Sample.self, Queue.self, Review.self, Tick.self, Jobs.self, Report.self, Log.self, Check.self, ExampleDataCommand.self, Quickstart.self, DetectorCommand.self, Registry.self, Retrain.self, Serve.self, Tokens.self, Debug.self]
     )
 }

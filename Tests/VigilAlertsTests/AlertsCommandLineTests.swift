@@ -98,13 +98,23 @@ import VigilWorkspace
         let test = try vigil(["alerts", "test", "chat"], root)
         #expect(test.status == 0 && test.output.contains("sent vn_"), "\(test.output)")
 
+        // A refused test says so and leaves nothing behind in the outbox.
         try receiver.script([["status": 400]])
         let refused = try vigil(["alerts", "test", "chat"], root)
-        #expect(refused.status == 1 && refused.output.contains("refused"), "\(refused.output)")
+        #expect(refused.status == 1 && refused.output.contains("did not take") && refused.output.contains("vigil alerts test chat"), "\(refused.output)")
+        #expect(try vigil(["alerts", "outbox", "--dead"], root).output.contains("no dead notifications"))
+        // A dead-lettered notification comes back with retry.
+        try receiver.script([["status": 400]])
+        _ = try vigil(["alerts", "test", "chat", "--queue-only"], root)
+        _ = try vigil(["alerts", "deliver"], root)
         let dead = try vigil(["alerts", "outbox", "--dead"], root)
-        #expect(dead.output.contains("HTTP 400") && dead.output.contains("vigil alerts retry"))
+        #expect(dead.output.contains("HTTP 400") && dead.output.contains("vigil alerts retry"), "\(dead.output)")
         let retry = try vigil(["alerts", "retry", "--all-dead"], root)
         #expect(retry.output.contains("1 notification queued again"))
+        // A test goes straight to the receiver: the queued one is neither sent with it nor holds it up.
+        let direct = try vigil(["alerts", "test", "chat"], root)
+        #expect(direct.status == 0 && direct.output.contains("sent vn_"), "\(direct.output)")
+        #expect(!(try vigil(["alerts", "outbox"], root).output.contains("no pending")), "the backlog is still pending")
         #expect(try vigil(["alerts", "deliver"], root).output.contains("delivered 1"))
 
         let noSecret = try vigil(["alerts", "test", "hook"], root, env: ["VIGIL_NOW": "2026-10-31T00:00:00Z"])
