@@ -15,7 +15,9 @@ struct Review: ParsableCommand {
             once and cached in .vigil/review-cache/) with the predicted boxes, and records each
             answer at once. The next item is claimed and decoded in the background.
 
-            Classification: Enter accepts the predicted class, 1-9 0 a-z pick a class, / searches.
+            Classification: Enter accepts the predicted class, a class's key picks it (its own
+            name when that is one character and no command, else 1-9 0 a-z as listed beside
+            it), / searches.
             Detection: Tab selects a box, a accepts, x rejects, c changes its class, arrows move
             it, Shift+arrows resize it, n adds a box, Enter submits the image.
             Both: s skip, f flag with a reason, u undo your last answer, ? keys, q quit.
