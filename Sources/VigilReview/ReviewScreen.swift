@@ -141,7 +141,7 @@ public enum ReviewScreen {
         switch session.mode {
         case .search(let query, _): prompt = "/\(query)▏  Enter picks the highlighted class · ↑↓ move · Esc cancels"
         case .flagReason(let text): prompt = "flag reason: \(text)▏  Enter flags · Esc cancels"
-        case .pickClass: prompt = "class for box \(session.selected + 1): its key, or / to search · Esc cancels"
+        case .pickClass: prompt = "class for box \(session.selected + 1): its key (\(classKeysHint(session.keys))), or / to search · Esc cancels"
         default: prompt = session.message ?? ""
         }
         screen.put(prompt, x: 1, y: height - 2, fg: .yellow, maxWidth: width - 2)
@@ -156,9 +156,16 @@ public enum ReviewScreen {
     static func keyHints(_ session: ReviewSession) -> String {
         guard let item = session.item else { return "r look again · q quit" }
         if item.task == .classification {
-            return "Enter accept · 1-9 a-z class · / search · s skip · f flag · u undo · ? keys · q quit"
+            return "Enter accept · \(classKeysHint(session.keys)) class · / search · s skip · f flag · u undo · ? keys · q quit"
         }
         return "Tab box · a accept · x reject · c class · ←↑→↓ move · Shift resize · n new · Enter submit · ? · q"
+    }
+
+    /// The class keys for the key line: their ``ClassKeys/summary`` (`0-9`, `1-3`), or "its
+    /// key" when that would crowd the line (the keys are beside CLASSES anyway).
+    static func classKeysHint(_ keys: ClassKeys) -> String {
+        let summary = keys.summary
+        return summary.count <= 9 ? summary : "its key"
     }
 
     static func colour(_ verdict: ReviewedBox.Verdict?) -> RGB {
@@ -192,46 +199,85 @@ public enum ReviewScreen {
             return
         }
         screen.put("CLASSES", x: x, y: y, fg: .grey, bold: true, maxWidth: width); y += 1
-        // Two columns when the list is longer than the room.
-        let shown = min(item.classes.count, ReviewSession.classKeys.count, rows * 2)
-        let columns = shown > rows ? 2 : 1
+        let keys = session.keys
+        let notes = classListNotes(keys)
+        // Two columns when the list is longer than the room; the notes go below it.
+        let listRows = max(1, rows - notes.count)
+        let keyed = keys.keyed
+        let shown = min(keyed.count, listRows * 2)
+        let columns = shown > listRows ? 2 : 1
         let perColumn = (shown + columns - 1) / max(1, columns)
         let columnWidth = width / columns
-        for i in 0..<shown {
-            let label = item.classes[i]
-            let predicted = label == item.claim.predictedClass
-            screen.put("\(ReviewSession.classKeys[i]) \(label)", x: x + (i / perColumn) * columnWidth, y: y + i % perColumn,
+        for (i, entry) in keyed.prefix(shown).enumerated() {
+            let predicted = entry.label == item.claim.predictedClass
+            screen.put("\(entry.key!) \(entry.label)", x: x + (i / perColumn) * columnWidth, y: y + i % perColumn,
                        fg: predicted ? .yellow : .white, bold: predicted, maxWidth: columnWidth - 1)
         }
         y += perColumn
-        if item.classes.count > shown { screen.put("… \(item.classes.count - shown) more: / searches", x: x, y: y, fg: .grey, maxWidth: width); y += 1 }
+        let hidden = keys.entries.count - shown
+        var lines = notes
+        if hidden > 0 {
+            let unkeyed = keys.unkeyed.count
+            lines.append("… \(hidden) more\(unkeyed > 0 ? " (\(unkeyed) without a key)" : ""): / searches")
+        }
+        for text in lines { screen.put(text, x: x, y: y, fg: .grey, maxWidth: width); y += 1 }
+    }
+
+    /// What the class list says about classes named like a command: the command keeps its key.
+    static func classListNotes(_ keys: ClassKeys) -> [String] {
+        let shadowed = keys.shadowedByCommands
+        guard !shadowed.isEmpty else { return [] }
+        if shadowed.count == 1, let entry = shadowed.first, let command = ReviewSession.Command(rawValue: entry.label.first!) {
+            return ["\(entry.label) is \(command.name); class \(entry.label) is \(entry.key.map { "key \($0)" } ?? "found with /")"]
+        }
+        return [shadowed.map(\.label).joined(separator: " ") + " are commands: their classes have the keys above"]
     }
 
     static func help(_ session: ReviewSession, into screen: inout Screen) {
-        let lines = [
-            "KEYS",
-            "classification:",
-            "  Enter        accept the predicted class",
-            "  1-9 0 a-z    pick the class with that key",
-            "  /            search classes by name",
-            "detection:",
-            "  Tab/Shift+Tab select the next/previous box",
-            "  a / x        accept / reject (false positive)",
-            "  c            change the selected box's class",
-            "  arrows       move the box; Shift+arrows resize",
-            "  n            add a box for a missed object",
-            "  Enter        submit the image",
-            "both:",
-            "  s skip · f flag with a reason · u undo the last answer",
-            "  q quit (your claims go back to the queue)",
-            "",
-            "any key closes this",
-        ]
+        let lines = ["KEYS"] + helpLines(session) + ["", "any key closes this"]
         let w = 64, h = lines.count + 2
         let x0 = max(0, (screen.width - w) / 2), y0 = max(1, (screen.height - h) / 2)
         screen.fill(x: x0, y: y0, width: w, height: h, bg: .dark)
         for (i, text) in lines.enumerated() {
             screen.put(text, x: x0 + 2, y: y0 + 1 + i, fg: i == 0 ? .yellow : .white, bg: .dark, bold: i == 0, maxWidth: w - 4)
         }
+    }
+
+    /// The help's lines for the item on screen, with its real class keys.
+    static func helpLines(_ session: ReviewSession) -> [String] {
+        let keys = session.keys
+        func padded(_ key: String) -> String { key.count < 13 ? key.padding(toLength: 13, withPad: " ", startingAt: 0) : key + " " }
+        var lines: [String] = []
+        switch session.item?.task {
+        case .classification?:
+            lines += [
+                "classification:",
+                "  Enter        accept the predicted class",
+                "  \(padded(keys.summary))store the class with that key (see CLASSES)",
+                "  /            search every class by name",
+            ]
+        case .detection?:
+            lines += [
+                "detection:",
+                "  Tab/Shift+Tab select the next/previous box",
+                "  a / x        accept / reject (false positive)",
+                "  c            change the box's class: then \(keys.summary) or /",
+                "  arrows       move the box; Shift+arrows resize",
+                "  n            add a box for a missed object (its class next)",
+                "  Enter        submit the image",
+            ]
+        case nil:
+            lines += ["  r            look for new items"]
+        }
+        lines += [
+            "both:",
+            "  s skip · f flag with a reason · u undo the last answer",
+            "  q quit (your claims go back to the queue)",
+        ]
+        if !keys.shadowedByCommands.isEmpty {
+            lines.append("  commands keep their keys: " + keys.shadowedByCommands.map { "class \($0.label) is \($0.key.map(String.init) ?? "found with /")" }.joined(separator: ", "))
+        }
+        if !keys.unkeyed.isEmpty { lines.append("  \(keys.unkeyed.count) classes have no key: / finds them") }
+        return lines
     }
 }

@@ -47,14 +47,29 @@ public struct ReviewSession: Sendable {
         }
     }
 
-    /// Keys that pick the class at their position in the visible list (f, q, s, u are commands).
-    public static let classKeys: [Character] = Array("1234567890abcdeghijklmnoprtvwxyz")
+    /// The one-character commands of browsing an item (`s` skip, `f` flag, …); where class
+    /// keys are read, ``ClassKeys`` never gives a class these keys.
+    public enum Command: Character, CaseIterable, Sendable {
+        case skip = "s", flag = "f", undo = "u", quit = "q", help = "?", search = "/"
+
+        /// What the key line and the help call it ("skip").
+        public var name: String { "\(self)" }
+    }
+
+    /// The commands that share the keyboard with the class keys of a `task` item: a
+    /// classification item reads class keys while browsing (every command), a detection item
+    /// while picking a box's class (where only `/` search is a command).
+    public static func commands(sharingClassKeys task: ModelTask) -> Set<Command> {
+        task == .classification ? Set(Command.allCases) : [.search]
+    }
 
     public let reviewer: String
     public private(set) var item: PreparedItem?
     public private(set) var boxes: [EditableBox] = []
     public private(set) var selected = 0
     public private(set) var mode: Mode = .browse
+    /// The class keys of the item on screen (``ClassKeys``).
+    public private(set) var keys = ClassKeys(classes: [], commands: [])
     /// One line for the reviewer: what just happened or why a key did nothing.
     public var message: String?
     /// Whether the pick-class mode is for a box just added with `n` (Escape removes it).
@@ -69,6 +84,7 @@ public struct ReviewSession: Sendable {
         selected = 0
         mode = .browse
         pickingForNewBox = false
+        keys = ClassKeys(classes: item?.classes ?? [], commands: Set((item.map { Self.commands(sharingClassKeys: $0.task) } ?? []).map(\.rawValue)))
     }
 
     /// The classes matching a search query (case-insensitive substring), in the model's order.
@@ -106,29 +122,32 @@ public struct ReviewSession: Sendable {
                 pickingForNewBox = false
                 return .none
             }
-            if key == .char("/") { mode = .search(query: "", highlight: 0); return .none }
-            if case .char(let c) = key, let k = Self.classKeys.firstIndex(of: c), let item, k < item.classes.count {
-                setClass(item.classes[k])
-            }
+            if key == .char(Command.search.rawValue) { mode = .search(query: "", highlight: 0); return .none }
+            if case .char(let c) = key, let label = keys.label(for: c) { setClass(label) }  // the prompt lists the keys
             return .none
         case .browse:
             break
         }
-        switch key {
-        case .char("q"), .control("c"): return .quit
-        case .char("?"): mode = .help; return .none
-        case .char("u"): return .undo
-        case .char("r") where item == nil: return .refresh
-        default: break
-        }
-        guard let item else { message = "nothing to review: r looks again, q quits"; return .none }
-        switch key {
-        case .char("s"): return .submit(.skip(reason: nil))
-        case .char("f"): mode = .flagReason(""); return .none
-        case .char("/"): mode = .search(query: "", highlight: 0); return .none
-        default: break
-        }
+        if key == .control("c") { return .quit }
+        if key == .char("r"), item == nil { return .refresh }
+        if case .char(let c) = key, let command = Command(rawValue: c) { return run(command) }
+        guard let item else { message = Self.nothingToReview; return .none }
         return item.task == .classification ? classify(key, item) : detect(key, item)
+    }
+
+    private static let nothingToReview = "nothing to review: r looks again, q quits"
+
+    private mutating func run(_ command: Command) -> Action {
+        switch command {
+        case .quit: return .quit
+        case .undo: return .undo
+        case .help: mode = .help
+        case .skip, .flag, .search:
+            guard item != nil else { message = Self.nothingToReview; return .none }
+            if command == .skip { return .submit(.skip(reason: nil)) }
+            mode = command == .flag ? .flagReason("") : .search(query: "", highlight: 0)
+        }
+        return .none
     }
 
     private mutating func classify(_ key: Key, _ item: PreparedItem) -> Action {
@@ -137,8 +156,8 @@ public struct ReviewSession: Sendable {
             guard let predicted = item.claim.predictedClass else { message = "no predicted class: pick one with its key or /"; return .none }
             return .submit(.label(predicted))
         case .char(let c):
-            if let k = Self.classKeys.firstIndex(of: c), k < item.classes.count { return .submit(.label(item.classes[k])) }
-            message = "'\(c)' does nothing here: ? shows the keys"
+            if let label = keys.label(for: c) { return .submit(.label(label)) }
+            message = "'\(c)' is no class key here: the keys are beside CLASSES, ? shows them all"
         default: break
         }
         return .none

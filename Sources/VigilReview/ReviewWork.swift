@@ -61,7 +61,8 @@ public final class ReviewWork: @unchecked Sendable {
         shownAt = clock()
     }
 
-    /// Carries out what a key asked for; returns a message for the reviewer, if any.
+    /// Carries out what a key asked for; returns a message for the reviewer: what an answer
+    /// stored (``AnswerReceipt``), why it was not recorded, or what undo and refresh did.
     @discardableResult
     public func perform(_ action: ReviewSession.Action) -> String? {
         switch action {
@@ -92,7 +93,7 @@ public final class ReviewWork: @unchecked Sendable {
             tally.seconds += seconds
             answered.append((outcome, agreed, seconds))
             show(prefetcher.take())
-            return nil
+            return AnswerReceipt.text(outcome, for: item)
         case .undo:
             let claim: ReviewClaim
             do {

@@ -12,7 +12,11 @@ struct Review: ParsableCommand {
         discussion: """
             Claims the next item of the review queue (filled by `vigil sample`), shows its image (PNG or JPEG; a path relative to the workspace, file:// or http(s):// — fetched once and cached in .vigil/review-cache/) with the predicted boxes, and records each answer at once. The next item is claimed and decoded in the background.
 
-            Classification: Enter accepts the predicted class, 1-9 0 a-z pick a class, / searches. Detection: Tab selects a box, a accepts, x rejects, c changes its class, arrows move it, Shift+arrows resize it, n adds a box, Enter submits the image. Both: s skip, f flag with a reason, u undo your last answer, ? keys, q quit.
+            Classification: Enter accepts the predicted class, a class's key picks it (its own name when that is one character and no command, else 1-9 0 a-z as listed beside it), / searches.
+
+            Detection: Tab selects a box, a accepts, x rejects, c changes its class, arrows move it, Shift+arrows resize it, n adds a box, Enter submits the image.
+
+            Both: s skip, f flag with a reason, u undo your last answer, ? keys, q quit.
 
             Quitting (q, Ctrl-C, SIGTERM) releases your claims; a restart after a crash resumes your live claims first. Leases (the policy's review.lease) are renewed while you are active. Needs an 80×24 terminal or larger; over SSH use `ssh -t`.
 

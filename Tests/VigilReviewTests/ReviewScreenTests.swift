@@ -82,6 +82,51 @@ struct ReviewScreenTests {
         #expect(text.contains { $0.contains("Shift+arrows resize") })
     }
 
+    func render(_ prepared: PreparedItem, width: Int = 80, height: Int = 24, keys: [Key] = []) -> [String] {
+        var s = ReviewSession(reviewer: "ana")
+        s.present(prepared)
+        for key in keys { _ = s.handle(key) }
+        return rows(ReviewScreen.render(s, progress: QueueProgress(), tally: ReviewerTally(), model: nil, width: width, height: height))
+    }
+
+    @Test("classes 0-9: the list, the key line and the help show each digit as its own key")
+    func digitKeys() {
+        let digits = item(task: .classification, predicted: "1", classes: (0...9).map(String.init))
+        var text = render(digits, width: 120, height: 40)
+        for d in 0...9 { #expect(text.contains { $0.contains("│\(d) \(d) ") }, "\(d)") }
+        #expect(!text.contains { $0.contains("│1 0 ") })  // the old positional list
+        #expect(text[39].contains("Enter accept · 0-9 class · / search"))
+        text = render(digits, width: 120, height: 40, keys: [.char("?")])
+        #expect(text.contains { $0.contains("0-9          store the class with that key") })
+    }
+
+    @Test("a class named like a command: the list says the command keeps its key; help too")
+    func commandNamedClass() {
+        let sizes = item(task: .classification, predicted: "m", classes: ["s", "m", "l", "xl"])
+        var text = render(sizes)
+        #expect(text.contains { $0.contains("│1 s") } && text.contains { $0.contains("│m m") } && text.contains { $0.contains("│2 xl") })
+        #expect(text.contains { $0.contains("s is skip; class s is key 1") })
+        #expect(text[23].contains("Enter accept · 1 2 l m class"))
+        text = render(sizes, keys: [.char("?")])
+        #expect(text.contains { $0.contains("commands keep their keys: class s is 1") })
+    }
+
+    @Test("more classes than keys: the list says / finds the rest")
+    func moreClassesThanKeys() {
+        let many = item(task: .classification, classes: (0..<50).map { "class\($0)" })
+        let text = render(many, width: 120, height: 40)
+        #expect(text.contains { $0.contains("… ") && $0.contains("(18 without a key): / searches") })
+        #expect(text[39].contains("Enter accept · its key class"))
+    }
+
+    @Test("picking a box's class: the prompt and the list show the detection keys")
+    func boxClassPrompt() {
+        let boxes = [PreparedItem.PredictedBox(label: "cat", score: 0.9, x: 10, y: 10, width: 20, height: 20)]
+        let text = render(item(task: .detection, classes: ["cat", "dog", "s"], boxes: boxes), keys: [.char("c")])
+        #expect(text[22].contains("class for box 1: its key (1 2 s), or / to search"))
+        #expect(text.contains { $0.contains("│s s") } && text.contains { $0.contains("│2 dog") })
+    }
+
     @Test("with nothing left the screen says so")
     func empty() {
         var s = ReviewSession(reviewer: "ana")

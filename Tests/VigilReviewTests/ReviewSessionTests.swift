@@ -27,15 +27,55 @@ struct ReviewSessionTests {
         #expect(none.handle(.enter) == .none)
     }
 
-    @Test("the class keys skip the command letters f, q, s and u")
+    @Test("named classes past the keys: 1-9, 0, then letters without the commands f, q, s, u")
     func classKeys() {
-        #expect(!ReviewSession.classKeys.contains { "fqsu/?".contains($0) })
-        #expect(Set(ReviewSession.classKeys).count == ReviewSession.classKeys.count)
         let many = (0..<15).map { "class\($0)" }
         var s = session(item(task: .classification, classes: many))
         #expect(s.handle(.char("0")) == .submit(.label("class9")))
         #expect(s.handle(.char("a")) == .submit(.label("class10")))
         #expect(s.handle(.char("e")) == .submit(.label("class14")))
+    }
+
+    @Test("classes named 0-9: the key pressed is the class stored")
+    func digitClasses() {
+        var s = session(item(task: .classification, predicted: "1", classes: (0...9).map(String.init)))
+        for digit in "0123456789" { #expect(s.handle(.char(digit)) == .submit(.label(String(digit)))) }
+    }
+
+    @Test("a class named like a command: the command keeps its key, the class answers to the key listed beside it")
+    func commandsWin() {
+        var s = session(item(task: .classification, predicted: "m", classes: ["s", "m", "l", "xl", "f"]))
+        #expect(s.keys.key(for: "s") == "1" && s.keys.key(for: "f") == "3")
+        #expect(s.handle(.char("s")) == .submit(.skip(reason: nil)))
+        #expect(s.handle(.char("1")) == .submit(.label("s")))
+        #expect(s.handle(.char("m")) == .submit(.label("m")))
+        #expect(s.handle(.char("2")) == .submit(.label("xl")))
+        _ = s.handle(.char("f"))
+        #expect(s.mode == .flagReason(""))
+        _ = s.handle(.escape)
+        #expect(s.handle(.char("3")) == .submit(.label("f")))
+        #expect(s.handle(.char("9")) == .none && s.message?.contains("no class key") == true)
+        // Every command keeps its meaning whatever the classes are called.
+        var named = session(item(task: .classification, classes: ReviewSession.Command.allCases.map { String($0.rawValue) }))
+        for command in ReviewSession.Command.allCases {
+            if case .submit(.label) = named.handle(.char(command.rawValue)) { Issue.record("\(command) became a class key") }
+            named.present(named.item)
+        }
+    }
+
+    @Test("picking a box's class follows the same rule; only / is a command there, so s picks class s")
+    func boxClassKeys() {
+        let boxes = [PreparedItem.PredictedBox(label: "3", score: 0.9, x: 10, y: 10, width: 20, height: 20)]
+        var s = session(item(task: .detection, classes: (0...9).map(String.init), boxes: boxes))
+        _ = s.handle(.char("c")); _ = s.handle(.char("7"))
+        #expect(s.boxes[0].label == "7" && s.boxes[0].verdict == .changed)
+        var letters = session(item(task: .detection, classes: ["s", "f", "cat"], boxes: boxes))
+        _ = letters.handle(.char("c")); _ = letters.handle(.char("s"))
+        #expect(letters.boxes[0].label == "s" && letters.mode == .browse)
+        _ = letters.handle(.char("n")); _ = letters.handle(.char("1"))
+        #expect(letters.boxes[1].label == "cat")
+        _ = letters.handle(.char("c")); _ = letters.handle(.char("x"))
+        #expect(letters.mode == .pickClass)  // x is no class key: still picking
     }
 
     @Test("/ searches classes by name; Enter takes the highlighted match; Escape cancels")

@@ -28,9 +28,13 @@ struct ReviewWorkTests {
         #expect(w.current?.claim.predictionID == "c0")
         press([.enter], &session, w)                       // c0: can accepted
         #expect(try groundTruth(store, "c0")?.label == "can")
+        #expect(session.message == "stored: can (model said can) · item c0")
         press([.char("3")], &session, w)                   // c1 (predicted jar) is a box
+        #expect(session.message == "stored: box (model said jar) · item c1")
         press([.char("s")], &session, w)                   // c2 skipped
+        #expect(session.message == "skipped · item c2")
         press([.char("f")] + "dark".map { Key.char($0) } + [.enter], &session, w)  // c3 flagged
+        #expect(session.message == "flagged: dark · item c3")
         #expect(try groundTruth(store, "c1")?.label == "box")
         #expect(try groundTruth(store, "c2") == nil)
         #expect(w.current == nil && session.item == nil)
@@ -49,6 +53,7 @@ struct ReviewWorkTests {
         var session = ReviewSession(reviewer: "ana")
         session.present(try w.start())
         press([.char("x"), .char("c"), .char("3"), .char("n"), .char("1"), .right, .enter], &session, w)
+        #expect(session.message == "stored: 2 boxes: 1 changed, 1 added, 1 rejected (model said 2 boxes) · item d0")
         let truth = try #require(try groundTruth(store, "d0"))
         #expect(truth.label == nil)
         #expect(truth.boxes == #"[{"label":"box","bbox":[50,40,10,30],"review":"changed"},{"label":"can","bbox":[62,45,40,30],"review":"added"}]"#)
