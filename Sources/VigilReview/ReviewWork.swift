@@ -73,8 +73,9 @@ public final class ReviewWork: @unchecked Sendable {
             return current == nil ? "still nothing to review" : nil
         case .submit(let outcome):
             guard let item = current else { return nil }
+            let effect: AnswerEffect
             do {
-                try store.submit(assignment: item.claim.assignment, reviewer: reviewer, outcome: outcome, now: clock())
+                effect = try store.submit(assignment: item.claim.assignment, reviewer: reviewer, outcome: outcome, now: clock())
             } catch let error as QueueError {
                 if case .leaseLost = error { show(prefetcher.take()) }  // the item is gone: move on
                 return "\(error)"
@@ -93,7 +94,7 @@ public final class ReviewWork: @unchecked Sendable {
             tally.seconds += seconds
             answered.append((outcome, agreed, seconds))
             show(prefetcher.take())
-            return AnswerReceipt.text(outcome, for: item)
+            return AnswerReceipt.text(outcome, effect: effect, for: item)
         case .undo:
             let claim: ReviewClaim
             do {

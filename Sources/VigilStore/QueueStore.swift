@@ -46,7 +46,9 @@ public protocol QueueStore {
     /// Records answers of `reviewer` on live claims in one transaction: all of them, or none when
     /// one is refused. Each is a label or boxes (through the ground-truth path, so revisions keep
     /// history, committed with the answer), a skip or a flag, each with an optional reason.
-    func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws
+    /// Returns what became of each answer (``AnswerEffect``), in order.
+    @discardableResult
+    func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws -> [AnswerEffect]
 
     /// The live claims of `reviewer` (oldest first): what a restarted `vigil review` resumes.
     func liveClaims(reviewer: String, model: String?, now: Int64) throws -> [ReviewClaim]
@@ -130,8 +132,9 @@ extension QueueStore {
     }
 
     /// Records a reviewer's answer on a live claim (see ``submit(_:reviewer:now:)``).
-    public func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws {
-        try submit([ReviewSubmission(assignment: assignment, outcome: outcome)], reviewer: reviewer, now: now)
+    @discardableResult
+    public func submit(assignment: Int64, reviewer: String, outcome: ReviewOutcome, now: Int64) throws -> AnswerEffect {
+        try submit([ReviewSubmission(assignment: assignment, outcome: outcome)], reviewer: reviewer, now: now).first ?? .recorded
     }
 }
 

@@ -91,6 +91,19 @@ public struct ReviewSubmission: Sendable, Equatable {
     }
 }
 
+/// What the store made of one recorded answer, so the reviewer can be told.
+public enum AnswerEffect: Sendable, Equatable {
+    /// The answer is recorded (a label or boxes became the ground truth; or a skip, a flag, a
+    /// gold item's answer).
+    case recorded
+    /// The prediction already had ground truth, and the answer agrees with it.
+    case agreesWithTruth(source: String)
+    /// The prediction already had ground truth (`truth`: a class name or "boxes", from
+    /// `source`) and the answer differs: a recorded disagreement. `kept`: the truth stayed
+    /// (`keep_truth`); otherwise the answer replaced it (`review_wins`).
+    case disagrees(truth: String, source: String, kept: Bool)
+}
+
 /// One box of a reviewed detection image, in COCO pixels.
 public struct ReviewedBox: Sendable, Equatable, Codable {
     /// What the reviewer did with the box.

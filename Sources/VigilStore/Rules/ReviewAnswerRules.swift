@@ -5,15 +5,16 @@ import VigilCore
 /// ground truth (with revision and confusion counts) and the revision it wrote commit together
 /// or not at all; undo takes an answer back while nobody else has touched the item since.
 extension SQLStore {
-    public func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws {
+    @discardableResult
+    public func submit(_ answers: [ReviewSubmission], reviewer: String, now: Int64) throws -> [AnswerEffect] {
         try driver.write { c in
-            for answer in answers { try record(c, answer, reviewer: reviewer, now: now) }
+            try answers.map { try record(c, $0, reviewer: reviewer, now: now) }
         }
     }
 
     /// Records one answer and, for a label or boxes, its ground truth inside the caller's
     /// transaction. A refused label leaves the claim live, so the reviewer can answer again.
-    func record(_ c: any SQLConnection, _ answer: ReviewSubmission, reviewer: String, now: Int64) throws {
+    func record(_ c: any SQLConnection, _ answer: ReviewSubmission, reviewer: String, now: Int64) throws -> AnswerEffect {
         let (assignment, outcome) = (answer.assignment, answer.outcome)
         let claim = try Self.liveClaim(c, assignment: assignment, reviewer: reviewer, now: now)
         let item = claim.item
@@ -61,7 +62,8 @@ extension SQLStore {
             try log("review.flag", ["reason": reason, "item": String(item)])
             labelRecord = nil
         }
-        guard let labelRecord else { return }
+        guard let labelRecord else { return .recorded }
+        var effect = AnswerEffect.recorded
         // Ground truth that is already there (imported while the item was claimed, or a first
         // reviewer's answer on a double-reviewed item) is not overwritten silently: the answer
         // is recorded as agreeing or not, and a disagreement becomes the truth only under the
@@ -71,14 +73,16 @@ extension SQLStore {
             let agrees = schema.task == .classification
                 ? existing == labelRecord.label
                 : try truth.int("content_hash") == labelRecord.contentHash
+            let source = try truth.string("source")
             try c.execute("UPDATE review_assignments SET agrees_with_truth = $1 WHERE id = $2", [agrees ? 1 : 0, assignment])
-            if agrees { return }
+            if agrees { return .agreesWithTruth(source: source) }
             try log("review.disagreement", [
                 "item": String(item), "answer": labelRecord.label ?? "boxes", "truth": existing ?? "boxes",
-                "truth_source": try truth.string("source"), "rule": claim.onDisagreement.rawValue,
+                "truth_source": source, "rule": claim.onDisagreement.rawValue,
                 "truth_now": claim.onDisagreement == .keepTruth ? "existing" : "answer",
             ])
-            guard claim.onDisagreement == .reviewWins else { return }
+            effect = .disagrees(truth: existing ?? "boxes", source: source, kept: claim.onDisagreement == .keepTruth)
+            guard claim.onDisagreement == .reviewWins else { return effect }
         }
         // The label goes through the ground-truth path: a revision keeps the history.
         var labels = IngestOutcome()
@@ -90,6 +94,7 @@ extension SQLStore {
             try c.execute("UPDATE review_assignments SET gt_revision = (SELECT revision FROM ground_truth WHERE prediction_seq = $1) WHERE id = $2",
                           [claim.seq, assignment])
         }
+        return effect
     }
 
     public func undoLast(reviewer: String, model: String?, now: Int64, leaseMillis: Int64) throws -> ReviewClaim {
