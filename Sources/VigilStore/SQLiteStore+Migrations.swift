@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 11
+    public static let schemaVersion = 12
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -151,6 +151,7 @@ extension SQLiteStore {
                 PRAGMA user_version = 11;
                 """)
         }
+        m.registerMigration("v12-report-link-secret", migrate: migrateReportLinkSecret)
         return m
     }
 }
