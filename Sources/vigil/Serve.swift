@@ -10,7 +10,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Routes, scopes, limits and metrics: docs/server.md and docs/openapi.yaml. Every /v1
             route needs a bearer token (`vigil tokens create --scope … --name …`); /healthz,
-            /readyz and /metrics do not. Settings come from the `server:` block of vigil.yaml;
+            /readyz and /metrics do not. The report pages alerts link to (/models/<model> and
+            /models/<model>/runs/<id>) open with a read token or the alert's signed link. Settings come from the `server:` block of vigil.yaml;
             flags override it. SIGTERM or SIGINT drains: /readyz turns 503, the scheduler and the
             deliverer finish what they are doing, requests in flight finish, exit 0.
 
