@@ -136,13 +136,13 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilJobsTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilWorkspace", "VigilSampling", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilWorkspace", "VigilSampling", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "VigilQuickstartTests", dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilWorkspace", "VigilRegistry", "VigilQuickstart"]),
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilCore", "VigilStore", "VigilPostgres", "VigilJobs", "VigilWorkspace", "VigilRegistry", "VigilServer", "vigil",
+                "VigilCore", "VigilStore", "VigilPostgres", "VigilAlerts", "VigilJobs", "VigilWorkspace", "VigilRegistry", "VigilServer", "VigilQuickstart", "vigil",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 # the quickstart's simulated clock ends on 31 October 2026: the month's daily evaluations
 export VIGIL_NOW=2026-10-31T00:00:00Z
 "$VIGIL" report --workspace "$work/ws" --since 31d --html "$work/report.html"
-chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,3000 \
+chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,3000 \
   --screenshot="$work/report.png" "file://$work/report.html" 2> "$work/chromium.log" || { cat "$work/chromium.log" >&2; exit 1; }
 mkdir -p "$(dirname "$OUT")"
 cp "$work/report.png" "$OUT"

@@ -15,15 +15,15 @@ public struct AlertNotification: Sendable {
     public var runID: Int64?
     public var window: TimeWindow?
     public var createdAt: Int64
-    /// `server_url` from vigil.yaml, for report links.
-    public var serverURL: String?
+    /// The report links (`server_url` from vigil.yaml, signed with the store's secret), or `nil` without a server URL.
+    public var links: ReportLinks?
     /// For per-incident receivers (PagerDuty): the model's incident of one severity this notification triggers or resolves.
     public var incident: AlertPlanner.Incident?
     /// Fingerprints of the alerts that are new to this receiver (or changed severity) since its last message: the headline says so.
     public var fresh: Set<String> = []
 
     public init(id: String, receiver: Receiver, topic: String, model: String, alerts: [AlertRecord], runID: Int64?, window: TimeWindow?,
-                createdAt: Int64, serverURL: String?) {
+                createdAt: Int64, links: ReportLinks?) {
         self.id = id
         self.receiver = receiver
         self.topic = topic
@@ -32,7 +32,7 @@ public struct AlertNotification: Sendable {
         self.runID = runID
         self.window = window
         self.createdAt = createdAt
-        self.serverURL = serverURL
+        self.links = links
     }
 
     /// A stable id for the notification with `parts` (same parts, same id).
@@ -49,11 +49,9 @@ public struct AlertNotification: Sendable {
         return "vigil evaluate --model \(model) --from \(Timestamp.format(millis: window.from)) --to \(Timestamp.format(millis: window.to))"
     }
 
-    /// The report page of the run, when a server is configured.
-    public var reportURL: String? {
-        guard let server = serverURL?.trimmingCharacters(in: CharacterSet(charactersIn: "/")), !server.isEmpty else { return nil }
-        return runID.map { "\(server)/models/\(model)/runs/\($0)" } ?? "\(server)/models/\(model)"
-    }
+    /// The report page of the run (of the model without a run), when a server is configured:
+    /// signed, so it opens from a chat message for ``ReportLinks/validitySeconds``.
+    public var reportURL: String? { links?.url(model: model, runID: runID, issuedAt: createdAt) }
 
     /// How many alerts a body lists before saying "and N more", per kind (message size limits).
     var listLimit: Int {
@@ -82,7 +80,7 @@ public struct AlertNotification: Sendable {
             "has_run": runID != nil, "run_id": runID.map(String.init) ?? "", "run_id_json": runID.map(String.init) ?? "null",
             "evaluate_command": evaluateCommand,
             "has_report_url": reportURL != nil, "report_url": reportURL ?? "", "report_url_json": JSONText.quote(reportURL),
-            "external_url": serverURL ?? "", "color": String(Self.color(status: status, severity: worst)),
+            "external_url": links?.serverURL ?? "", "color": String(Self.color(status: status, severity: worst)),
             "alerts": listed.map(alertContext), "truncated_alerts": String(alerts.count - listed.count),
             "has_truncated": alerts.count > listed.count,
             "group_key": "{}:{model=\"\(model)\"}", "group_labels_json": JSONText.object(["model": model]),

@@ -28,7 +28,7 @@ import VigilStore
 ///   next pass tells each receiver the current state (a resolved alert is sent as resolved).
 ///
 /// ```swift
-/// let planner = AlertPlanner(routing: policy.alerts, receivers: config.receivers, templates: templates, serverURL: nil, actor: "cli")
+/// let planner = AlertPlanner(routing: policy.alerts, receivers: config.receivers, templates: templates, links: nil, actor: "cli")
 /// let runID = try store.recordEvaluation(run) { runID, book in
 ///     try planner.plan(book, findings: run.findings, run: .init(id: runID, window: run.window))
 /// }
@@ -37,7 +37,8 @@ public struct AlertPlanner: Sendable {
     public var routing: AlertRouting
     public var receivers: [String: Receiver]
     public var templates: TemplateSet
-    public var serverURL: String?
+    /// Where notifications link to (``ReportLinks``), or `nil`.
+    public var links: ReportLinks?
     public var actor: String
 
     /// The run the findings come from.
@@ -47,11 +48,11 @@ public struct AlertPlanner: Sendable {
         public init(id: Int64, window: TimeWindow) { self.id = id; self.window = window }
     }
 
-    public init(routing: AlertRouting, receivers: [Receiver], templates: TemplateSet, serverURL: String?, actor: String) {
+    public init(routing: AlertRouting, receivers: [Receiver], templates: TemplateSet, links: ReportLinks?, actor: String) {
         self.routing = routing
         self.receivers = Dictionary(receivers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.templates = templates
-        self.serverURL = serverURL
+        self.links = links
         self.actor = actor
     }
 
@@ -197,7 +198,7 @@ public struct AlertPlanner: Sendable {
                 let window = run?.window ?? group.first(where: { $0.runID == runID })?.window
                 let id = AlertNotification.id([name, book.model, String(now)] + group.map { "\($0.fingerprint):\($0.state.rawValue):\($0.severity.rawValue)" })
                 var n = AlertNotification(id: id, receiver: receiver, topic: "alert", model: book.model, alerts: group, runID: runID, window: window,
-                                          createdAt: now, serverURL: serverURL)
+                                          createdAt: now, links: links)
                 n.incident = incident
                 n.fresh = fresh
                 changes.notifications.append(OutboxNotification(id: id, receiver: name, model: book.model, topic: "alert",

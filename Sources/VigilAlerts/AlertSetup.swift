@@ -3,16 +3,18 @@ import VigilCore
 import VigilStore
 
 /// Everything alerting needs from `vigil.yaml`, checked once: receivers, their parsed templates,
-/// the server URL for report links and the delivery settings.
+/// the report links (the server URL, signed with the store's secret) and the delivery settings.
 ///
 /// ```swift
 /// let setup = try AlertSetup(receivers: config.receivers, serverURL: config.serverURL, delivery: config.delivery, workspaceRoot: root)
+///     .signingLinks(store: store)
 /// let planner = try setup.planner(for: policy, actor: "cli")
 /// ```
 public struct AlertSetup: Sendable {
     public var receivers: [Receiver]
     public var templates: TemplateSet
-    public var serverURL: String?
+    /// Report links under `server_url`, or `nil` without one.
+    public var links: ReportLinks?
     public var delivery: DeliverySettings
 
     /// Checks the receivers (unique names, a URL each, a `whsec_` secret when signing, a routing
@@ -30,9 +32,21 @@ public struct AlertSetup: Sendable {
         if delivery.maxAttempts < 1 { throw AlertError("vigil.yaml: delivery.max_attempts: must be at least 1") }
         if delivery.workers < 1 { throw AlertError("vigil.yaml: delivery.workers: must be at least 1") }
         self.receivers = receivers
-        self.serverURL = serverURL
+        self.links = ReportLinks(serverURL: serverURL)
         self.delivery = delivery
         self.templates = try TemplateSet(receivers: receivers, workspaceRoot: workspaceRoot)
+    }
+
+    /// The same setup whose report links are signed with `store`'s report-link secret (made
+    /// and stored on first use), so they open without a token: every process that builds
+    /// notifications and `vigil serve`, which checks them, share it through the store.
+    /// Without a server URL there are no links and the store is not asked.
+    public func signingLinks(store: any TokenStore) throws -> AlertSetup {
+        guard var links else { return self }
+        links.secret = try store.reportLinkSecret(candidate: ReportLinks.newSecret())
+        var signed = self
+        signed.links = links
+        return signed
     }
 
     /// No receivers: alert state is kept, nothing is sent.
@@ -49,7 +63,7 @@ public struct AlertSetup: Sendable {
                 throw AlertError("policy of '\(policy.model)': alerts.routes[\(i)].receivers: no receiver '\(name)' in vigil.yaml (receivers: \(names.sorted().joined(separator: ", ")))")
             }
         }
-        return AlertPlanner(routing: policy.alerts, receivers: receivers, templates: templates, serverURL: serverURL, actor: actor)
+        return AlertPlanner(routing: policy.alerts, receivers: receivers, templates: templates, links: links, actor: actor)
     }
 
     /// The receiver called `name`.

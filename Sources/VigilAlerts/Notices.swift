@@ -66,7 +66,7 @@ public struct Notices: Sendable {
                                 message: notice.message)
         let id = AlertNotification.id([name, notice.model, notice.topic, String(now), notice.message, nonce])
         let n = AlertNotification(id: id, receiver: receiver, topic: notice.topic, model: notice.model, alerts: [alert], runID: notice.runID,
-                                  window: nil, createdAt: now, serverURL: setup.serverURL)
+                                  window: nil, createdAt: now, links: setup.links)
         return OutboxNotification(id: id, receiver: name, model: notice.model, topic: notice.topic,
                                   body: try setup.templates.render(n.context(), for: receiver), createdAt: now)
     }

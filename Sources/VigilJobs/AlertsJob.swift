@@ -35,6 +35,22 @@ public struct AlertsJob: Sendable {
         return queued
     }
 
+    /// A signed link to the report page of `model`'s run `runID` (of the model when `nil`) that
+    /// opens for ``ReportLinks/validitySeconds`` from now without a token: the fresh link for
+    /// someone whose alert link expired (`vigil alerts link`).
+    public func reportLink(model: String, runID: Int64?) throws -> String {
+        guard let links = setup.links else {
+            throw JobError("vigil.yaml has no server_url: set it to the address people reach `vigil serve` at, e.g. server_url: https://vigil.example.com")
+        }
+        guard policies.contains(where: { $0.model == model }) else {
+            throw JobError("no policy for model '\(model)' (models: \(policies.map(\.model).joined(separator: ", ")))")
+        }
+        if let runID, try store.evaluationRun(model: model, id: runID) == nil {
+            throw JobError("\(model) has no evaluation run \(runID): `vigil log --model \(model)` lists its runs (evaluation.run, run/<id>)")
+        }
+        return links.url(model: model, runID: runID, issuedAt: Timestamp.millis(clock.now))
+    }
+
     /// One delivery pass (blocking until done). `seed` fixes the backoff jitter.
     public func deliver(seed: UInt64? = nil, owner: String? = nil) throws -> Deliverer.Summary {
         let deliverer = Deliverer(store: store, receivers: setup.receivers, settings: setup.delivery, clock: clock, owner: owner, seed: seed)

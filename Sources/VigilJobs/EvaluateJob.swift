@@ -28,7 +28,7 @@ public struct EvaluateJob: Sendable {
     let actor: String
     let alerts: AlertSetup
 
-    /// `alerts`: receivers and templates (``Workspace/alertSetup()``); without them alert state is kept and nothing is sent.
+    /// `alerts`: receivers and templates (``Workspace/alertSetup(store:)``); without them alert state is kept and nothing is sent.
     public init(store: any Store, clock: any VigilClock, actor: String = "cli", alerts: AlertSetup = .silent()) {
         self.store = store
         self.clock = clock

@@ -48,10 +48,10 @@ extension Workspace {
 
     /// The scheduler's jobs for this workspace: alerts and retention as vigil.yaml says, and
     /// retraining that writes under the workspace and registers where vigil.yaml says. `vigil
-    /// tick` and `vigil serve` both schedule with it.
-    public func jobRegistry() throws -> JobRegistry {
+    /// tick` and `vigil serve` both schedule with it; `store` is the store they schedule on.
+    public func jobRegistry(store: any Store) throws -> JobRegistry {
         let workspace = self
-        return .standard(alerts: try alertSetup(), workspaceRoot: root, registry: { try workspace.modelRegistry(store: $0) },
+        return .standard(alerts: try alertSetup(store: store), workspaceRoot: root, registry: { try workspace.modelRegistry(store: $0) },
                          retention: try retentionMillis())
     }
 
@@ -66,14 +66,14 @@ extension Workspace {
 
     /// A retraining job runner for this workspace: the configured registry, notices through `policy`'s alert routes.
     public func retrainJob(store: any Store, policy: Policy, clock: any VigilClock, actor: String) throws -> RetrainJob {
-        let notify = Promotion.notifier(store: store, setup: try alertSetup(), policy: policy, clock: clock, actor: actor)
+        let notify = Promotion.notifier(store: store, setup: try alertSetup(store: store), policy: policy, clock: clock, actor: actor)
         return RetrainJob(store: store, workspaceRoot: root, registry: try modelRegistry(store: store), clock: clock, actor: actor, notify: notify)
     }
 
     /// Promotions and rollbacks for `policy`'s model, notified through its alert routes.
     public func promotion(store: any Store, policy: Policy, clock: any VigilClock, actor: String) throws -> Promotion {
         Promotion(registry: try modelRegistry(store: store),
-                  notify: Promotion.notifier(store: store, setup: try alertSetup(), policy: policy, clock: clock, actor: actor), actor: actor,
+                  notify: Promotion.notifier(store: store, setup: try alertSetup(store: store), policy: policy, clock: clock, actor: actor), actor: actor,
                   newBaseline: BaselineWindow.atNewChampion(store: store, policy: policy, actor: actor))
     }
 }

@@ -111,9 +111,11 @@ public struct Workspace: Sendable {
         return p
     }
 
-    /// Receivers, templates and delivery settings from vigil.yaml, checked.
-    public func alertSetup() throws -> AlertSetup {
+    /// Receivers, templates and delivery settings from vigil.yaml, checked; with `server_url`,
+    /// report links signed with `store`'s report-link secret, which `vigil serve` checks.
+    public func alertSetup(store: any Store) throws -> AlertSetup {
         try AlertSetup(receivers: config.receivers, serverURL: config.serverURL, delivery: config.delivery, workspaceRoot: root)
+            .signingLinks(store: store)
     }
 
     /// The time zone of schedules whose policy names none: `timezone` in vigil.yaml, else UTC.

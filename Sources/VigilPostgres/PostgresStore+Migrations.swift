@@ -14,6 +14,8 @@ extension PostgresStore {
         ("pg-v4-drift-sample", driftSample),
         ("pg-v5-alert-damping", "ALTER TABLE alerts ADD COLUMN clear_runs BIGINT NOT NULL DEFAULT 0"),
         ("pg-v6-review-truth", ReviewTruthMigration.sql),
+        // Secrets the store keeps for itself, by name; `report-links` signs the report links of alerts.
+        ("pg-v7-report-link-secret", "CREATE TABLE store_secrets(name TEXT PRIMARY KEY, secret BYTEA NOT NULL)"),
     ]
 
     /// The lease expiry before every claim reads only live claims, however long the history.

@@ -68,7 +68,7 @@ public struct DetectorQuickstart {
         let v1 = try trainChampion(ws: ws, store: store, clock: clock, policy: policy, progress: progress)
 
         // 3. The days.
-        let setup = try ws.alertSetup()
+        let setup = try ws.alertSetup(store: store)
         let registry = try ws.modelRegistry(store: store)
         let scheduler = Scheduler(store: store, clock: clock, registry: .standard(alerts: setup, workspaceRoot: ws.root, registry: { _ in registry }),
                                   owner: "quickstart")

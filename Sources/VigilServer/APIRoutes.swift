@@ -2,6 +2,7 @@ import Foundation
 import VigilCore
 import Hummingbird
 import VigilStore
+import VigilAlerts
 
 /// A group of routes in its own file (`HealthRoutes`, `IngestRoutes`, …). Adding a group to
 /// the server is one file and one line in ``APIRoutes/groups``; docs/openapi.yaml must list
@@ -21,6 +22,7 @@ public struct APIRoutes {
         AlertRoutes.self,
         RegistryRoutes.self,
         MetricsRoutes.self,
+        ReportPageRoutes.self,
     ]}
 
     public typealias Handler = @Sendable (Request, VigilRequestContext, ServerEnvironment) async throws -> Response
@@ -48,6 +50,32 @@ public struct APIRoutes {
         })
     }
 
+    /// What a page handler renders: the page's model (and run), and how links on it are made.
+    public typealias PageHandler = @Sendable (ReportPage, Request, VigilRequestContext, ServerEnvironment) async throws -> String
+
+    /// Adds a read-only HTML page for people at `path` (`GET`), whose parameters `{model}` and
+    /// `{run}` (optional) name what it shows. It opens with a `read` token or with a signed
+    /// link made for exactly this page (``PageAccess``); errors come back as an HTML page (not
+    /// JSON) that says what to do.
+    public func page(_ path: String, _ handler: @escaping PageHandler) {
+        on(.get, path, scope: nil) { request, context, env in
+            do {
+                let (model, runID) = try ReportPage.target(context)
+                let grant = try await PageAccess.authorize(request, path: ReportLinks.path(model: model, runID: runID), env: env)
+                var context = context
+                if case .token(let principal) = grant {
+                    context.principal = principal
+                    context.logger[metadataKey: "token"] = .string(principal.key)
+                }
+                return .html(try await handler(ReportPage(model: model, runID: runID, grant: grant), request, context, env))
+            } catch let error as APIError {
+                var response = Response.html(ReportPage.errorPage(error, requestID: context.id), status: error.status)
+                if error.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"vigil\"" }
+                return response
+            }
+        }
+    }
+
     /// The router with every group's routes and the error, request-id and metrics middleware.
     public static func router(_ environment: ServerEnvironment) -> Router<VigilRequestContext> {
         let router = Router(context: VigilRequestContext.self)
@@ -60,6 +88,15 @@ public struct APIRoutes {
 }
 
 extension Response {
+    /// An HTML page for a browser: not cached, and no referrer sent from it (its URL may hold a signed link).
+    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeString(text)
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "private, no-store",
+                                                  HTTPFields.Element.Name("Referrer-Policy")!: "no-referrer"],
+                        body: .init(byteBuffer: buffer))
+    }
+
     /// A JSON response from already-encoded text.
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         var buffer = ByteBuffer()

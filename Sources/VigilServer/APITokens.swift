@@ -36,12 +36,7 @@ public enum APITokens {
     public static func hash(_ token: String) -> [UInt8] { SHA256.hash(Array(token.utf8)) }
 
     /// Compares in time that depends only on the lengths, not on where the bytes differ.
-    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<a.count { diff |= a[i] ^ b[i] }
-        return diff == 0
-    }
+    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool { HMACSHA256.constantTimeEquals(a, b) }
 }
 
 /// Who made a request: the token's name and scopes.

@@ -48,7 +48,7 @@ struct SchedulerPass: Sendable {
         let policies = try workspace.loadPolicies()
         _ = try store.syncModels(policies.map(\.schema), now: Timestamp.millis(clock.now))
         let zone = try workspace.scheduleZone()
-        var registry = try workspace.jobRegistry()
+        var registry = try workspace.jobRegistry(store: store)
         let metrics = self.metrics
         for (job, runner) in registry.runners {
             registry.runners[job] = { context in
@@ -81,7 +81,7 @@ struct DeliveryPass: Sendable {
     let logger: Logger
 
     func run() throws {
-        let job = AlertsJob(store: store, setup: try workspace.alertSetup(), policies: try workspace.loadPolicies(), clock: clock, actor: "serve")
+        let job = AlertsJob(store: store, setup: try workspace.alertSetup(store: store), policies: try workspace.loadPolicies(), clock: clock, actor: "serve")
         try job.reconcile()
         let s = try job.deliver()
         metrics.delivered((s.delivered, s.retrying, s.dead))

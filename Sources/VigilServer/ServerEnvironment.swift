@@ -23,6 +23,8 @@ public struct ServerEnvironment: Sendable {
     /// The workspace (vigil.yaml: the registry backend, artifacts, alerts), when served from one.
     public var workspace: Workspace?
     let tokens: TokenAuthenticator
+    /// The store's report-link secret, which opens report pages from signed links.
+    let linkSecret: ReportLinkSecret
     /// One writer thread each for predictions and labels (see ``IngestWriter``).
     let predictionWriter: IngestWriter<PredictionRecord>
     let labelWriter: IngestWriter<LabelRecord>
@@ -42,6 +44,7 @@ public struct ServerEnvironment: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.tokens = TokenAuthenticator(store: reader, cacheSeconds: settings.tokenCacheSeconds)
+        self.linkSecret = ReportLinkSecret(store: store)
         self.lifecycle = Lifecycle()
         let ingest = ingest ?? store
         self.predictionWriter = IngestWriter(clock: clock) { try ingest.ingestPredictions(options: $0, nextBatch: $1, progress: $2) }

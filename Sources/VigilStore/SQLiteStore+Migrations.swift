@@ -2,7 +2,7 @@ import GRDB
 
 extension SQLiteStore {
     /// The schema version this build writes; also kept in `PRAGMA user_version`.
-    public static let schemaVersion = 12
+    public static let schemaVersion = 13
 
     /// One named migration per change, never edited after it ships.
     static var migrator: DatabaseMigrator {
@@ -154,6 +154,7 @@ extension SQLiteStore {
         m.registerMigration("v12-review-truth") { db in
             try db.execute(sql: ReviewTruthMigration.sql + "\nPRAGMA user_version = 12;")
         }
+        m.registerMigration("v13-report-link-secret", migrate: migrateReportLinkSecret)
         return m
     }
 }

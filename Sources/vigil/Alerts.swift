@@ -17,9 +17,10 @@ struct Alerts: ParsableCommand {
               vigil alerts silence --model shelf-classifier --rule "recall[can]" --for 2h --reason "camera swap"
               vigil alerts outbox --dead
               vigil alerts retry --all-dead
+              vigil alerts link --model shelf-classifier --run 42
             """,
         subcommands: [AlertsList.self, AlertsDeliver.self, AlertsOutbox.self, AlertsRetry.self, AlertsTest.self,
-                      AlertsSilence.self, AlertsSilences.self, AlertsUnsilence.self, AlertsTemplates.self]
+                      AlertsSilence.self, AlertsSilences.self, AlertsUnsilence.self, AlertsTemplates.self, AlertsLink.self]
     )
 }
 
@@ -34,7 +35,7 @@ struct AlertContext {
         workspace = try options.workspace()
         store = try workspace.openStore()
         clock = try options.clock()
-        setup = try workspace.alertSetup()
+        setup = try workspace.alertSetup(store: store)
     }
 
     var now: Int64 { Timestamp.millis(clock.now) }
@@ -147,6 +148,28 @@ struct AlertsRetry: ParsableCommand {
             let n = try c.store.retryDead(ids: allDead ? nil : ids, now: c.now, actor: "cli")
             print("\(n) notification\(n == 1 ? "" : "s") queued again; `vigil alerts deliver` sends them")
             if n == 0 && !ids.isEmpty { throw JobError("none of \(ids.joined(separator: ", ")) is dead-lettered: see `vigil alerts outbox --dead`") }
+        }
+    }
+}
+
+struct AlertsLink: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "link", abstract: "Print a signed link to a report page of `vigil serve` (opens without a token for 30 days).",
+        discussion: """
+            The same link an alert carries (docs/server.md, "Report pages"), made now: for
+            someone whose alert link expired. Needs server_url in vigil.yaml.
+
+              vigil alerts link --model shelf-classifier
+              vigil alerts link --model shelf-classifier --run 42
+            """)
+
+    @Option(help: "The model whose page to link.") var model: String
+    @Option(name: .customLong("run"), help: "A stored evaluation run of the model (default: the model's page).") var runID: Int64?
+    @OptionGroup var workspace: WorkspaceOptions
+
+    func run() throws {
+        try reportingErrors(exitCode: 1) {
+            print(try AlertContext(workspace).job().reportLink(model: model, runID: runID))
         }
     }
 }

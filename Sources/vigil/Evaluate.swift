@@ -87,7 +87,7 @@ struct Evaluate: ParsableCommand {
             } else {
                 selection = .policyDefault
             }
-            let job = EvaluateJob(store: store, clock: clock, alerts: try ws.alertSetup())
+            let job = EvaluateJob(store: store, clock: clock, alerts: try ws.alertSetup(store: store))
             let mode: EvaluateJob.Mode = dryRun ? .dryRun
                 : (selection.isPolicyDefault && !noDrift && policy == nil) ? .canonical : .adHoc
             if let backfill {

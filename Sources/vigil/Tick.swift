@@ -31,7 +31,7 @@ struct Tick: ParsableCommand {
             let ws = try workspace.workspace()
             let clock = try workspace.clock()
             let (store, _, policies) = try ws.openStoreWithModels(clock: clock)
-            return try Scheduler(store: store, clock: clock, registry: try ws.jobRegistry(), defaultZone: try ws.scheduleZone())
+            return try Scheduler(store: store, clock: clock, registry: try ws.jobRegistry(store: store), defaultZone: try ws.scheduleZone())
                 .tick(policies: policies)
         }
         for o in outcomes {

@@ -26,7 +26,7 @@ import VigilWorkspace
         try yaml.write(toFile: root + "/vigil.yaml", atomically: true, encoding: .utf8)
         let ws = try Workspace.locate(from: root)
         let store = try ws.openStore()
-        let notices = Notices(store: store, setup: try ws.alertSetup(), clock: SystemClock())
+        let notices = Notices(store: store, setup: try ws.alertSetup(store: store), clock: SystemClock())
         let total = 1000
         for i in 0..<total {
             try notices.enqueue(Notice(model: "shelf-classifier", topic: "test", severity: .warning, message: "n\(i)"), to: [names[i % names.count]])

@@ -18,3 +18,14 @@ public enum HMACSHA256 {
         return outer.finalize()
     }
 }
+
+extension HMACSHA256 {
+    /// Compares in time that depends only on the lengths, not on where the bytes differ: for
+    /// checking a presented MAC or token hash against the expected one.
+    public static func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
+}

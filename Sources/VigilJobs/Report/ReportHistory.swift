@@ -3,21 +3,19 @@ import VigilCore
 import VigilStore
 
 /// A model's stored evaluations over time (the newest run of each window, oldest first) and
-/// the events worth marking on a time line: alerts, retraining and registry moves.
+/// what happened besides: alert episodes and the events worth a line (``ReportEvents``).
 public struct ReportHistory: Sendable {
-    /// A marked event.
-    public struct Mark: Sendable, Equatable {
-        public enum Kind: String, Sendable { case alert, retraining, promotion }
-        public var kind: Kind
-        public var time: Int64
-        public var label: String
-    }
-
     public var model: String
     public var reports: [EvaluationReport]
     /// The end of each report's window, ms (the x coordinate of its point).
     public var times: [Int64]
-    public var marks: [Mark]
+    /// Alert episodes, events and notices from `since` on.
+    public var timeline: ReportEvents
+    /// The start of the period shown, ms.
+    public var since: Int64
+
+    /// How many of the model's newest events are read (the whole log of a busy year).
+    static let eventLimit = 200_000
 
     /// Loads the history of `model` for windows ending at or after `since` (at most `limit` windows).
     public static func load(store: any Store, model: String, since: Int64, limit: Int = 400) throws -> ReportHistory {
@@ -30,30 +28,16 @@ public struct ReportHistory: Sendable {
             reports.append(report)
             times.append(run.window.to)
         }
-        let marks = try store.events(model: model, limit: 20_000).compactMap { e -> Mark? in
-            guard e.ts >= since, let kind = markKind(e.kind) else { return nil }
-            return Mark(kind: kind, time: e.ts, label: markLabel(e))
-        }.sorted { $0.time < $1.time }
-        return ReportHistory(model: model, reports: reports, times: times, marks: marks)
-    }
-
-    static func markKind(_ kind: String) -> Mark.Kind? {
-        if kind == "alert.notification.queued" { return .alert }
-        if kind.hasPrefix("retrain.") { return .retraining }
-        if kind.hasPrefix("registry.promot") || kind.hasPrefix("registry.rollback") || kind == "registry.alias" { return .promotion }
-        return nil
-    }
-
-    static func markLabel(_ e: Event) -> String {
-        let details = (try? JSONSerialization.jsonObject(with: Data(e.details.utf8))) as? [String: Any] ?? [:]
-        let status = details["status"].map { " \($0)" } ?? ""
-        let receiver = details["receiver"].map { " → \($0)" } ?? ""
-        return e.kind + status + receiver + (e.subject.map { " (\($0))" } ?? "")
+        // The whole log, oldest first: an episode that began before `since` is still known.
+        let log = try store.events(model: model, kind: nil, limit: eventLimit).reversed()
+        return ReportHistory(model: model, reports: reports, times: times, timeline: ReportEvents(log: Array(log), since: since), since: since)
     }
 
     /// A model-level value of a report by metric name (`accuracy`, `macro_f1`, `map`, `map50`, …),
-    /// with its interval when the report has one; nil when the report lacks it or it is undefined.
+    /// with its interval when the report has one; nil when the report lacks it or it is undefined
+    /// (a window without reviewed items has no accuracy, not an accuracy of 0).
     public static func value(_ metric: String, in r: EvaluationReport) -> (value: Double, interval: Interval?)? {
+        guard r.labeled > 0 else { return nil }
         if let m = r.metrics {
             switch metric {
             case "accuracy": return (m.accuracy, m.accuracyInterval)
@@ -81,10 +65,11 @@ public struct ReportHistory: Sendable {
         task == .detection ? ["map", "map50", "map75"] : ["accuracy", "macro_f1", "weighted_f1"]
     }
 
-    /// Per class and time: recall (classifiers) or AP50 (detectors), with the evidence verdict.
-    public static func perClass(_ r: EvaluationReport) -> [(name: String, value: Double, interval: Interval?, evidence: Severity)] {
-        if let m = r.metrics { return m.perClass.map { ($0.className, $0.recall, $0.recallInterval, $0.evidence) } }
-        if let d = r.detection { return d.perClass.map { ($0.className, $0.ap50, nil, $0.evidence) } }
+    /// Per class and time: recall (classifiers) or AP50 (detectors), with the evidence verdict;
+    /// the value is `nil` where it is undefined (no reviewed item of the class in the window).
+    public static func perClass(_ r: EvaluationReport) -> [(name: String, value: Double?, interval: Interval?, evidence: Severity)] {
+        if let m = r.metrics { return m.perClass.map { ($0.className, $0.support > 0 ? $0.recall : nil, $0.recallInterval, $0.evidence) } }
+        if let d = r.detection { return d.perClass.map { ($0.className, $0.ap50 >= 0 ? $0.ap50 : nil, nil, $0.evidence) } }
         return []
     }
 }

@@ -74,10 +74,21 @@ extension SQLStore {
                   SELECT MAX(o.id) FROM evaluation_runs o
                   WHERE o.model_id = r.model_id AND o.window_from = r.window_from AND o.window_to = r.window_to)
                 ORDER BY r.window_to DESC, r.window_from DESC LIMIT $3
-                """, [model, since, max(0, limit)]).reversed().map {
-                StoredEvaluationRun(id: try $0.int("id"), createdAt: try $0.int("created_at"),
-                                    window: TimeWindow(from: try $0.int("window_from"), to: try $0.int("window_to")), report: try $0.string("report"))
-            }
+                """, [model, since, max(0, limit)]).reversed().map(Self.storedRun)
         }
+    }
+
+    public func evaluationRun(model: String, id: Int64) throws -> StoredEvaluationRun? {
+        try driver.read { c in
+            try c.one("""
+                SELECT r.id, r.created_at, r.window_from, r.window_to, r.report FROM evaluation_runs r
+                JOIN models m ON m.id = r.model_id WHERE m.name = $1 AND r.id = $2
+                """, [model, id]).map(Self.storedRun)
+        }
+    }
+
+    static func storedRun(_ row: any SQLRow) throws -> StoredEvaluationRun {
+        StoredEvaluationRun(id: try row.int("id"), createdAt: try row.int("created_at"),
+                            window: TimeWindow(from: try row.int("window_from"), to: try row.int("window_to")), report: try row.string("report"))
     }
 }

@@ -67,6 +67,7 @@ let conformanceCoverage: [String: String] = [
     "AlertStore.retryDead(ids:now:actor:)": "AlertConformanceTests.deadRowsAreRetriedOnRequest",
     // EvaluationHistoryStore
     "EvaluationHistoryStore.evaluationHistory(model:since:limit:)": "EvaluationHistoryConformanceTests.historyKeepsTheNewestRunOfEachWindow",
+    "EvaluationHistoryStore.evaluationRun(model:id:)": "EvaluationHistoryConformanceTests.anyRunIsReadByItsIdWithinItsModel",
     // RegistryStore
     "RegistryStore.registerVersion(_:now:actor:)": "RegistryConformanceTests.versionsAreNumberedPerModelAndReadBack",
     "RegistryStore.modelVersions(model:)": "RegistryConformanceTests.versionsAreNumberedPerModelAndReadBack",
@@ -89,6 +90,7 @@ let conformanceCoverage: [String: String] = [
     "TokenStore.createToken(_:actor:)": "TokenConformanceTests.tokensAreCreatedListedAndRevoked",
     "TokenStore.tokens(includeRevoked:)": "TokenConformanceTests.tokensAreCreatedListedAndRevoked",
     "TokenStore.revokeToken(key:now:actor:)": "TokenConformanceTests.tokensAreCreatedListedAndRevoked",
+    "TokenStore.reportLinkSecret(candidate:)": "TokenConformanceTests.theReportLinkSecretIsStoredOnceAndSharedByEveryConnection",
 ]
 
 /// The coverage table against the protocols as declared in Sources/VigilStore.

@@ -28,4 +28,21 @@ import VigilCore
         #expect(try store.evaluationHistory(model: "shelf", since: 0, limit: 0).isEmpty)
         #expect(try store.evaluationHistory(model: "ghost", since: 0, limit: 10).isEmpty)
     }
+
+    @Test(arguments: Backend.all) func anyRunIsReadByItsIdWithinItsModel(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let store = c.store
+        let w = TimeWindow(from: When.t0, to: When.t0 + When.day)
+        let first = try store.recordEvaluation(run(at: When.t0 + When.day, window: w, report: "first"))
+        let second = try store.recordEvaluation(run(at: When.t0 + When.day + 1, window: w, report: "second"))
+        let other = try store.recordEvaluation(run("dock", at: When.t0 + When.day, window: w, report: "other model"))
+        // A run a later run of its window superseded is still there by id (an alert may link to it).
+        #expect(try store.evaluationRun(model: "shelf", id: first) == StoredEvaluationRun(id: first, createdAt: When.t0 + When.day, window: w, report: "first"))
+        #expect(try store.evaluationRun(model: "shelf", id: second)?.report == "second")
+        // Another model's run, an unknown id or model: nil.
+        #expect(try store.evaluationRun(model: "shelf", id: other) == nil)
+        #expect(try store.evaluationRun(model: "dock", id: other)?.report == "other model")
+        #expect(try store.evaluationRun(model: "shelf", id: second + other + 100) == nil)
+        #expect(try store.evaluationRun(model: "ghost", id: first) == nil)
+    }
 }

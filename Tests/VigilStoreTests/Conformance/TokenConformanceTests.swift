@@ -33,4 +33,15 @@ import VigilCore
         try #require(events.count > 0, "events has too few elements")
         #expect(events.count == 1 && events[0].subject == "token/k1" && events[0].ts == 500 && events[0].actor == "admin")
     }
+
+    @Test(arguments: Backend.all) func theReportLinkSecretIsStoredOnceAndSharedByEveryConnection(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let first = [UInt8](repeating: 0x11, count: 32), second = [UInt8](repeating: 0x22, count: 32)
+        // The first caller's candidate is stored; later candidates are ignored.
+        #expect(try c.store.reportLinkSecret(candidate: first) == first)
+        #expect(try c.store.reportLinkSecret(candidate: second) == first)
+        // Another connection to the same database (another process: the alerts job, `vigil serve`) gets the same secret.
+        let other = try c.t.reopen()
+        #expect(try other.reportLinkSecret(candidate: second) == first)
+    }
 }
