@@ -33,6 +33,12 @@ extension DetectionEvaluation.ClassRow {
     public var definedAP: Double? { ap >= 0 ? ap : nil }
     /// AP50, or nil when the class has no ground truth (−1).
     public var definedAP50: Double? { ap50 >= 0 ? ap50 : nil }
+    /// Precision at the operating point, or nil without a detection of the class.
+    public var definedPrecision: Double? { predictedBoxes > 0 ? precision : nil }
+    /// Recall at the operating point, or nil without a ground-truth box of the class.
+    public var definedRecall: Double? { groundTruthBoxes > 0 ? recall : nil }
+    /// F1 at the operating point, or nil with neither.
+    public var definedF1: Double? { predictedBoxes + groundTruthBoxes > 0 ? f1 : nil }
 }
 
 // MARK: JSON: null where undefined; read back as the reference values (0, −1).

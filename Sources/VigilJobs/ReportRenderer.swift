@@ -72,8 +72,8 @@ public enum ReportRenderer {
             out += pad("class", width) + pad("AP", 8) + pad("AP50", 8) + pad("precision", 11) + pad("recall", 9) + pad("f1", 8)
                 + pad("gt boxes", 10) + "evidence\n"
             for c in d.perClass {
-                out += pad(c.className, width) + pad(dash(c.definedAP, 3), 8) + pad(dash(c.definedAP50, 3), 8) + pad(fmt(c.precision, 3), 11)
-                    + pad(fmt(c.recall, 3), 9) + pad(fmt(c.f1, 3), 8) + pad(String(c.groundTruthBoxes), 10) + c.evidence.rawValue + "\n"
+                out += pad(c.className, width) + pad(dash(c.definedAP, 3), 8) + pad(dash(c.definedAP50, 3), 8) + pad(dash(c.definedPrecision, 3), 11)
+                    + pad(dash(c.definedRecall, 3), 9) + pad(dash(c.definedF1, 3), 8) + pad(String(c.groundTruthBoxes), 10) + c.evidence.rawValue + "\n"
             }
             if d.perClass.count <= 20 {
                 let names = d.perClass.map(\.className) + ["background"]

@@ -70,6 +70,28 @@ enum ReviewRoutes: RouteGroup {
     struct Done: Encodable {
         var assignment: Int64
         var state: String
+        /// Present when the prediction already had ground truth: whether the answer agreed,
+        /// and, when not, which answer stands (``AnswerEffect``).
+        var truth: Truth? = nil
+
+        struct Truth: Encodable {
+            var agrees: Bool
+            var source: String
+            /// The existing truth the answer disagreed with (a class name, or "boxes").
+            var existing: String?
+            /// Whether the existing truth stayed (`keep_truth`) or the answer replaced it.
+            var kept: Bool?
+        }
+
+        init(assignment: Int64, state: String, effect: AnswerEffect = .recorded) {
+            self.assignment = assignment
+            self.state = state
+            switch effect {
+            case .recorded: truth = nil
+            case .agreesWithTruth(let source): truth = Truth(agrees: true, source: source)
+            case .disagrees(let existing, let source, let kept): truth = Truth(agrees: false, source: source, existing: existing, kept: kept)
+            }
+        }
     }
 
     static func register(on routes: APIRoutes) {
@@ -114,8 +136,8 @@ enum ReviewRoutes: RouteGroup {
     static func answer(_ context: VigilRequestContext, _ env: ServerEnvironment, state: String, outcome: ReviewOutcome) async throws -> Response {
         let (store, reviewer, now) = (env.store, try reviewerName(context), env.nowMillis)
         let assignment = try assignmentID(context)
-        try await queue { try store.submit(assignment: assignment, reviewer: reviewer, outcome: outcome, now: now) }
-        return try .json(Done(assignment: assignment, state: state))
+        let effect = try await queue { try store.submit(assignment: assignment, reviewer: reviewer, outcome: outcome, now: now) }
+        return try .json(Done(assignment: assignment, state: state, effect: effect))
     }
 
     static func reviewerName(_ context: VigilRequestContext) throws -> String {

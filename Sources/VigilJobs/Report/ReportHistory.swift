@@ -37,25 +37,22 @@ public struct ReportHistory: Sendable {
     /// with its interval when the report has one; nil when the report lacks it or it is undefined
     /// (a window without reviewed items has no accuracy, not an accuracy of 0).
     public static func value(_ metric: String, in r: EvaluationReport) -> (value: Double, interval: Interval?)? {
-        guard r.labeled > 0 else { return nil }
         if let m = r.metrics {
-            switch metric {
-            case "accuracy": return (m.accuracy, m.accuracyInterval)
-            case "macro_precision": return (m.macro.precision, nil)
-            case "macro_recall": return (m.macro.recall, nil)
-            case "macro_f1": return (m.macro.f1, nil)
-            case "micro_precision": return (m.micro.precision, nil)
-            case "micro_recall": return (m.micro.recall, nil)
-            case "micro_f1": return (m.micro.f1, nil)
-            case "weighted_precision": return (m.weighted.precision, nil)
-            case "weighted_recall": return (m.weighted.recall, nil)
-            case "weighted_f1": return (m.weighted.f1, nil)
-            default: break
+            let averages = [("macro", m.macro), ("micro", m.micro), ("weighted", m.weighted)]
+            if metric == "accuracy" { return m.definedAccuracy.map { ($0, m.accuracyInterval) } }
+            for (name, a) in averages {
+                guard let a = m.defined(a) else { continue }
+                switch metric {
+                case "\(name)_precision": return (a.precision, nil)
+                case "\(name)_recall": return (a.recall, nil)
+                case "\(name)_f1": return (a.f1, nil)
+                default: continue
+                }
             }
         }
-        if let d = r.detection {
+        if let d = r.detection, r.labeled > 0 {
             let name = ["map": "AP", "map50": "AP50", "map75": "AP75"][metric]
-            if let name, let v = d.coco[name], v >= 0 { return (v, metric == "map" ? d.mapInterval : nil) }
+            if let name, let v = d.defined(name) { return (v, metric == "map" ? d.mapInterval : nil) }
         }
         return nil
     }
@@ -68,8 +65,8 @@ public struct ReportHistory: Sendable {
     /// Per class and time: recall (classifiers) or AP50 (detectors), with the evidence verdict;
     /// the value is `nil` where it is undefined (no reviewed item of the class in the window).
     public static func perClass(_ r: EvaluationReport) -> [(name: String, value: Double?, interval: Interval?, evidence: Severity)] {
-        if let m = r.metrics { return m.perClass.map { ($0.className, $0.support > 0 ? $0.recall : nil, $0.recallInterval, $0.evidence) } }
-        if let d = r.detection { return d.perClass.map { ($0.className, $0.ap50 >= 0 ? $0.ap50 : nil, nil, $0.evidence) } }
+        if let m = r.metrics { return m.perClass.map { ($0.className, $0.definedRecall, $0.recallInterval, $0.evidence) } }
+        if let d = r.detection { return d.perClass.map { ($0.className, $0.definedAP50, nil, $0.evidence) } }
         return []
     }
 }

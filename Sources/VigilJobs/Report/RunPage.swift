@@ -52,22 +52,21 @@ public enum RunPage {
         let e = SVGChart.escape
         var html = "<h2>Metrics</h2>"
         if let m = r.metrics {
-            let defined = r.labeled > 0
             html += "<table><tr><th>metric</th><th class=\"num\">value</th><th>95% interval</th></tr>"
-            html += "<tr><td>accuracy</td><td class=\"num\">\(value(defined ? m.accuracy : nil))</td><td class=\"interval\">\(interval(m.accuracyInterval, defined: defined))</td></tr>"
-            for (name, a) in [("macro", m.macro), ("micro", m.micro), ("weighted", m.weighted)] {
-                for (part, v) in [("precision", a.precision), ("recall", a.recall), ("f1", a.f1)] {
-                    html += "<tr><td>\(name)_\(part)</td><td class=\"num\">\(value(defined ? v : nil))</td><td></td></tr>"
+            html += "<tr><td>accuracy</td><td class=\"num\">\(value(m.definedAccuracy))</td><td class=\"interval\">\(interval(m.accuracyInterval, defined: m.definedAccuracy != nil))</td></tr>"
+            for (name, average) in [("macro", m.macro), ("micro", m.micro), ("weighted", m.weighted)] {
+                let a = m.defined(average)
+                for (part, v) in [("precision", a?.precision), ("recall", a?.recall), ("f1", a?.f1)] {
+                    html += "<tr><td>\(name)_\(part)</td><td class=\"num\">\(value(v))</td><td></td></tr>"
                 }
             }
             html += "</table><h3>Per class</h3><table><tr><th>class</th><th class=\"num\">precision</th><th>interval</th><th class=\"num\">recall</th>"
                 + "<th>interval</th><th class=\"num\">F1</th><th class=\"num\">reviewed</th><th class=\"num\">predicted</th><th>evidence</th></tr>"
             for c in m.perClass {
-                // Precision needs a prediction of the class, recall a reviewed item of it: otherwise they are undefined, not 0.
-                let p = c.predicted > 0 ? c.precision : nil, rc = c.support > 0 ? c.recall : nil
+                let p = c.definedPrecision, rc = c.definedRecall
                 html += "<tr><td>\(e(c.className))</td><td class=\"num\">\(value(p))</td><td class=\"interval\">\(interval(c.precisionInterval, defined: p != nil))</td>"
                     + "<td class=\"num\">\(value(rc))</td><td class=\"interval\">\(interval(c.recallInterval, defined: rc != nil))</td>"
-                    + "<td class=\"num\">\(value(c.support + c.predicted > 0 ? c.f1 : nil))</td><td class=\"num\">\(c.support)</td><td class=\"num\">\(c.predicted)</td>"
+                    + "<td class=\"num\">\(value(c.definedF1))</td><td class=\"num\">\(c.support)</td><td class=\"num\">\(c.predicted)</td>"
                     + "<td>\(c.evidence.rawValue)</td></tr>"
             }
             html += "</table>"
@@ -75,16 +74,16 @@ public enum RunPage {
             html += "<p>\(d.images) reviewed images; operating point IoU \(SVGChart.number(d.iouThreshold, 2)), score ≥ \(SVGChart.number(d.scoreThreshold, 2)).</p>"
             html += "<table><tr><th>COCO statistic</th><th class=\"num\">value</th><th>95% interval</th></tr>"
             for name in DetectionEvaluation.statNames {
-                let v = d.coco[name].flatMap { $0 >= 0 ? $0 : nil }
+                let v = d.defined(name)
                 html += "<tr><td>\(e(name))</td><td class=\"num\">\(value(v))</td><td class=\"interval\">\(name == "AP" ? interval(d.mapInterval, defined: v != nil) : "")</td></tr>"
             }
             html += "</table><h3>Per class</h3><table><tr><th>class</th><th class=\"num\">AP</th><th class=\"num\">AP50</th><th class=\"num\">precision</th>"
                 + "<th class=\"num\">recall</th><th class=\"num\">F1</th><th class=\"num\">ground-truth boxes</th><th class=\"num\">detections</th><th>evidence</th></tr>"
             for c in d.perClass {
-                let p = c.predictedBoxes > 0 ? c.precision : nil, rc = c.groundTruthBoxes > 0 ? c.recall : nil
-                html += "<tr><td>\(e(c.className))</td><td class=\"num\">\(value(c.ap >= 0 ? c.ap : nil))</td><td class=\"num\">\(value(c.ap50 >= 0 ? c.ap50 : nil))</td>"
+                let p = c.definedPrecision, rc = c.definedRecall
+                html += "<tr><td>\(e(c.className))</td><td class=\"num\">\(value(c.definedAP))</td><td class=\"num\">\(value(c.definedAP50))</td>"
                     + "<td class=\"num\">\(value(p))</td><td class=\"num\">\(value(rc))</td>"
-                    + "<td class=\"num\">\(value(c.predictedBoxes + c.groundTruthBoxes > 0 ? c.f1 : nil))</td>"
+                    + "<td class=\"num\">\(value(c.definedF1))</td>"
                     + "<td class=\"num\">\(c.groundTruthBoxes)</td><td class=\"num\">\(c.predictedBoxes)</td><td>\(c.evidence.rawValue)</td></tr>"
             }
             html += "</table>"
