@@ -25,6 +25,28 @@ import VigilStore
         return (bed, bob)
     }
 
+    /// Labels posted to /v1/labels close the queue items of their predictions; an answer on an
+    /// item whose label arrived while it was claimed says that it met existing truth, which stands.
+    @Test func labelsOverHTTPCloseItemsAndAnAnswerSaysItMetThem() async throws {
+        let (bed, _) = try await Self.queued(3)
+        defer { bed.remove() }
+        try await bed.test { client in
+            let claim = json(try await client.execute(uri: "/v1/review/claim", method: .post, headers: bed.headers(.review)))
+            let (a, id) = (claim["assignment"] as! Int, claim["prediction_id"] as! String)
+            let labels = (0..<3).map { "{\"prediction_id\":\"p-\($0)\",\"label\":\"jar\"}" }.joined(separator: "\n")
+            let posted = try await client.execute(uri: "/v1/labels", method: .post, headers: bed.headers(.ingest), body: ByteBuffer(text: labels))
+            #expect(posted.status == .ok)
+            // Every item has its ground truth now: nothing more is served.
+            let none = try await client.execute(uri: "/v1/review/claim", method: .post, headers: bed.headers(.review))
+            #expect(none.status == .noContent)
+            let answer = json(try await client.execute(uri: "/v1/review/\(a)/label", method: .post, headers: bed.headers(.review),
+                                                      body: ByteBuffer(text: "{\"label\":\"can\"}")))
+            let truth = try #require(answer["truth"] as? [String: Any], "\(answer)")
+            #expect(truth["agrees"] as? Bool == false && truth["existing"] as? String == "jar" && truth["kept"] as? Bool == true
+                    && truth["source"] as? String == "import", "\(id): \(truth)")
+        }
+    }
+
     @Test func aReviewerClaimsLabelsSkipsAndFlags() async throws {
         let (bed, _) = try await Self.queued(3)
         defer { bed.remove() }
