@@ -26,9 +26,18 @@ public enum DailyBudget {
     }
 
     /// What a run may still queue per strategy: the daily target less what `spent` (the last
-    /// 24 hours) already holds, never below 0.
+    /// 24 hours) already holds, never below 0; and all together never more than the budget
+    /// less everything spent (items of a strategy the policy no longer lists count too).
     public static func allowance(_ settings: SamplingSettings, spent: QueuedCounts) -> [SamplingStrategy: Int] {
-        targets(settings, budget: settings.dailyBudget).reduce(into: [:]) { out, t in out[t.key] = max(0, t.value - spent.count(t.key)) }
+        let targets = targets(settings, budget: settings.dailyBudget)
+        var room = max(0, settings.dailyBudget - spent.total)
+        var out: [SamplingStrategy: Int] = [:]
+        for s in settings.strategies.map(\.strategy) {
+            let left = min(room, max(0, (targets[s] ?? 0) - spent.count(s)))
+            out[s] = left
+            room -= left
+        }
+        return out
     }
 
     /// The stratified items per class slot for one run: first each class's missing minimum

@@ -22,9 +22,14 @@ struct DailyBudgetTests {
     @Test func allowanceIsWhatIsLeftOfEachTargetToday() {
         var spent = QueuedCounts()
         spent.add(.uniform, stratum: nil, count: 90)
-        spent.add(.stratified, stratum: 0, count: 70)  // over its target (an older policy): nothing more, and no debt carried to others
+        spent.add(.stratified, stratum: 0, count: 70)  // over its target (an older policy): nothing more
         let left = DailyBudget.allowance(Self.mix, spent: spent)
-        #expect(left == [.uniform: 10, .stratified: 0, .uncertainty: 40])
+        // 160 spent of 200: 40 left in all, whatever the targets say (uniform 10, then uncertainty 30, not 40).
+        #expect(left == [.uniform: 10, .stratified: 0, .uncertainty: 30])
+        // Items of a strategy the policy no longer lists still count against the budget.
+        var before = QueuedCounts()
+        before.add(.attribute, stratum: nil, count: 180)
+        #expect(DailyBudget.allowance(Self.mix, spent: before).values.reduce(0, +) == 20)
     }
 
     @Test func stratifiedMinimumComesOutOfTheShare() {
