@@ -80,6 +80,9 @@ public struct AlertNotification: Sendable {
             "has_run": runID != nil, "run_id": runID.map(String.init) ?? "", "run_id_json": runID.map(String.init) ?? "null",
             "evaluate_command": evaluateCommand,
             "has_report_url": reportURL != nil, "report_url": reportURL ?? "", "report_url_json": JSONText.quote(reportURL),
+            // Slack's mrkdwn takes &, < and > as control characters, inside links too: escaped.
+            "report_url_mrkdwn": (reportURL ?? "").replacingOccurrences(of: "&", with: "&amp;")
+                .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;"),
             "external_url": links?.serverURL ?? "", "color": String(Self.color(status: status, severity: worst)),
             "alerts": listed.map(alertContext), "truncated_alerts": String(alerts.count - listed.count),
             "has_truncated": alerts.count > listed.count,

@@ -14,7 +14,7 @@ enum DefaultTemplates {
                 {{#has_truncated}}
                 {"type": "section", "text": {"type": "mrkdwn", "text": "…and {{truncated_alerts}} more"}},
                 {{/has_truncated}}
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": "{{#has_run}}run {{run_id}} · {{/has_run}}`{{evaluate_command}}`{{#has_report_url}} · <{{report_url}}|report>{{/has_report_url}}"}]}
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": "{{#has_run}}run {{run_id}} · {{/has_run}}`{{evaluate_command}}`{{#has_report_url}} · <{{report_url_mrkdwn}}|report>{{/has_report_url}}"}]}
               ]
             }
             """#,

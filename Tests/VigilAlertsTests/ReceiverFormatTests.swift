@@ -114,6 +114,22 @@ import VigilStore
         #expect(macro["class"] is NSNull)
     }
 
+    /// A signed report link carries `&sig=`: Slack's mrkdwn needs it as `&amp;`, JSON fields keep it as is.
+    @Test func signedLinksAreEscapedForSlackMrkdwn() throws {
+        let links = try #require(ReportLinks(serverURL: "https://vigil.example.com", secret: Array(repeating: 7, count: 32)))
+        let alert = AlertRecord(fingerprint: "f", model: "shelf-classifier", rule: "accuracy", metric: "accuracy", className: nil, severity: .critical,
+                                state: .firing, startsAt: 0, updatedAt: 0, runID: 3, window: nil, value: 0.7, threshold: 0.8, evidence: 100,
+                                message: "accuracy is 0.7")
+        let slack = Receiver(name: "chat", kind: .slack, url: "http://127.0.0.1:9/slack")
+        let n = AlertNotification(id: "vn_1", receiver: slack, topic: "alert", model: "shelf-classifier", alerts: [alert], runID: 3, window: nil,
+                                  createdAt: 0, links: links)
+        let url = try #require(n.context()["report_url"] as? String)
+        #expect(url.contains("?exp=") && url.contains("&sig="))
+        let body = try TemplateSet(receivers: [slack], workspaceRoot: nil).render(n.context(), for: slack)
+        #expect(body.contains(url.replacingOccurrences(of: "&", with: "&amp;") + "|report>"), "\(body)")
+        #expect(!body.contains("&sig="))
+    }
+
     @Test func pagerDutyResolveCarriesOnlyTheKeyTheDedupKeyAndTheAction() throws {
         let bed = try Self.firedBed(base: "http://127.0.0.1:9")
         bed.clock.advance(by: 3600)
