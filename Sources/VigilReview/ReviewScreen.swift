@@ -156,16 +156,17 @@ public enum ReviewScreen {
     static func keyHints(_ session: ReviewSession) -> String {
         guard let item = session.item else { return "r look again · q quit" }
         if item.task == .classification {
-            return "Enter accept · \(classKeysHint(session.keys)) class · / search · s skip · f flag · u undo · ? keys · q quit"
+            // At most 78 characters, so the whole line shows on an 80-column terminal.
+            return "Enter accept · \(classKeysHint(session.keys)) pick · / find · s skip · f flag · u undo · ? help · q quit"
         }
         return "Tab box · a accept · x reject · c class · ←↑→↓ move · Shift resize · n new · Enter submit · ? · q"
     }
 
-    /// The class keys for the key line: their ``ClassKeys/summary`` (`0-9`, `1-3`), or "its
-    /// key" when that would crowd the line (the keys are beside CLASSES anyway).
+    /// The class keys for the key line: their ``ClassKeys/summary`` (`0-9`, `1-3`), or "keys"
+    /// when that would crowd the line (the keys are beside CLASSES anyway).
     static func classKeysHint(_ keys: ClassKeys) -> String {
         let summary = keys.summary
-        return summary.count <= 9 ? summary : "its key"
+        return summary.count <= 5 ? summary : "keys"
     }
 
     static func colour(_ verdict: ReviewedBox.Verdict?) -> RGB {

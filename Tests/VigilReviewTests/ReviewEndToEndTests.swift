@@ -54,7 +54,7 @@ import VigilReview
         // Session 1: ten classification items, one wrong answer undone on the way, then q mid-item.
         try pane.start(review + " --model shelf-classifier")
         var current = try Self.shownItem(pane, after: nil)
-        screens.append(try pane.wait(forText: "? keys · q quit"))  // the whole frame, key line last
+        screens.append(try pane.wait(forText: "? help · q quit"))  // the whole frame, key line last
         var labelled = 0
         while labelled < 10, let id = current {
             let i = Int(id.dropFirst(2))!

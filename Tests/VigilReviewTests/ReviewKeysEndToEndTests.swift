@@ -93,8 +93,8 @@ import VigilReview
         defer { pane.kill() }
         try pane.start("cd '\(root)' && '\(vigilBinary)' review --reviewer ana --model digits")
 
-        let first = try pane.wait(forText: "class · / search")
-        #expect(first.contains("0-9 class"), "the key line shows the real keys: \(first)")
+        let first = try pane.wait(forText: "pick · / find")
+        #expect(first.contains("0-9 pick"), "the key line shows the real keys: \(first)")
         let rows = first.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         for d in 0...9 { #expect(rows.contains { $0.hasSuffix("│\(d) \(d)") }, "the list shows digit \(d) as its own key: \(first)") }
         let digit = { (id: String) in String(Int(id.dropFirst(2))!) }
@@ -121,8 +121,8 @@ import VigilReview
         defer { pane.kill() }
         try pane.start("cd '\(root)' && '\(vigilBinary)' review --reviewer ana --model pets")
 
-        let first = try pane.wait(forText: "class · / search")
-        #expect(first.contains("│1 cat") && first.contains("│2 dog") && first.contains("│3 bird") && first.contains("1-3 class"), "\(first)")
+        let first = try pane.wait(forText: "pick · / find")
+        #expect(first.contains("│1 cat") && first.contains("│2 dog") && first.contains("│3 bird") && first.contains("1-3 pick"), "\(first)")
         let index = { (id: String) in Int(id.dropFirst(2))! }
         let seen = try Self.answerAll(pane, keys: { answers[index($0)].keys }, confirmation: { id in
             guard let label = answers[index(id)].label else { return "skipped · item \(id)" }
