@@ -51,7 +51,8 @@ public struct SampleRun: Sendable {
             let run = byStrategy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let day = dailyTarget.keys.sorted().map { "\($0) \(last24h[$0] ?? 0)/\(dailyTarget[$0] ?? 0)" }.joined(separator: ", ")
             let total = last24h.values.reduce(0, +), target = dailyTarget.values.reduce(0, +)
-            var line = "\(model): queued \(queued) of \(candidates) candidates" + (run.isEmpty ? "" : " (\(run))")
+            var line = budgetLeft == 0 ? "\(model): nothing queued, the daily budget is spent"
+                : "\(model): queued \(queued) of \(candidates) candidates" + (run.isEmpty ? "" : " (\(run))")
             line += "; last 24 h \(total) of daily budget \(target)" + (day.isEmpty ? "" : ": \(day)")
             if let shortfall { line += "; \(shortfall)" }
             return line
