@@ -114,8 +114,8 @@ public struct Workspace: Sendable {
     /// report links signed with `store`'s report-link secret, which `vigil serve` checks.
     /// Throws when a receiver's `${VAR}` is unset, so a missing secret shows when the setup loads,
     /// not when a notification fails to send.
-    public func alertSetup(store: any Store) throws -> AlertSetup {
-        try checkedAlertSetup().signingLinks(store: store)
+    public func alertSetup(store: any Store, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AlertSetup {
+        try checkedAlertSetup(environment: environment).signingLinks(store: store)
     }
 
     /// Receivers, templates and delivery settings from vigil.yaml, checked (the environment of

@@ -6,8 +6,15 @@
 /// extension point and are allowed anywhere (`x-team: vision`). Free-form maps (a dictionary
 /// such as `training_distribution:`) are decoded as dictionaries and keep any key.
 extension Decoder {
-    /// The keyed container of this mapping, after refusing any key that neither `Keys` nor
-    /// `extra` names (e.g. ``ConfigurationKeys/names(_:)`` of a type decoded from the same mapping; keys starting with ``ConfigurationKeys/extensionPrefix`` excepted).
+    /// The keyed container of this mapping, after refusing (with ``UnknownKeyError``) any key
+    /// that neither `Keys` nor `extra` names; keys starting with ``ConfigurationKeys/extensionPrefix``
+    /// pass. `extra` holds keys another decoder reads from the same mapping, e.g.
+    /// `ConfigurationKeys.names(MMDSettings.CodingKeys.self)`.
+    ///
+    /// ```swift
+    /// enum CodingKeys: String, CodingKey, CaseIterable { case warning, critical }
+    /// let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    /// ```
     public func strictContainer<Keys: CodingKey & CaseIterable>(
         keyedBy keys: Keys.Type, alsoAllowing extra: [String] = []
     ) throws -> KeyedDecodingContainer<Keys> {
