@@ -149,7 +149,8 @@ public struct Workspace: Sendable {
 extension WorkspaceConfig {
     /// The `vigil.yaml` that `vigil init` writes.
     public static let template = """
-        # Vigil workspace settings.
+        # Vigil workspace settings (every key: docs/formats.md). Unknown keys are refused;
+        # keys of your own start with x-, e.g. x-owner: ml-platform. `vigil check` checks it all.
         # store: where everything is kept. SQLite by default (path relative to this file).
         store: sqlite:.vigil/vigil.db
         # policies: one YAML file per model (see docs/formats.md).
