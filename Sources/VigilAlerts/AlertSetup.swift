@@ -49,6 +49,17 @@ public struct AlertSetup: Sendable {
         return signed
     }
 
+    /// Throws when a receiver's `${VAR}` placeholder cannot be expanded from `environment`, naming
+    /// the receiver, the field and the variable: the check sending would otherwise fail at.
+    /// Nothing is kept: secrets are still expanded only when a request is built.
+    public func checkEnvironment(_ environment: [String: String]) throws {
+        for r in receivers {
+            for (field, value) in r.placeholderFields {
+                _ = try SecretText.expand(value, environment: environment, field: "vigil.yaml: receivers[\(r.name)].\(field)")
+            }
+        }
+    }
+
     /// No receivers: alert state is kept, nothing is sent.
     public static func silent() -> AlertSetup {
         // Cannot fail: no receivers, no templates to parse.

@@ -47,32 +47,40 @@ public struct Receiver: Sendable, Codable, Equatable {
         self.template = template
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, kind, url, secret, template
         case routingKey = "routing_key"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        kind = try c.decode(ReceiverKind.self, forKey: .kind)
+        url = try c.decode(String.self, forKey: .url)
+        secret = try c.decodeIfPresent(String.self, forKey: .secret)
+        routingKey = try c.decodeIfPresent(String.self, forKey: .routingKey)
+        template = try c.decodeIfPresent(String.self, forKey: .template)
     }
 }
 
 /// `${VAR}` placeholders, expanded from the environment only when a request is built, so that
-/// secrets never reach the store, the outbox or the logs.
+/// secrets never reach the store, the outbox or the logs (``AlertSetup/checkEnvironment(_:)``
+/// reports a missing variable up front). The rule is ``EnvironmentText``'s.
 public enum SecretText {
     /// `text` with every `${VAR}` replaced by the variable's value; throws naming the missing variable.
     public static func expand(_ text: String, environment: [String: String], field: String) throws -> String {
-        var out = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "${") {
-            out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
-                throw AlertError("\(field): '${' without a closing '}'")
-            }
-            let name = String(rest[open.upperBound..<close])
-            guard let value = environment[name] else {
-                throw AlertError("\(field): the environment variable \(name) is not set; export it where `vigil` runs")
-            }
-            out += value
-            rest = rest[rest.index(after: close)...]
+        do {
+            return try EnvironmentText.expand(text, environment: environment, field: field)
+        } catch {
+            throw AlertError(error.description)
         }
-        return out + rest
+    }
+}
+
+extension Receiver {
+    /// The fields that may hold `${VAR}` placeholders, as `(field name, value)`.
+    public var placeholderFields: [(field: String, value: String)] {
+        [("url", url), ("secret", secret), ("routing_key", routingKey)].compactMap { name, value in value.map { (name, $0) } }
     }
 }
 
@@ -111,13 +119,13 @@ public struct DeliverySettings: Sendable, Codable, Equatable {
         self.batch = batch
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case timeout, lease, workers, batch
         case maxAttempts = "max_attempts", maxAge = "max_age", backoffBase = "backoff_base", backoffCap = "backoff_cap"
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let d = DeliverySettings()
         func seconds(_ key: CodingKeys, _ fallback: Double) throws -> Double {
             guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return fallback }

@@ -28,12 +28,7 @@ public enum PolicyLoader {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw JobError("cannot read \(path)")
         }
-        let policy: Policy
-        do {
-            policy = try YAMLDecoder().decode(Policy.self, from: text)
-        } catch {
-            throw JobError("\(path): \(describe(error))")
-        }
+        let policy = try ConfigurationFile.decode(Policy.self, from: text, path: path)
         let problems = policy.problems()
         guard problems.isEmpty else {
             throw JobError("\(path): " + problems.joined(separator: "; "))

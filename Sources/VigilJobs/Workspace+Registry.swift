@@ -23,8 +23,10 @@ public struct RegistryConfig: Sendable, Codable, Equatable {
         self.token = token
     }
 
+    enum CodingKeys: String, CodingKey, CaseIterable { case backend, url, token }
+
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         backend = try c.decodeIfPresent(String.self, forKey: .backend) ?? "embedded"
         url = try c.decodeIfPresent(String.self, forKey: .url)
         token = try c.decodeIfPresent(String.self, forKey: .token)
@@ -39,8 +41,7 @@ extension Workspace {
         case "embedded": return EmbeddedRegistry(store: store)
         case "mlflow":
             guard let url = r.url else { throw JobError("vigil.yaml: registry.url: give the MLflow tracking server, e.g. http://127.0.0.1:5000") }
-            let token = r.token.map { Self.expandEnvironment($0) }
-            return try MLflowRegistry(baseURL: url, token: token?.isEmpty == true ? nil : token)
+            return try MLflowRegistry(baseURL: url, token: try registryToken())
         default:
             throw JobError("vigil.yaml: registry.backend: '\(r.backend)' is not embedded or mlflow")
         }
@@ -55,10 +56,17 @@ extension Workspace {
                          retention: try retentionMillis())
     }
 
-    /// `${VAR}` replaced by the environment's value.
-    static func expandEnvironment(_ text: String) -> String {
-        guard text.hasPrefix("${"), text.hasSuffix("}") else { return text }
-        return ProcessInfo.processInfo.environment[String(text.dropFirst(2).dropLast())] ?? ""
+    /// `registry.token` with its `${VAR}` placeholders expanded (`nil` when none is configured or it is empty by an explicit `${VAR:-}`);
+    /// throws naming the variable when it is unset or empty.
+    public func registryToken(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        guard let token = config.registry.token else { return nil }
+        let expanded: String
+        do {
+            expanded = try EnvironmentText.expand(token, environment: environment, field: "\(path("vigil.yaml")): registry.token")
+        } catch {
+            throw JobError(error.description)
+        }
+        return expanded.isEmpty ? nil : expanded
     }
 
     /// Where retraining jobs keep their files and where artifacts are stored.

@@ -2,7 +2,6 @@ import Foundation
 import VigilAlerts
 import VigilCore
 import VigilStore
-import Yams
 
 /// `vigil.yaml`: where the store is and where the policies are.
 public struct WorkspaceConfig: Sendable, Codable, Equatable {
@@ -35,13 +34,17 @@ public struct WorkspaceConfig: Sendable, Codable, Equatable {
         self.delivery = delivery
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case store, policies, timezone, receivers, delivery, registry, retention
         case serverURL = "server_url"
     }
 
+    /// `server:`, `vigil serve`'s settings: decoded by `ServerSettings` (VigilServer), allowed here.
+    static let serverKey = "server"
+
+
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self, alsoAllowing: [Self.serverKey])
         store = try c.decodeIfPresent(String.self, forKey: .store) ?? "sqlite:.vigil/vigil.db"
         policies = try c.decodeIfPresent(String.self, forKey: .policies) ?? "policies"
         timezone = try c.decodeIfPresent(String.self, forKey: .timezone)
@@ -82,11 +85,7 @@ public struct Workspace: Sendable {
     /// `vigil.yaml` at `path`, decoded; errors name the file and the field.
     public static func loadConfig(_ path: String) throws -> WorkspaceConfig {
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        do {
-            return try YAMLDecoder().decode(WorkspaceConfig.self, from: text)
-        } catch {
-            throw JobError("\(path): \(PolicyLoader.describe(error))")
-        }
+        return try ConfigurationFile.decode(WorkspaceConfig.self, from: text, path: path)
     }
 
     /// Absolute path of `relative` inside the workspace.
@@ -113,9 +112,18 @@ public struct Workspace: Sendable {
 
     /// Receivers, templates and delivery settings from vigil.yaml, checked; with `server_url`,
     /// report links signed with `store`'s report-link secret, which `vigil serve` checks.
-    public func alertSetup(store: any Store) throws -> AlertSetup {
-        try AlertSetup(receivers: config.receivers, serverURL: config.serverURL, delivery: config.delivery, workspaceRoot: root)
-            .signingLinks(store: store)
+    /// Throws when a receiver's `${VAR}` is unset, so a missing secret shows when the setup loads,
+    /// not when a notification fails to send.
+    public func alertSetup(store: any Store, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AlertSetup {
+        try checkedAlertSetup(environment: environment).signingLinks(store: store)
+    }
+
+    /// Receivers, templates and delivery settings from vigil.yaml, checked (the environment of
+    /// receivers' placeholders included), without signing report links.
+    public func checkedAlertSetup(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AlertSetup {
+        let setup = try AlertSetup(receivers: config.receivers, serverURL: config.serverURL, delivery: config.delivery, workspaceRoot: root)
+        try setup.checkEnvironment(environment)
+        return setup
     }
 
     /// The time zone of schedules whose policy names none: `timezone` in vigil.yaml, else UTC.
@@ -141,7 +149,8 @@ public struct Workspace: Sendable {
 extension WorkspaceConfig {
     /// The `vigil.yaml` that `vigil init` writes.
     public static let template = """
-        # Vigil workspace settings.
+        # Vigil workspace settings (every key: docs/formats.md). Unknown keys are refused;
+        # keys of your own start with x-, e.g. x-owner: ml-platform. `vigil check` checks it all.
         # store: where everything is kept. SQLite by default (path relative to this file).
         store: sqlite:.vigil/vigil.db
         # policies: one YAML file per model (see docs/formats.md).

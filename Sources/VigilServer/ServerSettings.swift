@@ -1,7 +1,6 @@
 import Foundation
 import VigilCore
 import VigilJobs
-import Yams
 
 /// The `server:` block of `vigil.yaml`: where `vigil serve` listens and its limits.
 ///
@@ -33,7 +32,7 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case host, port
         case maxBodyBytes = "max_body_bytes"
         case maxDecodedBytes = "max_decoded_bytes"
@@ -45,7 +44,7 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         var s = ServerSettings()
         s.host = try c.decodeIfPresent(String.self, forKey: .host) ?? s.host
         s.port = try c.decodeIfPresent(Int.self, forKey: .port) ?? s.port
@@ -71,10 +70,6 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
         struct File: Decodable { var server: ServerSettings? }
         let path = workspace.path("vigil.yaml")
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        do {
-            return try YAMLDecoder().decode(File.self, from: text).server ?? ServerSettings()
-        } catch {
-            throw JobError("\(path): server: \(error)")
-        }
+        return try ConfigurationFile.decode(File.self, from: text, path: path).server ?? ServerSettings()
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import VigilCore
 import VigilJobs
 import VigilQuickstart
+import VigilServer
 import VigilWorkspace
 
 struct Log: ParsableCommand {
@@ -26,13 +27,20 @@ struct Log: ParsableCommand {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the store: file integrity, one row per prediction id, aggregates equal a recount.",
+        abstract: "Check the configuration (vigil.yaml, policies, environment variables) and the store: file integrity, one row per prediction id, aggregates equal a recount.",
         discussion: "Exit 0 when healthy, 1 otherwise.\n\n  vigil check")
 
     @OptionGroup var workspace: WorkspaceOptions
 
     func run() throws {
-        let v = try reportingErrors(exitCode: 1) { try workspace.workspace().openStore().verify() }
+        let ws = try reportingErrors(exitCode: 1) { () throws -> Workspace in
+            let ws = try workspace.workspace()
+            let summary = try ws.checkConfiguration()
+            _ = try ServerSettings.load(ws)
+            print("configuration: vigil.yaml, \(summary.models.count) policies (\(summary.models.joined(separator: ", "))), \(summary.receivers) receivers")
+            return ws
+        }
+        let v = try reportingErrors(exitCode: 1) { try ws.openStore().verify() }
         print("integrity: \(v.integrity.joined(separator: "; "))")
         print("predictions: \(v.predictions) rows, \(v.distinctPredictionIDs) distinct ids")
         print("aggregates: " + (v.aggregateMismatches.isEmpty ? "equal to a recount" : "\(v.aggregateMismatches.count) mismatches"))

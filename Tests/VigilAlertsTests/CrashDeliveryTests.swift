@@ -26,12 +26,12 @@ import VigilWorkspace
         try yaml.write(toFile: root + "/vigil.yaml", atomically: true, encoding: .utf8)
         let ws = try Workspace.locate(from: root)
         let store = try ws.openStore()
-        let notices = Notices(store: store, setup: try ws.alertSetup(store: store), clock: SystemClock())
+        let env = ["HOOK_SECRET": Self.secret]
+        let notices = Notices(store: store, setup: try ws.alertSetup(store: store, environment: env), clock: SystemClock())
         let total = 1000
         for i in 0..<total {
             try notices.enqueue(Notice(model: "shelf-classifier", topic: "test", severity: .warning, message: "n\(i)"), to: [names[i % names.count]])
         }
-        let env = ["HOOK_SECRET": Self.secret]
         var rng = SplitMix64(seed: 20_261_125)
         var killedWithWorkLeft = 0
         for _ in 0..<50 {

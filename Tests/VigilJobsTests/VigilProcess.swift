@@ -22,9 +22,9 @@ struct VigilProcess {
         var stderr: String
     }
 
-    /// Runs `vigil args…` to completion.
-    static func run(_ args: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> Output {
-        let p = start(args, environment: environment)
+    /// Runs `vigil args…` to completion; `unsetting` names variables removed from the environment.
+    static func run(_ args: [String], environment: [String: String] = [:], unsetting: [String] = [], stdin: String? = nil) throws -> Output {
+        let p = start(args, environment: environment, unsetting: unsetting)
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -39,12 +39,13 @@ struct VigilProcess {
     }
 
     /// A configured, not yet started process.
-    static func start(_ args: [String], environment: [String: String] = [:]) -> Process {
+    static func start(_ args: [String], environment: [String: String] = [:], unsetting: [String] = []) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
+        for k in unsetting { env[k] = nil }
         p.environment = env
         return p
     }

@@ -9,10 +9,10 @@ public struct BaselineSettings: Sendable, Equatable, Codable {
 
     public init(window: String = "7d") { self.window = window }
 
-    enum CodingKeys: String, CodingKey { case window }
+    enum CodingKeys: String, CodingKey, CaseIterable { case window }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         window = try c.decodeIfPresent(String.self, forKey: .window) ?? "7d"
     }
 

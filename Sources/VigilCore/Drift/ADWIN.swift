@@ -40,7 +40,7 @@ public struct ADWIN: SequentialDetector, Sendable {
             self.gracePeriod = gracePeriod
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case delta, clock
             case maxBuckets = "max_buckets"
             case minWindowLength = "min_window_length"
@@ -49,7 +49,7 @@ public struct ADWIN: SequentialDetector, Sendable {
 
         /// Decodes the policy's keys; a missing key takes its default.
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
             let d = Settings()
             delta = try c.decodeIfPresent(Double.self, forKey: .delta) ?? d.delta
             clock = try c.decodeIfPresent(Int.self, forKey: .clock) ?? d.clock

@@ -38,11 +38,11 @@ public struct CUSUM: SequentialDetector, Sendable {
             self.warmup = warmup
         }
 
-        enum CodingKeys: String, CodingKey { case target, sigma, k, h, warmup }
+        enum CodingKeys: String, CodingKey, CaseIterable { case target, sigma, k, h, warmup }
 
         /// Decodes the policy's keys; a missing key takes its default.
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
             let d = Settings()
             target = try c.decodeIfPresent(Double.self, forKey: .target)
             sigma = try c.decodeIfPresent(Double.self, forKey: .sigma)

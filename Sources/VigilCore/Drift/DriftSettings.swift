@@ -60,6 +60,15 @@ public struct DriftSettings: Sendable, Equatable, Codable {
             self.critical = critical
         }
 
+        enum CodingKeys: String, CodingKey, CaseIterable { case info, warning, critical }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+            info = try c.decodeIfPresent(Double.self, forKey: .info)
+            warning = try c.decodeIfPresent(Double.self, forKey: .warning)
+            critical = try c.decodeIfPresent(Double.self, forKey: .critical)
+        }
+
         /// The severity of `value`: critical at or above `critical`, warning at or above `warning`, info at or above `info`.
         public func severity(of value: Double) -> Severity {
             if let c = critical, value >= c { return .critical }
@@ -82,10 +91,10 @@ public struct DriftSettings: Sendable, Equatable, Codable {
             self.mmd = mmd
         }
 
-        enum CodingKeys: String, CodingKey { case enabled }
+        enum CodingKeys: String, CodingKey, CaseIterable { case enabled }
 
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self, alsoAllowing: ConfigurationKeys.names(MMDSettings.CodingKeys.self))
             enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
             mmd = try MMDSettings(from: decoder)
         }
@@ -115,7 +124,7 @@ public struct DriftSettings: Sendable, Equatable, Codable {
         self.sequential = sequential
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, reference, alpha, psi, embedding, sequential
         case referenceWindow = "reference_window"
         case trainingDistribution = "training_distribution"
@@ -126,7 +135,7 @@ public struct DriftSettings: Sendable, Equatable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let d = DriftSettings()
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
         reference = try c.decodeIfPresent(Reference.self, forKey: .reference) ?? d.reference

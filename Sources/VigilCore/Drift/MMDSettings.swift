@@ -21,7 +21,7 @@ public struct MMDSettings: Codable, Sendable, Equatable {
         self.seed = seed
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case permutations, seed
         case maxSamples = "max_samples"
     }

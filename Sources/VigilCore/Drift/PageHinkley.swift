@@ -41,14 +41,14 @@ public struct PageHinkley: SequentialDetector, Sendable {
             self.mode = mode
         }
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case delta, threshold, alpha, mode
             case minInstances = "min_instances"
         }
 
         /// Decodes the policy's keys; a missing key takes its default.
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
             let d = Settings()
             minInstances = try c.decodeIfPresent(Int.self, forKey: .minInstances) ?? d.minInstances
             delta = try c.decodeIfPresent(Double.self, forKey: .delta) ?? d.delta

@@ -68,14 +68,14 @@ public struct SequentialSettings: Sendable, Equatable, Codable {
         self.cusum = cusum
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, severity, correctness, adwin, cusum
         case hourlyMeanScore = "hourly_mean_score"
         case pageHinkley = "page_hinkley"
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let d = SequentialSettings()
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
         severity = try c.decodeIfPresent(Severity.self, forKey: .severity) ?? d.severity

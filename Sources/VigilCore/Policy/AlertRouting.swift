@@ -27,7 +27,7 @@ public struct AlertRouting: Sendable, Equatable, Codable {
         self.routes = routes
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case routes
         case repeatInterval = "repeat_interval"
         case sendResolved = "send_resolved"
@@ -35,7 +35,7 @@ public struct AlertRouting: Sendable, Equatable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         repeatInterval = try c.decodeIfPresent(String.self, forKey: .repeatInterval) ?? "24h"
         sendResolved = try c.decodeIfPresent(Bool.self, forKey: .sendResolved) ?? true
         resolveAfter = try c.decodeIfPresent(Int.self, forKey: .resolveAfter) ?? 2
@@ -86,10 +86,10 @@ public struct AlertRoute: Sendable, Equatable, Codable {
         self.models = models
     }
 
-    enum CodingKeys: String, CodingKey { case receivers, severity, models }
+    enum CodingKeys: String, CodingKey, CaseIterable { case receivers, severity, models }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         receivers = try c.decode([String].self, forKey: .receivers)
         severity = try c.decodeIfPresent([Severity].self, forKey: .severity) ?? [.warning, .critical]
         models = try c.decodeIfPresent([String].self, forKey: .models)

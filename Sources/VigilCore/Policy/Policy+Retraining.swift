@@ -44,14 +44,14 @@ public struct RetrainingSettings: Sendable, Equatable, Codable {
         self.embedded = embedded
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case trigger, trainer, command, timeout, window, embedded
         case holdoutFraction = "holdout_fraction"
         case maxAttempts = "max_attempts"
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         trigger = try c.decodeIfPresent(RetrainTrigger.self, forKey: .trigger) ?? RetrainTrigger()
         trainer = try c.decodeIfPresent(TrainerKind.self, forKey: .trainer) ?? .command
         command = try c.decodeIfPresent(String.self, forKey: .command)
@@ -105,13 +105,13 @@ public struct RetrainTrigger: Sendable, Equatable, Codable {
         self.cooldown = cooldown
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case severity, cooldown
         case minNewLabels = "min_new_labels"
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         severity = try c.decodeIfPresent(Severity.self, forKey: .severity) ?? .critical
         minNewLabels = try c.decodeIfPresent(Int.self, forKey: .minNewLabels) ?? 100
         cooldown = try c.decodeIfPresent(String.self, forKey: .cooldown) ?? "7d"
@@ -150,7 +150,7 @@ public struct EmbeddedTrainingSettings: Sendable, Equatable, Codable {
         self.workers = workers
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case epochs, replay, seed, workers
         case learningRate = "learning_rate"
         case batchSize = "batch_size"
@@ -158,7 +158,7 @@ public struct EmbeddedTrainingSettings: Sendable, Equatable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? 15
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? 3e-3
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 32
@@ -225,7 +225,7 @@ public struct GateSettings: Sendable, Equatable, Codable {
         self.promote = promote
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case alpha, seed, promote
         case primaryMetric = "primary_metric"
         case minImprovement = "min_improvement"
@@ -235,7 +235,7 @@ public struct GateSettings: Sendable, Equatable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         let d = GateSettings()
         primaryMetric = try c.decodeIfPresent(String.self, forKey: .primaryMetric)
         minImprovement = try c.decodeIfPresent(Double.self, forKey: .minImprovement) ?? d.minImprovement

@@ -56,10 +56,10 @@ public struct Policy: Sendable, Equatable, Codable {
         self.alerts = alerts
     }
 
-    enum CodingKeys: String, CodingKey { case model, task, classes, evaluation, thresholds, drift, schedule, timezone, sampling, review, retraining, gate, baseline, alerts }
+    enum CodingKeys: String, CodingKey, CaseIterable { case model, task, classes, evaluation, thresholds, drift, schedule, timezone, sampling, review, retraining, gate, baseline, alerts }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         model = try c.decode(String.self, forKey: .model)
         task = try c.decode(ModelTask.self, forKey: .task)
         classes = try c.decode([String].self, forKey: .classes)
@@ -151,7 +151,7 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
         self.scoreThreshold = scoreThreshold
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case window, confidence
         case minReviewedPerClass = "min_reviewed_per_class"
         case iouThreshold = "iou_threshold"
@@ -162,7 +162,7 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         window = try c.decodeIfPresent(String.self, forKey: .window) ?? "7d"
         minReviewedPerClass = try c.decodeIfPresent(Int.self, forKey: .minReviewedPerClass) ?? 12
         confidence = try c.decodeIfPresent(Double.self, forKey: .confidence) ?? 0.95
@@ -193,6 +193,14 @@ public struct Threshold: Sendable, Equatable, Codable {
         public var warning: Double?
         public var critical: Double?
         public init(warning: Double? = nil, critical: Double? = nil) { self.warning = warning; self.critical = critical }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case warning, critical }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+            warning = try c.decodeIfPresent(Double.self, forKey: .warning)
+            critical = try c.decodeIfPresent(Double.self, forKey: .critical)
+        }
     }
 
     public init(metric: String, classSelector: String? = nil, warning: Double? = nil, critical: Double? = nil, drop: Drop? = nil) {
@@ -203,9 +211,18 @@ public struct Threshold: Sendable, Equatable, Codable {
         self.drop = drop
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case metric, warning, critical, drop
         case classSelector = "class"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        metric = try c.decode(String.self, forKey: .metric)
+        classSelector = try c.decodeIfPresent(String.self, forKey: .classSelector)
+        warning = try c.decodeIfPresent(Double.self, forKey: .warning)
+        critical = try c.decodeIfPresent(Double.self, forKey: .critical)
+        drop = try c.decodeIfPresent(Drop.self, forKey: .drop)
     }
 
     /// Problems of the levels, each prefixed with `at` (e.g. `thresholds[2]`).

@@ -38,14 +38,14 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
         self.uncertainty = uncertainty
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case window, seed, strategies, uncertainty
         case dailyBudget = "daily_budget"
         case minPerClass = "min_per_class"
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         dailyBudget = try c.decodeIfPresent(Int.self, forKey: .dailyBudget) ?? 0
         window = try c.decodeIfPresent(String.self, forKey: .window) ?? "1d"
         minPerClass = try c.decodeIfPresent(Int.self, forKey: .minPerClass) ?? 12
@@ -93,6 +93,16 @@ public struct StrategyShare: Sendable, Equatable, Codable {
         self.attribute = attribute
         self.reference = reference
     }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case strategy, share, attribute, reference }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        strategy = try c.decode(SamplingStrategy.self, forKey: .strategy)
+        share = try c.decode(Double.self, forKey: .share)
+        attribute = try c.decodeIfPresent(String.self, forKey: .attribute)
+        reference = try c.decodeIfPresent(String.self, forKey: .reference)
+    }
 }
 
 /// The sampling strategies.
@@ -117,10 +127,10 @@ public struct UncertaintySettings: Sendable, Equatable, Codable {
         self.floor = floor
     }
 
-    enum CodingKeys: String, CodingKey { case threshold, band, floor }
+    enum CodingKeys: String, CodingKey, CaseIterable { case threshold, band, floor }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? 0.5
         band = try c.decodeIfPresent([Double].self, forKey: .band) ?? [0.3, 0.6]
         floor = try c.decodeIfPresent(Double.self, forKey: .floor) ?? 0.05
@@ -151,7 +161,7 @@ public struct ReviewSettings: Sendable, Equatable, Codable {
         self.goldRate = goldRate
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case lease
         case doubleReviewFraction = "double_review_fraction"
         case goldRate = "gold_rate"
@@ -159,7 +169,7 @@ public struct ReviewSettings: Sendable, Equatable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         lease = try c.decodeIfPresent(String.self, forKey: .lease) ?? "10m"
         doubleReviewFraction = try c.decodeIfPresent(Double.self, forKey: .doubleReviewFraction) ?? 0
         goldRate = try c.decodeIfPresent(Double.self, forKey: .goldRate) ?? 0
@@ -195,6 +205,14 @@ public struct ScheduleEntry: Sendable, Equatable, Codable {
     public init(job: String, cron: String) {
         self.job = job
         self.cron = cron
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case job, cron }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+        job = try c.decode(String.self, forKey: .job)
+        cron = try c.decode(String.self, forKey: .cron)
     }
 
     /// Job kinds a schedule may name.
