@@ -110,4 +110,14 @@ import VigilJobs
         let set = try vigil(["check"], root, environment: ["VIGIL_TEST_HOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
         #expect(set.status == 0, "\(set.stderr)")
     }
+
+    /// A value outside a closed list names the list: `review.on_disagreement`.
+    @Test func anUnknownDisagreementRuleNamesTheRules() throws {
+        let good = try workspace(policy: Self.policy(extra: "review:\n  on_disagreement: review_wins"))
+        #expect(try vigil(["check"], good).status == 0)
+        let bad = try workspace(policy: Self.policy(extra: "review:\n  on_disagreement: reviewer_wins"))
+        let check = try vigil(["check"], bad)
+        #expect(check.status == 1 && check.stderr.contains("review.on_disagreement: 'reviewer_wins' is not a rule; use one of keep_truth, review_wins"),
+                "\(check.stdout)\(check.stderr)")
+    }
 }

@@ -173,7 +173,12 @@ public struct ReviewSettings: Sendable, Equatable, Codable {
         lease = try c.decodeIfPresent(String.self, forKey: .lease) ?? "10m"
         doubleReviewFraction = try c.decodeIfPresent(Double.self, forKey: .doubleReviewFraction) ?? 0
         goldRate = try c.decodeIfPresent(Double.self, forKey: .goldRate) ?? 0
-        onDisagreement = try c.decodeIfPresent(DisagreementRule.self, forKey: .onDisagreement) ?? .keepTruth
+        let rule = try c.decodeIfPresent(String.self, forKey: .onDisagreement) ?? DisagreementRule.keepTruth.rawValue
+        guard let known = DisagreementRule(rawValue: rule) else {
+            throw DecodingError.dataCorruptedError(forKey: .onDisagreement, in: c, debugDescription:
+                "'\(rule)' is not a rule; use one of \(DisagreementRule.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        onDisagreement = known
     }
 
     /// The lease in milliseconds (10 minutes when unreadable; ``problems()`` reports it).
