@@ -24,6 +24,9 @@ public struct APIError: Error, Sendable {
     static let unauthorized = APIError(.unauthorized, "unauthorized",
                                        "missing or invalid bearer token: send `Authorization: Bearer vgl_…` (create one with `vigil tokens create`)")
 
+    /// The `WWW-Authenticate` value of every 401 (RFC 6750).
+    static let bearerChallenge = "Bearer realm=\"vigil\""
+
     /// The JSON body: `{"error": code, "message": …, "request_id": …}`.
     func body(requestID: String) -> String {
         "{\"error\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message)),\"request_id\":\(JSONText.quote(requestID))}"

@@ -70,7 +70,7 @@ public struct APIRoutes {
                 return .html(try await handler(ReportPage(model: model, runID: runID, grant: grant), request, context, env))
             } catch let error as APIError {
                 var response = Response.html(ReportPage.errorPage(error, requestID: context.id), status: error.status)
-                if error.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"vigil\"" }
+                if error.status == .unauthorized { response.headers[.wwwAuthenticate] = APIError.bearerChallenge }
                 return response
             }
         }
@@ -113,7 +113,7 @@ extension Response {
     }
 }
 
-/// Turns every error into a JSON body with a request id (no stack traces, no SQL: unexpected
+/// Turns every error into a JSON body with a request id (a 401 with `WWW-Authenticate: Bearer`; no stack traces, no SQL: unexpected
 /// errors are logged with the id and answered with a bare 500), adds `X-Request-Id`, logs the
 /// request and records its duration.
 struct ServerMiddleware: RouterMiddleware {
@@ -129,6 +129,7 @@ struct ServerMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as APIError {
             response = .json(error.body(requestID: context.id), status: error.status)
+            if error.status == .unauthorized { response.headers[.wwwAuthenticate] = APIError.bearerChallenge }
         } catch let error as any HTTPResponseError where error.status == .notFound && !table.methods(for: request.uri.path).isEmpty {
             // The path exists with other methods: 405 with Allow, not 404.
             let allowed = table.methods(for: request.uri.path)

@@ -53,8 +53,9 @@ public struct Principal: Sendable, Equatable {
         self.scopes = scopes
     }
 
-    /// True when the token has `scope` or `admin`.
-    public func allows(_ scope: TokenScope) -> Bool { scopes.contains(.admin) || scopes.contains(scope) }
+    /// True when one of the token's scopes grants `scope` (``TokenScope/grants(_:)``: `admin`
+    /// grants everything, `read` also `metrics`).
+    public func allows(_ scope: TokenScope) -> Bool { scopes.contains { $0.grants(scope) } }
 }
 
 /// Checks `Authorization: Bearer …` headers against the stored token hashes. The live tokens are

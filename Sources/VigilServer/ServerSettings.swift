@@ -14,6 +14,7 @@ import VigilJobs
 ///   scheduler_interval: 60s       # how often the scheduler looks for due jobs
 ///   delivery_interval: 5s         # how often the alert deliverer looks for due notifications
 ///   review_lease: 15m             # how long a review claim lasts before it must be renewed
+///   metrics_auth: token           # /metrics needs a read or metrics token; none: open (trusted network only)
 /// ```
 public struct ServerSettings: Sendable, Equatable, Decodable {
     public var host = "127.0.0.1"
@@ -29,6 +30,8 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
     public var reviewLease: Int64 = 900
     /// Seconds a verified token stays cached (a revocation takes at most this long to bite).
     public var tokenCacheSeconds: Int64 = 5
+    /// Whether `GET /metrics` needs a token.
+    public var metricsAuth: MetricsAuth = .token
 
     public init() {}
 
@@ -41,6 +44,7 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
         case deliveryInterval = "delivery_interval"
         case reviewLease = "review_lease"
         case tokenCacheSeconds = "token_cache"
+        case metricsAuth = "metrics_auth"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +62,13 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
                 throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "'\(text)' is not a duration such as 30s, 5m or 1h")
             }
             s[keyPath: path] = seconds
+        }
+        if let text = try c.decodeIfPresent(String.self, forKey: .metricsAuth) {
+            guard let auth = MetricsAuth(rawValue: text) else {
+                throw DecodingError.dataCorruptedError(forKey: .metricsAuth, in: c, debugDescription:
+                    "'\(text)' is not allowed; use one of \(MetricsAuth.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            s.metricsAuth = auth
         }
         guard (1...65535).contains(s.port) else {
             throw DecodingError.dataCorruptedError(forKey: .port, in: c, debugDescription: "port \(s.port) is not between 1 and 65535")

@@ -8,7 +8,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the HTTP API, with the scheduler and the alert deliverer in the same process.",
         discussion: """
-            Routes, scopes, limits and metrics: docs/server.md and docs/openapi.yaml. Every /v1 route needs a bearer token (`vigil tokens create --scope … --name …`); /healthz, /readyz and /metrics do not. The report pages alerts link to (/models/<model> and /models/<model>/runs/<id>) open with a read token or the alert's signed link. Settings come from the `server:` block of vigil.yaml; flags override it. SIGTERM or SIGINT drains: /readyz turns 503, the scheduler and the deliverer finish what they are doing, requests in flight finish, exit 0.
+            Routes, scopes, limits and metrics: docs/server.md and docs/openapi.yaml. Every /v1 route needs a bearer token (`vigil tokens create --scope … --name …`); /metrics needs a read or metrics token (`--scope metrics` for a Prometheus scraper) unless `server.metrics_auth: none`; /healthz and /readyz need none. The report pages alerts link to (/models/<model> and /models/<model>/runs/<id>) open with a read token or the alert's signed link. Settings come from the `server:` block of vigil.yaml; flags override it. SIGTERM or SIGINT drains: /readyz turns 503, the scheduler and the deliverer finish what they are doing, requests in flight finish, exit 0.
 
               vigil serve
               vigil serve --host 0.0.0.0 --port 8080

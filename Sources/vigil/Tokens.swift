@@ -9,10 +9,11 @@ struct Tokens: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, list and revoke the bearer tokens of `vigil serve`.",
         discussion: """
-            Scopes: ingest (POST predictions and labels), review (the review API; the token's name is the reviewer), read (models, evaluations, drift, alerts), admin (everything). The token is printed once; only its SHA-256 is stored.
+            Scopes: ingest (POST predictions and labels), review (the review API; the token's name is the reviewer), read (models, evaluations, drift, alerts, /metrics), metrics (/metrics only, for a Prometheus scraper), admin (everything). The token is printed once; only its SHA-256 is stored.
 
               vigil tokens create --scope ingest --name model-server
               vigil tokens create --scope review --name alice@example.com
+              vigil tokens create --scope metrics --name prometheus
               vigil tokens list
               vigil tokens revoke 3f9a0c1d2e4b
             """,
@@ -24,12 +25,12 @@ extension TokenScope: ExpressibleByArgument {}
 struct TokensCreate: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a token and print it (shown once).")
 
-    @Option(parsing: .singleValue, help: "A scope: ingest, review, read or admin (repeat for several).") var scope: [TokenScope]
+    @Option(parsing: .singleValue, help: "A scope: \(TokenScope.names) (repeat for several).") var scope: [TokenScope]
     @Option(help: "Who holds it; for review tokens, the reviewer's identity.") var name: String
     @OptionGroup var workspace: WorkspaceOptions
 
     func validate() throws {
-        if scope.isEmpty { throw ValidationError("give at least one --scope (ingest, review, read, admin)") }
+        if scope.isEmpty { throw ValidationError("give at least one --scope (\(TokenScope.names))") }
         if name.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--name must not be empty") }
     }
 

@@ -120,4 +120,12 @@ import VigilJobs
         #expect(check.status == 1 && check.stderr.contains("review.on_disagreement: 'reviewer_wins' is not a rule; use one of keep_truth, review_wins"),
                 "\(check.stdout)\(check.stderr)")
     }
+
+    /// `server.metrics_auth` allows `token` (the default) and `none`, and names them otherwise.
+    @Test func anUnknownMetricsAuthNamesTheAllowedValues() throws {
+        #expect(try vigil(["check"], try workspace(vigilYAML: "server:\n  metrics_auth: none\n")).status == 0)
+        let check = try vigil(["check"], try workspace(vigilYAML: "server:\n  metrics_auth: basic\n"))
+        #expect(check.status == 1 && check.stderr.contains("vigil.yaml: server.metrics_auth: 'basic' is not allowed; use one of token, none"),
+                "\(check.stdout)\(check.stderr)")
+    }
 }

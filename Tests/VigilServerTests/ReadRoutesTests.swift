@@ -135,7 +135,7 @@ import VigilStore
         try await bed.test { client in
             _ = try await client.execute(uri: "/v1/predictions", method: .post, headers: bed.headers(.ingest),
                                          body: ByteBuffer(text: ServerTestBed.predictions(3).joined(separator: "\n")))
-            let r = try await client.execute(uri: "/metrics", method: .get)
+            let r = try await client.execute(uri: "/metrics", method: .get, headers: bed.headers(.metrics))
             #expect(r.status == .ok)
             #expect(r.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
             let text = String(buffer: r.body)

@@ -6,10 +6,25 @@ public enum TokenScope: String, Sendable, Codable, CaseIterable, Comparable {
     case ingest
     /// The review API: claim, label, skip, flag, renew, release.
     case review
-    /// Models, evaluations, drift, alerts.
+    /// Models, evaluations, drift, alerts; and `GET /metrics`.
     case read
+    /// `GET /metrics` only: for a Prometheus scraper.
+    case metrics
     /// Everything, including registry gate/promote.
     case admin
+
+    /// True when a token with this scope may do what `needed` allows: `admin` everything,
+    /// `read` also `metrics`, any other scope only itself.
+    public func grants(_ needed: TokenScope) -> Bool {
+        switch self {
+        case .admin: true
+        case .read: needed == .read || needed == .metrics
+        default: self == needed
+        }
+    }
+
+    /// The scopes, as `vigil tokens create --scope` accepts them: "ingest, review, read, metrics, admin".
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     public static func < (a: TokenScope, b: TokenScope) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
