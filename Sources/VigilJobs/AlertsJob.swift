@@ -57,16 +57,23 @@ public struct AlertsJob: Sendable {
         return try deliverer.runPass()
     }
 
-    /// Sends a sample notification to `receiver` now, directly: the receiver's queued backlog
-    /// is neither sent with it nor held up by it (`vigil alerts test`). The attempt is logged
-    /// as an `alert.test` event.
-    public func sendTest(receiver: String) throws -> (id: String, attempt: Deliverer.Attempt) {
-        let notification = try Notices(store: store, setup: setup, clock: clock, actor: actor)
-            .render(Notices.testNotice(receiver: receiver), for: receiver, nonce: UUID().uuidString)
-        let attempt = Deliverer(store: store, receivers: setup.receivers, settings: setup.delivery, clock: clock).sendOnce(notification)
-        try store.append(Event(ts: Timestamp.millis(clock.now), actor: actor, kind: "alert.test", model: nil, subject: "notification/\(notification.id)",
-                               details: JSONText.object(["receiver": receiver, "status": attempt.status.map(String.init),
-                                                         "delivered": String(attempt.delivered), "error": attempt.error])))
-        return (notification.id, attempt)
+    /// Sends `count` sample notifications to `receiver` now, directly and one after another:
+    /// the receiver's queued backlog is neither sent with them nor held up by them (`vigil
+    /// alerts test`). Stops at the first that is not delivered. Each attempt is logged as an
+    /// `alert.test` event.
+    public func sendTests(receiver: String, count: Int = 1) throws -> [(id: String, attempt: Deliverer.Attempt)] {
+        let notices = Notices(store: store, setup: setup, clock: clock, actor: actor)
+        let deliverer = Deliverer(store: store, receivers: setup.receivers, settings: setup.delivery, clock: clock)
+        var sent: [(id: String, attempt: Deliverer.Attempt)] = []
+        for _ in 0..<max(1, count) {
+            let notification = try notices.render(Notices.testNotice(receiver: receiver), for: receiver, nonce: UUID().uuidString)
+            let attempt = deliverer.sendOnce(notification)
+            try store.append(Event(ts: Timestamp.millis(clock.now), actor: actor, kind: "alert.test", model: nil, subject: "notification/\(notification.id)",
+                                   details: JSONText.object(["receiver": receiver, "status": attempt.status.map(String.init),
+                                                             "delivered": String(attempt.delivered), "error": attempt.error])))
+            sent.append((notification.id, attempt))
+            if !attempt.delivered { break }
+        }
+        return sent
     }
 }

@@ -198,9 +198,7 @@ struct AlertsTest: ParsableCommand {
                 print("queued \(ids.count) sample notification\(ids.count == 1 ? "" : "s") for \(receiver)")
                 return
             }
-            let job = try c.job()
-            for _ in 0..<max(1, count) {
-                let (id, attempt) = try job.sendTest(receiver: receiver)
+            for (id, attempt) in try c.job().sendTests(receiver: receiver, count: count) {
                 guard attempt.delivered else {
                     throw JobError("\(receiver) did not take the sample \(id): \(attempt.error ?? "HTTP \(attempt.status ?? 0)"); fix the receiver in vigil.yaml and run `vigil alerts test \(receiver)` again")
                 }
