@@ -32,6 +32,7 @@ extension PostgresStore {
             try s.transaction {
                 try s.execute("SELECT pg_advisory_xact_lock($1)", [Self.migrationLock])
                 try s.execute("CREATE TABLE IF NOT EXISTS vigil_migrations(name TEXT PRIMARY KEY, version BIGINT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+                _ = try Self.readSchemaRecord(s).admit(.readWrite)
                 for (index, m) in Self.migrations.enumerated() {
                     guard try s.one("SELECT 1 FROM vigil_migrations WHERE name = $1", [m.name]) == nil else { continue }
                     try s.script(m.sql)
@@ -39,6 +40,24 @@ extension PostgresStore {
                 }
             }
         }
+    }
+
+    /// The schema version `vigil_migrations` records, compared with ``schemaVersion``.
+    public func storedSchema() throws -> StoreSchemaVersion {
+        try pool.withSession { s in try Self.readSchemaRecord(s) }
+    }
+
+    /// Reads `vigil_migrations` (version 0 when the table does not exist yet): the highest
+    /// version, and the names this build does not know.
+    static func readSchemaRecord(_ s: PostgresSession) throws -> StoreSchemaVersion {
+        guard try s.one("SELECT to_regclass('vigil_migrations') IS NOT NULL")?.bool(0) == true else {
+            return StoreSchemaVersion(stored: 0, known: Self.schemaVersion)
+        }
+        let rows = try s.query("SELECT name, version FROM vigil_migrations ORDER BY version, name")
+        let known = Set(migrations.map { $0.name })
+        let stored = try rows.map { Int(try $0.int(1)) }.max() ?? 0
+        let unknown = try rows.map { try $0.string(0) }.filter { !known.contains($0) }
+        return StoreSchemaVersion(stored: stored, known: Self.schemaVersion, unknownMigrations: unknown)
     }
 
     /// The recorded schema version: the highest applied migration.

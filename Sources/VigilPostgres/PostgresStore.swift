@@ -29,18 +29,29 @@ public final class PostgresStore: SQLStore, @unchecked Sendable {
     /// Days whose partition this process knows exists.
     let partitions = PartitionCache()
 
-    /// Connects to the database at `url` and brings its schema up to date.
-    public convenience init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        try self.init(location: PostgresLocation(url: url, environment: environment))
+    /// Set when a read-only open found a store a newer Vigil migrated: the line to print on stderr.
+    public private(set) var newerSchemaWarning: String?
+
+    /// Connects to the database at `url` and, for ``StoreAccess/readWrite``, brings its schema up to date.
+    public convenience init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            access: StoreAccess = .readWrite) throws {
+        try self.init(location: PostgresLocation(url: url, environment: environment), access: access)
     }
 
-    /// Connects to the database at `location` and brings its schema up to date.
-    public init(location: PostgresLocation, maxConnections: Int = 16) throws {
+    /// Connects to the database at `location`. For ``StoreAccess/readWrite`` (the default) its
+    /// schema is brought up to date and a store a newer Vigil migrated is refused; for
+    /// ``StoreAccess/readOnly`` no migration runs and a newer store is read (see ``newerSchemaWarning``).
+    public init(location: PostgresLocation, maxConnections: Int = 16, access: StoreAccess = .readWrite) throws {
         self.location = location
         pool = PostgresConnectionPool(configuration: try location.configuration(), limit: maxConnections)
         driver = PostgresDriver(pool: pool)
         do {
-            try migrate()
+            switch access {
+            case .readWrite: try migrate()
+            case .readOnly: newerSchemaWarning = try storedSchema().admit(.readOnly)
+            }
+        } catch let refusal as StoreError {
+            throw refusal
         } catch {
             throw StoreError("cannot open the store at \(location.displayURL): \(error). Check that the server runs, the database exists and the user may connect (password from VIGIL_PG_PASSWORD or ?password_file=).")
         }
@@ -123,11 +134,12 @@ extension PostgresStore {
 
     /// The store at `url`, one per process: every part of a `vigil serve` (requests, scheduler,
     /// deliverer) shares its connections instead of opening a pool each.
-    public static func shared(url: String) throws -> PostgresStore {
+    public static func shared(url: String, access: StoreAccess = .readWrite) throws -> PostgresStore {
         try opened.withLock {
-            if let store = stores[url] { return store }
-            let store = try PostgresStore(url: url)
-            stores[url] = store
+            let key = "\(access) \(url)"
+            if let store = stores[key] { return store }
+            let store = try PostgresStore(url: url, access: access)
+            stores[key] = store
             return store
         }
     }

@@ -13,24 +13,41 @@ public final class SQLiteStore: SQLStore {
     public let driver: any SQLDriver
     /// The file's path.
     public let path: String
+    /// Set when a read-only open found a store a newer Vigil migrated: the line to print on stderr.
+    public let newerSchemaWarning: String?
 
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String, busyTimeout: TimeInterval = 10) throws {
+    /// Opens the database at `path`. For ``StoreAccess/readWrite`` (the default) the file is
+    /// created if needed and its schema brought up to date, and a store a newer Vigil migrated is
+    /// refused. For ``StoreAccess/readOnly`` the file must exist, the connection is read-only
+    /// (SQLite refuses any write), no migration runs, and a newer store is read; its warning is in
+    /// ``newerSchemaWarning``.
+    public init(path: String, busyTimeout: TimeInterval = 10, access: StoreAccess = .readWrite) throws {
         self.path = path
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try Self.createFileIfMissing(path)
         var config = Configuration()
-        config.journalMode = .wal
         config.busyMode = .timeout(busyTimeout)
         config.foreignKeysEnabled = false  // checked by ingest itself; SQLite's checks cost a lookup per row
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        switch access {
+        case .readWrite:
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            try Self.createFileIfMissing(path)
+            config.journalMode = .wal
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        case .readOnly:
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw StoreError("no store at \(path): run `vigil init` to create one")
+            }
+            config.readonly = true
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: config)
-            driver = GRDBDriver(queue: queue)
-            try Self.migrator.migrate(queue)
+            let opened = try DatabaseQueue(path: path, configuration: config)
+            let version = try opened.read { db in try Self.readSchemaRecord(db) }
+            newerSchemaWarning = try version.admit(access)
+            if access == .readWrite { try Self.migrator.migrate(opened) }
+            queue = opened
+            driver = GRDBDriver(queue: opened)
         } catch let error as DatabaseError {
             throw StoreError("cannot open the store at \(path): \(error.message ?? "\(error)"). Check the path and permissions, or run `vigil init`.")
         }

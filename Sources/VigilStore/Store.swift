@@ -59,6 +59,9 @@ public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, 
     /// hours after the retention mark, where the rows are all there).
     func verify() throws -> StoreVerification
 
+    /// The schema version the store records, compared with the one this build knows.
+    func storedSchema() throws -> StoreSchemaVersion
+
     /// Removes raw predictions before `cutoff` (ms) and raises the retention mark to where it
     /// cut: SQLite deletes the unlabelled, unqueued rows of whole hours before it; PostgreSQL
     /// drops the day partitions that end before it. See ``RetentionOutcome``.

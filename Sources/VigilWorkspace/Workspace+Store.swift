@@ -7,16 +7,26 @@ import VigilStore
 /// The composition root's part of a workspace: the one place that knows the store backends and
 /// picks one from `vigil.yaml`'s `store:`. Jobs take `any Store` and know no backend.
 extension Workspace {
-    /// Opens the configured store.
-    public func openStore() throws -> any Store {
+    /// Opens the configured store. Commands that only read pass ``StoreAccess/readOnly``: no
+    /// migration runs, SQLite opens the file read-only, and a store a newer Vigil migrated is read
+    /// with a warning on stderr; with ``StoreAccess/readWrite`` such a store is refused.
+    public func openStore(access: StoreAccess = .readWrite) throws -> any Store {
         let url = config.store
         if url.hasPrefix("sqlite:") {
-            return try SQLiteStore(path: path(String(url.dropFirst("sqlite:".count))))
+            let store = try SQLiteStore(path: path(String(url.dropFirst("sqlite:".count))), access: access)
+            Self.warn(store.newerSchemaWarning)
+            return store
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            return try PostgresStore.shared(url: url)
+            let store = try PostgresStore.shared(url: url, access: access)
+            Self.warn(store.newerSchemaWarning)
+            return store
         }
         throw JobError("vigil.yaml: store: '\(url)' is not a store URL; use sqlite:.vigil/vigil.db or postgres://USER@HOST:PORT/DATABASE")
+    }
+
+    private static func warn(_ line: String?) {
+        if let line { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 
     /// Opens the store and registers every policy's model in it.

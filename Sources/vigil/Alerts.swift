@@ -55,12 +55,13 @@ struct AlertsList: ParsableCommand {
 
     func run() throws {
         try reportingErrors(exitCode: 1) {
-            let c = try AlertContext(workspace)
-            let alerts = try c.store.alerts(model: model)
-            let silences = try c.store.silences(activeAt: c.now)
+            let store = try workspace.workspace().openStore(access: .readOnly)
+            let now = Timestamp.millis(try workspace.clock().now)
+            let alerts = try store.alerts(model: model)
+            let silences = try store.silences(activeAt: now)
             if alerts.isEmpty { print("no alerts yet: they appear when `vigil evaluate` reports a warning or critical finding") }
             for a in alerts {
-                let muted = silences.first { $0.mutes(a, at: c.now) }.map { " (silenced by \($0.id ?? 0))" } ?? ""
+                let muted = silences.first { $0.mutes(a, at: now) }.map { " (silenced by \($0.id ?? 0))" } ?? ""
                 let since = Timestamp.format(millis: a.state == .firing ? a.startsAt : (a.endsAt ?? a.updatedAt))
                 print("\(a.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(a.severity.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(a.model)  \(a.rule)  since \(since)  run \(a.runID.map(String.init) ?? "-")  \(a.fingerprint)\(muted)")
                 print("          \(a.message)")
@@ -114,7 +115,7 @@ struct AlertsOutbox: ParsableCommand {
 
     func run() throws {
         try reportingErrors(exitCode: 1) {
-            let store = try workspace.workspace().openStore()
+            let store = try workspace.workspace().openStore(access: .readOnly)
             let states: [OutboxState] = dead ? [.dead] : (all ? OutboxState.allCases : [.pending])
             let rows = try store.outbox(states: states, limit: limit)
             if rows.isEmpty { print("no \(states.map(\.rawValue).joined(separator: "/")) notifications") }

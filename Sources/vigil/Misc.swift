@@ -17,7 +17,7 @@ struct Log: ParsableCommand {
 
     func run() throws {
         try reportingErrors(exitCode: 1) {
-            let store = try workspace.workspace().openStore()
+            let store = try workspace.workspace().openStore(access: .readOnly)
             for e in try store.events(model: model, limit: limit) {
                 print("\(Timestamp.format(millis: e.ts))  \(e.kind)  \(e.model ?? "-")  \(e.subject ?? "-")  by \(e.actor)  \(e.details)")
             }
@@ -27,7 +27,7 @@ struct Log: ParsableCommand {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the configuration (vigil.yaml, policies, environment variables) and the store: file integrity, one row per prediction id, aggregates equal a recount.",
+        abstract: "Check the configuration (vigil.yaml, policies, environment variables) and the store (opened read-only): schema version, file integrity, one row per prediction id, aggregates equal a recount.",
         discussion: "Exit 0 when healthy, 1 otherwise.\n\n  vigil check")
 
     @OptionGroup var workspace: WorkspaceOptions
@@ -40,7 +40,9 @@ struct Check: ParsableCommand {
             print("configuration: vigil.yaml, \(summary.models.count) policies (\(summary.models.joined(separator: ", "))), \(summary.receivers) receivers")
             return ws
         }
-        let v = try reportingErrors(exitCode: 1) { try ws.openStore().verify() }
+        let store = try reportingErrors(exitCode: 1) { try ws.openStore(access: .readOnly) }
+        print(try reportingErrors(exitCode: 1) { try store.storedSchema() }.checkLine)
+        let v = try reportingErrors(exitCode: 1) { try store.verify() }
         print("integrity: \(v.integrity.joined(separator: "; "))")
         print("predictions: \(v.predictions) rows, \(v.distinctPredictionIDs) distinct ids")
         print("aggregates: " + (v.aggregateMismatches.isEmpty ? "equal to a recount" : "\(v.aggregateMismatches.count) mismatches"))

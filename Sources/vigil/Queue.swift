@@ -30,7 +30,7 @@ struct Queue: ParsableCommand {
         func run() throws {
             let s = try reportingErrors(exitCode: 1) { () throws -> QueueStatus in
                 let clock = try workspace.clock()
-                return try workspace.workspace().openStore().queueStatus(model: model, now: Timestamp.millis(clock.now))
+                return try workspace.workspace().openStore(access: .readOnly).queueStatus(model: model, now: Timestamp.millis(clock.now))
             }
             switch format {
             case .json: print(try jsonText(s))

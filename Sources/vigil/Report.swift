@@ -25,7 +25,9 @@ struct Report: ParsableCommand {
                 throw ValidationError("--since '\(since)' is not a length such as 30d, 36h or 12w")
             }
             let clock = try workspace.clock()
-            let (store, catalog, _) = try workspace.workspace().openStoreWithModels(clock: clock)
+            let ws = try workspace.workspace()
+            let catalog = ModelCatalog(try ws.loadPolicies().map(\.schema))
+            let store = try ws.openStore(access: .readOnly)
             for name in model where catalog.models[name] == nil {
                 throw ValidationError("unknown model '\(name)'; known models: \(catalog.names.joined(separator: ", "))")
             }

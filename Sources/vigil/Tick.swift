@@ -64,7 +64,7 @@ struct Jobs: ParsableCommand {
     @OptionGroup var workspace: WorkspaceOptions
 
     func run() throws {
-        let runs = try reportingErrors(exitCode: 1) { try workspace.workspace().openStore().jobRuns(model: model, limit: limit) }
+        let runs = try reportingErrors(exitCode: 1) { try workspace.workspace().openStore(access: .readOnly).jobRuns(model: model, limit: limit) }
         switch format {
         case .json:
             print(try jsonText(runs))
