@@ -15,6 +15,8 @@ public final class SQLiteStore: SQLStore {
     public let path: String
     /// Set when a read-only open found a store a newer Vigil migrated: the line to print on stderr.
     public let newerSchemaWarning: String?
+    /// The copy of the store taken before this open migrated it (nil when nothing migrated).
+    public let migrationBackup: String?
 
     /// Opens the database at `path`. For ``StoreAccess/readWrite`` (the default) the file is
     /// created if needed and its schema brought up to date, and a store a newer Vigil migrated is
@@ -42,14 +44,29 @@ public final class SQLiteStore: SQLStore {
             config.readonly = true
         }
         do {
-            let opened = try DatabaseQueue(path: path, configuration: config)
-            let version = try opened.read { db in try Self.readSchemaRecord(db) }
-            newerSchemaWarning = try version.admit(access)
+            let (opened, version) = try Self.open(path: path, configuration: config, access: access)
+            newerSchemaWarning = try version.admit(access, storePath: path)
+            migrationBackup = access == .readWrite ? try Self.backUpBeforeMigrating(opened, path: path, version: version) : nil
             if access == .readWrite { try Self.migrator.migrate(opened) }
             queue = opened
             driver = GRDBDriver(queue: opened)
         } catch let error as DatabaseError {
             throw StoreError("cannot open the store at \(path): \(error.message ?? "\(error)"). Check the path and permissions, or run `vigil init`.")
+        }
+    }
+
+    /// Opens the file and reads its schema record. A read-only open of a WAL store needs its
+    /// `-shm` file; where the folder may not be written (a read-only mount, another user's
+    /// store) SQLite cannot create it, and the store is opened `immutable` instead: read as the
+    /// file stands, which is what a command that only reads a file nobody may write needs.
+    private static func open(path: String, configuration: Configuration, access: StoreAccess) throws -> (DatabaseQueue, StoreSchemaVersion) {
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            return (queue, try queue.read { db in try readSchemaRecord(db) })
+        } catch let error as DatabaseError where access == .readOnly && [ResultCode.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode.primaryResultCode) {
+            let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+            let queue = try DatabaseQueue(path: uri, configuration: configuration)
+            return (queue, try queue.read { db in try readSchemaRecord(db) })
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import VigilCore
 
 /// How a command means to use the store: commands that only read open it read-only, run no
@@ -40,10 +41,12 @@ public struct StoreSchemaVersion: Sendable, Equatable {
         return text + "; this vigil (\(VigilVersion.current)) knows up to \(known)"
     }
 
-    /// The refusal for a command that writes, with the way out.
-    public var refusal: StoreError {
-        StoreError(comparison + ": upgrade vigil, or restore the backup you took before the upgrade"
-            + " (docs/operations.md, \"Upgrades and migrations\"); read-only commands such as `vigil check` still work")
+    /// The refusal for a command that writes, with the way out: `backup` is the copy an upgrade
+    /// took of this store (SQLite), when it is there.
+    public func refusal(backup: String?) -> StoreError {
+        let restore = backup.map { "restore the backup taken before that upgrade (\($0))" } ?? "restore the backup taken before the upgrade"
+        return StoreError(comparison + ": upgrade vigil, or " + restore
+            + " (docs/operations.md, \"Upgrades and migrations\"); commands that only read, such as `vigil check`, still work")
     }
 
     /// The stderr line a read-only command prints before reading a newer store.
@@ -51,14 +54,35 @@ public struct StoreSchemaVersion: Sendable, Equatable {
         "warning: " + comparison + "; reading only (commands that write refuse this store until vigil is upgraded)"
     }
 
-    /// Throws ``refusal`` when `access` writes and the store is newer; returns the warning to
-    /// print when a read-only command reads a newer store, nil otherwise.
-    public func admit(_ access: StoreAccess) throws -> String? {
+    /// Throws ``refusal(backup:)`` when `access` writes and the store is newer, or when `access`
+    /// only reads and the store is older (it needs `vigil migrate`); returns the
+    /// warning to print when a read-only command reads a newer store, nil otherwise. `storePath`
+    /// (SQLite) lets the refusal name the backup the newer Vigil took, when it exists.
+    public func admit(_ access: StoreAccess, storePath: String? = nil) throws -> String? {
+        try admitOlder(access)
         guard isNewer else { return nil }
         switch access {
-        case .readWrite: throw refusal
+        case .readWrite:
+            let backup = storePath.map { Self.backupPath(store: $0, migratingTo: reportedVersion) }
+            throw refusal(backup: backup.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil })
         case .readOnly: return readWarning
         }
+    }
+
+    /// Throws for a read-only command on a store an older Vigil left: the commands that only
+    /// read do not migrate, and the tables they read may not be there yet.
+    func admitOlder(_ access: StoreAccess) throws {
+        guard access == .readOnly, stored < known, unknownMigrations.isEmpty else { return }
+        throw StoreError("this store has schema version \(stored); this vigil (\(VigilVersion.current)) knows up to \(known) and reads only stores at that version: run `vigil migrate` (it keeps a copy of a SQLite store first), then this command again")
+    }
+
+    /// True when the store holds an earlier schema that migrations will change (not a new, empty store).
+    public var needsMigration: Bool { stored > 0 && stored < known && unknownMigrations.isEmpty }
+
+    /// Where an upgrade to `version` keeps the copy of a SQLite store it took before migrating:
+    /// next to the store, named for the version it migrated to, so an older binary can name it.
+    public static func backupPath(store: String, migratingTo version: Int) -> String {
+        "\(store).before-v\(version).backup"
     }
 
     /// `vigil check`'s line: "schema: version 13 (this vigil knows up to 13)".

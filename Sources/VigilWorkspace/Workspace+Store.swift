@@ -15,6 +15,9 @@ extension Workspace {
         if url.hasPrefix("sqlite:") {
             let store = try SQLiteStore(path: path(String(url.dropFirst("sqlite:".count))), access: access)
             Self.warn(store.newerSchemaWarning)
+            if let backup = store.migrationBackup {
+                Self.warn("note: migrated the store to schema version \(SQLiteStore.schemaVersion); the store as it was before is kept in \(backup) (restore it to go back to the older vigil; delete it once this version runs well)")
+            }
             return store
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {

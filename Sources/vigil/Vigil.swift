@@ -19,7 +19,7 @@ struct Vigil: AsyncParsableCommand {
             Exit codes of `vigil evaluate` follow the monitoring-plugin convention: 0 ok, 1 warning, 2 critical, 3 unknown.
             """,
         version: "vigil \(VigilVersion.current)",
-        subcommands: [Init.self, Ingest.self, Evaluate.self, BaselineCommand.self, Alerts.self, Sample.self, Queue.self, Review.self, Tick.self, Jobs.self, Report.self, Log.self, Check.self, ExampleDataCommand.self, Quickstart.self, DetectorCommand.self, Registry.self, Retrain.self, Serve.self, Tokens.self, Debug.self]
+        subcommands: [Init.self, Ingest.self, Evaluate.self, BaselineCommand.self, Alerts.self, Sample.self, Queue.self, Review.self, Tick.self, Jobs.self, Report.self, Log.self, Check.self, Migrate.self, ExampleDataCommand.self, Quickstart.self, DetectorCommand.self, Registry.self, Retrain.self, Serve.self, Tokens.self, Debug.self]
     )
 }
 

@@ -35,6 +35,7 @@ import VigilStore
             try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99-from-a-newer-vigil')")
         }
         #expect(try predictionCount(db) == 3)
+        FileManager.default.createFile(atPath: db + ".before-v99.backup", contents: Data())
         let more = dir + "/more.ndjson"
         try (predictionLine("d") + "\n").write(toFile: more, atomically: true, encoding: .utf8)
         let env = ["VIGIL_NOW": "2026-10-31T00:00:00Z"]
@@ -44,6 +45,7 @@ import VigilStore
             #expect(out.stderr.contains("this store has schema version 99"), "\(out.stderr)")
             #expect(out.stderr.contains("knows up to \(SQLiteStore.schemaVersion)"), "\(out.stderr)")
             #expect(out.stderr.contains("upgrade vigil, or restore the backup"), "\(out.stderr)")
+            #expect(out.stderr.contains("\(db).before-v99.backup"), "the backup the newer vigil took is named: \(out.stderr)")
         }
         #expect(try predictionCount(db) == 3)
         #expect(try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "PRAGMA user_version") } == 99)
@@ -78,16 +80,64 @@ import VigilStore
         try (predictionLine("d") + "\n").write(toFile: more, atomically: true, encoding: .utf8)
         try holder.inTransaction(.exclusive) { _ in
             for args in Self.readOnlyCommands + [["report", "--html", dir + "/report.html"]] {
-                let started = Date()
                 let out = try VigilProcess.run(args + ["--workspace", dir])
                 #expect(out.status == 0, "vigil \(args.joined(separator: " ")): \(out.stderr)")
-                #expect(Date().timeIntervalSince(started) < 8, "vigil \(args.joined(separator: " ")) waited for the write lock")
             }
             let write = try VigilProcess.run(["ingest", "predictions", more, "--workspace", dir])
             #expect(write.status != 0)
             #expect(write.stderr.contains("locked"), "\(write.stderr)")
             return .rollback
         }
+        #expect(try predictionCount(db) == 3)
+    }
+
+    /// Makes the store look as version 12 left it: `v13-report-link-secret` (one new, empty
+    /// table) not applied yet.
+    func rewindToVersion12(_ db: String) throws {
+        try DatabaseQueue(path: db).write { db in
+            try db.execute(sql: "DROP TABLE store_secrets")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v13-report-link-secret'")
+            try db.execute(sql: "PRAGMA user_version = 12")
+        }
+    }
+
+    @Test func migrateKeepsACopyOfAnOlderStoreAndReadOnlyCommandsAskForIt() throws {
+        let (dir, db) = try workspaceWithPredictions()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try rewindToVersion12(db)
+        let check = try VigilProcess.run(["check", "--workspace", dir])
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("this store has schema version 12") && check.stderr.contains("run `vigil migrate`"), "\(check.stderr)")
+        let migrate = try VigilProcess.run(["migrate", "--workspace", dir])
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        #expect(migrate.stdout.contains("schema: version \(SQLiteStore.schemaVersion)"), "\(migrate.stdout)")
+        let backup = db + ".before-v\(SQLiteStore.schemaVersion).backup"
+        #expect(migrate.stderr.contains(backup), "\(migrate.stderr)")
+        #expect(try DatabaseQueue(path: backup).read { try Int.fetchOne($0, sql: "PRAGMA user_version") } == 12)
+        #expect(try predictionCount(backup) == 3)
+        #expect(try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "PRAGMA user_version") } == SQLiteStore.schemaVersion)
+        let again = try VigilProcess.run(["migrate", "--workspace", dir])
+        #expect(again.status == 0 && !again.stderr.contains("backup"), "nothing to migrate, no copy: \(again.stderr)")
+        #expect(try VigilProcess.run(["check", "--workspace", dir]).status == 0)
+    }
+
+    /// A store in a folder the user may not write (another user's store, a read-only mount):
+    /// SQLite cannot create the WAL's `-shm` file there. Run as `nobody`, since root may write anywhere.
+    @Test func readOnlyCommandsReadAFolderTheUserMayNotWrite() throws {
+        let runuser = "/usr/sbin/runuser"
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: runuser) else { return }
+        let asNobody = [runuser, "-u", "nobody", "--"]
+        let (dir, db) = try workspaceWithPredictions()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(!FileManager.default.fileExists(atPath: db + "-shm"), "the last writer removed the WAL files")
+        for args in Self.readOnlyCommands + [["report", "--html", NSTemporaryDirectory() + "vigil-report-\(UUID().uuidString).html"]] {
+            let out = try VigilProcess.run(args + ["--workspace", dir], launcher: asNobody)
+            #expect(out.status == 0, "nobody: vigil \(args.joined(separator: " ")): \(out.stderr)")
+        }
+        let more = dir + "/more.ndjson"
+        try (predictionLine("d") + "\n").write(toFile: more, atomically: true, encoding: .utf8)
+        let write = try VigilProcess.run(["ingest", "predictions", more, "--workspace", dir], launcher: asNobody)
+        #expect(write.status != 0, "nobody may not write this store")
         #expect(try predictionCount(db) == 3)
     }
 }

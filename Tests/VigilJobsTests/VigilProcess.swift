@@ -22,9 +22,14 @@ struct VigilProcess {
         var stderr: String
     }
 
-    /// Runs `vigil args…` to completion; `unsetting` names variables removed from the environment.
-    static func run(_ args: [String], environment: [String: String] = [:], unsetting: [String] = [], stdin: String? = nil) throws -> Output {
+    /// Runs `vigil args…` to completion; `unsetting` names variables removed from the environment;
+    /// `launcher` (e.g. `["/usr/sbin/runuser", "-u", "nobody", "--"]`) runs vigil through another program.
+    static func run(_ args: [String], environment: [String: String] = [:], unsetting: [String] = [], stdin: String? = nil, launcher: [String] = []) throws -> Output {
         let p = start(args, environment: environment, unsetting: unsetting)
+        if let program = launcher.first {
+            p.executableURL = URL(fileURLWithPath: program)
+            p.arguments = Array(launcher.dropFirst()) + [binary] + args
+        }
         let out = Pipe(), err = Pipe(), input = Pipe()
         p.standardOutput = out
         p.standardError = err
