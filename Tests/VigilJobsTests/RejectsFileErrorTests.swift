@@ -27,6 +27,28 @@ import VigilJobs
         #expect(!r.stderr.contains("NSCocoaErrorDomain") && !r.stderr.contains("Code="), "\(r.stderr)")
     }
 
+    /// A really full disk: a 12 KiB tmpfs, filled, mounted in a mount namespace of the test's own
+    /// (`unshare -m`, so nothing outside sees it). Needs root; elsewhere the errno test stands in.
+    @Test func aFullDiskSaysNoSpaceAndNamesTheFile() throws {
+        let unshare = "/usr/bin/unshare"
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: unshare) else { return }
+        let (dir, input) = try workspaceWithBadInput()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let mountPoint = dir + "/full"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let rejects = mountPoint + "/bad.rejects.ndjson"
+        let script = """
+            mount -t tmpfs -o size=12k tmpfs "$1" || exit 90
+            dd if=/dev/zero of="$1/filler" bs=1k count=64 2>/dev/null
+            "$2" ingest predictions "$3" --workspace "$4" --rejects "$5"
+            """
+        // The launcher puts the vigil binary between the two argument lists: it becomes $2.
+        let r = try VigilProcess.run([input, dir, rejects], launcher: [unshare, "-m", "/bin/sh", "-c", script, "sh", mountPoint])
+        guard r.status != 90 else { return }  // no mount namespaces here (a restricted container)
+        #expect(r.status == 2, "\(r.stdout) \(r.stderr)")
+        #expect(r.stderr.contains("cannot write the rejects file \(rejects): no space left on device; pass --rejects PATH to write it elsewhere"), "\(r.stderr)")
+    }
+
     @Test func errnoAndCocoaCodesBecomeWords() {
         #expect(FileErrorReason.words(CocoaError(.fileWriteOutOfSpace)) == "no space left on device")
         #expect(FileErrorReason.words(CocoaError(.fileWriteNoPermission)) == "permission denied")
