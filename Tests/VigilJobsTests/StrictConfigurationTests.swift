@@ -49,6 +49,28 @@ import VigilJobs
         }
     }
 
+    @Test func everyUnknownKeyIsNamedInLineOrderNotOnlyTheFirst() throws {
+        let root = try workspace(policy: Self.policy(threshold: "warnnig: 0.80", schedule: "schedul"))
+        let r = try vigil(["check"], root)
+        #expect(r.status != 0, "\(r.stdout)")
+        let first = r.stderr.range(of: "shelf-classifier.yaml:8: thresholds[0]: unknown key `warnnig`; did you mean `warning`?")
+        let second = r.stderr.range(of: "shelf-classifier.yaml:9: unknown key `schedul`; did you mean `schedule`?")
+        #expect(first != nil && second != nil, "\(r.stderr)")
+        if let first, let second { #expect(first.lowerBound < second.lowerBound, "in line order: \(r.stderr)") }
+    }
+
+    @Test func aRepeatedKeyAndBrokenYAMLSayWhereAndWhat() throws {
+        let repeated = try vigil(["check"], try workspace(policy: Self.policy(extra: "task: detection")))
+        #expect(repeated.status != 0)
+        #expect(repeated.stderr.contains("shelf-classifier.yaml:"), "\(repeated.stderr)")
+        #expect(repeated.stderr.contains("the key `task` appears more than once in the same mapping"), "\(repeated.stderr)")
+        let broken = try vigil(["check"], try workspace(policy: Self.policy(threshold: "warning: [0.80")))
+        #expect(broken.status != 0)
+        #expect(broken.stderr.contains("shelf-classifier.yaml:9:") && broken.stderr.contains("not valid YAML: did not find expected ',' or ']'"), "\(broken.stderr)")
+        #expect(broken.stderr.contains("(while parsing a flow sequence that starts at line 8)"), "\(broken.stderr)")
+        for r in [repeated, broken] { #expect(!r.stderr.contains("The given data was not valid YAML"), "\(r.stderr)") }
+    }
+
     @Test func aMisspeltScheduleFailsTick() throws {
         let root = try workspace(policy: Self.policy(schedule: "schedul"))
         let r = try vigil(["tick"], root)

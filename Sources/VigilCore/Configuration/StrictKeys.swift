@@ -34,11 +34,22 @@ public enum ConfigurationKeys {
         Keys.allCases.map(\.stringValue)
     }
 
-    /// Throws ``UnknownKeyError`` for the first key of `decoder`'s mapping not in `allowed`.
+    /// The `userInfo` key of an ``UnknownKeyCollector``: a decoder that carries one collects
+    /// every unknown key and goes on decoding, so one run names them all.
+    public static let collectorKey = CodingUserInfoKey(rawValue: "vigil.unknownKeys")!
+
+    /// Throws ``UnknownKeyError`` for the first key of `decoder`'s mapping not in `allowed`, or,
+    /// when the decoder carries an ``UnknownKeyCollector``, hands it every such key and returns.
     static func refuseUnknown(in decoder: any Decoder, allowed: [String]) throws {
         let present = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
-        guard let unknown = present.first(where: { !allowed.contains($0) && !$0.hasPrefix(extensionPrefix) }) else { return }
-        throw UnknownKeyError(path: decoder.codingPath.map(ConfigurationPath.Step.init), key: unknown, allowed: allowed)
+        let path = decoder.codingPath.map(ConfigurationPath.Step.init)
+        let unknown = present.filter { !allowed.contains($0) && !$0.hasPrefix(extensionPrefix) }
+            .map { UnknownKeyError(path: path, key: $0, allowed: allowed) }
+        if let collector = decoder.userInfo[collectorKey] as? UnknownKeyCollector {
+            collector.add(unknown)
+        } else if let first = unknown.first {
+            throw first
+        }
     }
 
     /// Any key, to list what a mapping holds.
@@ -48,6 +59,21 @@ public enum ConfigurationKeys {
         init(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { stringValue = "\(intValue)"; self.intValue = intValue }
     }
+}
+
+/// The unknown keys met while decoding one document, in the order met, each once (a section
+/// decoded twice is reported once).
+public final class UnknownKeyCollector: @unchecked Sendable {
+    private var found: [UnknownKeyError] = []
+
+    public init() {}
+
+    func add(_ errors: [UnknownKeyError]) {
+        for e in errors where !found.contains(e) { found.append(e) }
+    }
+
+    /// Every unknown key met so far.
+    public var errors: [UnknownKeyError] { found }
 }
 
 /// A key the configuration does not know, where it is, and the nearest allowed key.
