@@ -136,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilJobsTests",
-            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilWorkspace", "VigilSampling", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["VigilCore", "VigilStore", "VigilAlerts", "VigilJobs", "VigilWorkspace", "VigilSampling", "VigilQuickstart", "vigil", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "VigilQuickstartTests", dependencies: ["VigilCore", "VigilStore", "VigilJobs", "VigilWorkspace", "VigilRegistry", "VigilQuickstart"]),
         .testTarget(

@@ -86,6 +86,12 @@ public final class MLflowRegistry: ModelRegistry {
         func wait() -> (Data?, Int?, (any Error)?) { done.wait(); return value }
     }
 
+    /// Asks the server for one registered model: throws when it does not answer, refuses the
+    /// token, or is not an MLflow tracking server (`vigil check`'s reachability probe).
+    public func probe() throws {
+        _ = try call("GET", "registered-models/search", query: ["max_results": "1"])
+    }
+
     // MARK: ModelRegistry
 
     static func tags(_ pairs: [String: String]) -> [[String: String]] {

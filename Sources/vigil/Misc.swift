@@ -27,7 +27,7 @@ struct Log: ParsableCommand {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the configuration (vigil.yaml, policies, environment variables) and the store (opened read-only): schema version, file integrity, one row per prediction id, aggregates equal a recount.",
+        abstract: "Check the configuration (vigil.yaml, policies, environment variables, receivers and their templates, the registry's reachability) and the store (opened read-only): schema version, file integrity, one row per prediction id, aggregates equal a recount.",
         discussion: "Exit 0 when healthy, 1 otherwise.\n\n  vigil check")
 
     @OptionGroup var workspace: WorkspaceOptions
@@ -38,6 +38,7 @@ struct Check: ParsableCommand {
             let summary = try ws.checkConfiguration()
             _ = try ServerSettings.load(ws)
             print("configuration: vigil.yaml, \(summary.models.count) policies (\(summary.models.joined(separator: ", "))), \(summary.receivers) receivers")
+            if let registry = ws.registryReachability() { print(registry.line) }
             return ws
         }
         let store = try reportingErrors(exitCode: 1) { try ws.openStore(access: .readOnly) }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 import VigilJobs
+import VigilQuickstart
 
 /// Refuse what is wrong at the door: a misspelt key in a policy or in vigil.yaml, or a `${VAR}`
 /// that is not set, stops the real `vigil` binary with the file, the line and what to do.
@@ -119,8 +120,34 @@ import VigilJobs
 
         let fallback = try workspace(vigilYAML: registry.replacingOccurrences(of: "${MLFLOW_TRACKING_TOKEN}", with: "${VIGIL_TEST_UNSET:-fallback}"))
         let r = try vigil(["check"], fallback, unsetting: ["VIGIL_TEST_UNSET"])
-        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.status == 0, "an unreachable registry is a warning, not an error: \(r.stderr)")
+        #expect(r.stdout.contains("warning: registry: MLflow at http://127.0.0.1:9"), "\(r.stdout)")
         #expect(try Workspace.locate(from: fallback).registryToken(environment: [:]) == "fallback")
+    }
+
+    @Test func checkSaysWhetherTheRegistryAnswers() throws {
+        let server = try LoopbackWebhookReceiver()
+        defer { server.stop() }
+        let root = try workspace(vigilYAML: "registry:\n  backend: mlflow\n  url: \(server.url)\n  token: t0ken\n")
+        let r = try vigil(["check"], root)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("registry: MLflow at \(server.url) answers"), "\(r.stdout)")
+        let probe = server.requests().first
+        #expect(probe?.path.hasPrefix("/api/2.0/mlflow/registered-models/search") == true, "\(server.requests())")
+        #expect(probe?.headers.first { $0.key.lowercased() == "authorization" }?.value == "Bearer t0ken")
+    }
+
+    @Test func aTemplateThatRendersInvalidJSONFailsCheck() throws {
+        let receivers = "receivers:\n  - {name: hook, kind: webhook, url: \"http://127.0.0.1:9/hook\", template: alerts/mine.mustache}\n"
+        let root = try workspace(vigilYAML: receivers)
+        try FileManager.default.createDirectory(atPath: root + "/alerts", withIntermediateDirectories: true)
+        try #"{"text": {{message}}}"#.write(toFile: root + "/alerts/mine.mustache", atomically: true, encoding: .utf8)
+        let r = try vigil(["check"], root)
+        #expect(r.status == 1, "\(r.stdout)")
+        #expect(r.stderr.contains("alerts/mine.mustache: the rendered body is not valid JSON"), "\(r.stderr)")
+        try #"{"text": "{{message}}"}"#.write(toFile: root + "/alerts/mine.mustache", atomically: true, encoding: .utf8)
+        let fixed = try vigil(["check"], root)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
     }
 
     @Test func anUnsetReceiverSecretIsReportedUpFrontNotAtSendTime() throws {
