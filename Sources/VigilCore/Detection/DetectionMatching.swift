@@ -40,54 +40,89 @@ public struct DetectionOperatingPoint: Sendable, Equatable, Codable {
         case iouThreshold = "iou_threshold", scoreThreshold = "score_threshold", perClass = "per_class", confusion
     }
 
-    /// Matches `images` (boxes with class indices below `classCount`) at the thresholds.
+    /// Matches `images` (boxes with class indices below `classCount`) at the thresholds. The
+    /// per-class counts are ``scoredMatches(images:classCount:iouThreshold:)`` cut at the score
+    /// threshold (greedy matching in score order makes a detection's match independent of the cut).
     public init(images: [DetectionEvaluation.Image], classCount K: Int, iouThreshold: Double, scoreThreshold: Double) {
         self.iouThreshold = iouThreshold
         self.scoreThreshold = scoreThreshold
-        var perClass = [ClassCounts](repeating: ClassCounts(), count: K)
+        let matches = Self.scoredMatches(images: images, classCount: K, iouThreshold: iouThreshold)
+        perClass = matches.map { m in
+            var c = ClassCounts()
+            for (score, correct) in zip(m.scores, m.correct) where score >= scoreThreshold {
+                if correct { c.truePositives += 1 } else { c.falsePositives += 1 }
+            }
+            c.falseNegatives = m.groundTruth - c.truePositives
+            return c
+        }
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: K + 1), count: K + 1)
         for image in images {
-            let all = image.groundTruth.filter { $0.labelIndex >= 0 && $0.labelIndex < K }
-            let gts = all.filter { !$0.isCrowd }
-            let crowds = all.filter(\.isCrowd)
-            let dets = image.predicted.enumerated()
-                .filter { $0.element.labelIndex >= 0 && $0.element.labelIndex < K && ($0.element.score ?? 0) >= scoreThreshold }
-                .sorted { a, b in
-                    let (sa, sb) = (a.element.score ?? 0, b.element.score ?? 0)
-                    return sa != sb ? sa > sb : a.offset < b.offset
-                }.map(\.element)
+            let (gts, crowds, dets) = Self.prepare(image, classCount: K, scoreThreshold: scoreThreshold)
             let ious = COCOEvaluator.iou(dets.map(\.bbox), gts.map(\.bbox), gts.map { _ in false })
             let crowdIoUs = COCOEvaluator.iou(dets.map(\.bbox), crowds.map(\.bbox), crowds.map { _ in true })
-            func inCrowd(_ d: Int, sameClassAs label: Int?) -> Bool {
-                crowds.indices.contains { c in
-                    crowdIoUs[d * crowds.count + c] >= iouThreshold && (label == nil || crowds[c].labelIndex == label)
-                }
-            }
-            // Per class.
-            var taken = [Bool](repeating: false, count: gts.count)
-            for (d, det) in dets.enumerated() {
-                if let g = Self.bestMatch(d, ious, gts.count, taken, iouThreshold, where: { gts[$0].labelIndex == det.labelIndex }) {
-                    taken[g] = true
-                    perClass[det.labelIndex].truePositives += 1
-                } else if !inCrowd(d, sameClassAs: det.labelIndex) {
-                    perClass[det.labelIndex].falsePositives += 1
-                }
-            }
-            for (g, gt) in gts.enumerated() where !taken[g] { perClass[gt.labelIndex].falseNegatives += 1 }
             // Across classes.
             var used = [Bool](repeating: false, count: gts.count)
             for (d, det) in dets.enumerated() {
                 if let g = Self.bestMatch(d, ious, gts.count, used, iouThreshold, where: { _ in true }) {
                     used[g] = true
                     confusion[gts[g].labelIndex][det.labelIndex] += 1
-                } else if !inCrowd(d, sameClassAs: nil) {
+                } else if !Self.inCrowd(d, crowds, crowdIoUs, iouThreshold, sameClassAs: nil) {
                     confusion[K][det.labelIndex] += 1
                 }
             }
             for (g, gt) in gts.enumerated() where !used[g] { confusion[gt.labelIndex][K] += 1 }
         }
-        self.perClass = perClass
         self.confusion = confusion
+    }
+
+    /// Per class: every detection scoring at least 0, matched to the ground truth of its class at
+    /// `iouThreshold` (score order, COCO's greedy rule), as its score and whether it is a true
+    /// positive, leaving out those a crowd region covers; and the class's ground-truth boxes.
+    /// The input of the class's ``ThresholdSweep``.
+    public static func scoredMatches(images: [DetectionEvaluation.Image], classCount K: Int, iouThreshold: Double)
+        -> [(scores: [Double], correct: [Bool], groundTruth: Int)] {
+        var out = [(scores: [Double], correct: [Bool], groundTruth: Int)](repeating: ([], [], 0), count: K)
+        for image in images {
+            let (gts, crowds, dets) = prepare(image, classCount: K, scoreThreshold: -.infinity)
+            let ious = COCOEvaluator.iou(dets.map(\.bbox), gts.map(\.bbox), gts.map { _ in false })
+            let crowdIoUs = COCOEvaluator.iou(dets.map(\.bbox), crowds.map(\.bbox), crowds.map { _ in true })
+            var taken = [Bool](repeating: false, count: gts.count)
+            for (d, det) in dets.enumerated() {
+                let k = det.labelIndex
+                if let g = bestMatch(d, ious, gts.count, taken, iouThreshold, where: { gts[$0].labelIndex == k }) {
+                    taken[g] = true
+                    out[k].scores.append(det.score ?? 0)
+                    out[k].correct.append(true)
+                } else if !inCrowd(d, crowds, crowdIoUs, iouThreshold, sameClassAs: k) {
+                    out[k].scores.append(det.score ?? 0)
+                    out[k].correct.append(false)
+                }
+            }
+            for gt in gts { out[gt.labelIndex].groundTruth += 1 }
+        }
+        return out
+    }
+
+    /// An image's ordinary ground truth, crowd regions, and detections scoring at least
+    /// `scoreThreshold` (a missing score counts as 0), best score first, stable for ties.
+    static func prepare(_ image: DetectionEvaluation.Image, classCount K: Int, scoreThreshold: Double)
+        -> (gts: [DetectionBox], crowds: [DetectionBox], dets: [DetectionBox]) {
+        let all = image.groundTruth.filter { $0.labelIndex >= 0 && $0.labelIndex < K }
+        let dets = image.predicted.enumerated()
+            .filter { $0.element.labelIndex >= 0 && $0.element.labelIndex < K && ($0.element.score ?? 0) >= scoreThreshold }
+            .sorted { a, b in
+                let (sa, sb) = (a.element.score ?? 0, b.element.score ?? 0)
+                return sa != sb ? sa > sb : a.offset < b.offset
+            }.map(\.element)
+        return (all.filter { !$0.isCrowd }, all.filter(\.isCrowd), dets)
+    }
+
+    /// Whether detection `d` lies in a crowd region (of `label`'s class, or any with nil):
+    /// intersection over the detection's area at least `threshold`, as COCO ignores it.
+    static func inCrowd(_ d: Int, _ crowds: [DetectionBox], _ crowdIoUs: [Double], _ threshold: Double, sameClassAs label: Int?) -> Bool {
+        crowds.indices.contains { c in
+            crowdIoUs[d * crowds.count + c] >= threshold && (label == nil || crowds[c].labelIndex == label)
+        }
     }
 
     /// The unmatched ground truth (among `allowed`) with the highest IoU ≥ `threshold`; on a tie the later one, as COCO.
