@@ -86,10 +86,6 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
             }
             s.metricsAuth = auth
         }
-        for (key, seconds) in [(CodingKeys.headerTimeout, s.headerTimeout), (.idleTimeout, s.idleTimeout)] where seconds < 1 {
-            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription:
-                "\(key.stringValue) must be at least 1s (it is \(seconds)s); the default is \(key == .headerTimeout ? "10s" : "60s")")
-        }
         guard s.maxConnections >= 1 else {
             throw DecodingError.dataCorruptedError(forKey: .maxConnections, in: c, debugDescription:
                 "max_connections must be at least 1 (it is \(s.maxConnections)); the default is 512")
