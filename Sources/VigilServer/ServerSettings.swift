@@ -15,6 +15,9 @@ import VigilJobs
 ///   delivery_interval: 5s         # how often the alert deliverer looks for due notifications
 ///   review_lease: 15m             # how long a review claim lasts before it must be renewed
 ///   metrics_auth: token           # /metrics needs a read or metrics token; none: open (trusted network only)
+///   header_timeout: 10s           # a request's headers must arrive whole within this, else 408 and close
+///   idle_timeout: 60s             # a keep-alive connection with no request for this long is closed
+///   max_connections: 512          # open connections at once; more get 503 (lowered to fit the file limit)
 /// ```
 public struct ServerSettings: Sendable, Equatable, Decodable {
     public var host = "127.0.0.1"
@@ -32,6 +35,14 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
     public var tokenCacheSeconds: Int64 = 5
     /// Whether `GET /metrics` needs a token.
     public var metricsAuth: MetricsAuth = .token
+    /// Seconds a request's headers have to arrive completely, counted from its first byte (or
+    /// from accepting the connection), however slowly the bytes trickle.
+    public var headerTimeout: Int64 = 10
+    /// Seconds a keep-alive connection may wait for its next request before it is closed.
+    public var idleTimeout: Int64 = 60
+    /// Connections served at once; one more is answered 503 and closed. `vigil serve` lowers it
+    /// when the process's file limit (RLIMIT_NOFILE) cannot hold it (``ConnectionBudget``).
+    public var maxConnections = 512
 
     public init() {}
 
@@ -45,6 +56,9 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
         case reviewLease = "review_lease"
         case tokenCacheSeconds = "token_cache"
         case metricsAuth = "metrics_auth"
+        case headerTimeout = "header_timeout"
+        case idleTimeout = "idle_timeout"
+        case maxConnections = "max_connections"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,8 +69,10 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
         s.maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? s.maxBodyBytes
         s.maxDecodedBytes = try c.decodeIfPresent(Int.self, forKey: .maxDecodedBytes) ?? s.maxDecodedBytes
         s.maxItems = try c.decodeIfPresent(Int.self, forKey: .maxItems) ?? s.maxItems
+        s.maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? s.maxConnections
         for (key, path) in [(CodingKeys.schedulerInterval, \ServerSettings.schedulerInterval), (.deliveryInterval, \.deliveryInterval),
-                            (.reviewLease, \.reviewLease), (.tokenCacheSeconds, \.tokenCacheSeconds)] {
+                            (.reviewLease, \.reviewLease), (.tokenCacheSeconds, \.tokenCacheSeconds),
+                            (.headerTimeout, \.headerTimeout), (.idleTimeout, \.idleTimeout)] {
             guard let text = try c.decodeIfPresent(String.self, forKey: key) else { continue }
             guard let seconds = WindowLength.seconds(text), seconds >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "'\(text)' is not a duration such as 30s, 5m or 1h")
@@ -69,6 +85,10 @@ public struct ServerSettings: Sendable, Equatable, Decodable {
                     "'\(text)' is not allowed; use one of \(MetricsAuth.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             s.metricsAuth = auth
+        }
+        guard s.maxConnections >= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .maxConnections, in: c, debugDescription:
+                "max_connections must be at least 1 (it is \(s.maxConnections)); the default is 512")
         }
         guard (1...65535).contains(s.port) else {
             throw DecodingError.dataCorruptedError(forKey: .port, in: c, debugDescription: "port \(s.port) is not between 1 and 65535")

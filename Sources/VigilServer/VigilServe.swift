@@ -30,11 +30,19 @@ public struct VigilServe: Sendable {
         self.logger = logger
     }
 
-    /// The Hummingbird application for `environment` (also what the tests drive).
+    /// The Hummingbird application for `environment` (also what the tests drive), with the
+    /// connection limits of `server:` (header timeout, idle timeout, connection cap lowered to
+    /// fit the file limit: ``ConnectionBudget``).
     public static func application(_ environment: ServerEnvironment, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        Application(router: APIRoutes.router(environment),
-                    configuration: .init(address: .hostname(environment.settings.host, port: environment.settings.port), serverName: "vigil"),
+        let settings = environment.settings
+        let budget = ConnectionBudget(requested: settings.maxConnections, fileLimit: ConnectionBudget.currentFileLimit())
+        if let note = budget.loweredNote { environment.logger.warning("\(note)") }
+        let limits = ConnectionLimits(settings: settings, budget: budget)
+        return Application(router: APIRoutes.router(environment),
+                    server: .boundedHTTP1(limits),
+                    configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "vigil",
+                                         availableConnectionsDelegate: .maximum(budget.maxAccepted, logger: environment.logger)),
                     onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
                     logger: environment.logger)
     }
