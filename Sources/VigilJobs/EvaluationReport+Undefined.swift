@@ -103,6 +103,7 @@ extension DetectionMetrics {
         try c.encode(iouThreshold, forKey: .iouThreshold)
         try c.encode(scoreThreshold, forKey: .scoreThreshold)
         try c.encode(confusion, forKey: .confusion)
+        try c.encode(thresholdSweep, forKey: .thresholdSweep)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -114,5 +115,7 @@ extension DetectionMetrics {
         iouThreshold = try c.decode(Double.self, forKey: .iouThreshold)
         scoreThreshold = try c.decode(Double.self, forKey: .scoreThreshold)
         confusion = try c.decode([[Int]].self, forKey: .confusion)
+        // Reports stored before the sweep existed have none.
+        thresholdSweep = try c.decodeIfPresent([ThresholdSweepSummary].self, forKey: .thresholdSweep) ?? []
     }
 }

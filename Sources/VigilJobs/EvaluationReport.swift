@@ -138,9 +138,12 @@ public struct DetectionMetrics: Sendable, Codable, Equatable {
     /// `(K+1)×(K+1)`: rows ground-truth class then `background`, columns predicted class then
     /// `background` (missed ground truth); matched across classes at the operating point.
     public var confusion: [[Int]]
+    /// Precision, recall and F1 against the score threshold: all classes, then each class.
+    public var thresholdSweep: [ThresholdSweepSummary]
 
     enum CodingKeys: String, CodingKey {
         case images, coco, confusion
+        case thresholdSweep = "threshold_sweep"
         case mapInterval = "map_interval"
         case perClass = "per_class"
         case iouThreshold = "iou_threshold"
@@ -155,6 +158,7 @@ public struct DetectionMetrics: Sendable, Codable, Equatable {
         iouThreshold = e.operatingPoint.iouThreshold
         scoreThreshold = e.operatingPoint.scoreThreshold
         confusion = e.operatingPoint.confusion
+        thresholdSweep = e.thresholdSweep
     }
 }
 

@@ -53,6 +53,9 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
     public var perClass: [ClassRow]
     /// Counts at the policy's IoU and score thresholds, and the confusion table.
     public var operatingPoint: DetectionOperatingPoint
+    /// Precision, recall and F1 against the score threshold at the policy's IoU: all classes
+    /// together first, then each class (``ThresholdSweepSummary``).
+    public var thresholdSweep: [ThresholdSweepSummary]
     public var findings: [Finding]
     public var status: EvaluationStatus
 
@@ -61,6 +64,7 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
         case perClass = "per_class"
         case operatingPoint = "operating_point"
         case mapInterval = "map_interval"
+        case thresholdSweep = "threshold_sweep"
     }
 
     /// Evaluates `images` under `policy` (its classes are the categories, in order).
@@ -93,6 +97,7 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
                                             iouThreshold: policy.evaluation.iouThreshold, scoreThreshold: policy.evaluation.scoreThreshold)
         operatingPoint = point
         let confidence = policy.evaluation.confidence
+        thresholdSweep = Self.sweeps(images: images, policy: policy)
         perClass = policy.classes.indices.map { k in
             let c = point.perClass[k]
             return ClassRow(className: policy.classes[k], ap: result.averagePrecision(k: k), ap50: result.averagePrecision(k: k, t: 0),
@@ -145,5 +150,19 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
         let findings = pending.findings(confidence: policy.evaluation.confidence)
         self.findings = findings
         status = EvaluationStatus.summarising(findings, labeled: totalBoxes)
+    }
+}
+
+extension DetectionEvaluation {
+    /// The threshold sweep of all classes together, then of each class, at the policy's IoU.
+    static func sweeps(images: [Image], policy: Policy) -> [ThresholdSweepSummary] {
+        let e = policy.evaluation
+        let matches = DetectionOperatingPoint.scoredMatches(images: images, classCount: policy.classes.count, iouThreshold: e.iouThreshold)
+        let all = ThresholdSweep(scores: matches.flatMap(\.scores), correct: matches.flatMap(\.correct), positives: matches.map(\.groundTruth).reduce(0, +))
+        return [ThresholdSweepSummary(all, className: nil, scoreThreshold: e.scoreThreshold, confidence: e.confidence)]
+            + zip(policy.classes, matches).map { name, m in
+                ThresholdSweepSummary(ThresholdSweep(scores: m.scores, correct: m.correct, positives: m.groundTruth),
+                                      className: name, scoreThreshold: e.scoreThreshold, confidence: e.confidence)
+            }
     }
 }
