@@ -43,6 +43,7 @@ public enum HTMLReport {
         .verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; color: #fff; font-weight: 600; }
         .chart { display: block; margin: 8px 0 16px; font-size: 11px; }
         .grid { stroke: #eee; } .cell { font-size: 10px; }
+        .charts { display: flex; flex-wrap: wrap; gap: 4px 12px; } .charts .chart { margin: 4px 0; }
         table { border-collapse: collapse; margin: 6px 0 12px; } td, th { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; } td.when, td.interval { white-space: nowrap; }
         .muted { color: #757575; }
@@ -121,9 +122,31 @@ public enum HTMLReport {
         } else {
             html += "<p class=\"muted\">No reviewed items in the latest window.</p>"
         }
+        if let d = latest.detection, latest.labeled > 0, !d.thresholdSweep.isEmpty {
+            html += thresholdSweep(d)
+        }
         html += episodes(h)
         html += events(h)
         return html
+    }
+
+    /// The detector's threshold sweep of the latest window: a table of the operating point and
+    /// the best-F1 point per class, and a precision–recall chart per class.
+    static func thresholdSweep(_ d: DetectionMetrics) -> String {
+        func cells(_ p: ThresholdSweep.Point?) -> String {
+            guard let p else { return "<td class=\"num\">—</td><td class=\"num\">—</td><td class=\"num\">—</td><td class=\"num\">—</td>" }
+            return [SVGChart.number(p.threshold, 2), SVGChart.number(p.precision, 3), SVGChart.number(p.recall, 3), SVGChart.number(p.f1, 3)]
+                .map { "<td class=\"num\">\($0)</td>" }.joined()
+        }
+        var html = "<h3>Precision and recall against the score threshold, latest window (IoU \(SVGChart.number(d.iouThreshold, 2)))</h3>"
+        html += "<table><tr><th>class</th><th class=\"num\">objects</th><th class=\"num\">now: score ≥</th><th class=\"num\">precision</th><th class=\"num\">recall</th><th class=\"num\">F1</th>"
+            + "<th class=\"num\">best F1 at score ≥</th><th class=\"num\">precision</th><th class=\"num\">recall</th><th class=\"num\">F1</th></tr>"
+        for s in d.thresholdSweep {
+            html += "<tr><td>\(SVGChart.escape(s.className ?? "all classes"))</td><td class=\"num\">\(s.positives)</td>\(cells(s.current))\(cells(s.best))</tr>"
+        }
+        html += "</table><div class=\"charts\">"
+        for s in d.thresholdSweep { html += SVGChart.precisionRecall(s, scoreThreshold: d.scoreThreshold) }
+        return html + "</div>"
     }
 
     /// `episode 2: critical, 2026-10-14T… → 2026-10-21T…; 5 rules; 84 notifications`.
