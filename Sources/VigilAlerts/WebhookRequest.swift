@@ -17,9 +17,7 @@ public struct WebhookRequest: Sendable {
             // Without wait=true Discord drops a bad message silently.
             urlText += (urlText.contains("?") ? "&" : "?") + "wait=true"
         }
-        guard let url = URL(string: urlText), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()), url.host != nil else {
-            throw AlertError("\(field).url: not an http(s) URL")
-        }
+        let url = try ReceiverTarget.url(urlText, receiver: receiver.name)
         var body = notification.body
         if let placeholder = receiver.routingKey, placeholder.contains("${") {
             let key = try SecretText.expand(placeholder, environment: environment, field: "\(field).routing_key")
