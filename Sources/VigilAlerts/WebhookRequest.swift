@@ -9,6 +9,12 @@ public struct WebhookRequest: Sendable {
     public var headers: [String: String]
     public var body: Data
 
+    public init(url: URL, headers: [String: String], body: Data) {
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+
     /// Builds the request of `notification` for `receiver` at `now`.
     public static func build(_ notification: OutboxNotification, receiver: Receiver, environment: [String: String], now: Date) throws -> WebhookRequest {
         let field = "vigil.yaml: receivers[\(receiver.name)]"

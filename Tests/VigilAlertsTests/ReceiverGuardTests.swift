@@ -151,6 +151,26 @@ import VigilWorkspace
         #expect(request.path == "/hook")
     }
 
+    /// The route itself (no connection): plain http to a name goes to the checked address, with
+    /// the name in `Host:`; https and literal addresses are left as written.
+    @Test func plainHTTPIsPinnedAndHTTPSKeepsTheName() throws {
+        func route(_ url: String) throws -> [WebhookRequest] {
+            let request = WebhookRequest(url: URL(string: url)!, headers: ["Content-Type": "application/json"], body: Data("{}".utf8))
+            guard case .send(let requests) = try ReceiverTarget.route(request, receiver: "ops", fence: NetworkFence()) else {
+                Issue.record("\(url) did not resolve")
+                return []
+            }
+            return requests
+        }
+        let pinned = try route("http://localhost:8125/hook/a?b=c")
+        #expect(pinned.map(\.url.absoluteString) == ["http://127.0.0.1:8125/hook/a?b=c"])
+        #expect(pinned.first?.headers["Host"] == "localhost:8125")
+        #expect(try route("http://localhost/x").first?.headers["Host"] == "localhost", "no port written, none added")
+        #expect(try route("https://localhost:8443/hook").map(\.url.absoluteString) == ["https://localhost:8443/hook"], "TLS checks the name")
+        let literal = try route("http://127.0.0.1:8125/hook")
+        #expect(literal.map(\.url.absoluteString) == ["http://127.0.0.1:8125/hook"] && literal.first?.headers["Host"] == nil)
+    }
+
     @Test(arguments: [302, 307])
     func aRedirectToADeniedAddressIsNotFollowed(status: Int) throws {
         let target = try LocalReceiver(host: "127.0.0.2")
