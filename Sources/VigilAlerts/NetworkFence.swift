@@ -21,7 +21,7 @@ public struct NetworkFence: Sendable, Equatable {
 
     /// Refused whatever the configuration says, with the reason.
     public static let alwaysRefused: [(block: CIDRBlock, reason: String)] = [
-        (CIDRBlock("169.254.0.0/16")!, "IPv4 link-local, where cloud metadata services answer (169.254.169.254)"),
+        (CIDRBlock("169.254.0.0/16")!, "IPv4 link-local, where cloud metadata services answer"),
         (CIDRBlock("fe80::/10")!, "IPv6 link-local"),
         (CIDRBlock("fd00:ec2::254/128")!, "the AWS metadata service over IPv6"),
     ]

@@ -85,11 +85,11 @@ public enum ReceiverTarget {
         return .send(pinned)
     }
 
-    /// `127.0.0.2, inside delivery.denied_networks 127.0.0.2/32; nothing is sent there …: what to do`.
+    /// `127.0.0.2, inside delivery.denied_networks 127.0.0.2/32 (docs/security.md); what to do`.
     private static func refused(_ address: IPAddress, _ refusal: NetworkFence.Refusal) -> String {
         let next = refusal.configurable
             ? "point the receiver at an allowed address, or change delivery.denied_networks / delivery.allowed_networks in vigil.yaml"
             : "point the receiver at another address"
-        return "\(address), \(refusal.reason); nothing is sent there (docs/security.md): \(next)"
+        return "\(address), \(refusal.reason) (docs/security.md); \(next)"
     }
 }
