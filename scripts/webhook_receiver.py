@@ -16,6 +16,9 @@ GET /_health answers 200. Control requests are not logged.
 
     python3 scripts/webhook_receiver.py --port 0 --port-file /tmp/port --log /tmp/requests.ndjson
 
+--host picks the loopback address to listen on (default 127.0.0.1; any of 127.0.0.0/8 works).
+A step with "location" answers with that Location header (a redirect, with status 302/307).
+
 --port 0 picks a free port and writes it to --port-file; stop with SIGTERM and start again on
 the same --port to simulate a receiver that was down.
 """
@@ -113,6 +116,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file")
     ap.add_argument("--log", required=True)
@@ -123,7 +127,7 @@ def main():
     Handler.state = State(args.log)
     ThreadingHTTPServer.allow_reuse_address = True
     ThreadingHTTPServer.daemon_threads = True
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
     if args.port_file:
         with open(args.port_file + ".tmp", "w") as f:
             f.write(str(server.server_address[1]))
@@ -138,7 +142,7 @@ def main():
         os._exit(0)
 
     threading.Thread(target=watch_parent, daemon=True).start()
-    print(f"listening on 127.0.0.1:{server.server_address[1]}", file=sys.stderr, flush=True)
+    print(f"listening on {args.host}:{server.server_address[1]}", file=sys.stderr, flush=True)
     server.serve_forever()
     server.server_close()
 

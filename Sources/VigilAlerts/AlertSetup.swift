@@ -17,8 +17,10 @@ public struct AlertSetup: Sendable {
     public var links: ReportLinks?
     public var delivery: DeliverySettings
 
-    /// Checks the receivers (unique names, a URL each, a `whsec_` secret when signing, a routing
-    /// key for PagerDuty) and parses their templates. Errors name the receiver and the field.
+    /// Checks the receivers (unique names, an http(s) URL each whose host, if written as an
+    /// address, passes `delivery`'s fence, a `whsec_` secret when signing, a routing key for
+    /// PagerDuty) and parses their templates. Errors name the receiver and the field. Nothing
+    /// is resolved or connected to: names are checked when sending (``ReceiverTarget``).
     public init(receivers: [Receiver], serverURL: String?, delivery: DeliverySettings, workspaceRoot: String?) throws {
         var seen = Set<String>()
         for r in receivers {
@@ -26,6 +28,7 @@ public struct AlertSetup: Sendable {
             guard !r.name.isEmpty else { throw AlertError("vigil.yaml: receivers: every receiver needs a name") }
             guard seen.insert(r.name).inserted else { throw AlertError("\(at): the name is used twice; names must be unique") }
             guard !r.url.isEmpty else { throw AlertError("\(at).url: give the webhook URL (secrets as ${ENV_VAR})") }
+            if !r.url.contains("${") { try ReceiverTarget.check(r.url, receiver: r.name, fence: delivery.fence) }
             if r.kind == .pagerduty, r.routingKey == nil { throw AlertError("\(at).routing_key: PagerDuty needs the integration's routing key, e.g. ${PAGERDUTY_ROUTING_KEY}") }
             if let s = r.secret, !s.contains("${") { _ = try StandardWebhookSignature(secret: s) }
         }
@@ -51,11 +54,14 @@ public struct AlertSetup: Sendable {
 
     /// Throws when a receiver's `${VAR}` placeholder cannot be expanded from `environment`, naming
     /// the receiver, the field and the variable: the check sending would otherwise fail at.
-    /// Nothing is kept: secrets are still expanded only when a request is built.
+    /// A URL with placeholders is checked as ``init(receivers:serverURL:delivery:workspaceRoot:)``
+    /// checks the others, once expanded. Nothing is kept: secrets are still expanded only when a
+    /// request is built.
     public func checkEnvironment(_ environment: [String: String]) throws {
         for r in receivers {
             for (field, value) in r.placeholderFields {
-                _ = try SecretText.expand(value, environment: environment, field: "vigil.yaml: receivers[\(r.name)].\(field)")
+                let expanded = try SecretText.expand(value, environment: environment, field: "vigil.yaml: receivers[\(r.name)].\(field)")
+                if field == "url", value.contains("${") { try ReceiverTarget.check(expanded, receiver: r.name, fence: delivery.fence) }
             }
         }
     }

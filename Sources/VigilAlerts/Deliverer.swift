@@ -90,8 +90,7 @@ public struct Deliverer: Sendable {
         }
         let response: WebhookTransport.Response
         do {
-            let request = try WebhookRequest.build(notification, receiver: receiver, environment: environment, now: clock.now)
-            response = transport.post(url: request.url, headers: request.headers, body: request.body, timeout: policy.settings.timeout)
+            response = try post(notification, to: receiver)
         } catch {
             return Attempt(delivered: false, status: nil, error: "\(error)")
         }
@@ -100,6 +99,25 @@ public struct Deliverer: Sendable {
         case .delivered: return Attempt(delivered: true, status: response.status, error: nil)
         case .retry: return Attempt(delivered: false, status: response.status, error: response.error ?? "HTTP \(response.status ?? 0) (would be retried)")
         case .dead(let reason), .gone(let reason): return Attempt(delivered: false, status: response.status, error: reason)
+        }
+    }
+
+    /// Builds `notification`'s request and POSTs it where ``ReceiverTarget`` allows, trying the
+    /// next checked address only when the previous could not be connected to. Throws when it
+    /// must not be sent (a permanent failure: dead-lettered); a host that does not resolve is a
+    /// failed response (retried).
+    func post(_ notification: OutboxNotification, to receiver: Receiver) throws -> WebhookTransport.Response {
+        let request = try WebhookRequest.build(notification, receiver: receiver, environment: environment, now: clock.now)
+        switch try ReceiverTarget.route(request, receiver: receiver.name, fence: policy.settings.fence) {
+        case .unresolved(let reason):
+            return WebhookTransport.Response(status: nil, retryAfter: nil, error: reason)
+        case .send(let candidates):
+            var response = WebhookTransport.Response(status: nil, retryAfter: nil, error: "no address to send to")
+            for r in candidates {
+                response = transport.post(url: r.url, headers: r.headers, body: r.body, timeout: policy.settings.timeout)
+                if !response.couldNotConnect { break }
+            }
+            return response
         }
     }
 
@@ -125,8 +143,7 @@ public struct Deliverer: Sendable {
             }
             let response: WebhookTransport.Response
             do {
-                let request = try WebhookRequest.build(n, receiver: receiver, environment: environment, now: clock.now)
-                response = transport.post(url: request.url, headers: request.headers, body: request.body, timeout: policy.settings.timeout)
+                response = try post(n, to: receiver)
             } catch {
                 try record(row, status: nil, error: "\(error)", result: .dead, at: at(), into: &log)
                 continue

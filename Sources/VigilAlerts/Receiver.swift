@@ -95,6 +95,8 @@ extension Receiver {
 ///   backoff_cap: 2h
 ///   lease: 5m            # how long a deliverer holds the rows it claimed
 ///   workers: 4           # receivers served at once (each receiver stays in order)
+///   denied_networks: [10.0.0.0/8]      # never send there (CIDR blocks)
+///   allowed_networks: [192.168.0.0/16] # if set, send only there; denied wins
 /// ```
 public struct DeliverySettings: Sendable, Codable, Equatable {
     public var timeout: Double
@@ -106,6 +108,13 @@ public struct DeliverySettings: Sendable, Codable, Equatable {
     public var workers: Int
     /// Rows claimed per receiver at a time.
     public var batch: Int
+    /// `allowed_networks`: when set, receivers' addresses must be inside one of these.
+    public var allowedNetworks: [CIDRBlock]?
+    /// `denied_networks`: receivers' addresses never inside these.
+    public var deniedNetworks: [CIDRBlock] = []
+
+    /// Where webhooks may go: the always-refused ranges, then ``deniedNetworks`` and ``allowedNetworks``.
+    public var fence: NetworkFence { NetworkFence(allowed: allowedNetworks, denied: deniedNetworks) }
 
     public init(timeout: Double = 15, maxAttempts: Int = 10, maxAge: Double = 86_400, backoffBase: Double = 5, backoffCap: Double = 7_200,
                 lease: Double = 300, workers: Int = 4, batch: Int = 100) {
@@ -122,6 +131,7 @@ public struct DeliverySettings: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case timeout, lease, workers, batch
         case maxAttempts = "max_attempts", maxAge = "max_age", backoffBase = "backoff_base", backoffCap = "backoff_cap"
+        case allowedNetworks = "allowed_networks", deniedNetworks = "denied_networks"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -142,6 +152,8 @@ public struct DeliverySettings: Sendable, Codable, Equatable {
         maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? d.maxAttempts
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
         batch = try c.decodeIfPresent(Int.self, forKey: .batch) ?? d.batch
+        allowedNetworks = try c.decodeIfPresent([CIDRBlock].self, forKey: .allowedNetworks)
+        deniedNetworks = try c.decodeIfPresent([CIDRBlock].self, forKey: .deniedNetworks) ?? []
     }
 
     /// Seconds for `500ms`, `15s`, `5m`, `2h`, `1d`; `nil` otherwise.

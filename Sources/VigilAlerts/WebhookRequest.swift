@@ -9,6 +9,12 @@ public struct WebhookRequest: Sendable {
     public var headers: [String: String]
     public var body: Data
 
+    public init(url: URL, headers: [String: String], body: Data) {
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+
     /// Builds the request of `notification` for `receiver` at `now`.
     public static func build(_ notification: OutboxNotification, receiver: Receiver, environment: [String: String], now: Date) throws -> WebhookRequest {
         let field = "vigil.yaml: receivers[\(receiver.name)]"
@@ -17,9 +23,7 @@ public struct WebhookRequest: Sendable {
             // Without wait=true Discord drops a bad message silently.
             urlText += (urlText.contains("?") ? "&" : "?") + "wait=true"
         }
-        guard let url = URL(string: urlText), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()), url.host != nil else {
-            throw AlertError("\(field).url: not an http(s) URL")
-        }
+        let url = try ReceiverTarget.url(urlText, receiver: receiver.name)
         var body = notification.body
         if let placeholder = receiver.routingKey, placeholder.contains("${") {
             let key = try SecretText.expand(placeholder, environment: environment, field: "\(field).routing_key")

@@ -12,6 +12,8 @@ public final class WebhookTransport: Sendable {
         public var status: Int?
         public var retryAfter: String?
         public var error: String?
+        /// No connection could be made (refused, unreachable): nothing reached a server.
+        public var couldNotConnect = false
     }
 
     private let session: URLSession
@@ -51,7 +53,8 @@ public final class WebhookTransport: Sendable {
             return Response(status: http.statusCode, retryAfter: http.value(forHTTPHeaderField: "Retry-After"), error: nil)
         }
         if let e = error as? URLError {
-            return Response(status: nil, retryAfter: nil, error: e.code == .timedOut ? "timed out after \(timeout) s" : "connection failed (\(e.code.rawValue)): \(e.localizedDescription)")
+            return Response(status: nil, retryAfter: nil, error: e.code == .timedOut ? "timed out after \(timeout) s" : "connection failed (\(e.code.rawValue)): \(e.localizedDescription)",
+                            couldNotConnect: e.code == .cannotConnectToHost)
         }
         return Response(status: nil, retryAfter: nil, error: error.map { "\($0)" } ?? "not an HTTP response")
     }

@@ -173,6 +173,7 @@ extension WorkspaceConfig {
         #   timeout: 15s
         #   max_attempts: 10
         #   max_age: 24h
+        #   denied_networks: [10.0.0.0/8]        # never send webhooks there (docs/security.md)
         # Model registry (docs/registry.md): the store (default) or an MLflow tracking server.
         # registry:
         #   backend: mlflow

@@ -10,6 +10,8 @@ final class LocalReceiver: @unchecked Sendable {
 
     let directory: String
     let log: String
+    /// The loopback address it listens on.
+    let host: String
     private(set) var port = 0
     private var process: Process?
 
@@ -23,7 +25,10 @@ final class LocalReceiver: @unchecked Sendable {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
     }
 
-    init() throws {
+    /// A receiver listening on `host` (a loopback address: tests never send elsewhere).
+    init(host: String = "127.0.0.1") throws {
+        precondition(host.hasPrefix("127."), "test receivers listen on loopback only")
+        self.host = host
         directory = NSTemporaryDirectory() + "vigil-receiver-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         log = directory + "/requests.ndjson"
@@ -48,7 +53,7 @@ final class LocalReceiver: @unchecked Sendable {
     }()
 
     /// The base URL, e.g. `http://127.0.0.1:41234`.
-    var url: String { "http://127.0.0.1:\(port)" }
+    var url: String { "http://\(host):\(port)" }
 
     /// Starts the receiver (on its previous port after a ``stop()``).
     func start() throws {
@@ -56,7 +61,7 @@ final class LocalReceiver: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: portFile)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.python)
-        p.arguments = [Self.repoRoot + "/scripts/webhook_receiver.py", "--port", String(port), "--port-file", portFile, "--log", log]
+        p.arguments = [Self.repoRoot + "/scripts/webhook_receiver.py", "--host", host, "--port", String(port), "--port-file", portFile, "--log", log]
         p.standardError = FileHandle.nullDevice
         try p.run()
         process = p
