@@ -21,12 +21,13 @@ import VigilWorkspace
             let trickling = (0..<300).compactMap { _ in RawConnection(port: port) }
             #expect(trickling.count == 300)
             for connection in trickling { connection.send(String(Self.slowRequest[0])) }
-            // Held, their headers incomplete: a new connection is still served.
-            #expect(try await RawConnection.status(port: port) == 200)
+            // Held, their headers incomplete: a new connection is still served (the bound is
+            // generous: on a busy machine accepting 300 connections first may take seconds).
+            #expect(try await RawConnection.status(port: port, within: 30) == 200)
             let outcome = try await Self.trickle(trickling, for: 20)
             #expect(outcome.stillOpen == 0, "\(outcome.stillOpen) of 300 trickling connections still open 20 s after a 2 s header timeout")
             #expect(outcome.answered["408"] ?? 0 > 0, "no 408 Request Timeout was written: \(outcome.answered)")
-            #expect(try await RawConnection.status(port: port) == 200)
+            #expect(try await RawConnection.status(port: port, within: 30) == 200)
         }
     }
 

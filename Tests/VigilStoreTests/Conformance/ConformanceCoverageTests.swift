@@ -18,6 +18,7 @@ let conformanceCoverage: [String: String] = [
     "Store.events(model:kind:limit:)": "StoreConformanceTests.evaluationRunsAndEventsAreLogged",
     "Store.firstPredictionTime(model:)": "StoreConformanceTests.firstPredictionTimeIsTheFirstHour",
     "Store.verify()": "StoreConformanceTests.verificationNoticesATamperedAggregate",
+    "Store.storedSchema()": "StoreConformanceTests.theSchemaVersionIsTheOneThisBuildWritesUntilANewerVigilMigrates",
     "Store.applyRetention(before:)": "StoreConformanceTests.retentionRemovesOldRawRowsAndRaisesTheMark",
     "Store.retentionMark()": "StoreConformanceTests.retentionRemovesOldRawRowsAndRaisesTheMark",
     // DriftDataSource

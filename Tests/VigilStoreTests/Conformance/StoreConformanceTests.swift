@@ -187,6 +187,19 @@ import VigilCore
         #expect(!broken.isHealthy && broken.aggregateMismatches.count == 1)
     }
 
+    @Test(arguments: Backend.all) func theSchemaVersionIsTheOneThisBuildWritesUntilANewerVigilMigrates(backend: Backend) throws {
+        let c = try Conformance(backend)
+        let fresh = try c.store.storedSchema()
+        #expect(fresh.stored == fresh.known && fresh.known >= 7 && !fresh.isNewer && fresh.unknownMigrations.isEmpty, "\(fresh)")
+        switch backend {
+        case .sqlite: try c.t.execute("INSERT INTO grdb_migrations(identifier) VALUES ('v99-from-a-newer-vigil')")
+        case .postgres: try c.t.execute("INSERT INTO vigil_migrations(name, version) VALUES ('pg-v99-from-a-newer-vigil', 99)")
+        }
+        let newer = try c.store.storedSchema()
+        #expect(newer.isNewer && newer.unknownMigrations.contains { $0.hasSuffix("v99-from-a-newer-vigil") }, "\(newer)")
+        #expect(throws: StoreError.self) { try newer.admit(.readWrite) }
+    }
+
     @Test(arguments: Backend.all) func retentionRemovesOldRawRowsAndRaisesTheMark(backend: Backend) throws {
         let c = try Conformance(backend)
         let store = c.store
