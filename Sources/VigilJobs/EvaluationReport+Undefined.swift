@@ -103,6 +103,7 @@ extension DetectionMetrics {
         try c.encode(iouThreshold, forKey: .iouThreshold)
         try c.encode(scoreThreshold, forKey: .scoreThreshold)
         try c.encode(confusion, forKey: .confusion)
+        try c.encode(errorTaxonomy, forKey: .errorTaxonomy)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -114,5 +115,6 @@ extension DetectionMetrics {
         iouThreshold = try c.decode(Double.self, forKey: .iouThreshold)
         scoreThreshold = try c.decode(Double.self, forKey: .scoreThreshold)
         confusion = try c.decode([[Int]].self, forKey: .confusion)
+        errorTaxonomy = try c.decodeIfPresent(ErrorTaxonomy.self, forKey: .errorTaxonomy)
     }
 }

@@ -138,16 +138,20 @@ public struct DetectionMetrics: Sendable, Codable, Equatable {
     /// `(K+1)×(K+1)`: rows ground-truth class then `background`, columns predicted class then
     /// `background` (missed ground truth); matched across classes at the operating point.
     public var confusion: [[Int]]
+    /// TIDE's errors by type and their cost in AP50 (``ErrorTaxonomy``); `nil` without reviewed boxes.
+    public var errorTaxonomy: ErrorTaxonomy?
 
     enum CodingKeys: String, CodingKey {
         case images, coco, confusion
+        case errorTaxonomy = "error_taxonomy"
         case mapInterval = "map_interval"
         case perClass = "per_class"
         case iouThreshold = "iou_threshold"
         case scoreThreshold = "score_threshold"
     }
 
-    init(_ e: DetectionEvaluation) {
+    init(_ e: DetectionEvaluation, errorTaxonomy: ErrorTaxonomy?) {
+        self.errorTaxonomy = errorTaxonomy
         images = e.images
         coco = Dictionary(uniqueKeysWithValues: zip(DetectionEvaluation.statNames, e.stats))
         perClass = e.perClass
