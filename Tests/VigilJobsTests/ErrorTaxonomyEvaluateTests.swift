@@ -54,6 +54,13 @@ import VigilStore
         let perClass = try #require(taxonomy["per_class"] as? [[String: Any]])
         #expect(perClass.count == c.classes)
         #expect(perClass.last?["ap50"] is NSNull, "the last class is never annotated")
+        // People see it too: the text report's summary line and the run page's table.
+        let t = try #require(report.detection?.errorTaxonomy)
+        #expect(ReportRenderer.table(report).contains("TIDE errors (AP50 \(String(format: "%.2f", c.tidecv.ap50))"))
+        let page = RunPage.render(runID: 1, createdAt: 0, report: report, modelLink: "/models/dock")
+        #expect(page.contains("Why the mAP moved: errors by type (dAP)"))
+        #expect(page.contains("<td class=\"num\">\(String(format: "%.2f", c.tidecv.dap["Loc"]!))</td>"))
+        #expect(page.contains("<td class=\"num\">\(t.errors.miss.count)</td>"))
         // The report reads back with the taxonomy.
         let decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(report.json().utf8))
         #expect(decoded.detection?.errorTaxonomy == report.detection?.errorTaxonomy)
