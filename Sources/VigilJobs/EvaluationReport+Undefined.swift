@@ -104,6 +104,7 @@ extension DetectionMetrics {
         try c.encode(scoreThreshold, forKey: .scoreThreshold)
         try c.encode(confusion, forKey: .confusion)
         try c.encode(thresholdSweep, forKey: .thresholdSweep)
+        try c.encode(errorTaxonomy, forKey: .errorTaxonomy)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -117,5 +118,6 @@ extension DetectionMetrics {
         confusion = try c.decode([[Int]].self, forKey: .confusion)
         // Reports stored before the sweep existed have none.
         thresholdSweep = try c.decodeIfPresent([ThresholdSweepSummary].self, forKey: .thresholdSweep) ?? []
+        errorTaxonomy = try c.decodeIfPresent(ErrorTaxonomy.self, forKey: .errorTaxonomy)
     }
 }

@@ -140,17 +140,21 @@ public struct DetectionMetrics: Sendable, Codable, Equatable {
     public var confusion: [[Int]]
     /// Precision, recall and F1 against the score threshold: all classes, then each class.
     public var thresholdSweep: [ThresholdSweepSummary]
+    /// TIDE's errors by type and their cost in AP50 (``ErrorTaxonomy``); `nil` without reviewed boxes.
+    public var errorTaxonomy: ErrorTaxonomy?
 
     enum CodingKeys: String, CodingKey {
         case images, coco, confusion
         case thresholdSweep = "threshold_sweep"
+        case errorTaxonomy = "error_taxonomy"
         case mapInterval = "map_interval"
         case perClass = "per_class"
         case iouThreshold = "iou_threshold"
         case scoreThreshold = "score_threshold"
     }
 
-    init(_ e: DetectionEvaluation) {
+    init(_ e: DetectionEvaluation, errorTaxonomy: ErrorTaxonomy?) {
+        self.errorTaxonomy = errorTaxonomy
         images = e.images
         coco = Dictionary(uniqueKeysWithValues: zip(DetectionEvaluation.statNames, e.stats))
         perClass = e.perClass

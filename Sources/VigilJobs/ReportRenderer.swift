@@ -82,6 +82,10 @@ public enum ReportRenderer {
                 out += pad("", w) + names.map { lpad($0, w) }.joined() + "\n"
                 for (k, row) in d.confusion.enumerated() { out += pad(names[k], w) + row.map { lpad(String($0), w) }.joined() + "\n" }
             }
+            if let t = d.errorTaxonomy {
+                out += "\nTIDE errors (AP50 \(fmt(t.ap50 * 100, 2)); dAP in AP50 points, count): "
+                    + ErrorTaxonomy.Kind.allCases.map { "\($0.rawValue) \(fmt(t.errors[$0].dap * 100, 2)) (\(t.errors[$0].count))" }.joined(separator: ", ") + "\n"
+            }
         }
         if let cm = r.confusionMatrix, r.classes.count <= 20 {
             let w = max(7, (r.classes.map(\.count).max() ?? 0) + 1, (cm.counts.flatMap { $0 }.max().map { String($0).count } ?? 0) + 1)

@@ -119,6 +119,7 @@ public enum HTMLReport {
             html += SVGChart.heatmap(title: "ground truth (rows) vs detections (columns) at IoU \(SVGChart.number(d.iouThreshold, 2)), score ≥ \(SVGChart.number(d.scoreThreshold, 2))",
                                      rows: names, columns: names, counts: d.confusion, rowAxis: "ground truth (background: false detections)",
                                      columnAxis: "detected (background: missed)")
+            if let t = d.errorTaxonomy { html += ErrorTaxonomyTable.html(t) }
         } else {
             html += "<p class=\"muted\">No reviewed items in the latest window.</p>"
         }

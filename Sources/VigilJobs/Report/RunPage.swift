@@ -87,6 +87,7 @@ public enum RunPage {
                     + "<td class=\"num\">\(c.groundTruthBoxes)</td><td class=\"num\">\(c.predictedBoxes)</td><td>\(c.evidence.rawValue)</td></tr>"
             }
             html += "</table>"
+            if let t = d.errorTaxonomy { html += ErrorTaxonomyTable.html(t) }
         } else {
             html += "<p class=\"muted\">No metrics: no reviewed items in the window.</p>"
         }
