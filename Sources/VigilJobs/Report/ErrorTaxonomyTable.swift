@@ -18,4 +18,18 @@ enum ErrorTaxonomyTable {
         }
         return html + "</table>"
     }
+
+    /// The AP50 points each error type cost, window by window: the line that rose after a
+    /// change says which kind of error grew (a shifted camera: `loc` and `miss`). Windows
+    /// without reviewed boxes are gaps.
+    static func overTime(_ h: ReportHistory, markers: [SVGChart.Marker], bands: [SVGChart.Band]) -> String {
+        let series = ErrorTaxonomy.Kind.allCases.enumerated().map { i, kind in
+            SVGChart.Series(name: kind.rawValue, colour: SVGChart.palette[i], points: zip(h.times, h.reports).map { t, r in
+                SVGChart.Point(time: t, value: r.detection?.errorTaxonomy.map { $0.errors[kind].dap * 100 }, lower: nil, upper: nil)
+            })
+        }
+        guard series.contains(where: { $0.points.contains { $0.value != nil } }) else { return "" }
+        return SVGChart.lines(title: "AP50 points lost to each error type, per window (TIDE dAP)", series: series,
+                              markers: markers, bands: bands, yRange: 0...100, height: 260)
+    }
 }
