@@ -90,6 +90,8 @@ public struct EvaluateJob: Sendable {
             report.labeled = matrix.total
             report.confusionMatrix = .init(rows: "observed", columns: "predicted", counts: matrix.rows)
             report.metrics = .init(evaluation)
+            report.metrics?.thresholdSweep = ThresholdSweep.classification(
+                try store.reviewedScores(model: policy.model, window: window), classes: stored.classes, confidence: policy.evaluation.confidence)
             report.findings = evaluation.findings
             report.status = evaluation.status
             if matrix.total == 0 {

@@ -79,6 +79,7 @@ extension EvaluationReport.Metrics {
         try c.encode(defined(micro), forKey: .micro)
         try c.encode(defined(weighted), forKey: .weighted)
         try c.encode(perClass, forKey: .perClass)
+        if !thresholdSweep.isEmpty { try c.encode(thresholdSweep, forKey: .thresholdSweep) }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -90,6 +91,7 @@ extension EvaluationReport.Metrics {
                   micro: try c.decodeIfPresent(AveragedMetrics.self, forKey: .micro) ?? zero,
                   weighted: try c.decodeIfPresent(AveragedMetrics.self, forKey: .weighted) ?? zero,
                   perClass: try c.decode([EvaluationReport.ClassRow].self, forKey: .perClass))
+        thresholdSweep = try c.decodeIfPresent([ThresholdSweepSummary].self, forKey: .thresholdSweep) ?? []
     }
 }
 

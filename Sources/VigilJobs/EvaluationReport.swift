@@ -44,11 +44,15 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
         public var micro: AveragedMetrics
         public var weighted: AveragedMetrics
         public var perClass: [ClassRow]
+        /// Precision, recall and F1 against the top-1 score: all classes, then each class;
+        /// empty when the reviewed predictions carry no score.
+        public var thresholdSweep: [ThresholdSweepSummary] = []
 
         enum CodingKeys: String, CodingKey {
             case accuracy, macro, micro, weighted
             case accuracyInterval = "accuracy_interval"
             case perClass = "per_class"
+            case thresholdSweep = "threshold_sweep"
         }
     }
 

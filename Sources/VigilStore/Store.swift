@@ -37,6 +37,9 @@ public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, 
     /// Calls `body` for each reviewed image of detection model `model` in `window`, in time
     /// order, with the predicted and the ground-truth `boxes` as JSON arrays: the values ingest
     /// stored (the spacing may differ by backend).
+    /// Every reviewed classification in `window`, in time order: the true class, the predicted
+    /// class and the prediction's top-1 score (nil when it had none). The threshold sweep's input.
+    func reviewedScores(model: String, window: TimeWindow) throws -> [ReviewedScore]
     func forEachReviewedImage(model: String, window: TimeWindow, _ body: (_ predicted: String, _ groundTruth: String) throws -> Void) throws
 
     /// Number of predictions of `model` made in `window`.

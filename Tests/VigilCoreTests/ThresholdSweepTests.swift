@@ -116,4 +116,19 @@ struct ThresholdSweepTests {
         #expect(sweep.grid().count == 101 && sweep.grid().first?.threshold == 1 && sweep.grid().last?.threshold == 0)
         #expect(sweep.at(0.95).truePositives == 0 && sweep.at(0.95).precision == 1)
     }
+
+    @Test func aClassifierIsSweptAgainstItsTopOneScore() {
+        // Classes a 0, b 1. Overall: right at 0.9 and 0.6, wrong at 0.8 (an item of b called a);
+        // the one prediction of b has no score, so b has no scored prediction against its one item.
+        let reviews = [ReviewedScore(observed: 0, predicted: 0, score: 0.9), ReviewedScore(observed: 1, predicted: 0, score: 0.8),
+                       ReviewedScore(observed: 0, predicted: 0, score: 0.6), ReviewedScore(observed: 0, predicted: 1, score: nil)]
+        let sweeps = ThresholdSweep.classification(reviews, classes: ["a", "b"], confidence: 0.95)
+        #expect(sweeps.map(\.className) == [nil, "a", "b"])
+        #expect(sweeps[0].positives == 3, "an item without a score is left out")
+        #expect(sweeps[0].current.truePositives == 2 && sweeps[0].current.falsePositives == 1, "a classifier keeps every answer")
+        #expect(sweeps[0].best?.threshold == 0.6, "F1 1/2 at 0.9, 2/5 at 0.8, 2/3 at 0.6")
+        #expect(sweeps[1].positives == 2 && sweeps[1].current.truePositives == 2 && sweeps[1].current.falsePositives == 1)
+        #expect(sweeps[2].positives == 1 && sweeps[2].current.truePositives == 0 && sweeps[2].best == nil, "no scored prediction of b")
+        #expect(ThresholdSweep.classification([ReviewedScore(observed: 0, predicted: 0, score: nil)], classes: ["a"], confidence: 0.95).isEmpty)
+    }
 }

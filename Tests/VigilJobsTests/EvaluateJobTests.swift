@@ -111,7 +111,10 @@ import VigilStore
         #expect(Set(test.keys).isSuperset(of: ["target", "test", "class", "statistic", "p_value", "adjusted_p_value", "effect_size",
                                                "effect_name", "interval", "data", "method", "severity", "message"]))
         let metrics = object["metrics"] as! [String: Any]
-        #expect(Set(metrics.keys) == ["accuracy", "accuracy_interval", "macro", "micro", "weighted", "per_class"])
+        #expect(Set(metrics.keys) == ["accuracy", "accuracy_interval", "macro", "micro", "weighted", "per_class", "threshold_sweep"])
+        let sweep = (metrics["threshold_sweep"] as! [[String: Any]])
+        #expect(sweep.count == 1 + ((object["classes"] as? [Any])?.count ?? 0), "all classes, then each class")
+        #expect(Set(sweep[0].keys).isSuperset(of: ["positives", "current", "best", "curve"]))
         let row = (metrics["per_class"] as! [[String: Any]])[0]
         #expect(Set(row.keys) == ["class", "precision", "recall", "f1", "support", "predicted", "precision_interval", "recall_interval", "evidence"])
         let finding = (object["findings"] as! [[String: Any]])[0]

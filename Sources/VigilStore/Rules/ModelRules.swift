@@ -92,6 +92,24 @@ extension SQLStore {
 
     // MARK: Reading for evaluation
 
+    public func reviewedScores(model: String, window: TimeWindow) throws -> [ReviewedScore] {
+        try driver.read { c in
+            let (modelID, _) = try c.requireModel(model)
+            var out: [ReviewedScore] = []
+            // `p.ts = g.ts` lets PostgreSQL look in one day partition only.
+            try c.forEachRow("""
+                SELECT g.label_idx, g.predicted_idx, p.score FROM ground_truth g
+                JOIN predictions p ON p.seq = g.prediction_seq AND p.ts = g.ts
+                WHERE g.model_id = $1 AND g.ts >= $2 AND g.ts < $3 AND g.label_idx IS NOT NULL AND g.predicted_idx IS NOT NULL
+                ORDER BY g.ts, g.prediction_seq
+                """, [modelID, window.from, window.to]) { row in
+                out.append(ReviewedScore(observed: Int(try row.int("label_idx")), predicted: Int(try row.int("predicted_idx")),
+                                         score: try row.optionalDouble("score")))
+            }
+            return out
+        }
+    }
+
     public func confusionMatrix(model: String, window: TimeWindow) throws -> ConfusionMatrix {
         try driver.read { c in
             let (modelID, schema) = try c.requireModel(model)

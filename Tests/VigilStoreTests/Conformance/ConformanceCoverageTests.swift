@@ -11,6 +11,7 @@ let conformanceCoverage: [String: String] = [
     "Store.ingestPredictions(options:nextBatch:progress:)": "StoreConformanceTests.predictionsAreStoredOnceAndRefusalsSaid",
     "Store.ingestLabels(options:nextBatch:progress:)": "StoreConformanceTests.labelsKeepRevisionsAndRefuseConflicts",
     "Store.confusionMatrix(model:window:)": "StoreConformanceTests.windowsCountWholeHoursAndEdges",
+    "Store.reviewedScores(model:window:)": "StoreConformanceTests.reviewedScoresAreTheLabelledPredictionsWithTheirScoresInTimeOrder",
     "Store.forEachReviewedImage(model:window:_:)": "StoreConformanceTests.reviewedImagesComeWithTheirPredictedBoxesInTimeOrder",
     "Store.predictionCount(model:window:)": "StoreConformanceTests.windowsCountWholeHoursAndEdges",
     "Store.recordEvaluation(_:)": "StoreConformanceTests.evaluationRunsAndEventsAreLogged",

@@ -123,6 +123,19 @@ import VigilCore
         #expect(throws: (any Error).self) { try store.confusionMatrix(model: "ghost", window: window) }
     }
 
+    @Test(arguments: Backend.all) func reviewedScoresAreTheLabelledPredictionsWithTheirScoresInTimeOrder(backend: Backend) throws {
+        let c = try Conformance(backend)
+        // b before a in time; c has no score; d is unlabelled; e is outside the window.
+        try c.ingest([cls("a", "can", score: 0.75, at: When.at(10, 30)), cls("b", "jar", score: 0.5, at: When.at(10, 10)),
+                      cls("c", "box", score: nil, at: When.at(11)), cls("d", "can", at: When.at(11, 5)), cls("e", "jar", at: When.at(13))])
+        try c.label([truthLine("a", "jar"), truthLine("b", "jar"), truthLine("c", "box"), truthLine("e", "can")])
+        let reviewed = try c.store.reviewedScores(model: "shelf", window: TimeWindow(from: When.at(10), to: When.at(12)))
+        // Classes of the shelf model: can 0, jar 1, box 2.
+        #expect(reviewed == [ReviewedScore(observed: 1, predicted: 1, score: 0.5), ReviewedScore(observed: 1, predicted: 0, score: 0.75),
+                             ReviewedScore(observed: 2, predicted: 2, score: nil)])
+        #expect(throws: (any Error).self) { try c.store.reviewedScores(model: "ghost", window: TimeWindow(from: 0, to: 1)) }
+    }
+
     @Test(arguments: Backend.all) func reviewedImagesComeWithTheirPredictedBoxesInTimeOrder(backend: Backend) throws {
         let c = try Conformance(backend)
         let store = c.store
