@@ -120,6 +120,7 @@ public enum HTMLReport {
                                      rows: names, columns: names, counts: d.confusion, rowAxis: "ground truth (background: false detections)",
                                      columnAxis: "detected (background: missed)")
             if let t = d.errorTaxonomy { html += ErrorTaxonomyTable.html(t) }
+            if let c = d.calibration { html += CalibrationTable.html(c) }
         } else {
             html += "<p class=\"muted\">No reviewed items in the latest window.</p>"
         }
