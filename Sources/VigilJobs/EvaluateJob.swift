@@ -120,7 +120,12 @@ public struct EvaluateJob: Sendable {
             reviewedImages = images
             report.classes = stored.classes
             report.labeled = images.count
-            report.detection = DetectionMetrics(evaluation, errorTaxonomy: ErrorTaxonomy(images: images, classNames: ordered.classes))
+            let settings = ordered.evaluation
+            let calibration = DetectionCalibrationReport(images: images, classNames: ordered.classes, iouThreshold: settings.iouThreshold,
+                                                         resamples: settings.bootstrapResamples, seed: settings.bootstrapSeed,
+                                                         confidence: settings.confidence)
+            report.detection = DetectionMetrics(evaluation, errorTaxonomy: ErrorTaxonomy(images: images, classNames: ordered.classes),
+                                                calibration: calibration)
             report.findings = evaluation.findings
             report.status = evaluation.status
             report.notes.append("detection: COCO bbox statistics as pycocotools computes them; precision/recall/F1 and the confusion table at IoU \(ordered.evaluation.iouThreshold), score ≥ \(ordered.evaluation.scoreThreshold); crowd regions (iscrowd) are ignored as COCO ignores them")

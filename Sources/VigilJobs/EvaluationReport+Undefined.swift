@@ -107,6 +107,7 @@ extension DetectionMetrics {
         try c.encode(confusion, forKey: .confusion)
         try c.encode(thresholdSweep, forKey: .thresholdSweep)
         try c.encode(errorTaxonomy, forKey: .errorTaxonomy)
+        try c.encodeIfPresent(calibration, forKey: .calibration)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -121,5 +122,7 @@ extension DetectionMetrics {
         // Reports stored before the sweep existed have none.
         thresholdSweep = try c.decodeIfPresent([ThresholdSweepSummary].self, forKey: .thresholdSweep) ?? []
         errorTaxonomy = try c.decodeIfPresent(ErrorTaxonomy.self, forKey: .errorTaxonomy)
+        // Reports stored before the calibration existed have none.
+        calibration = try c.decodeIfPresent(DetectionCalibrationReport.self, forKey: .calibration)
     }
 }

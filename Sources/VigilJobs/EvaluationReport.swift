@@ -146,19 +146,24 @@ public struct DetectionMetrics: Sendable, Codable, Equatable {
     public var thresholdSweep: [ThresholdSweepSummary]
     /// TIDE's errors by type and their cost in AP50 (``ErrorTaxonomy``); `nil` without reviewed boxes.
     public var errorTaxonomy: ErrorTaxonomy?
+    /// Reliability of the box scores at the policy's IoU (D-ECE as netcal computes it, with a
+    /// bootstrap interval and the bins); `nil` in reports stored before it existed.
+    public var calibration: DetectionCalibrationReport?
 
     enum CodingKeys: String, CodingKey {
         case images, coco, confusion
         case thresholdSweep = "threshold_sweep"
         case errorTaxonomy = "error_taxonomy"
+        case calibration
         case mapInterval = "map_interval"
         case perClass = "per_class"
         case iouThreshold = "iou_threshold"
         case scoreThreshold = "score_threshold"
     }
 
-    init(_ e: DetectionEvaluation, errorTaxonomy: ErrorTaxonomy?) {
+    init(_ e: DetectionEvaluation, errorTaxonomy: ErrorTaxonomy?, calibration: DetectionCalibrationReport? = nil) {
         self.errorTaxonomy = errorTaxonomy
+        self.calibration = calibration
         images = e.images
         coco = Dictionary(uniqueKeysWithValues: zip(DetectionEvaluation.statNames, e.stats))
         perClass = e.perClass

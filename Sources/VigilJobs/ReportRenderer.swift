@@ -86,6 +86,10 @@ public enum ReportRenderer {
                 out += "\nTIDE errors (AP50 \(fmt(t.ap50 * 100, 2)); dAP in AP50 points, count): "
                     + ErrorTaxonomy.Kind.allCases.map { "\($0.rawValue) \(fmt(t.errors[$0].dap * 100, 2)) (\(t.errors[$0].count))" }.joined(separator: ", ") + "\n"
             }
+            if let c = d.calibration, let ece = c.overall.ece {
+                out += "box-score calibration (D-ECE at IoU \(fmt(c.iouThreshold, 2)), \(c.overall.detections) boxes): \(fmt(ece, 3))"
+                    + (c.interval.map { " [\(fmt($0.lower, 3)), \(fmt($0.upper, 3))]" } ?? "") + "\n"
+            }
         }
         if let cm = r.confusionMatrix, r.classes.count <= 20 {
             let w = max(7, (r.classes.map(\.count).max() ?? 0) + 1, (cm.counts.flatMap { $0 }.max().map { String($0).count } ?? 0) + 1)

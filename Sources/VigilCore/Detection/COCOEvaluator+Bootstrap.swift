@@ -14,12 +14,7 @@ extension COCOEvaluator {
         let pools = BootstrapPools(prepared)
         // Draw every resample first, in order, from one seeded stream; then evaluate them on
         // all cores. The result does not depend on how the work is scheduled.
-        var rng = SplitMix64(seed: seed)
-        let samples: [[Int]] = (0..<resamples).map { _ in
-            var counts = [Int](repeating: 0, count: n)
-            for _ in 0..<n { counts[Int(rng.next() % UInt64(n))] += 1 }
-            return counts
-        }
+        let samples = BootstrapDraws.counts(items: n, resamples: resamples, seed: seed)
         let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: resamples)
         defer { results.deallocate() }
         nonisolated(unsafe) let out = results

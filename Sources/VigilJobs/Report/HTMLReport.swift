@@ -121,6 +121,7 @@ public enum HTMLReport {
                                      columnAxis: "detected (background: missed)")
             if let t = d.errorTaxonomy { html += ErrorTaxonomyTable.html(t) }
             html += ErrorTaxonomyTable.overTime(h, markers: markers, bands: bands)
+            if let c = d.calibration { html += CalibrationTable.html(c) }
         } else {
             html += "<p class=\"muted\">No reviewed items in the latest window.</p>"
         }

@@ -88,6 +88,7 @@ public enum RunPage {
             }
             html += "</table>"
             if let t = d.errorTaxonomy { html += ErrorTaxonomyTable.html(t) }
+            if let c = d.calibration { html += CalibrationTable.html(c) }
         } else {
             html += "<p class=\"muted\">No metrics: no reviewed items in the window.</p>"
         }
