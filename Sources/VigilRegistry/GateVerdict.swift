@@ -29,6 +29,9 @@ public struct GateVerdict: Sendable, Equatable, Codable {
     public var perClass: [ClassComparison]
     public var checks: [GateCheck]
     public var decidedAt: Int64
+    /// What the champion's predictions were: its own run on the holdout, or what production
+    /// served on those items (a caveat). `nil` in verdicts stored before Vigil recorded it.
+    public var championBasis: ChampionBasis? = nil
 
     /// The failed checks' messages.
     public var reasons: [String] { checks.filter { !$0.passed }.map(\.message) }
@@ -41,7 +44,21 @@ public struct GateVerdict: Sendable, Equatable, Codable {
             s += String(format: " %.4f → %.4f (%+.4f", c, v, d) + (pValue.map { String(format: ", p=%.4f", $0) } ?? "") + ")"
         }
         if !passed { s += "; " + reasons.joined(separator: "; ") }
+        if championBasis == .servedPredictions, champion != nil { s += " " + ChampionBasis.servedPredictions.sentence(champion: champion) }
         return s
+    }
+
+    /// The candidate's holdout metrics: the primary metric and the per-class one (`recall[c]` or `ap50[c]`).
+    public var candidateMetrics: [String: Double] { holdoutMetrics(primary: candidateValue, perClass: \.candidate) }
+
+    /// The champion's holdout metrics the candidate was compared with, named as ``candidateMetrics``.
+    public var championMetrics: [String: Double] { holdoutMetrics(primary: championValue, perClass: \.champion) }
+
+    func holdoutMetrics(primary: Double?, perClass value: KeyPath<ClassComparison, Double>) -> [String: Double] {
+        var out: [String: Double] = [:]
+        if let primary { out[metric] = primary }
+        for c in perClass { out["\(c.metric)[\(c.className)]"] = c[keyPath: value] }
+        return out
     }
 
     enum CodingKeys: String, CodingKey {
@@ -55,6 +72,7 @@ public struct GateVerdict: Sendable, Equatable, Codable {
         case holdoutSize = "holdout_size"
         case perClass = "per_class"
         case decidedAt = "decided_at"
+        case championBasis = "champion_basis"
     }
 
     /// The verdict as compact JSON (sorted keys).
@@ -85,7 +103,8 @@ public struct ClassComparison: Sendable, Equatable, Codable {
 
 /// One rule of the gate and how the candidate fared.
 public struct GateCheck: Sendable, Equatable, Codable {
-    /// `holdout-size`, `artifact-hash`, `class-list`, `improvement`, `significance`, `class-regression`, `champion`.
+    /// `holdout-size`, `artifact-hash`, `class-list`, `improvement`, `significance`, `class-regression`, `champion`,
+    /// `champion-basis` (always passes: it says what the champion's predictions were).
     public var rule: String
     public var passed: Bool
     public var message: String
