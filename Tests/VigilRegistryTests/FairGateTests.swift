@@ -110,7 +110,8 @@ import VigilWorkspace
         // Score v2 on the job's holdout independently: load its artifact and predict the holdout inputs.
         let registry = try ws.modelRegistry(store: store)
         let v2 = try #require(try registry.version(model: bed.model, version: 2))
-        let folder = try #require(RetrainJob.lineageField(try #require(try registry.version(model: bed.model, version: 3)).lineage, "job_folder"))
+        let v3 = try #require(try registry.version(model: bed.model, version: 3))
+        let folder = try #require(RetrainJob.lineageField(v3.lineage, "job_folder"))
         let holdoutLines = try String(contentsOfFile: folder + "/holdout.ndjson", encoding: .utf8).split(separator: "\n")
         let holdoutObjects = try holdoutLines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         let inputs = try holdoutObjects.map { try ImageInput(json: $0["input"]) }
@@ -134,7 +135,7 @@ import VigilWorkspace
         #expect(abs(championValue - servedScore) > 0.01)
 
         // The model card shows both versions' holdout metrics and what the champion's side was.
-        let card = ModelCard.decode(try #require(try registry.version(model: bed.model, version: 3)).card, classes: [])
+        let card = ModelCard.decode(v3.card, classes: [])
         #expect(card.championMetrics?["map50"] == championValue)
         #expect(card.metrics["map50"] == verdict.candidateValue)
         #expect(card.championMetrics?.keys.contains("ap50[circle]") == true)
@@ -149,7 +150,8 @@ import VigilWorkspace
     @Test func aCommandTrainerWithoutChampionPredictionsGetsTheServedPredictionsCaveat() throws {
         let bed = try RegistryTestBed(promote: "manual")
         try bed.registerChampion()
-        var (ws, store, policy) = try bed.open()
+        let (ws, store, opened) = try bed.open()
+        var policy = opened
         let notices = NoticeLog()
         let job = RetrainJob(store: store, workspaceRoot: bed.root, registry: try ws.modelRegistry(store: store), clock: bed.clock, actor: "tester",
                              notify: { notices.append($0) })
