@@ -39,6 +39,7 @@ public struct EmbeddedTrainer: Trainer {
         }
         let data = try trainingData(request, size: parent.config.inputSize, log: log)
         log.line("fine-tuning \(parent.config.weightsSHA256.map { String($0.prefix(12)) } ?? "the champion") on \(data.count) images, \(settings.epochs) epochs, \(settings.workers) worker\(settings.workers == 1 ? "" : "s")")
+        try FileManager.default.createDirectory(atPath: request.outputDirectory, withIntermediateDirectories: true)
         try predictHoldout(request, detector: parent, into: request.championPredictionsPath, whose: "the champion's")
         let deadline = Date().addingTimeInterval(Double(request.timeoutMillis) / 1000)
         let detectorTrainer = VigilDetector.Trainer(settings: .init(epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,

@@ -44,9 +44,9 @@ import VigilWorkspace
             // v1: random weights. v2: trained on source scenes, the domain production sees.
             let v1 = Detector(config: ModelConfig(classes: Self.classes, channels: [4, 4, 4, 4]), seed: 1)
             try v1.save(to: URL(fileURLWithPath: root + "/v1.safetensors"))
-            let v2 = Detector(config: ModelConfig(classes: Self.classes, channels: [8, 8, 16, 16]), seed: 2)
-            let scenes = SceneSet.synthesize(SceneGenerator(domain: .source), seed: 1, count: 128, prefix: "t")
-            _ = try VigilDetector.Trainer(settings: .init(epochs: 10, batchSize: 16)).train(v2.network, on: scenes)
+            let v2 = Detector(config: ModelConfig(classes: Self.classes), seed: 2)
+            let scenes = SceneSet.synthesize(SceneGenerator(domain: .source), seed: 1, count: 1000, prefix: "t")
+            _ = try VigilDetector.Trainer(settings: .init(epochs: 8, batchSize: 32, workers: 2)).train(v2.network, on: scenes)
             try v2.save(to: URL(fileURLWithPath: root + "/v2.safetensors"))
 
             // 40 production images an hour apart, served by v1, each reviewed with its true boxes.
