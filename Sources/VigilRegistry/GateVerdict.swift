@@ -36,7 +36,8 @@ public struct GateVerdict: Sendable, Equatable, Codable {
     /// The failed checks' messages.
     public var reasons: [String] { checks.filter { !$0.passed }.map(\.message) }
 
-    /// One line: `PASS macro_f1 0.712 → 0.801 (+0.089, p=0.001)` or `FAIL: …`.
+    /// One line: `PASS macro_f1 0.712 → 0.801 (+0.089, p=0.001)` or `FAIL: …`, followed by the
+    /// caveat when the champion's side was its served predictions (``ChampionBasis/servedPredictions``).
     public var summary: String {
         let head = passed ? "PASS" : "FAIL"
         var s = "\(head) v\(candidate) vs \(champion.map { "v\($0)" } ?? "no champion"): \(metric)"

@@ -119,7 +119,7 @@ struct Registry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Judge a candidate against the champion on its job's holdout; store, show and notify the verdict.",
             discussion: """
-                Exit 0 when it passes, 1 when it does not. The verdict is recomputed from the job's files (.vigil/jobs/ID/…): the holdout truth, the champion's predictions and the candidate's, with the policy's gate: settings.
+                Exit 0 when it passes, 1 when it does not. The verdict is recomputed from the job's files (.vigil/jobs/ID/…): the holdout truth, the candidate's predictions and the champion's run on the same holdout ({champion_predictions}) when the job ran the current champion — otherwise the champion's served predictions, and the verdict says so — with the policy's gate: settings.
 
                   vigil registry gate --model shelf-classifier --version 3
                 """)
