@@ -2,7 +2,9 @@ import Foundation
 import VigilCore
 
 /// Runs an external trainer: the policy's command template with `{train}`, `{holdout}`,
-/// `{out}` and `{model}` replaced by shell-quoted paths, through `/bin/sh -c`, with its output
+/// `{out}`, `{model}` and `{champion_predictions}` replaced by shell-quoted paths (the last:
+/// where the trainer writes `{model}`'s predictions on `{holdout}`, for a like-for-like gate),
+/// through `/bin/sh -c`, with its output
 /// appended to the job's log and a time limit. Foundation starts the shell as the leader of a
 /// new process group, so a timeout or a cancellation signals the whole group — the shell and
 /// whatever it started (SIGTERM, then SIGKILL 5 s later) — not only the shell.
@@ -10,7 +12,7 @@ import VigilCore
 /// ```yaml
 /// retraining:
 ///   trainer: command
-///   command: "python3 train.py --data {train} --predict {holdout} --out {out} --init {model}"
+///   command: "python3 train.py --data {train} --predict {holdout} --out {out} --init {model} --champion-predictions {champion_predictions}"
 /// ```
 public struct CommandTrainer: Trainer {
     public let template: String
@@ -29,6 +31,7 @@ public struct CommandTrainer: Trainer {
             .replacingOccurrences(of: "{holdout}", with: Self.shellQuoted(request.holdout))
             .replacingOccurrences(of: "{out}", with: Self.shellQuoted(request.outputDirectory))
             .replacingOccurrences(of: "{model}", with: Self.shellQuoted(request.parentArtifact ?? ""))
+            .replacingOccurrences(of: "{champion_predictions}", with: Self.shellQuoted(request.championPredictionsPath))
     }
 
     public func train(_ request: TrainingRequest) throws {

@@ -11,7 +11,9 @@ import VigilImaging
 /// file or a synthetic scene), starts from the champion's weights, trains on every reviewed
 /// image plus up to `replay` images of the champion's own training data, and writes the
 /// artifact (a safetensors file carrying its config), one prediction per holdout line and the
-/// class list. Its progress goes to the job's log, one line per epoch.
+/// class list. Before fine-tuning it predicts the holdout with the champion's artifact as it
+/// is, in the same way, into `{champion_predictions}`: the gate compares both on the same
+/// inputs. Its progress goes to the job's log, one line per epoch.
 public struct EmbeddedTrainer: Trainer {
     public var name: String { "embedded" }
     public var settings: EmbeddedTrainingSettings
@@ -37,6 +39,8 @@ public struct EmbeddedTrainer: Trainer {
         }
         let data = try trainingData(request, size: parent.config.inputSize, log: log)
         log.line("fine-tuning \(parent.config.weightsSHA256.map { String($0.prefix(12)) } ?? "the champion") on \(data.count) images, \(settings.epochs) epochs, \(settings.workers) worker\(settings.workers == 1 ? "" : "s")")
+        try FileManager.default.createDirectory(atPath: request.outputDirectory, withIntermediateDirectories: true)
+        try predictHoldout(request, detector: parent, into: request.championPredictionsPath, whose: "the champion's")
         let deadline = Date().addingTimeInterval(Double(request.timeoutMillis) / 1000)
         let detectorTrainer = VigilDetector.Trainer(settings: .init(epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,
                                                                     seed: settings.seed, blasThreads: 1, workers: settings.workers))
@@ -51,7 +55,7 @@ public struct EmbeddedTrainer: Trainer {
         }
         parent.config.training = record
         try parent.save(to: URL(fileURLWithPath: request.artifactPath))
-        try predictHoldout(request, detector: parent, log: log)
+        try predictHoldout(request, detector: parent, into: request.predictionsPath, whose: "the candidate's")
         try JSONText.array(request.classes).write(toFile: request.classesPath, atomically: true, encoding: .utf8)
         log.line(String(format: "done in %.1f s, final training loss %.4f (Vigil scores the holdout itself)", record.seconds, record.finalLoss))
     }
@@ -109,8 +113,8 @@ public struct EmbeddedTrainer: Trainer {
                             description: "\(reviewed.count) reviewed + \(replay) replayed images")
     }
 
-    /// Writes the candidate's detections for every holdout line to the request's predictions file.
-    func predictHoldout(_ request: TrainingRequest, detector: Detector, log: JobLog) throws {
+    /// Writes `detector`'s detections for every holdout line to `path` (`whose`: named in the job log).
+    func predictHoldout(_ request: TrainingRequest, detector: Detector, into path: String, whose: String) throws {
         guard let text = try? String(contentsOfFile: request.holdout, encoding: .utf8) else { throw JobError("cannot read the holdout \(request.holdout)") }
         var ids: [String] = []
         var images: [RGBImage] = []
@@ -131,8 +135,8 @@ public struct EmbeddedTrainer: Trainer {
                 out += "{\"id\":" + JSONText.quote(id) + ",\"boxes\":" + PredictionLines.boxes(predictions[i], classes: request.classes) + "}\n"
             }
         }
-        try out.write(toFile: request.predictionsPath, atomically: true, encoding: .utf8)
-        log.line("predicted \(ids.count) holdout images")
+        try out.write(toFile: path, atomically: true, encoding: .utf8)
+        JobLog(path: request.logFile).line("predicted \(ids.count) holdout images with \(whose) weights")
     }
 }
 

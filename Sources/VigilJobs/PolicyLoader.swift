@@ -161,7 +161,7 @@ public enum ExamplePolicies {
             # retraining:
             #   trigger: {severity: critical, min_new_labels: 100, cooldown: 7d}
             #   trainer: command
-            #   command: "python3 train.py --train {train} --holdout {holdout} --out {out} --init {model}"
+            #   command: "python3 train.py --train {train} --holdout {holdout} --out {out} --init {model} --champion-predictions {champion_predictions}"
             #   timeout: 2h
             #   holdout_fraction: 0.3          # newest reviewed items kept out of training (+ gold items)
             #   max_attempts: 2                # a job whose process died is retried once

@@ -6,7 +6,8 @@ import VigilStore
 /// What `vigil registry gate` and `register` do, kept out of the thin command line.
 public enum RegistryCommands {
     /// Recomputes the gate verdict of `version` from its job's files against the current
-    /// champion, stores it and notifies it.
+    /// champion, stores it and notifies it. The champion's side is its run on the holdout when
+    /// the job ran that same champion, otherwise the served predictions (with the caveat).
     public static func gate(ws: Workspace, store: any Store, clock: any VigilClock, policy: Policy, version: Int, actor: String) throws -> GateVerdict {
         let registry = try ws.modelRegistry(store: store)
         guard let v = try registry.version(model: policy.model, version: version) else {
@@ -15,14 +16,20 @@ public enum RegistryCommands {
         guard let folder = RetrainJob.lineageField(v.lineage, "job_folder") else {
             throw RegistryError("\(policy.model) v\(version) was not produced by a retraining job, so it has no holdout to be judged on; promote it with --override --reason \"…\" or retrain")
         }
-        let holdout = try HoldoutFiles.load(directory: folder, candidatePredictions: folder + "/out/predictions.ndjson", schema: policy.schema)
+        // The champion's run on the holdout counts only while that champion is still the one.
+        let champion = try registry.alias("champion", model: policy.model)
+        let ranChampion = champion != nil && champion == v.parentVersion
+        let holdout = try HoldoutFiles.load(directory: folder, candidatePredictions: folder + "/out/predictions.ndjson",
+                                            championHoldoutPredictions: ranChampion ? TrainingRequest.championPredictionsPath(outputDirectory: folder + "/out") : nil,
+                                            schema: policy.schema)
         let jobClasses = (FileManager.default.contents(atPath: folder + "/classes.json")
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String] }) ?? policy.classes
         let now = Timestamp.millis(clock.now)
         let verdict = Gate(settings: policy.gate, task: policy.task, classes: policy.classes).judge(
-            holdout, model: policy.model, candidate: version, champion: try registry.alias("champion", model: policy.model),
+            holdout.holdout, model: policy.model, candidate: version, champion: champion,
             artifact: ArtifactEvidence(recordedSHA256: v.artifactSHA256, currentSHA256: ArtifactStore.sha256(file: v.artifactPath),
-                                       jobClasses: jobClasses, versionClasses: v.classes), now: now)
+                                       jobClasses: jobClasses, versionClasses: v.classes),
+            championBasis: holdout.championBasis, now: now)
         try ws.promotion(store: store, policy: policy, clock: clock, actor: actor).record(verdict, now: now)
         return verdict
     }

@@ -10,7 +10,8 @@ import VigilStore
 ///   reviewed labels not kept for the holdout;
 /// - `holdout.ndjson`: the holdout's inputs only (`{"id","input"}`), for the trainer to predict;
 /// - `holdout-truth.ndjson`: the holdout's labels (`{"id","label"}` or `{"id","boxes"}`), never shown to the trainer;
-/// - `champion-predictions.ndjson`: what the serving model predicted on those items;
+/// - `champion-predictions.ndjson`: what the serving model predicted on those items, as
+///   ingested (the gate's fallback when nobody ran the champion on the holdout: ``HoldoutFiles``);
 /// - `classes.json`: the class list the training set was exported with.
 ///
 /// The holdout is a time split: gold items, plus the newest `holdout_fraction` of the other
@@ -29,7 +30,8 @@ public struct RetrainExport: Sendable {
     public var trainingSet: String { directory + "/" + (isDetection ? "train.coco.json" : "train.ndjson") }
     public var holdout: String { directory + "/holdout.ndjson" }
     public var holdoutTruth: String { directory + "/holdout-truth.ndjson" }
-    public var championPredictions: String { directory + "/champion-predictions.ndjson" }
+    /// What production served on the holdout items (possibly an older model than the champion).
+    public var servedChampionPredictions: String { directory + "/champion-predictions.ndjson" }
     public var classesFile: String { directory + "/classes.json" }
     var isDetection: Bool
 
@@ -116,57 +118,9 @@ public struct RetrainExport: Sendable {
         }
         try inputs.write(toFile: export.holdout, atomically: true, encoding: .utf8)
         try truth.write(toFile: export.holdoutTruth, atomically: true, encoding: .utf8)
-        try champion.write(toFile: export.championPredictions, atomically: true, encoding: .utf8)
+        try champion.write(toFile: export.servedChampionPredictions, atomically: true, encoding: .utf8)
         try JSONText.array(classes).write(toFile: export.classesFile, atomically: true, encoding: .utf8)
         export.fingerprint = ArtifactStore.sha256(file: export.trainingSet) ?? ""
         return export
-    }
-}
-
-/// Reads a job's holdout files back into the gate's input: the truth, the candidate's
-/// predictions (the trainer's `predictions.ndjson`) and the champion's, aligned by id.
-public enum HoldoutFiles {
-    /// One line of a predictions or truth file: `{"id","label"}` or `{"id","boxes"}`.
-    struct Entry {
-        var label: Int
-        var boxes: [DetectionBox]
-    }
-
-    static func read(_ path: String, schema: ModelSchema, what: String) throws -> [String: Entry] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw JobError("cannot read \(what) \(path)") }
-        var out: [String: Entry] = [:]
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: Any], let id = object["id"] as? String else {
-                throw JobError("\(path):\(n + 1): not a JSON object with an \"id\" (see docs/registry.md, \"Trainer contract\")")
-            }
-            var entry = Entry(label: -1, boxes: [])
-            if let name = object["label"] as? String { entry.label = schema.index(of: name) ?? -1 }
-            if let boxes = object["boxes"] {
-                let json = String(decoding: try JSONSerialization.data(withJSONObject: boxes), as: UTF8.self)
-                do { entry.boxes = try DetectionBox.parse(json: json, schema: schema) } catch {
-                    throw JobError("\(path):\(n + 1): boxes: \(error)")
-                }
-            }
-            out[id] = entry
-        }
-        return out
-    }
-
-    /// The holdout of the job folder `directory`, with the candidate's predictions at `candidatePredictions`.
-    public static func load(directory: String, candidatePredictions: String, schema: ModelSchema) throws -> GateHoldout {
-        let export = RetrainExport(directory: directory, task: schema.task)
-        guard let text = try? String(contentsOfFile: export.holdoutTruth, encoding: .utf8) else {
-            throw JobError("cannot read the holdout of \(directory): the job folder is incomplete")
-        }
-        let ids = text.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String }
-        let truth = try read(export.holdoutTruth, schema: schema, what: "the holdout truth")
-        let candidate = try read(candidatePredictions, schema: schema, what: "the candidate's holdout predictions")
-        let champion = try read(export.championPredictions, schema: schema, what: "the champion's holdout predictions")
-        if schema.task == .detection {
-            return .detection(truth: ids.map { truth[$0]?.boxes ?? [] }, candidate: ids.map { candidate[$0]?.boxes ?? [] },
-                              champion: ids.map { champion[$0]?.boxes ?? [] })
-        }
-        return .classification(truth: ids.map { truth[$0]?.label ?? -1 }, candidate: ids.map { candidate[$0]?.label ?? -1 },
-                               champion: ids.map { champion[$0]?.label ?? -1 })
     }
 }

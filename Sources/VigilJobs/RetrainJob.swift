@@ -5,8 +5,9 @@ import VigilRegistry
 import VigilStore
 
 /// Retraining: queues jobs (by the policy's trigger or by hand), runs them under a lease —
-/// export, train, register the candidate, gate it against the champion, promote it when the
-/// policy says `promote: auto` — and fails jobs whose process died.
+/// export, train, register the candidate, gate it against the champion (run on the same
+/// holdout when the trainer wrote `{champion_predictions}`; see ``HoldoutFiles``), promote it
+/// when the policy says `promote: auto` — and fails jobs whose process died.
 ///
 /// A job's states are `queued → running → succeeded | failed | cancelled`. While it runs, its
 /// row holds a lease (``leaseMillis``) that the running process renews; when the process dies
@@ -128,7 +129,9 @@ public struct RetrainJob: Sendable {
             }
             producedClasses = list
         }
-        let holdout = try HoldoutFiles.load(directory: folder, candidatePredictions: request.predictionsPath, schema: policy.schema)
+        let holdout = try HoldoutFiles.load(directory: folder, candidatePredictions: request.predictionsPath,
+                                            championHoldoutPredictions: champion == nil ? nil : request.championPredictionsPath, schema: policy.schema)
+        if champion != nil { JobLog(path: logFile).line("gate: " + holdout.championBasis.sentence(champion: champion?.version)) }
         var cause: [String: Any] = (try? JSONSerialization.jsonObject(with: Data(job.cause.utf8)) as? [String: Any]) ?? [:]
         cause["training_data"] = export.trainingSet
         cause["job_folder"] = folder
@@ -145,9 +148,10 @@ public struct RetrainJob: Sendable {
                                             actor: actor, now: now)
         var outcome = Outcome(job: job, candidate: version)
         let verdict = Gate(settings: policy.gate, task: policy.task, classes: policy.classes).judge(
-            holdout, model: policy.model, candidate: version.version, champion: champion?.version,
+            holdout.holdout, model: policy.model, candidate: version.version, champion: champion?.version,
             artifact: ArtifactEvidence(recordedSHA256: stored.sha256, currentSHA256: ArtifactStore.sha256(file: stored.path),
-                                       jobClasses: policy.classes, versionClasses: producedClasses), now: now)
+                                       jobClasses: policy.classes, versionClasses: producedClasses),
+            championBasis: holdout.championBasis, now: now)
         outcome.verdict = verdict
         let promotion = Promotion(registry: registry, notify: notify, actor: actor,
                                   newBaseline: BaselineWindow.atNewChampion(store: store, policy: policy, actor: actor))

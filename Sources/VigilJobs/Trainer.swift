@@ -6,7 +6,10 @@ import VigilCore
 /// The contract (docs/registry.md, "Trainer contract"): read `trainingSet` (NDJSON for
 /// classifiers, COCO JSON for detectors) and, if given, start from `parentArtifact`; write one
 /// artifact file to `outputDirectory/artifact` and one prediction per line of `holdout` to
-/// `outputDirectory/predictions.ndjson`. Vigil computes every holdout metric from those
+/// `outputDirectory/predictions.ndjson`; when there is a champion, also predict `holdout` with
+/// `parentArtifact` into `championPredictionsPath` (`{champion_predictions}`), so the gate
+/// compares both versions on the same inputs (without it the gate falls back to the champion's
+/// served predictions, with a caveat). Vigil computes every holdout metric from those
 /// predictions itself; a score the trainer prints is only logged.
 public struct TrainingRequest: Sendable {
     public var model: String
@@ -46,6 +49,13 @@ public struct TrainingRequest: Sendable {
     public var predictionsPath: String { outputDirectory + "/predictions.ndjson" }
     /// Optional: the class list the artifact predicts, as a JSON array; checked by the gate.
     public var classesPath: String { outputDirectory + "/classes.json" }
+    /// `{champion_predictions}`: the champion's (`parentArtifact`'s) predictions on the holdout,
+    /// in the same form as ``predictionsPath``. Optional, but without it the gate compares with
+    /// the champion's served predictions (``ChampionBasis/servedPredictions``).
+    public var championPredictionsPath: String { Self.championPredictionsPath(outputDirectory: outputDirectory) }
+
+    /// Where ``championPredictionsPath`` is for the output folder `outputDirectory`.
+    public static func championPredictionsPath(outputDirectory: String) -> String { outputDirectory + "/champion-holdout-predictions.ndjson" }
 }
 
 /// Trains a candidate from a ``TrainingRequest``; throws ``JobError`` when it cannot.
@@ -56,7 +66,8 @@ public struct TrainingRequest: Sendable {
 public protocol Trainer: Sendable {
     /// `command`, `embedded`, …: recorded in the job and the model card.
     var name: String { get }
-    /// Runs the training; on return the request's artifact and predictions files exist.
+    /// Runs the training; on return the request's artifact and predictions files exist (and,
+    /// when the trainer can run the champion, its ``TrainingRequest/championPredictionsPath``).
     func train(_ request: TrainingRequest) throws
 }
 
@@ -70,7 +81,7 @@ public enum Trainers {
         switch settings.trainer {
         case .command:
             guard let template = settings.command, !template.isEmpty else {
-                throw JobError("policy of '\(policy.model)': retraining.command: give the trainer's command line with {train} {holdout} {out} {model}")
+                throw JobError("policy of '\(policy.model)': retraining.command: give the trainer's command line with {train} {holdout} {out} {model} (and {champion_predictions}: docs/registry.md, \"Trainer contract\")")
             }
             return CommandTrainer(template: template)
         case .embedded:

@@ -2,7 +2,7 @@ import Foundation
 import VigilCore
 
 /// The holdout both versions are judged on: the truth, and each version's predictions, item
-/// for item in the same order.
+/// for item in the same order (the champion's: see ``ChampionBasis``).
 public enum GateHoldout: Sendable {
     /// Class indices; `-1` in a prediction means "no prediction" (counted as wrong).
     case classification(truth: [Int], candidate: [Int], champion: [Int])
@@ -39,7 +39,7 @@ public struct ArtifactEvidence: Sendable {
 ///
 /// ```swift
 /// let verdict = Gate(settings: policy.gate, task: .classification, classes: policy.classes)
-///     .judge(holdout, model: "shelf-classifier", candidate: 2, champion: 1, artifact: evidence, now: now)
+///     .judge(holdout, model: "shelf-classifier", candidate: 2, champion: 1, artifact: evidence, championBasis: .holdoutRun, now: now)
 /// ```
 public struct Gate: Sendable {
     public var settings: GateSettings
@@ -52,7 +52,11 @@ public struct Gate: Sendable {
         self.classes = classes
     }
 
-    public func judge(_ holdout: GateHoldout, model: String, candidate: Int, champion: Int?, artifact: ArtifactEvidence, now: Int64) -> GateVerdict {
+    /// Judges `candidate` against `champion` on `holdout`. `championBasis` says where the
+    /// holdout's champion predictions come from; with `.servedPredictions` the verdict carries
+    /// the caveat (a `champion-basis` check, the summary and ``GateVerdict/championBasis``).
+    public func judge(_ holdout: GateHoldout, model: String, candidate: Int, champion: Int?, artifact: ArtifactEvidence,
+                      championBasis: ChampionBasis = .holdoutRun, now: Int64) -> GateVerdict {
         let metric = settings.primaryMetric(for: task)
         var checks: [GateCheck] = []
         // What the job produced.
@@ -73,6 +77,8 @@ public struct Gate: Sendable {
             verdict.checks = checks
             return verdict
         }
+        verdict.championBasis = championBasis
+        checks.append(GateCheck(rule: "champion-basis", passed: true, message: championBasis.sentence(champion: champion)))
         let measured = measure(holdout, metric: metric)
         verdict.perClass = measured.perClass
         verdict.candidateValue = measured.candidate

@@ -29,11 +29,15 @@ public struct GateVerdict: Sendable, Equatable, Codable {
     public var perClass: [ClassComparison]
     public var checks: [GateCheck]
     public var decidedAt: Int64
+    /// What the champion's predictions were: its own run on the holdout, or what production
+    /// served on those items (a caveat). `nil` in verdicts stored before Vigil recorded it.
+    public var championBasis: ChampionBasis? = nil
 
     /// The failed checks' messages.
     public var reasons: [String] { checks.filter { !$0.passed }.map(\.message) }
 
-    /// One line: `PASS macro_f1 0.712 → 0.801 (+0.089, p=0.001)` or `FAIL: …`.
+    /// One line: `PASS macro_f1 0.712 → 0.801 (+0.089, p=0.001)` or `FAIL: …`, followed by the
+    /// caveat when the champion's side was its served predictions (``ChampionBasis/servedPredictions``).
     public var summary: String {
         let head = passed ? "PASS" : "FAIL"
         var s = "\(head) v\(candidate) vs \(champion.map { "v\($0)" } ?? "no champion"): \(metric)"
@@ -41,7 +45,21 @@ public struct GateVerdict: Sendable, Equatable, Codable {
             s += String(format: " %.4f → %.4f (%+.4f", c, v, d) + (pValue.map { String(format: ", p=%.4f", $0) } ?? "") + ")"
         }
         if !passed { s += "; " + reasons.joined(separator: "; ") }
+        if championBasis == .servedPredictions, champion != nil { s += " " + ChampionBasis.servedPredictions.sentence(champion: champion) }
         return s
+    }
+
+    /// The candidate's holdout metrics: the primary metric and the per-class one (`recall[c]` or `ap50[c]`).
+    public var candidateMetrics: [String: Double] { holdoutMetrics(primary: candidateValue, perClass: \.candidate) }
+
+    /// The champion's holdout metrics the candidate was compared with, named as ``candidateMetrics``.
+    public var championMetrics: [String: Double] { holdoutMetrics(primary: championValue, perClass: \.champion) }
+
+    func holdoutMetrics(primary: Double?, perClass value: KeyPath<ClassComparison, Double>) -> [String: Double] {
+        var out: [String: Double] = [:]
+        if let primary { out[metric] = primary }
+        for c in perClass { out["\(c.metric)[\(c.className)]"] = c[keyPath: value] }
+        return out
     }
 
     enum CodingKeys: String, CodingKey {
@@ -55,6 +73,7 @@ public struct GateVerdict: Sendable, Equatable, Codable {
         case holdoutSize = "holdout_size"
         case perClass = "per_class"
         case decidedAt = "decided_at"
+        case championBasis = "champion_basis"
     }
 
     /// The verdict as compact JSON (sorted keys).
@@ -85,7 +104,8 @@ public struct ClassComparison: Sendable, Equatable, Codable {
 
 /// One rule of the gate and how the candidate fared.
 public struct GateCheck: Sendable, Equatable, Codable {
-    /// `holdout-size`, `artifact-hash`, `class-list`, `improvement`, `significance`, `class-regression`, `champion`.
+    /// `holdout-size`, `artifact-hash`, `class-list`, `improvement`, `significance`, `class-regression`, `champion`,
+    /// `champion-basis` (always passes: it says what the champion's predictions were).
     public var rule: String
     public var passed: Bool
     public var message: String

@@ -12,7 +12,7 @@ import VigilStore
 /// | model | registered model (same name) |
 /// | version | model version, `source` = `vigil-artifact://sha256/<hex>` |
 /// | artifact hash, classes, state, parent, job, data fingerprint, lineage, card | version tags `vigil.sha256`, `vigil.classes`, `vigil.state`, `vigil.parent_version`, `vigil.job`, `vigil.data_fingerprint`, `vigil.lineage`, `vigil.card` |
-/// | gate verdict | version tags `vigil.gate.passed`, `vigil.gate.metric`, `vigil.gate.candidate_value`, `vigil.gate.champion_value`, `vigil.gate.improvement`, `vigil.gate.p_value`, `vigil.gate.champion`, `vigil.gate.reasons`, `vigil.gate.verdict` (JSON) |
+/// | gate verdict | version tags `vigil.gate.passed`, `vigil.gate.metric`, `vigil.gate.candidate_value`, `vigil.gate.champion_value`, `vigil.gate.improvement`, `vigil.gate.p_value`, `vigil.gate.champion`, `vigil.gate.champion_basis`, `vigil.gate.reasons`, `vigil.gate.verdict` (JSON) |
 /// | aliases `champion`, `challenger`, `previous_champion` | aliases of the same names |
 /// | alias history | registered-model tags `vigil.move.<n>` (JSON) |
 ///
@@ -155,7 +155,7 @@ public final class MLflowRegistry: ModelRegistry {
             "vigil.gate.passed": v.passed ? "true" : "false", "vigil.gate.metric": v.metric,
             "vigil.gate.candidate_value": number(v.candidateValue), "vigil.gate.champion_value": number(v.championValue),
             "vigil.gate.improvement": number(v.improvement), "vigil.gate.p_value": number(v.pValue),
-            "vigil.gate.champion": v.champion.map(String.init) ?? "", "vigil.gate.reasons": v.reasons.joined(separator: "; "),
+            "vigil.gate.champion": v.champion.map(String.init) ?? "", "vigil.gate.champion_basis": v.championBasis?.rawValue ?? "", "vigil.gate.reasons": v.reasons.joined(separator: "; "),
             "vigil.gate.verdict": v.json, "vigil.card": card,
         ]
         for (k, value) in tags.sorted(by: { $0.key < $1.key }) { try setTag(model: v.model, version: v.candidate, k, value) }

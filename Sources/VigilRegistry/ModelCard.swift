@@ -6,6 +6,10 @@ public struct ModelCard: Sendable, Equatable, Codable {
     public var classes: [String]
     /// Holdout metrics Vigil computed from the version's predictions (`macro_f1`, `map50`, per-class `recall[c]` / `ap50[c]`).
     public var metrics: [String: Double]
+    /// The champion's metrics on the same holdout, as the gate compared them (`nil` before a verdict).
+    public var championMetrics: [String: Double]?
+    /// One sentence on what the champion's side was: run on the holdout, or its served predictions (a caveat).
+    public var comparison: String?
     public var data: DataSummary
     public var trainer: String?
     public var gate: GateVerdict?
@@ -42,6 +46,20 @@ public struct ModelCard: Sendable, Equatable, Codable {
             case holdoutItems = "holdout_items"
             case goldItems = "gold_items"
         }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case classes, metrics, comparison, data, trainer, gate
+        case championMetrics = "champion_metrics"
+    }
+
+    /// Records `verdict` and both versions' holdout metrics from it.
+    public mutating func record(_ verdict: GateVerdict) {
+        gate = verdict
+        guard verdict.champion != nil else { return }
+        metrics = verdict.candidateMetrics
+        championMetrics = verdict.championMetrics
+        comparison = verdict.championBasis?.sentence(champion: verdict.champion)
     }
 
     /// The card as compact JSON (sorted keys).

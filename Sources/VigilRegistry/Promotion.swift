@@ -45,7 +45,7 @@ public struct Promotion: Sendable {
             throw RegistryError(.notFound, "\(verdict.model) has no version \(verdict.candidate): see `vigil registry list --model \(verdict.model)`")
         }
         var card = ModelCard.decode(version.card, classes: version.classes)
-        card.gate = verdict
+        card.record(verdict)
         try registry.recordVerdict(verdict, card: card.json, state: verdict.passed ? nil : .rejected, actor: actor, now: now)
         try notify?(Notice(model: verdict.model, topic: "gate.verdict", severity: verdict.passed ? .ok : .warning, message: verdict.summary))
     }

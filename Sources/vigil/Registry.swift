@@ -104,6 +104,10 @@ struct Registry: ParsableCommand {
             print("data      training \(d.trainingItems.map(String.init) ?? "?")  holdout \(d.holdoutItems.map(String.init) ?? "?") (gold \(d.goldItems.map(String.init) ?? "?"))  from \(d.source ?? "?")")
             guard let gate = card.gate else { print("gate      no verdict yet: `vigil registry gate --model \(v.model) --version \(v.version)`"); return }
             print("gate      \(gate.summary)")
+            if let comparison = card.comparison { print("compared  \(comparison)") }
+            if let mine = card.metrics[gate.metric], let theirs = card.championMetrics?[gate.metric] {
+                print(String(format: "holdout   %@: v%d %.4f, champion %@ %.4f", gate.metric, v.version, mine, gate.champion.map { "v\($0)" } ?? "?", theirs))
+            }
             for c in gate.checks { print("  \(c.passed ? "ok  " : "FAIL")  \(c.rule): \(c.message)") }
             for c in gate.perClass {
                 print(String(format: "  %@ %@: %.4f → %.4f (%+.4f), %d in holdout", c.metric, c.className, c.champion, c.candidate, c.change, c.support))
@@ -115,7 +119,7 @@ struct Registry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Judge a candidate against the champion on its job's holdout; store, show and notify the verdict.",
             discussion: """
-                Exit 0 when it passes, 1 when it does not. The verdict is recomputed from the job's files (.vigil/jobs/ID/…): the holdout truth, the champion's predictions and the candidate's, with the policy's gate: settings.
+                Exit 0 when it passes, 1 when it does not. The verdict is recomputed from the job's files (.vigil/jobs/ID/…): the holdout truth, the candidate's predictions and the champion's run on the same holdout ({champion_predictions}) when the job ran the current champion — otherwise the champion's served predictions, and the verdict says so — with the policy's gate: settings.
 
                   vigil registry gate --model shelf-classifier --version 3
                 """)

@@ -29,7 +29,7 @@ struct Retrain: ParsableCommand {
                 Exit 0 when the job succeeded (whatever the gate said), 1 when it failed.
 
                   vigil retrain --model shelf-classifier
-                  vigil retrain --model shelf-classifier --trainer command --command "python3 train.py {train} {holdout} {out} {model}"
+                  vigil retrain --model shelf-classifier --trainer command --command "python3 train.py {train} {holdout} {out} {model} {champion_predictions}"
                 """)
         @Option(help: "The model (as named in its policy).") var model: String
         @Option(help: "Trainer: command or embedded (default: the policy's retraining.trainer).") var trainer: TrainerKind?

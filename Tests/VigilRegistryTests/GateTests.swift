@@ -157,4 +157,25 @@ struct GateTests {
         #expect(abs((v.candidateValue ?? -1) - reference.stats[1]) < 1e-12)
         #expect(abs(v.perClass[0].candidate - reference.perClass[0].ap50) < 1e-12)
     }
+
+    @Test func servedPredictionsAsTheChampionsSideAreACaveatNotAFailure() throws {
+        let h = Self.holdout(n: 40, candidate: [0.95, 0.9, 0.9], champion: [0.7, 0.65, 0.7])
+        let served = Gate(settings: GateSettings(minHoldoutPerClass: 20), task: .classification, classes: Self.classes)
+            .judge(h, model: "m", candidate: 2, champion: 1, artifact: Self.evidence, championBasis: .servedPredictions, now: 0)
+        let ran = Self.judge(h)
+        #expect(served.passed && ran.passed)
+        #expect(served.championBasis == .servedPredictions && ran.championBasis == .holdoutRun)
+        #expect(served.summary.contains("not with v1 run on them") && !ran.summary.contains("Caveat"))
+        #expect(served.json.contains("\"champion_basis\":\"served-predictions\""))
+        #expect(GateVerdict.decode(served.json) == served)
+        // Verdicts stored before the basis was recorded still decode, without one.
+        let old = served.json.replacingOccurrences(of: ",\"champion_basis\":\"served-predictions\"", with: "")
+        #expect(old != served.json && GateVerdict.decode(old)?.championBasis == nil)
+        // The card records both versions' holdout metrics from the verdict.
+        var card = ModelCard(classes: Self.classes)
+        card.record(served)
+        #expect(card.metrics["macro_f1"] == served.candidateValue && card.championMetrics?["macro_f1"] == served.championValue)
+        #expect(card.championMetrics?["recall[a]"] == 0.7 && card.comparison?.hasPrefix("Caveat") == true)
+    }
+
 }

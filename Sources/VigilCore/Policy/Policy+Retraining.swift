@@ -7,7 +7,7 @@
 ///     min_new_labels: 200       # reviewed labels since the champion was trained
 ///     cooldown: 7d              # no new job sooner than this after the last one
 ///   trainer: command            # or embedded (the embedded detector)
-///   command: "python3 train.py --train {train} --holdout {holdout} --out {out} --init {model}"
+///   command: "python3 train.py --train {train} --holdout {holdout} --out {out} --init {model} --champion-predictions {champion_predictions}"
 ///   timeout: 2h
 ///   holdout_fraction: 0.3       # newest reviewed items kept out of training
 ///   max_attempts: 2             # a job whose process died is retried once
@@ -17,7 +17,7 @@
 public struct RetrainingSettings: Sendable, Equatable, Codable {
     public var trigger: RetrainTrigger
     public var trainer: TrainerKind
-    /// For `trainer: command`: the command line, with `{train}`, `{holdout}`, `{out}`, `{model}`.
+    /// For `trainer: command`: the command line, with `{train}`, `{holdout}`, `{out}`, `{model}`, `{champion_predictions}`.
     public var command: String?
     /// How long the trainer may run before it is killed and the job fails.
     public var timeout: String
@@ -74,7 +74,7 @@ public struct RetrainingSettings: Sendable, Equatable, Codable {
             if let command, !command.isEmpty {
                 if !command.contains("{out}") { out.append("retraining.command: must contain {out}, the folder the trainer writes its artifact and holdout predictions to") }
             } else {
-                out.append("retraining.command: give the trainer's command line with {train} {holdout} {out} {model} (docs/registry.md, \"Trainer contract\")")
+                out.append("retraining.command: give the trainer's command line with {train} {holdout} {out} {model} {champion_predictions} (docs/registry.md, \"Trainer contract\")")
             }
         }
         if WindowLength.seconds(timeout) == nil { out.append("retraining.timeout: '\(timeout)' is not a length such as 2h or 30m") }
