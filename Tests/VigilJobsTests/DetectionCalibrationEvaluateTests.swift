@@ -11,19 +11,7 @@ import VigilStore
     typealias Fixture = ErrorTaxonomyEvaluateTests
 
     func evaluate(_ c: ErrorTaxonomyEvaluateTests.Case) throws -> (EvaluationReport, [DetectionEvaluation.Image]) {
-        let policy = Policy(model: "dock", task: .detection, classes: (0..<c.classes).map { "c\($0)" },
-                            evaluation: EvaluationSettings(window: "30d", minReviewedPerClass: 1, confidence: 0.95))
-        let ws = try TestWorkspace(extraPolicies: [policy])
-        let start = Timestamp.parseMillis("2026-10-30T00:00:00Z")!
-        var predictions: [String] = []
-        var labels: [String] = []
-        for (n, image) in c.images.enumerated() {
-            predictions.append("{\"id\":\"img-\(n)\",\"ts\":\"\(Timestamp.format(millis: start + Int64(n) * 1000))\",\"model\":\"dock\",\"boxes\":[\(image.predicted.map(Fixture.boxJSON).joined(separator: ","))]}")
-            labels.append("{\"prediction_id\":\"img-\(n)\",\"boxes\":[\(image.ground_truth.map(Fixture.boxJSON).joined(separator: ","))]}")
-        }
-        #expect(try ws.ingest(.predictions, ws.file("p.ndjson", predictions.joined(separator: "\n"))).exitCode == 0)
-        #expect(try ws.ingest(.labels, ws.file("l.ndjson", labels.joined(separator: "\n"))).exitCode == 0)
-        let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: try ws.workspace.policy(for: "dock"), window: .last("30d"))
+        let report = try Fixture.evaluated(c)
         let box = { (b: ErrorTaxonomyEvaluateTests.Box) in
             DetectionBox(labelIndex: b.label, score: b.score, bbox: (b.bbox[0], b.bbox[1], b.bbox[2], b.bbox[3]), isCrowd: b.iscrowd == 1)
         }

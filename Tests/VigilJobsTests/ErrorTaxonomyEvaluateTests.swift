@@ -21,13 +21,9 @@ import VigilStore
         return f.cases.first { $0.name == "crowd_regions" }
     }()
 
-    static func boxJSON(_ b: Box) -> String {
-        "{\"label\":\"c\(b.label)\"" + (b.score.map { ",\"score\":\(String($0))" } ?? "")
-            + ",\"bbox\":[\(b.bbox.map { String($0) }.joined(separator: ","))]" + (b.iscrowd == 1 ? ",\"iscrowd\":1}" : "}")
-    }
-
-    @Test func evaluateJSONCarriesTidecvFigures() throws {
-        let c = try #require(Self.crowdCase)
+    /// `c`'s images ingested as NDJSON predictions and labels of a detector `dock`, evaluated
+    /// over the last 30 days as `vigil evaluate` would.
+    static func evaluated(_ c: Case) throws -> EvaluationReport {
         let policy = Policy(model: "dock", task: .detection, classes: (0..<c.classes).map { "c\($0)" },
                             evaluation: EvaluationSettings(window: "30d", minReviewedPerClass: 1, confidence: 0.95))
         let ws = try TestWorkspace(extraPolicies: [policy])
@@ -35,12 +31,23 @@ import VigilStore
         var predictions: [String] = []
         var labels: [String] = []
         for (n, image) in c.images.enumerated() {
-            predictions.append("{\"id\":\"img-\(n)\",\"ts\":\"\(Timestamp.format(millis: start + Int64(n) * 1000))\",\"model\":\"dock\",\"boxes\":[\(image.predicted.map(Self.boxJSON).joined(separator: ","))]}")
-            labels.append("{\"prediction_id\":\"img-\(n)\",\"boxes\":[\(image.ground_truth.map(Self.boxJSON).joined(separator: ","))]}")
+            predictions.append("{\"id\":\"img-\(n)\",\"ts\":\"\(Timestamp.format(millis: start + Int64(n) * 1000))\",\"model\":\"dock\",\"boxes\":[\(image.predicted.map(boxJSON).joined(separator: ","))]}")
+            labels.append("{\"prediction_id\":\"img-\(n)\",\"boxes\":[\(image.ground_truth.map(boxJSON).joined(separator: ","))]}")
         }
         #expect(try ws.ingest(.predictions, ws.file("p.ndjson", predictions.joined(separator: "\n"))).exitCode == 0)
         #expect(try ws.ingest(.labels, ws.file("l.ndjson", labels.joined(separator: "\n"))).exitCode == 0)
         let report = try EvaluateJob(store: ws.store, clock: ws.clock).run(policy: try ws.workspace.policy(for: "dock"), window: .last("30d"))
+        return report
+    }
+
+    static func boxJSON(_ b: Box) -> String {
+        "{\"label\":\"c\(b.label)\"" + (b.score.map { ",\"score\":\(String($0))" } ?? "")
+            + ",\"bbox\":[\(b.bbox.map { String($0) }.joined(separator: ","))]" + (b.iscrowd == 1 ? ",\"iscrowd\":1}" : "}")
+    }
+
+    @Test func evaluateJSONCarriesTidecvFigures() throws {
+        let c = try #require(Self.crowdCase)
+        let report = try Self.evaluated(c)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
         let taxonomy = try #require((json["detection"] as? [String: Any])?["error_taxonomy"] as? [String: Any])
         let ap50 = try #require(taxonomy["ap50"] as? Double)
