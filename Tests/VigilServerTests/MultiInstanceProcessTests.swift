@@ -77,19 +77,9 @@ import VigilWorkspace
         try Workspace.initialize(at: dir, examplePolicy: ExamplePolicies.absoluteClassifier)
         let env = ["VIGIL_NOW": Self.now]
         func cli(_ args: [String]) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: ServeProcessTests.binary)
-            p.arguments = args + ["--workspace", dir]
-            p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0, "vigil \(args.joined(separator: " ")): \(e)")
-            return o.trimmingCharacters(in: .whitespacesAndNewlines)
+            let r = try VigilCLI.run(args, workspace: dir, environment: env)
+            #expect(r.status == 0, "vigil \(args.joined(separator: " ")): \(r.stderr)")
+            return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let ingestToken = try cli(["tokens", "create", "--scope", "ingest", "--name", "ingest"])
         let reviewerTokens = try (0..<20).map { try cli(["tokens", "create", "--scope", "review", "--name", "reviewer-\($0)"]) }

@@ -16,18 +16,7 @@ import VigilWorkspace
     }
 
     func vigil(_ args: [String], _ dir: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ServeProcessTests.binary)
-        p.arguments = args + ["--workspace", dir]
-        p.environment = ProcessInfo.processInfo.environment.merging(["VIGIL_NOW": "2026-10-31T00:00:00Z"]) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, o, e)
+        try VigilCLI.run(args, workspace: dir, environment: ["VIGIL_NOW": "2026-10-31T00:00:00Z"])
     }
 
     @Test(.enabled(if: adminURL != nil)) func anUnknownMigrationIsRefusedForWriting() throws {
