@@ -126,29 +126,32 @@ public enum HTMLReport {
             html += "<p class=\"muted\">No reviewed items in the latest window.</p>"
         }
         if let d = latest.detection, latest.labeled > 0, !d.thresholdSweep.isEmpty {
-            html += thresholdSweep(d)
+            html += thresholdSweep(d.thresholdSweep, scoreThreshold: d.scoreThreshold, heading: "IoU \(SVGChart.number(d.iouThreshold, 2))", positives: "objects")
+        } else if let m = latest.metrics, latest.labeled > 0, !m.thresholdSweep.isEmpty {
+            html += thresholdSweep(m.thresholdSweep, scoreThreshold: 0, heading: "top-1 score", positives: "reviewed items")
         }
         html += episodes(h)
         html += events(h)
         return html
     }
 
-    /// The detector's threshold sweep of the latest window: a table of the operating point and
-    /// the best-F1 point per class, and a precision–recall chart per class.
-    static func thresholdSweep(_ d: DetectionMetrics) -> String {
+    /// The threshold sweep of the latest window (a detector's boxes, or a classifier's top-1
+    /// answers): a table of the operating point and the best-F1 point per class, and a
+    /// precision–recall chart per class.
+    static func thresholdSweep(_ sweeps: [ThresholdSweepSummary], scoreThreshold: Double, heading: String, positives: String) -> String {
         func cells(_ p: ThresholdSweep.Point?) -> String {
             guard let p else { return "<td class=\"num\">—</td><td class=\"num\">—</td><td class=\"num\">—</td><td class=\"num\">—</td>" }
             return [SVGChart.number(p.threshold, 2), SVGChart.number(p.precision, 3), SVGChart.number(p.recall, 3), SVGChart.number(p.f1, 3)]
                 .map { "<td class=\"num\">\($0)</td>" }.joined()
         }
-        var html = "<h3>Precision and recall against the score threshold, latest window (IoU \(SVGChart.number(d.iouThreshold, 2)))</h3>"
-        html += "<table><tr><th>class</th><th class=\"num\">objects</th><th class=\"num\">now: score ≥</th><th class=\"num\">precision</th><th class=\"num\">recall</th><th class=\"num\">F1</th>"
+        var html = "<h3>Precision and recall against the score threshold, latest window (\(heading))</h3>"
+        html += "<table><tr><th>class</th><th class=\"num\">\(positives)</th><th class=\"num\">now: score ≥</th><th class=\"num\">precision</th><th class=\"num\">recall</th><th class=\"num\">F1</th>"
             + "<th class=\"num\">best F1 at score ≥</th><th class=\"num\">precision</th><th class=\"num\">recall</th><th class=\"num\">F1</th></tr>"
-        for s in d.thresholdSweep {
+        for s in sweeps {
             html += "<tr><td>\(SVGChart.escape(s.className ?? "all classes"))</td><td class=\"num\">\(s.positives)</td>\(cells(s.current))\(cells(s.best))</tr>"
         }
         html += "</table><div class=\"charts\">"
-        for s in d.thresholdSweep { html += SVGChart.precisionRecall(s, scoreThreshold: d.scoreThreshold) }
+        for s in sweeps { html += SVGChart.precisionRecall(s, scoreThreshold: scoreThreshold, positives: positives) }
         return html + "</div>"
     }
 
