@@ -92,6 +92,14 @@ public struct EvaluateJob: Sendable {
             report.metrics = .init(evaluation)
             report.metrics?.thresholdSweep = ThresholdSweep.classification(
                 try store.reviewedScores(model: policy.model, window: window), classes: stored.classes, confidence: policy.evaluation.confidence)
+            if !policy.evaluation.slices.isEmpty {
+                let items = try policy.evaluation.slices.map { attribute in
+                    (attribute: attribute, values: try store.reviewedAttribute(model: policy.model, window: window, attribute: attribute)
+                        .map { (value: $0.value, correct: $0.observed == $0.predicted) })
+                }
+                report.slices = SliceAnalysis(items: items, confidence: policy.evaluation.confidence,
+                                              minimumReviewed: policy.evaluation.minReviewedPerClass).rows
+            }
             report.findings = evaluation.findings
             report.status = evaluation.status
             if matrix.total == 0 {

@@ -86,6 +86,8 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     public var notes: [String]
     /// The model's baseline the relative levels and drift tests compared with (classifiers).
     public var baseline: ReportBaseline?
+    /// Accuracy per slice of `evaluation.slices` attributes, each against the rest (classifiers); nil without slices.
+    public var slices: [SliceAnalysis.Row]?
     /// `true` for an ad-hoc run (another window, `--no-drift`, `--policy`, a backfill): stored, but it never moves alerts.
     public var adHoc: Bool?
 
@@ -109,7 +111,7 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, detection, drift, findings, notes, weighted, baseline
+        case schema, model, task, window, status, estimator, labeled, confidence, classes, metrics, detection, drift, findings, notes, weighted, baseline, slices
         case adHoc = "ad_hoc"
         case runID = "run_id"
         case createdAt = "created_at"

@@ -40,6 +40,9 @@ public protocol Store: DriftDataSource, SchedulerStore, QueueStore, AlertStore, 
     /// Every reviewed classification in `window`, in time order: the true class, the predicted
     /// class and the prediction's top-1 score (nil when it had none). The threshold sweep's input.
     func reviewedScores(model: String, window: TimeWindow) throws -> [ReviewedScore]
+    /// Every reviewed classification in `window`, in time order, with the value of the
+    /// prediction's `input.attributes[attribute]` (nil when it has none): the slices' input.
+    func reviewedAttribute(model: String, window: TimeWindow, attribute: String) throws -> [ReviewedAttribute]
     func forEachReviewedImage(model: String, window: TimeWindow, _ body: (_ predicted: String, _ groundTruth: String) throws -> Void) throws
 
     /// Number of predictions of `model` made in `window`.

@@ -139,6 +139,9 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
     /// How late ground truth arrives (e.g. `2d`): the scheduled evaluation judges the window
     /// ending this long before its slot. `nil`: no delay.
     public var labelDelay: String?
+    /// `input.attributes` keys whose values split the reviewed items into slices, each judged
+    /// against the rest (``SliceAnalysis``); empty: no slices.
+    public var slices: [String] = []
 
     public init(window: String = "7d", minReviewedPerClass: Int = 12, confidence: Double = 0.95,
                 iouThreshold: Double = 0.5, scoreThreshold: Double = 0.5, bootstrapResamples: Int = 200, bootstrapSeed: UInt64 = 1) {
@@ -159,11 +162,13 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
         case bootstrapResamples = "bootstrap_resamples"
         case bootstrapSeed = "bootstrap_seed"
         case labelDelay = "label_delay"
+        case slices
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
         window = try c.decodeIfPresent(String.self, forKey: .window) ?? "7d"
+        slices = try c.decodeIfPresent([String].self, forKey: .slices) ?? []
         minReviewedPerClass = try c.decodeIfPresent(Int.self, forKey: .minReviewedPerClass) ?? 12
         confidence = try c.decodeIfPresent(Double.self, forKey: .confidence) ?? 0.95
         iouThreshold = try c.decodeIfPresent(Double.self, forKey: .iouThreshold) ?? 0.5

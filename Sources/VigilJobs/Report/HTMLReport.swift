@@ -125,6 +125,7 @@ public enum HTMLReport {
         } else {
             html += "<p class=\"muted\">No reviewed items in the latest window.</p>"
         }
+        if let slices = latest.slices, latest.labeled > 0 { html += SliceTable.html(slices, confidence: latest.confidence) }
         if let d = latest.detection, latest.labeled > 0, !d.thresholdSweep.isEmpty {
             html += thresholdSweep(d.thresholdSweep, scoreThreshold: d.scoreThreshold, heading: "IoU \(SVGChart.number(d.iouThreshold, 2))", positives: "objects")
         } else if let m = latest.metrics, latest.labeled > 0, !m.thresholdSweep.isEmpty {

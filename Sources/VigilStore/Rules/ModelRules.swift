@@ -110,6 +110,24 @@ extension SQLStore {
         }
     }
 
+    public func reviewedAttribute(model: String, window: TimeWindow, attribute: String) throws -> [ReviewedAttribute] {
+        try driver.read { c in
+            let (modelID, _) = try c.requireModel(model)
+            let value = c.dialect.inputAttribute("p.payload", "$4")
+            var out: [ReviewedAttribute] = []
+            try c.forEachRow("""
+                SELECT g.label_idx, g.predicted_idx, \(value) AS value FROM ground_truth g
+                JOIN predictions p ON p.seq = g.prediction_seq AND p.ts = g.ts
+                WHERE g.model_id = $1 AND g.ts >= $2 AND g.ts < $3 AND g.label_idx IS NOT NULL AND g.predicted_idx IS NOT NULL
+                ORDER BY g.ts, g.prediction_seq
+                """, [modelID, window.from, window.to, attribute]) { row in
+                out.append(ReviewedAttribute(observed: Int(try row.int("label_idx")), predicted: Int(try row.int("predicted_idx")),
+                                             value: try row.optionalString("value")))
+            }
+            return out
+        }
+    }
+
     public func confusionMatrix(model: String, window: TimeWindow) throws -> ConfusionMatrix {
         try driver.read { c in
             let (modelID, schema) = try c.requireModel(model)

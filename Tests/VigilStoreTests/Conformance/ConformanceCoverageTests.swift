@@ -12,6 +12,7 @@ let conformanceCoverage: [String: String] = [
     "Store.ingestLabels(options:nextBatch:progress:)": "StoreConformanceTests.labelsKeepRevisionsAndRefuseConflicts",
     "Store.confusionMatrix(model:window:)": "StoreConformanceTests.windowsCountWholeHoursAndEdges",
     "Store.reviewedScores(model:window:)": "StoreConformanceTests.reviewedScoresAreTheLabelledPredictionsWithTheirScoresInTimeOrder",
+    "Store.reviewedAttribute(model:window:attribute:)": "StoreConformanceTests.reviewedAttributesComeWithTheLabelledPredictionsInTimeOrder",
     "Store.forEachReviewedImage(model:window:_:)": "StoreConformanceTests.reviewedImagesComeWithTheirPredictedBoxesInTimeOrder",
     "Store.predictionCount(model:window:)": "StoreConformanceTests.windowsCountWholeHoursAndEdges",
     "Store.recordEvaluation(_:)": "StoreConformanceTests.evaluationRunsAndEventsAreLogged",

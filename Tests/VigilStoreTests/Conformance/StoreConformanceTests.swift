@@ -136,6 +136,19 @@ import VigilCore
         #expect(throws: (any Error).self) { try c.store.reviewedScores(model: "ghost", window: TimeWindow(from: 0, to: 1)) }
     }
 
+    @Test(arguments: Backend.all) func reviewedAttributesComeWithTheLabelledPredictionsInTimeOrder(backend: Backend) throws {
+        let c = try Conformance(backend)
+        // b before a in time; c has no camera; d is unlabelled.
+        try c.ingest([cls("a", "can", at: When.at(10, 30), attributes: ["camera": "dock-2"]), cls("b", "jar", at: When.at(10, 10), attributes: ["camera": "dock-1"]),
+                      cls("c", "box", at: When.at(11)), cls("d", "can", at: When.at(11, 5), attributes: ["camera": "dock-1"])])
+        try c.label([truthLine("a", "jar"), truthLine("b", "jar"), truthLine("c", "box")])
+        let reviewed = try c.store.reviewedAttribute(model: "shelf", window: TimeWindow(from: When.at(10), to: When.at(12)), attribute: "camera")
+        // Classes of the shelf model: can 0, jar 1, box 2.
+        #expect(reviewed == [ReviewedAttribute(observed: 1, predicted: 1, value: "dock-1"), ReviewedAttribute(observed: 1, predicted: 0, value: "dock-2"),
+                             ReviewedAttribute(observed: 2, predicted: 2, value: nil)])
+        #expect(try c.store.reviewedAttribute(model: "shelf", window: TimeWindow(from: When.at(10), to: When.at(12)), attribute: "site").allSatisfy { $0.value == nil })
+    }
+
     @Test(arguments: Backend.all) func reviewedImagesComeWithTheirPredictedBoxesInTimeOrder(backend: Backend) throws {
         let c = try Conformance(backend)
         let store = c.store
