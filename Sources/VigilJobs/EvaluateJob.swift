@@ -129,7 +129,8 @@ public struct EvaluateJob: Sendable {
             report.classes = stored.classes
             report.labeled = images.count
             let settings = ordered.evaluation
-            let calibration = DetectionCalibrationReport(images: images, classNames: ordered.classes, iouThreshold: settings.iouThreshold,
+            let calibration = DetectionCalibrationReport(matches: evaluation.scoredMatches, imageCount: images.count, classNames: ordered.classes,
+                                                         iouThreshold: settings.iouThreshold,
                                                          resamples: settings.bootstrapResamples, seed: settings.bootstrapSeed,
                                                          confidence: settings.confidence)
             report.detection = DetectionMetrics(evaluation, errorTaxonomy: ErrorTaxonomy(images: images, classNames: ordered.classes),

@@ -73,25 +73,38 @@ public struct DetectionCalibrationReport: Sendable, Equatable, Codable {
     public init(images: [DetectionEvaluation.Image], classNames: [String], iouThreshold: Double,
                 binCount: Int = DetectionCalibration.defaultBinCount,
                 resamples: Int, seed: UInt64, confidence: Double) {
-        let K = classNames.count
-        // Matching is per image, so matching images one at a time gives the same outcomes,
-        // kept apart for the bootstrap.
-        let perImage = images.map { DetectionOperatingPoint.scoredMatches(images: [$0], classCount: K, iouThreshold: iouThreshold) }
-        var classTotals = [DetectionCalibration.BinTotals](repeating: .init(binCount: binCount), count: K)
-        var overallTotals = DetectionCalibration.BinTotals(binCount: binCount)
-        var imageTotals: [DetectionCalibration.BinTotals] = []
-        for matches in perImage {
-            var image = DetectionCalibration.BinTotals(binCount: binCount)
-            for (k, m) in matches.enumerated() {
-                classTotals[k].add(scores: m.scores, matched: m.correct)
-                image.add(scores: m.scores, matched: m.correct)
+        self.init(matches: DetectionOperatingPoint.scoredMatches(images: images, classCount: classNames.count, iouThreshold: iouThreshold),
+                  imageCount: images.count, classNames: classNames, iouThreshold: iouThreshold, binCount: binCount,
+                  resamples: resamples, seed: seed, confidence: confidence)
+    }
+
+    /// The same from `matches` already made of `imageCount` images at `iouThreshold`
+    /// (``DetectionEvaluation/scoredMatches``), so an evaluation matches its boxes once.
+    public init(matches: [ScoredMatches], imageCount: Int, classNames: [String], iouThreshold: Double,
+                binCount: Int = DetectionCalibration.defaultBinCount,
+                resamples: Int, seed: UInt64, confidence: Double) {
+        var imageTotals = [DetectionCalibration.BinTotals](repeating: .init(binCount: binCount), count: imageCount)
+        // Per image, class by class: each class's detections come image by image, so an image's
+        // are one contiguous run.
+        for m in matches {
+            var start = 0
+            while start < m.images.count {
+                let image = m.images[start]
+                var end = start + 1
+                while end < m.images.count && m.images[end] == image { end += 1 }
+                imageTotals[image].add(scores: Array(m.scores[start..<end]), matched: Array(m.correct[start..<end]))
+                start = end
             }
-            imageTotals.append(image)
         }
         // The pooled point estimate sums detections class by class, image by image: the order
         // netcal would see them in if handed each class's detections in turn.
-        for k in 0..<K {
-            overallTotals.add(scores: perImage.flatMap { $0[k].scores }, matched: perImage.flatMap { $0[k].correct })
+        var overallTotals = DetectionCalibration.BinTotals(binCount: binCount)
+        var classTotals: [DetectionCalibration.BinTotals] = []
+        for m in matches {
+            var totals = DetectionCalibration.BinTotals(binCount: binCount)
+            totals.add(scores: m.scores, matched: m.correct)
+            classTotals.append(totals)
+            overallTotals.add(scores: m.scores, matched: m.correct)
         }
         let overall = DetectionCalibration(overallTotals)
         self.iouThreshold = iouThreshold

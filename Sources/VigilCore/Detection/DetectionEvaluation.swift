@@ -56,6 +56,9 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
     /// Precision, recall and F1 against the score threshold at the policy's IoU: all classes
     /// together first, then each class (``ThresholdSweepSummary``).
     public var thresholdSweep: [ThresholdSweepSummary]
+    /// Every box matched at the policy's IoU with no score cut, per class: what the operating
+    /// point, the sweep and the calibration are made from, matched once (not part of the JSON).
+    public var scoredMatches: [ScoredMatches] = []
     public var findings: [Finding]
     public var status: EvaluationStatus
 
@@ -93,11 +96,13 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
                                         confidence: policy.evaluation.confidence)
         self.images = images.count
         stats = result.stats
-        let point = DetectionOperatingPoint(images: images, classCount: policy.classes.count,
-                                            iouThreshold: policy.evaluation.iouThreshold, scoreThreshold: policy.evaluation.scoreThreshold)
+        let matches = DetectionOperatingPoint.scoredMatches(images: images, classCount: policy.classes.count, iouThreshold: policy.evaluation.iouThreshold)
+        scoredMatches = matches
+        let point = DetectionOperatingPoint(images: images, classCount: policy.classes.count, iouThreshold: policy.evaluation.iouThreshold,
+                                            scoreThreshold: policy.evaluation.scoreThreshold, matches: matches)
         operatingPoint = point
         let confidence = policy.evaluation.confidence
-        thresholdSweep = Self.sweeps(images: images, policy: policy)
+        thresholdSweep = Self.sweeps(matches, policy: policy)
         perClass = policy.classes.indices.map { k in
             let c = point.perClass[k]
             return ClassRow(className: policy.classes[k], ap: result.averagePrecision(k: k), ap50: result.averagePrecision(k: k, t: 0),
@@ -155,9 +160,8 @@ public struct DetectionEvaluation: Sendable, Equatable, Codable {
 
 extension DetectionEvaluation {
     /// The threshold sweep of all classes together, then of each class, at the policy's IoU.
-    static func sweeps(images: [Image], policy: Policy) -> [ThresholdSweepSummary] {
+    static func sweeps(_ matches: [ScoredMatches], policy: Policy) -> [ThresholdSweepSummary] {
         let e = policy.evaluation
-        let matches = DetectionOperatingPoint.scoredMatches(images: images, classCount: policy.classes.count, iouThreshold: e.iouThreshold)
         let all = ThresholdSweep(scores: matches.flatMap(\.scores), correct: matches.flatMap(\.correct), positives: matches.map(\.groundTruth).reduce(0, +))
         return [ThresholdSweepSummary(all, className: nil, scoreThreshold: e.scoreThreshold, confidence: e.confidence)]
             + zip(policy.classes, matches).map { name, m in

@@ -44,9 +44,15 @@ public struct DetectionOperatingPoint: Sendable, Equatable, Codable {
     /// per-class counts are ``scoredMatches(images:classCount:iouThreshold:)`` cut at the score
     /// threshold (greedy matching in score order makes a detection's match independent of the cut).
     public init(images: [DetectionEvaluation.Image], classCount K: Int, iouThreshold: Double, scoreThreshold: Double) {
+        self.init(images: images, classCount: K, iouThreshold: iouThreshold, scoreThreshold: scoreThreshold,
+                  matches: Self.scoredMatches(images: images, classCount: K, iouThreshold: iouThreshold))
+    }
+
+    /// The same, from `matches` already made of `images` at `iouThreshold` (an evaluation
+    /// matches once for the operating point, the threshold sweep and the calibration).
+    init(images: [DetectionEvaluation.Image], classCount K: Int, iouThreshold: Double, scoreThreshold: Double, matches: [ScoredMatches]) {
         self.iouThreshold = iouThreshold
         self.scoreThreshold = scoreThreshold
-        let matches = Self.scoredMatches(images: images, classCount: K, iouThreshold: iouThreshold)
         perClass = matches.map { m in
             var c = ClassCounts()
             for (score, correct) in zip(m.scores, m.correct) where score >= scoreThreshold {
@@ -78,11 +84,10 @@ public struct DetectionOperatingPoint: Sendable, Equatable, Codable {
     /// Per class: every detection scoring at least 0, matched to the ground truth of its class at
     /// `iouThreshold` (score order, COCO's greedy rule), as its score and whether it is a true
     /// positive, leaving out those a crowd region covers; and the class's ground-truth boxes.
-    /// The input of the class's ``ThresholdSweep``.
-    public static func scoredMatches(images: [DetectionEvaluation.Image], classCount K: Int, iouThreshold: Double)
-        -> [(scores: [Double], correct: [Bool], groundTruth: Int)] {
-        var out = [(scores: [Double], correct: [Bool], groundTruth: Int)](repeating: ([], [], 0), count: K)
-        for image in images {
+    /// The input of the class's ``ThresholdSweep`` and of the box-score calibration.
+    public static func scoredMatches(images: [DetectionEvaluation.Image], classCount K: Int, iouThreshold: Double) -> [ScoredMatches] {
+        var out = [ScoredMatches](repeating: ScoredMatches(), count: K)
+        for (index, image) in images.enumerated() {
             let (gts, crowds, dets) = prepare(image, classCount: K, scoreThreshold: -.infinity)
             let ious = COCOEvaluator.iou(dets.map(\.bbox), gts.map(\.bbox), gts.map { _ in false })
             let crowdIoUs = COCOEvaluator.iou(dets.map(\.bbox), crowds.map(\.bbox), crowds.map { _ in true })
@@ -91,11 +96,9 @@ public struct DetectionOperatingPoint: Sendable, Equatable, Codable {
                 let k = det.labelIndex
                 if let g = bestMatch(d, ious, gts.count, taken, iouThreshold, where: { gts[$0].labelIndex == k }) {
                     taken[g] = true
-                    out[k].scores.append(det.score ?? 0)
-                    out[k].correct.append(true)
+                    out[k].append(score: det.score ?? 0, correct: true, image: index)
                 } else if !inCrowd(d, crowds, crowdIoUs, iouThreshold, sameClassAs: k) {
-                    out[k].scores.append(det.score ?? 0)
-                    out[k].correct.append(false)
+                    out[k].append(score: det.score ?? 0, correct: false, image: index)
                 }
             }
             for gt in gts { out[gt.labelIndex].groundTruth += 1 }
@@ -135,5 +138,24 @@ public struct DetectionOperatingPoint: Sendable, Equatable, Codable {
             if v >= best { best = v; match = g }
         }
         return match
+    }
+}
+
+/// One class's detections matched at an IoU with no score cut (``DetectionOperatingPoint/scoredMatches(images:classCount:iouThreshold:)``):
+/// each detection's score, whether it is a true positive and the index of its image, in image
+/// order and, within an image, best score first; and the class's ground-truth boxes.
+public struct ScoredMatches: Sendable, Equatable {
+    public var scores: [Double] = []
+    public var correct: [Bool] = []
+    /// The index (in the evaluated images) of each detection's image, non-decreasing.
+    public var images: [Int] = []
+    public var groundTruth = 0
+
+    public init() {}
+
+    mutating func append(score: Double, correct isCorrect: Bool, image: Int) {
+        scores.append(score)
+        correct.append(isCorrect)
+        images.append(image)
     }
 }

@@ -92,37 +92,33 @@ extension SQLStore {
 
     // MARK: Reading for evaluation
 
-    public func reviewedScores(model: String, window: TimeWindow) throws -> [ReviewedScore] {
-        try driver.read { c in
-            let (modelID, _) = try c.requireModel(model)
-            var out: [ReviewedScore] = []
-            // `p.ts = g.ts` lets PostgreSQL look in one day partition only.
-            try c.forEachRow("""
-                SELECT g.label_idx, g.predicted_idx, p.score FROM ground_truth g
-                JOIN predictions p ON p.seq = g.prediction_seq AND p.ts = g.ts
-                WHERE g.model_id = $1 AND g.ts >= $2 AND g.ts < $3 AND g.label_idx IS NOT NULL AND g.predicted_idx IS NOT NULL
-                ORDER BY g.ts, g.prediction_seq
-                """, [modelID, window.from, window.to]) { row in
-                out.append(ReviewedScore(observed: Int(try row.int("label_idx")), predicted: Int(try row.int("predicted_idx")),
-                                         score: try row.optionalDouble("score")))
-            }
-            return out
+    public func reviewedAttribute(model: String, window: TimeWindow, attribute: String) throws -> [ReviewedAttribute] {
+        try forEachReviewedClassification(model: model, window: window, also: { $0.inputAttribute("p.payload", "$4") }, [attribute]) { row, observed, predicted in
+            ReviewedAttribute(observed: observed, predicted: predicted, value: try row.optionalString("extra"))
         }
     }
 
-    public func reviewedAttribute(model: String, window: TimeWindow, attribute: String) throws -> [ReviewedAttribute] {
+    public func reviewedScores(model: String, window: TimeWindow) throws -> [ReviewedScore] {
+        try forEachReviewedClassification(model: model, window: window, also: { _ in "p.score" }, []) { row, observed, predicted in
+            ReviewedScore(observed: observed, predicted: predicted, score: try row.optionalDouble("extra"))
+        }
+    }
+
+    /// Every reviewed classification of `model` in `window`, in time order, with one more
+    /// column of its prediction (`also`, read as `extra`; `arguments` bind from `$4`).
+    /// `p.ts = g.ts` lets PostgreSQL look in one day partition only.
+    private func forEachReviewedClassification<T>(model: String, window: TimeWindow, also column: (SQLDialect) -> String, _ arguments: [any SQLValueConvertible],
+                                                  _ make: (any SQLRow, _ observed: Int, _ predicted: Int) throws -> T) throws -> [T] {
         try driver.read { c in
             let (modelID, _) = try c.requireModel(model)
-            let value = c.dialect.inputAttribute("p.payload", "$4")
-            var out: [ReviewedAttribute] = []
+            var out: [T] = []
             try c.forEachRow("""
-                SELECT g.label_idx, g.predicted_idx, \(value) AS value FROM ground_truth g
+                SELECT g.label_idx, g.predicted_idx, \(column(c.dialect)) AS extra FROM ground_truth g
                 JOIN predictions p ON p.seq = g.prediction_seq AND p.ts = g.ts
                 WHERE g.model_id = $1 AND g.ts >= $2 AND g.ts < $3 AND g.label_idx IS NOT NULL AND g.predicted_idx IS NOT NULL
                 ORDER BY g.ts, g.prediction_seq
-                """, [modelID, window.from, window.to, attribute]) { row in
-                out.append(ReviewedAttribute(observed: Int(try row.int("label_idx")), predicted: Int(try row.int("predicted_idx")),
-                                             value: try row.optionalString("value")))
+                """, [modelID, window.from, window.to] as [any SQLValueConvertible] + arguments) { row in
+                out.append(try make(row, Int(try row.int("label_idx")), Int(try row.int("predicted_idx"))))
             }
             return out
         }
